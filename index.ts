@@ -1,0 +1,10 @@
+/**
+ * node-red-contrib-wecom's programmatic API, for function nodes and other Node.js apps.
+ * (Node-RED loads the nodes from package.json's "node-red" section, not from here.)
+ */
+export { verifySignature, signature, decrypt, encrypt, aesKeyFrom, WecomCryptoError, CryptoErrorCode } from './nodes/lib/crypto';
+export type { Decrypted } from './nodes/lib/crypto';
+export { verifyUrl, openCallback, sealReply, sealCallback, CallbackError } from './nodes/lib/callback';
+export type { CallbackKeys } from './nodes/lib/callback';
+export { parseXml, buildXml } from './nodes/lib/xml';
+export type { WecomMeta, Channel } from './nodes/lib/types';

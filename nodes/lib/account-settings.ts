@@ -1,0 +1,64 @@
+/**
+ * Resolve and validate a wecom-account's settings: each field from the node, or when blank from its
+ * environment variable, so a flow can deploy from the environment alone.
+ */
+import { aesKeyFrom, isValidEncodingAESKey, isValidToken } from './crypto';
+import type { AccountSettings } from './types';
+
+export const ENV_NAMES = {
+  corpId: 'WECOM_CORP_ID',
+  agentId: 'WECOM_AGENT_ID',
+  agentSecret: 'WECOM_AGENT_SECRET',
+  kfSecret: 'WECOM_KF_SECRET',
+  token: 'WECOM_TOKEN',
+  encodingAESKey: 'WECOM_ENCODING_AES_KEY',
+  apiBase: 'WECOM_API_BASE',
+} as const;
+
+export const DEFAULT_API_BASE = 'https://qyapi.weixin.qq.com';
+
+type Field = keyof typeof ENV_NAMES;
+export type RawAccount = Partial<Record<Field, string>>;
+
+/** A problem with one field; `key` is a message id under `wecom-account.errors`. */
+export interface SettingsProblem {
+  field: Field;
+  key: string;
+}
+
+export function resolveSettings(raw: RawAccount, env: NodeJS.ProcessEnv = process.env): AccountSettings {
+  const pick = (f: Field): string => {
+    const v = raw[f];
+    const own = typeof v === 'string' ? v.trim() : '';
+    return own !== '' ? own : (env[ENV_NAMES[f]] ?? '').trim();
+  };
+  return {
+    corpId: pick('corpId'),
+    agentId: pick('agentId'),
+    apiBase: (pick('apiBase') || DEFAULT_API_BASE).replace(/\/+$/, ''),
+    agentSecret: pick('agentSecret') || undefined,
+    kfSecret: pick('kfSecret') || undefined,
+    token: pick('token') || undefined,
+    encodingAESKey: pick('encodingAESKey') || undefined,
+  };
+}
+
+/** Problems that stop the account from working; empty when all is well. */
+export function validateSettings(s: AccountSettings): SettingsProblem[] {
+  const problems: SettingsProblem[] = [];
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(s.corpId)) problems.push({ field: 'corpId', key: 'corpId' });
+  if (s.agentId !== '' && !/^\d{1,12}$/.test(s.agentId)) problems.push({ field: 'agentId', key: 'agentId' });
+  if (!/^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(s.apiBase)) problems.push({ field: 'apiBase', key: 'apiBase' });
+  if (s.token !== undefined && !isValidToken(s.token)) problems.push({ field: 'token', key: 'token' });
+  if (s.encodingAESKey !== undefined) {
+    if (!isValidEncodingAESKey(s.encodingAESKey)) problems.push({ field: 'encodingAESKey', key: 'encodingAESKey' });
+    else {
+      try {
+        aesKeyFrom(s.encodingAESKey);
+      } catch {
+        problems.push({ field: 'encodingAESKey', key: 'encodingAESKey' });
+      }
+    }
+  }
+  return problems;
+}

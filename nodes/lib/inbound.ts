@@ -1,0 +1,72 @@
+/**
+ * Turn a decrypted, parsed app callback (protocol §3) into the package's message contract:
+ * { payload, topic, wecom } — see types.ts. Also the dedupe key WeCom's re-sends share.
+ */
+import { str, type XmlRecord } from './xml';
+import { appConversationId, type WecomMeta } from './types';
+
+export interface InboundMessage {
+  payload: string;
+  topic: string;
+  wecom: WecomMeta;
+}
+
+const PLACEHOLDER: Record<string, string> = {
+  image: '[image]',
+  voice: '[voice]',
+  video: '[video]',
+  location: '[location]',
+  link: '[link]',
+  file: '[file]',
+};
+
+/** Events WeCom spells in lower case but WeChat MP spells in capitals: normalised to lower case. */
+const LOWER_CASE_EVENTS = new Set(['click', 'view', 'subscribe', 'unsubscribe', 'enter_agent', 'location']);
+
+export function normaliseEvent(event: string): string {
+  const lower = event.toLowerCase();
+  return LOWER_CASE_EVENTS.has(lower) ? lower : event;
+}
+
+export function toInbound(rec: XmlRecord, corpId: string, fallbackAgentId: string): InboundMessage {
+  const msgType = str(rec, 'MsgType').toLowerCase() || 'unknown';
+  const userId = str(rec, 'FromUserName');
+  const agentId = str(rec, 'AgentID') || fallbackAgentId;
+  const createTime = Number(str(rec, 'CreateTime')) || 0;
+  const conversationId = appConversationId(corpId, agentId, userId);
+  const wecom: WecomMeta = {
+    channel: 'app',
+    corpId,
+    agentId,
+    userId,
+    msgType,
+    msgId: str(rec, 'MsgId'),
+    createTime,
+    conversationId,
+    raw: rec,
+  };
+  let payload: string;
+  if (msgType === 'text') payload = str(rec, 'Content');
+  else if (msgType === 'event') {
+    wecom.event = normaliseEvent(str(rec, 'Event'));
+    payload = `[event:${wecom.event}]`;
+  } else payload = PLACEHOLDER[msgType] ?? `[${msgType}]`;
+  return { payload, topic: conversationId, wecom };
+}
+
+/** The key WeCom's re-sends of one callback share (MsgId; events by user + time + event + key). */
+export function dedupeKey(rec: XmlRecord): string {
+  const msgId = str(rec, 'MsgId');
+  if (msgId) return `m:${msgId}`;
+  return [
+    'e',
+    str(rec, 'AgentID'),
+    str(rec, 'FromUserName'),
+    str(rec, 'CreateTime'),
+    str(rec, 'Event').toLowerCase(),
+    str(rec, 'EventKey'),
+    str(rec, 'ChangeType'),
+    str(rec, 'Token'),
+    str(rec, 'OpenKfId'),
+  ].join('|');
+}

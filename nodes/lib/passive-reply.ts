@@ -1,0 +1,54 @@
+/**
+ * Passive (synchronous) replies: `wecom-in` opens a slot for one incoming message and holds the HTTP
+ * answer; the first reply `wecom-out` produces for that message may claim the slot. Whoever comes
+ * first wins: a claimed slot answers with the reply, an expired slot answers empty and the reply then
+ * goes through the API. A reply is therefore never lost and never sent both ways.
+ */
+import { randomUUID } from 'node:crypto';
+
+export interface PassiveSlot {
+  /** Deliver the reply plaintext XML; returns false if the slot was already closed. */
+  resolve(replyXml: string): boolean;
+}
+
+interface Slot {
+  finish(replyXml: string | null): void;
+  timer: NodeJS.Timeout;
+}
+
+const slots = new Map<string, Slot>();
+
+/**
+ * Open a slot. `answer` is called exactly once: with the reply XML when claimed in time, or with
+ * null after `budgetMs`.
+ */
+export function openPassiveSlot(budgetMs: number, answer: (replyXml: string | null) => void): string {
+  const key = randomUUID();
+  let done = false;
+  const finish = (xml: string | null) => {
+    if (done) return;
+    done = true;
+    clearTimeout(slot.timer);
+    slots.delete(key);
+    answer(xml);
+  };
+  const slot: Slot = { finish, timer: setTimeout(() => finish(null), budgetMs) };
+  slots.set(key, slot);
+  return key;
+}
+
+/** Claim an open slot: returns a function that answers the HTTP request, or null if it is gone. */
+export function claimPassiveSlot(key: string | undefined): ((replyXml: string) => void) | null {
+  if (!key) return null;
+  const slot = slots.get(key);
+  if (!slot) return null;
+  slots.delete(key);
+  clearTimeout(slot.timer);
+  return (xml: string) => slot.finish(xml);
+}
+
+/** Close a slot without a reply (e.g. the flow decided not to answer, or the node closes). */
+export function releasePassiveSlot(key: string | undefined): void {
+  if (!key) return;
+  slots.get(key)?.finish(null);
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+// Build: compile TypeScript with tsc, then copy every node's editor .html, its locales/ and icons/
+// beside the emitted .js, and the sandbox's static pages beside its compiled server.
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+const { execFileSync } = require('node:child_process');
+
+const root = path.resolve(__dirname, '..');
+const dist = path.join(root, 'dist');
+
+fs.rmSync(dist, { recursive: true, force: true });
+execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json')], {
+  stdio: 'inherit',
+});
+
+function copyTree(from, to, filter) {
+  if (!fs.existsSync(from)) return;
+  for (const entry of fs.readdirSync(from, { withFileTypes: true })) {
+    const src = path.join(from, entry.name);
+    const dst = path.join(to, entry.name);
+    if (entry.isDirectory()) copyTree(src, dst, filter);
+    else if (filter(src)) {
+      fs.mkdirSync(to, { recursive: true });
+      fs.copyFileSync(src, dst);
+    }
+  }
+}
+
+const notTs = (f) => !f.endsWith('.ts');
+copyTree(path.join(root, 'nodes'), path.join(dist, 'nodes'), notTs);
+copyTree(path.join(root, 'sandbox'), path.join(dist, 'sandbox'), notTs);

@@ -1,0 +1,53 @@
+'use strict';
+// Test account values (not real secrets) and helpers to build flows and encrypted callbacks.
+const { aesKeyFrom } = require('../../dist/nodes/lib/crypto');
+const { sealCallback } = require('../../dist/nodes/lib/callback');
+const { buildXml } = require('../../dist/nodes/lib/xml');
+
+const ACCOUNT = {
+  corpId: 'ww1436e0e65a779aee',
+  agentId: '1000002',
+  token: 'hJqcu3uJ9Tn2gXPmxx2w9kkCkCE2EPYo',
+  encodingAESKey: '6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt',
+  agentSecret: 'test-agent-secret-value',
+  kfSecret: 'test-kf-secret-value',
+};
+
+const KEYS = { token: ACCOUNT.token, aesKey: aesKeyFrom(ACCOUNT.encodingAESKey), receiveId: ACCOUNT.corpId };
+
+/** A wecom-account config node plus its credentials entry. */
+function accountNode(id, props) {
+  const node = Object.assign({ id, type: 'wecom-account', name: 'test account', corpId: ACCOUNT.corpId, agentId: ACCOUNT.agentId, apiBase: '' }, props || {});
+  const credentials = {
+    [id]: {
+      agentSecret: ACCOUNT.agentSecret,
+      kfSecret: ACCOUNT.kfSecret,
+      token: ACCOUNT.token,
+      encodingAESKey: ACCOUNT.encodingAESKey,
+    },
+  };
+  return { node, credentials };
+}
+
+let seq = 1000;
+/** Inner plaintext XML of an app text message. */
+function textXml(content, opts) {
+  const o = opts || {};
+  return buildXml({
+    ToUserName: ACCOUNT.corpId,
+    FromUserName: o.user || 'zhangsan',
+    CreateTime: o.createTime || Math.floor(Date.now() / 1000),
+    MsgType: 'text',
+    Content: content,
+    MsgId: o.msgId || String(4561255354251345929n + BigInt(seq++)),
+    AgentID: Number(o.agentId || ACCOUNT.agentId),
+  });
+}
+
+/** {query-string, body} for an encrypted callback POST of `innerXml`. */
+function sealed(innerXml, keys) {
+  const { query, body } = sealCallback(keys || KEYS, innerXml, ACCOUNT.agentId);
+  return { qs: '?' + new URLSearchParams(query).toString(), body };
+}
+
+module.exports = { ACCOUNT, KEYS, accountNode, textXml, sealed };

@@ -1,0 +1,63 @@
+'use strict';
+// Shared test plumbing: a real Node-RED runtime (node-red-node-test-helper) whose RED.httpNode
+// routes are served on a real loopback HTTP server (helper.request() only reaches the admin app).
+const http = require('node:http');
+const helper = require('node-red-node-test-helper');
+
+helper.init(require.resolve('node-red'));
+
+const state = { app: null, server: null, port: 0 };
+
+/** Wrap a node module so that loading it records the RED.httpNode app it was given. */
+function capturing(mod) {
+  return function (RED) {
+    state.app = RED.httpNode;
+    return mod(RED);
+  };
+}
+
+/** helper.load with every module wrapped so httpNode routes are reachable via httpUrl(). */
+function load(modules, flow, credentials) {
+  const mods = (Array.isArray(modules) ? modules : [modules]).map(capturing);
+  return helper.load(mods, flow, credentials || {});
+}
+
+/** Start (once) the loopback server that serves the captured RED.httpNode app. */
+async function startHttp() {
+  if (state.server) return;
+  state.server = http.createServer((req, res) => {
+    if (state.app) state.app(req, res, () => { res.statusCode = 404; res.end(); });
+    else { res.statusCode = 503; res.end(); }
+  });
+  await new Promise((resolve) => state.server.listen(0, '127.0.0.1', resolve));
+  state.port = state.server.address().port;
+}
+
+async function stopHttp() {
+  if (!state.server) return;
+  await new Promise((resolve) => state.server.close(resolve));
+  state.server = null;
+}
+
+function httpUrl(path) {
+  return `http://127.0.0.1:${state.port}${path || ''}`;
+}
+
+/** A plain HTTP request on loopback; resolves {status, body, headers}. */
+function request(method, url, body, headers) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, headers: Object.assign({ 'content-type': 'text/xml' }, headers || {}) }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
+    });
+    req.on('error', reject);
+    if (body !== undefined && body !== null) req.write(body);
+    req.end();
+  });
+}
+
+/** Resolve after `ms` milliseconds (for "nothing arrives" checks only, never for timing assertions). */
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+module.exports = { helper, load, startHttp, stopHttp, httpUrl, request, sleep, state };

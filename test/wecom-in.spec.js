@@ -187,8 +187,10 @@ describe('wecom-in', function () {
         await post(PATH, textXml('stored', { msgId: '55' }));
         await until(() => got.length === 1, 'the message');
         const ctx = helper.getNode('in1').context();
-        const inNamed = await new Promise((res, rej) => ctx.get('wecomDedupe', 'memoryStore', (e, v) => (e ? rej(e) : res(v))));
-        assert.ok(inNamed && Object.keys(inNamed).some((k) => k.includes('55')));
+        const keys = await new Promise((res, rej) => ctx.keys('memoryStore', (e, v) => (e ? rej(e) : res(v))));
+        assert.ok(keys.some((k) => k.startsWith('wecomDedupe:') && k.includes('55')), 'key in the named store');
+        const inDefault = await new Promise((res, rej) => ctx.keys(undefined, (e, v) => (e ? rej(e) : res(v))));
+        assert.ok(!inDefault.some((k) => k.includes('55')), 'not in the default store');
       } finally {
         helper.settings({});
       }

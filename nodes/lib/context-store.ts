@@ -6,13 +6,16 @@
 
 export interface AsyncKV {
   get<T = unknown>(key: string): Promise<T | undefined>;
+  /** Setting undefined deletes the key. */
   set(key: string, value: unknown): Promise<void>;
+  keys(): Promise<string[]>;
 }
 
 type Cb<T> = (err: Error | null | undefined, value?: T) => void;
 export interface ContextLike {
   get(key: string, store: string | undefined, cb: Cb<unknown>): void;
   set(key: string, value: unknown, store: string | undefined, cb: (err?: Error | null) => void): void;
+  keys(store: string | undefined, cb: Cb<string[]>): void;
 }
 
 /** Wrap a Node-RED context; an empty store name means the default store. */
@@ -29,6 +32,11 @@ export function contextKV(ctx: ContextLike, store?: string): AsyncKV {
         ctx.set(key, value, name, (err) => (err ? reject(err) : resolve()));
       });
     },
+    keys(): Promise<string[]> {
+      return new Promise((resolve, reject) => {
+        ctx.keys(name, (err, value) => (err ? reject(err) : resolve(value ?? [])));
+      });
+    },
   };
 }
 
@@ -42,6 +50,9 @@ export function memoryKV(): AsyncKV {
     async set(key: string, value: unknown) {
       if (value === undefined) map.delete(key);
       else map.set(key, value);
+    },
+    async keys() {
+      return [...map.keys()];
     },
   };
 }

@@ -6,6 +6,7 @@
  * Stricter than the official libraries: the padding, the length field and the receiveid are all
  * checked, and every failure is a WecomCryptoError carrying the official error code.
  */
+import * as nodeCrypto from 'node:crypto';
 import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 export const CryptoErrorCode = {
@@ -35,7 +36,16 @@ export class WecomCryptoError extends Error {
 const BLOCK = 32;
 const KEY_RE = /^[A-Za-z0-9]{43}$/;
 const TOKEN_RE = /^[A-Za-z0-9]{1,32}$/;
-const BASE64_RE = /^[A-Za-z0-9+/]*={0,2}$/;
+const HEX40 = /^[0-9a-fA-F]{40}$/;
+
+/** One-shot hashing (Node ≥ 20.12) where available; it skips creating a Hash object per call. */
+const oneShotHash = (nodeCrypto as { hash?: (alg: string, data: string, enc: 'hex') => string }).hash;
+
+/** Bytes that a strict base64 string of this length and padding decodes to. */
+function base64Length(text: string): number {
+  const pad = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  return (text.length / 4) * 3 - pad;
+}
 
 export function isValidEncodingAESKey(value: unknown): value is string {
   return typeof value === 'string' && KEY_RE.test(value);
@@ -57,8 +67,8 @@ export function aesKeyFrom(encodingAESKey: string): Buffer {
 
 /** msg_signature = hex(SHA1(sorted(token, timestamp, nonce, data).join(''))). */
 export function signature(token: string, timestamp: string, nonce: string, data: string): string {
-  const parts = [token, timestamp, nonce, data].sort();
-  return createHash('sha1').update(parts.join(''), 'utf8').digest('hex');
+  const joined = [token, timestamp, nonce, data].sort().join('');
+  return oneShotHash ? oneShotHash('sha1', joined, 'hex') : createHash('sha1').update(joined, 'utf8').digest('hex');
 }
 
 /** Constant-time check of a received msg_signature. Returns false for anything that is not a match. */
@@ -66,9 +76,9 @@ export function verifySignature(token: string, timestamp: string, nonce: string,
   if (typeof msgSignature !== 'string' || typeof timestamp !== 'string' || typeof nonce !== 'string' || typeof data !== 'string') {
     return false;
   }
-  const expected = Buffer.from(signature(token, timestamp, nonce, data), 'utf8');
-  const given = Buffer.from(msgSignature.toLowerCase(), 'utf8');
-  return expected.length === given.length && timingSafeEqual(expected, given);
+  if (msgSignature.length !== 40 || !HEX40.test(msgSignature)) return false;
+  const expected = Buffer.from(signature(token, timestamp, nonce, data), 'hex');
+  return timingSafeEqual(expected, Buffer.from(msgSignature, 'hex'));
 }
 
 export interface Decrypted {
@@ -92,10 +102,14 @@ function keyOf(key: KeyInput): Buffer {
  */
 export function decrypt(key: KeyInput, ciphertext: string, expectedReceiveId?: string): Decrypted {
   const aesKey = keyOf(key);
-  if (typeof ciphertext !== 'string' || ciphertext.length === 0 || ciphertext.length % 4 !== 0 || !BASE64_RE.test(ciphertext)) {
+  if (typeof ciphertext !== 'string' || ciphertext.length === 0 || ciphertext.length % 4 !== 0) {
     throw new WecomCryptoError(CryptoErrorCode.DecodeBase64, 'ciphertext is not base64');
   }
   const data = Buffer.from(ciphertext, 'base64');
+  // Node's decoder skips characters outside the alphabet, so any such character shows as missing bytes.
+  if (data.length !== base64Length(ciphertext)) {
+    throw new WecomCryptoError(CryptoErrorCode.DecodeBase64, 'ciphertext is not base64');
+  }
   if (data.length === 0 || data.length % BLOCK !== 0) {
     throw new WecomCryptoError(CryptoErrorCode.IllegalBuffer, 'ciphertext length is not a multiple of 32 bytes');
   }
@@ -103,7 +117,8 @@ export function decrypt(key: KeyInput, ciphertext: string, expectedReceiveId?: s
   try {
     const decipher = createDecipheriv('aes-256-cbc', aesKey, aesKey.subarray(0, 16));
     decipher.setAutoPadding(false);
-    plain = Buffer.concat([decipher.update(data), decipher.final()]);
+    // Without auto-padding and with whole blocks, update() returns every block; final() adds nothing.
+    plain = decipher.update(data);
   } catch {
     throw new WecomCryptoError(CryptoErrorCode.DecryptAES, 'AES decryption failed');
   }

@@ -1,6 +1,7 @@
 /**
  * "Have we seen this key?" with a time-to-live, persisted through an AsyncKV (a Node-RED context
- * store) so a persistent or shared store carries it across restarts and instances.
+ * store) as one entry per key, so a persistent or shared store carries it across restarts and
+ * instances and each check costs one get and one set. Expired entries are swept now and then.
  *
  * Concurrent calls for the same key inside one process are resolved atomically: the first caller
  * wins, even while the store read is still pending.
@@ -10,55 +11,67 @@ import type { AsyncKV } from './context-store';
 export interface DedupeOptions {
   /** How long a key is remembered, ms (default 15 min: WeCom re-sends within about 20 s). */
   ttlMs?: number;
-  /** Upper bound on remembered keys; the oldest are dropped first (default 10 000). */
-  maxKeys?: number;
-  /** Context key under which the seen-map is stored. */
-  storageKey?: string;
+  /** Prefix of the context keys (default 'wecomDedupe:'). */
+  prefix?: string;
+  /** Sweep expired entries after this many new keys (default 500). */
+  sweepEvery?: number;
   now?: () => number;
 }
 
 export class Deduper {
   private readonly kv: AsyncKV;
   private readonly ttlMs: number;
-  private readonly maxKeys: number;
-  private readonly storageKey: string;
+  private readonly prefix: string;
+  private readonly sweepEvery: number;
   private readonly now: () => number;
   private readonly pending = new Set<string>();
-  /** Serialises read-modify-write of the stored map. */
-  private chain: Promise<unknown> = Promise.resolve();
+  private added = 0;
+  private sweeping = false;
 
   constructor(kv: AsyncKV, opts: DedupeOptions = {}) {
     this.kv = kv;
     this.ttlMs = opts.ttlMs ?? 15 * 60 * 1000;
-    this.maxKeys = opts.maxKeys ?? 10000;
-    this.storageKey = opts.storageKey ?? 'wecomDedupe';
+    this.prefix = opts.prefix ?? 'wecomDedupe:';
+    this.sweepEvery = opts.sweepEvery ?? 500;
     this.now = opts.now ?? Date.now;
   }
 
   /** Resolves true exactly once per key within the TTL; false for every repeat. */
-  firstTime(key: string): Promise<boolean> {
-    if (this.pending.has(key)) return Promise.resolve(false);
+  async firstTime(key: string): Promise<boolean> {
+    if (this.pending.has(key)) return false;
     this.pending.add(key);
-    const run = this.chain.then(async () => {
-      try {
-        const now = this.now();
-        const seen = { ...((await this.kv.get<Record<string, number>>(this.storageKey)) ?? {}) };
-        const at = seen[key];
-        if (at !== undefined && now - at < this.ttlMs) return false;
-        seen[key] = now;
-        await this.kv.set(this.storageKey, prune(seen, now, this.ttlMs, this.maxKeys));
-        return true;
-      } finally {
-        this.pending.delete(key);
-      }
-    });
-    this.chain = run.catch(() => undefined);
-    return run;
+    try {
+      const now = this.now();
+      const at = await this.kv.get<number>(this.prefix + key);
+      if (typeof at === 'number' && now - at < this.ttlMs) return false;
+      await this.kv.set(this.prefix + key, now);
+      if (++this.added % this.sweepEvery === 0) void this.sweep();
+      return true;
+    } finally {
+      this.pending.delete(key);
+    }
   }
-}
 
-function prune(seen: Record<string, number>, now: number, ttl: number, max: number): Record<string, number> {
-  let entries = Object.entries(seen).filter(([, t]) => now - t < ttl);
-  if (entries.length > max) entries = entries.sort((a, b) => a[1] - b[1]).slice(entries.length - max);
-  return Object.fromEntries(entries);
+  /** Delete expired entries; resolves to how many were removed. */
+  async sweep(): Promise<number> {
+    if (this.sweeping) return 0;
+    this.sweeping = true;
+    let removed = 0;
+    try {
+      const now = this.now();
+      for (const k of await this.kv.keys()) {
+        if (!k.startsWith(this.prefix)) continue;
+        const at = await this.kv.get<number>(k);
+        if (typeof at !== 'number' || now - at >= this.ttlMs) {
+          await this.kv.set(k, undefined);
+          removed++;
+        }
+      }
+    } catch {
+      // A failed sweep only leaves old keys behind; the next sweep tries again.
+    } finally {
+      this.sweeping = false;
+    }
+    return removed;
+  }
 }

@@ -4,6 +4,7 @@
  * passive-reply XML.
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { scanWecomXml } from './xml-scan';
 
 export class XmlError extends Error {
   constructor(message: string) {
@@ -29,9 +30,20 @@ const FORBIDDEN = /<!(DOCTYPE|ENTITY|ELEMENT|ATTLIST)/i;
 
 export type XmlRecord = Record<string, unknown>;
 
-/** Parse `<xml>…</xml>` and return its children (strings, or nested records). */
+/**
+ * Parse `<xml>…</xml>` and return its children (strings, or nested records).
+ * WeCom's own documents take a strict fast path (flat-scan.ts); anything it does not recognise
+ * goes through fast-xml-parser, which validates it and gives the same result shape.
+ */
 export function parseXml(text: string): XmlRecord {
-  if (typeof text !== 'string' || text.trim() === '') throw new XmlError('empty body');
+  if (typeof text !== 'string') throw new XmlError('empty body');
+  // The scanner only takes <xml>, elements and CDATA: a DTD or entity never passes it.
+  return scanWecomXml(text) ?? parseGeneral(text);
+}
+
+/** The general path: fast-xml-parser with validation (exported for tests of the fast path). */
+export function parseGeneral(text: string): XmlRecord {
+  if (text.trim() === '') throw new XmlError('empty body');
   if (FORBIDDEN.test(text)) throw new XmlError('DTD and entity declarations are not allowed');
   const valid = XMLValidator.validate(text);
   if (valid !== true) throw new XmlError(`malformed XML: ${valid.err.msg}`);
@@ -42,6 +54,7 @@ export function parseXml(text: string): XmlRecord {
     throw new XmlError(`malformed XML: ${(err as Error).message}`);
   }
   const root = (doc as XmlRecord | undefined)?.xml;
+  if (root === '') return {};
   if (root === undefined || root === null || typeof root !== 'object' || Array.isArray(root)) {
     throw new XmlError('the document has no <xml> root element');
   }

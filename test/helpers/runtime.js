@@ -16,10 +16,20 @@ function capturing(mod) {
   };
 }
 
+/**
+ * The test helper never loads `contextStorage` from helper.settings(); this pseudo-module does,
+ * after the runtime's context is initialised and before the flows start.
+ */
+function contextStores() {
+  const settings = helper.settings();
+  if (!settings || !settings.contextStorage) return undefined;
+  return helper._context.load();
+}
+
 /** helper.load with every module wrapped so httpNode routes are reachable via httpUrl(). */
 function load(modules, flow, credentials) {
   const mods = (Array.isArray(modules) ? modules : [modules]).map(capturing);
-  return helper.load(mods, flow, credentials || {});
+  return helper.load([contextStores, ...mods], flow, credentials || {});
 }
 
 /** Start (once) the loopback server that serves the captured RED.httpNode app. */

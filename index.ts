@@ -8,3 +8,11 @@ export { verifyUrl, openCallback, sealReply, sealCallback, CallbackError } from 
 export type { CallbackKeys } from './nodes/lib/callback';
 export { parseXml, buildXml } from './nodes/lib/xml';
 export type { WecomMeta, Channel } from './nodes/lib/types';
+// Chinese text matching (keyword-match / faq-lookup / handoff transfer words)
+export { normalise, toSimplified } from './nodes/lib/text-normalise';
+export { words, bigrams } from './nodes/lib/tokenise';
+export { compileRules, RuleError, MATCH_MODES } from './nodes/lib/keyword-rules';
+export type { KeywordRule, RuleMatch, MatchMode, CompiledRules } from './nodes/lib/keyword-rules';
+export { FaqIndex, DEFAULT_SYNONYMS, DEFAULT_STOP_WORDS, DEFAULT_TUNING } from './nodes/lib/faq-index';
+export type { FaqEntry, FaqCandidate, FaqResult, FaqIndexOptions } from './nodes/lib/faq-index';
+export { DEFAULT_ANSWER_THRESHOLD, DEFAULT_SUGGEST_THRESHOLD } from './nodes/lib/faq-data';

@@ -1,0 +1,155 @@
+/**
+ * `keyword-match`: routes (and optionally answers) a message by keyword rules. One output per rule
+ * (in rule order = priority), an optional output for rules loaded from a file or msg.rules, and an
+ * "otherwise" output. All rules are compiled into one automaton per deploy (lib/keyword-rules.ts).
+ */
+import type { NodeAPI, Node, NodeDef, NodeMessage } from 'node-red';
+import { compileRules, RuleError, type CompiledRules, type KeywordRule, type RuleMatch } from '../lib/keyword-rules';
+import { watchTextFile, type FileSource } from '../shared/file-source';
+
+interface KeywordMatchDef extends NodeDef {
+  rules?: KeywordRule[];
+  matchAll?: boolean | string;
+  rulesFile?: string;
+  msgRules?: boolean | string;
+  outputs?: number;
+}
+
+type Msg = NodeMessage & { keyword?: unknown; rules?: unknown; wecom?: unknown };
+
+function bool(v: unknown): boolean {
+  return v === true || v === 'true';
+}
+
+/** Rules from a JSON file: an array of rules, or {rules: [...]}. */
+function parseRulesJson(text: string): KeywordRule[] {
+  const data = JSON.parse(text);
+  const rules = Array.isArray(data) ? data : data && Array.isArray(data.rules) ? data.rules : null;
+  if (!rules) throw new RuleError(0, 'the file must hold an array of rules or {"rules": [...]}');
+  return rules;
+}
+
+export = function register(RED: NodeAPI) {
+  function KeywordMatchNode(this: Node, config: KeywordMatchDef) {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    const rules: KeywordRule[] = Array.isArray(config.rules) ? config.rules : [];
+    const all = bool(config.matchAll);
+    const rulesFile = (config.rulesFile || '').trim();
+    const hasExtra = rulesFile !== '' || bool(config.msgRules);
+    const extraOutput = rules.length; // index of the file / msg.rules output, when hasExtra
+    const otherwiseOutput = rules.length + (hasExtra ? 1 : 0);
+    const nOutputs = otherwiseOutput + 1;
+
+    let compiled: CompiledRules | null = null;
+    let extra: CompiledRules | null = null;
+    let extraRules: KeywordRule[] = [];
+    let configError: Error | null = null;
+    let file: FileSource | null = null;
+
+    const showOk = () => {
+      if (configError) return;
+      const n = rules.length + (extra ? extra.size : 0);
+      node.status({ fill: 'green', shape: 'dot', text: RED._('keyword-match.status.rules', { n: String(n) }) });
+    };
+    const showError = (err: Error) => {
+      node.status({ fill: 'red', shape: 'ring', text: RED._('keyword-match.status.badRule') });
+      node.error(RED._('keyword-match.errors.badRules', { error: err.message }));
+    };
+
+    try {
+      compiled = compileRules(rules);
+    } catch (e) {
+      configError = e as Error;
+      showError(configError);
+    }
+
+    const setExtra = (list: KeywordRule[]) => {
+      extra = compileRules(list);
+      extraRules = list;
+      showOk();
+    };
+
+    if (rulesFile) {
+      file = watchTextFile(
+        rulesFile,
+        RED.settings.userDir,
+        (text) => setExtra(parseRulesJson(text)),
+        (err) => {
+          node.status({ fill: 'red', shape: 'ring', text: RED._('keyword-match.status.fileError') });
+          node.error(RED._('keyword-match.errors.file', { file: rulesFile, error: err.message }));
+        },
+      );
+    }
+    if (!configError && !(rulesFile && !extra)) showOk();
+
+    const outputFor = (m: RuleMatch, fromExtra: boolean) => {
+      const rule = fromExtra ? extraRules[m.ruleIndex] : rules[m.ruleIndex];
+      return {
+        port: fromExtra ? extraOutput : m.ruleIndex,
+        reply: rule && typeof rule.reply === 'string' && rule.reply !== '' ? rule.reply : undefined,
+        info: { rule: m.ruleIndex + 1, keyword: m.keyword, mode: m.mode, label: rule?.label || undefined, source: fromExtra ? 'extra' : 'rules' },
+      };
+    };
+
+    node.on('input', (msg: Msg, send, done) => {
+      if (msg.rules !== undefined) {
+        if (!bool(config.msgRules)) {
+          done(new Error(RED._('keyword-match.errors.msgRulesOff')));
+          return;
+        }
+        try {
+          const list = Array.isArray(msg.rules) ? (msg.rules as KeywordRule[]) : parseRulesJson(String(msg.rules));
+          setExtra(list);
+        } catch (e) {
+          node.status({ fill: 'red', shape: 'ring', text: RED._('keyword-match.status.badRule') });
+          done(e as Error);
+          return;
+        }
+        if (msg.payload === undefined || msg.payload === null || msg.payload === '') {
+          done();
+          return;
+        }
+      }
+      if (configError || !compiled) {
+        done(configError ?? new Error('no rules'));
+        return;
+      }
+      const text = typeof msg.payload === 'string' ? msg.payload : msg.payload === undefined || msg.payload === null ? '' : String(msg.payload);
+      let hits: Array<ReturnType<typeof outputFor>>;
+      try {
+        hits = compiled.match(text, { all }).map((m) => outputFor(m, false));
+        if (extra && (all || hits.length === 0)) {
+          const more = extra.match(text, { all });
+          // the extra output carries the best rule of the extra set
+          if (more.length) hits.push(outputFor(more[0], true));
+        }
+      } catch (e) {
+        done(e as Error);
+        return;
+      }
+      const out: Array<Msg | null> = new Array(nOutputs).fill(null);
+      if (hits.length === 0) {
+        out[otherwiseOutput] = msg;
+      } else {
+        const copies = hits.map((_h, i) => (i === 0 ? msg : (RED.util.cloneMessage(msg) as Msg)));
+        hits.forEach((h, i) => {
+          const m = copies[i];
+          if (h.reply !== undefined) m.payload = h.reply;
+          m.keyword = h.info;
+          out[h.port] = m;
+        });
+      }
+      send(out as NodeMessage[]);
+      done();
+    });
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      if (file) file.close();
+      file = null;
+      node.status({});
+      done();
+    });
+  }
+  RED.nodes.registerType('keyword-match', KeywordMatchNode);
+};

@@ -1,0 +1,114 @@
+'use strict';
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { helper, load, sleep } = require('./helpers/runtime');
+const faqMod = require('../dist/nodes/faq-lookup/faq-lookup.js');
+const { FaqIndex } = require('../dist/nodes/lib/faq-index');
+
+const KB = [
+  { id: 'p', question: '软件怎么收费？', alternates: ['价格是多少'], answer: 'PRICE' },
+  { id: 'r', question: '如何申请退款？', alternates: ['我要退款'], answer: 'REFUND' },
+  { id: 't', question: '退款多久到账？', alternates: ['退款怎么还没收到'], answer: 'REFUND-TIME' },
+  { id: 'i', question: '怎么开发票？', alternates: ['如何申请发票'], answer: 'INVOICE' },
+];
+
+function flow(extra) {
+  return [{ id: 'tab1', type: 'tab' },
+    Object.assign({ id: 'f1', z: 'tab1', type: 'faq-lookup', entries: KB, wires: [['a'], ['s'], ['m']] }, extra || {}),
+    { id: 'a', z: 'tab1', type: 'helper' }, { id: 's', z: 'tab1', type: 'helper' }, { id: 'm', z: 'tab1', type: 'helper' }];
+}
+
+function next() {
+  return new Promise((resolve) => {
+    const hs = {};
+    for (const id of ['a', 's', 'm']) {
+      hs[id] = (msg) => {
+        for (const k of Object.keys(hs)) helper.getNode(k).removeListener('input', hs[k]);
+        resolve({ out: id, msg });
+      };
+      helper.getNode(id).on('input', hs[id]);
+    }
+  });
+}
+
+async function ask(payload, conv) {
+  const p = next();
+  helper.getNode('f1').receive({ payload, topic: conv || 'conv1', wecom: { conversationId: conv || 'conv1' } });
+  return p;
+}
+
+describe('FAQ index (lib)', function () {
+  it('understands synonyms and traditional characters', function () {
+    const idx = new FaqIndex(KB);
+    assert.equal(idx.search('價錢多少').best.id, 'p');
+    assert.equal(idx.search('退钱要几天才能到帐').best.id, 't');
+    assert.ok(idx.search('退钱要几天才能到帐').best.score > idx.search('今天天气').candidates.concat([{ score: 0 }])[0].score);
+  });
+});
+
+describe('faq-lookup node', function () {
+  afterEach(() => helper.unload());
+
+  it('answers above the threshold, keeping msg.wecom', async function () {
+    await load(faqMod, flow());
+    const r = await ask('请问怎么开发票');
+    assert.equal(r.out, 'a');
+    assert.equal(r.msg.payload, 'INVOICE');
+    assert.equal(r.msg.faq.id, 'i');
+    assert.ok(r.msg.faq.score >= 0.26);
+    assert.ok(Array.isArray(r.msg.faq.candidates));
+    assert.equal(r.msg.wecom.conversationId, 'conv1');
+  });
+
+  it('misses with msg.faq.score on unrelated messages', async function () {
+    await load(faqMod, flow());
+    const r = await ask('附近有什么好吃的');
+    assert.equal(r.out, 'm');
+    assert.equal(r.msg.payload, '附近有什么好吃的');
+    assert.equal(typeof r.msg.faq.score, 'number');
+  });
+
+  it('suggests in the grey band, and a numbered reply answers that entry', async function () {
+    await load(faqMod, flow({ answerThreshold: 0.99, suggestThreshold: 0.05 }));
+    const r = await ask('退款的事');
+    assert.equal(r.out, 's');
+    assert.match(r.msg.payload, /1\. /);
+    const lines = r.msg.payload.split('\n');
+    const second = r.msg.faq.candidates[1];
+    assert.ok(lines.some((l) => l === `2. ${second.question}`));
+    const other = await ask('2', 'conv2'); // another conversation: no pending suggestion
+    assert.notEqual(other.out, 'a');
+    const chosen = await ask('2');
+    assert.equal(chosen.out, 'a');
+    assert.equal(chosen.msg.faq.id, second.id);
+    assert.equal(chosen.msg.payload, KB.find((e) => e.id === second.id).answer);
+    const again = await ask('2'); // the suggestion is used up
+    assert.notEqual(again.out, 'a');
+  });
+
+  it('msg.kb replaces the knowledge base', async function () {
+    await load(faqMod, flow());
+    helper.getNode('f1').receive({ kb: [{ id: 'x', question: '营业时间是几点', answer: 'NINE' }] });
+    const r = await ask('你们营业时间是几点');
+    assert.equal(r.msg.payload, 'NINE');
+  });
+
+  it('loads a CSV file and reloads it when it changes', async function () {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'faq-'));
+    const file = path.join(dir, 'kb.csv');
+    fs.writeFileSync(file, 'id,question,alternates,answer\nk1,怎么开发票,申请发票|开票流程,OLD\n');
+    await load(faqMod, flow({ entries: [], kbFile: file }));
+    assert.equal((await ask('发票怎么开')).msg.payload, 'OLD');
+    await sleep(1100);
+    fs.writeFileSync(file, 'id,question,alternates,answer\nk1,怎么开发票,申请发票|开票流程,"NEW, reloaded"\n');
+    let payload;
+    for (let i = 0; i < 40 && payload !== 'NEW, reloaded'; i++) {
+      await sleep(100);
+      payload = (await ask('发票怎么开')).msg.payload;
+    }
+    assert.equal(payload, 'NEW, reloaded');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});

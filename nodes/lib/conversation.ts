@@ -27,6 +27,8 @@ export interface Conversation {
   offHoursDay?: string;
   /** True when handed to a WeCom 接待人员 via kf/service_state/trans instead of the bridge. */
   native?: boolean;
+  /** msgId of the last user message recorded (a message coming back from the bot path is not recorded twice). */
+  lastUserMsgId?: string;
 }
 
 export function newConversation(id: string, now: number): Conversation {

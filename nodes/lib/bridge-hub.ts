@@ -166,7 +166,7 @@ export class BridgeHub<M = unknown> {
     return n;
   }
 
-  private presence(agentId?: string, online?: boolean): void {
+  presence(agentId?: string, online?: boolean): void {
     this.cb.event({ event: 'presence', agentsOnline: this.online(), queued: this.queue.length, agentId, online }, undefined);
   }
 
@@ -214,7 +214,7 @@ export class BridgeHub<M = unknown> {
     if (!a) {
       a = { id: agentId, sink: null, convs: new Set(), buffer: [], grace: null, order: this.orderSeq++ };
       this.agents.set(agentId, a);
-      a.grace = setTimeout(() => this.expireAgent(agentId), Math.max(0, this.opt.graceMs));
+      if (this.opt.graceMs >= 0) a.grace = setTimeout(() => this.expireAgent(agentId), this.opt.graceMs);
     }
     a.convs.add(c.id);
     c.agentId = agentId;

@@ -381,6 +381,41 @@ describe('handoff + ws-bridge', function () {
     assert.strictEqual(a2.frames.filter((f) => f.type === 'handoff').length, 1);
   });
 
+  it('client mode: connects out with the token and headers, same protocol, reconnects and delivers what was buffered', async () => {
+    const cs = new WebSocket.Server({ port: 0, host: '127.0.0.1' });
+    await new Promise((r) => cs.once('listening', r));
+    const conns = [];
+    cs.on('connection', (ws, req) => {
+      const c = { ws, req, frames: [] };
+      ws.on('message', (d) => c.frames.push(JSON.parse(d.toString())));
+      conns.push(c);
+    });
+    const until = async (pred) => {
+      for (let i = 0; i < 200 && !pred(); i++) await sleep(20);
+      assert.ok(pred(), 'condition not reached');
+    };
+    try {
+      const t = await start({}, { mode: 'client', url: `ws://127.0.0.1:${cs.address().port}/cs`, headers: '{"X-Tenant":"acme"}', reconnectMaxSec: 1 });
+      await until(() => conns.length === 1);
+      assert.strictEqual(conns[0].req.headers.authorization, `Bearer ${TOKEN}`);
+      assert.strictEqual(conns[0].req.headers['x-tenant'], 'acme');
+      t.h.receive(userMsg('c1', '转人工'));
+      await until(() => conns[0].frames.some((f) => f.type === 'handoff'));
+      conns[0].ws.send(JSON.stringify({ type: 'reply', conversationId: cid('c1'), text: '您好' }));
+      assert.strictEqual((await t.out.next()).payload, '您好');
+      await until(() => conns[0].frames.some((f) => f.type === 'ack' && f.ref === 'reply'));
+      conns[0].ws.terminate();
+      await sleep(50);
+      t.h.receive(userMsg('c1', '第一'));
+      t.h.receive(userMsg('c1', '第二'));
+      await until(() => conns.length === 2 && conns[1].frames.filter((f) => f.type === 'message').length === 2);
+      assert.deepStrictEqual(conns[1].frames.filter((f) => f.type === 'message').map((f) => f.text), ['第一', '第二']);
+    } finally {
+      for (const c of conns) c.ws.terminate();
+      await new Promise((r) => cs.close(r));
+    }
+  });
+
   describe('with a file context store', function () {
     let dir;
     let clean;

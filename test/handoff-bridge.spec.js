@@ -317,6 +317,17 @@ describe('handoff + ws-bridge', function () {
     await q.next('welcome');
   });
 
+  it('refuses origins outside the allowed list (403) and honours httpNodeRoot in the path helper', async () => {
+    await start({}, { origins: 'https://cs.example.com' });
+    await assert.rejects(mkAgent('o1', { headers: { Origin: 'https://evil.example.com' } }).opened, (e) => e.status === 403);
+    const ok = mkAgent('o2', { headers: { Origin: 'https://cs.example.com' } });
+    await ok.opened;
+    const { fullPath } = require('../dist/nodes/shared/ws-upgrade.js');
+    assert.strictEqual(fullPath('/red/', '/wecom/ws'), '/red/wecom/ws');
+    assert.strictEqual(fullPath('/red', 'wecom/ws'), '/red/wecom/ws');
+    assert.strictEqual(fullPath(undefined, '/wecom/ws'), '/wecom/ws');
+  });
+
   it('answers malformed and unknown frames with error frames and keeps the connection', async () => {
     await start();
     const a = mkAgent(null);

@@ -127,6 +127,18 @@ describe('handoff engine', function () {
     assert.strictEqual((await e.expire(id)).notice.length, 0, 'idempotent');
   });
 
+  it('agent activity reported by the bridge moves the idle deadline', async function () {
+    const { e, scheduled, clock } = engine();
+    await e.user(msg('转人工', 'act'));
+    const id = 'kf:ww1:wk1:act';
+    await e.bridge({ event: 'assigned', conversationId: id, agentId: 'a1', agentsOnline: 1 });
+    clock.t += 50_000;
+    await e.bridge({ event: 'activity', conversationId: id, agentId: 'a1' });
+    assert.strictEqual(scheduled.get(id), clock.t + 60_000);
+    clock.t += 20_000;
+    assert.strictEqual((await e.expire(id)).agent.length, 0, 'not idle yet');
+  });
+
   it('queue timeout returns a waiting conversation to the bot', function () {
     const c = newConversation('x', 1000);
     c.state = 'queued';

@@ -244,6 +244,9 @@ export class HandoffEngine {
           this.notice(out, c, none ? this.opt.texts.noAgent : this.opt.texts.queue, none ? 'noAgent' : 'queue', undefined, { position });
           break;
         }
+        case 'activity':
+          if (c.state !== 'bot') c.lastActivity = Math.max(c.lastActivity, now);
+          break;
         case 'closed':
           if (c.state !== 'bot') this.back(out, c, 'agent', this.opt.texts.closedAgent, 'closedAgent');
           break;

@@ -87,7 +87,9 @@ export = function register(RED: NodeAPI): void {
       {
         reply(conversationId, wecom, agentId, text) {
           const msg = { payload: text, topic: conversationId, wecom, agent: { id: agentId }, bridge: { event: 'reply', conversationId, agentId } };
-          node.send([msg as unknown as NodeMessage, null]);
+          // handoff hears of the agent's activity (its idle timeout counts from the last message of either side)
+          const activity = { payload: { event: 'activity', conversationId, agentId }, topic: conversationId, bridge: { event: 'activity', conversationId, agentId } };
+          node.send([msg as unknown as NodeMessage, activity as unknown as NodeMessage]);
         },
         event(e: BridgeEvent, wecom) {
           if (e.event === 'overflow') node.warn(RED._('ws-bridge.warn.overflow', { agent: e.agentId, count: e.conversations }));
@@ -99,8 +101,9 @@ export = function register(RED: NodeAPI): void {
       },
     );
 
+    let broken = false;
     const showStatus = () => {
-      if (closing) return;
+      if (closing || broken) return;
       const s = hub.stats();
       node.status({
         fill: s.agents > 0 ? 'green' : 'yellow',
@@ -147,6 +150,7 @@ export = function register(RED: NodeAPI): void {
       const path = fullPath(RED.settings.httpNodeRoot as string | false | undefined, def.path || '/wecom/ws');
       const wss = new WebSocketServer({ noServer: true, maxPayload });
       if (!token) {
+        broken = true;
         node.status({ fill: 'red', shape: 'ring', text: 'ws-bridge.status.noToken' });
         node.error(RED._('ws-bridge.errors.noToken'));
       }
@@ -168,6 +172,7 @@ export = function register(RED: NodeAPI): void {
         if (!RED.server) throw new Error('no server');
         cleanup.push(registerUpgrade(RED.server as unknown as Server, path, onUpgrade));
       } catch (err) {
+        broken = true;
         node.status({ fill: 'red', shape: 'ring', text: 'ws-bridge.status.error' });
         node.error(err instanceof DuplicatePath ? RED._('ws-bridge.errors.duplicatePath', { path }) : RED._('ws-bridge.errors.noServer'));
       }
@@ -229,7 +234,7 @@ export = function register(RED: NodeAPI): void {
         if (ws) ws.terminate();
       });
     }
-    if (mode === 'client' || token) showStatus();
+    showStatus();
     // Tell handoff how many agents are online (none yet) once the flow is running.
     const hello = setTimeout(() => hub.presence(), 0);
     cleanup.push(() => clearTimeout(hello));

@@ -181,3 +181,18 @@ describe('agent protocol', function () {
     assert.strictEqual(code('{"type":"accept","conversationId":5}'), 'bad_frame');
   });
 });
+
+describe('native transfer interface', function () {
+  const { apiOf, nativeTransfer, transBody } = require('../dist/nodes/shared/kf-transfer.js');
+  const w = { channel: 'kf', corpId: 'ww1', agentId: '1', userId: 'wmU', openKfId: 'wkK', msgType: 'text', msgId: '1', createTime: 1, conversationId: 'kf:ww1:wkK:wmU', raw: {} };
+  it('calls kfTransServiceState(open_kfid, external_userid, 3, servicer) on the account client', async function () {
+    const calls = [];
+    const account = { api: (kind) => ({ kind, kfTransServiceState: async (...args) => calls.push([kind, ...args]) }) };
+    await nativeTransfer(apiOf(account), 'zhangsan')(w);
+    assert.deepStrictEqual(calls, [['kf', 'wkK', 'wmU', 3, 'zhangsan']]);
+  });
+  it('fails clearly without a client or for app conversations', async function () {
+    await assert.rejects(nativeTransfer(apiOf({}))(w), /needs the WeCom API client/);
+    assert.throws(() => transBody(Object.assign({}, w, { channel: 'app', openKfId: undefined })), /kf/);
+  });
+});

@@ -146,7 +146,7 @@ export class HandoffEngine {
       toHuman(c, 'wecom', now);
       c.reason = reason;
       c.native = true;
-      this.notice(out, c, this.opt.texts.transfer, 'transfer', wecom);
+      // No notice: in service state 3 the API may not send (95018); WeCom shows its own prompt.
       return;
     }
     toQueued(c, reason, now);

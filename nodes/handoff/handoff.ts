@@ -1,0 +1,185 @@
+/**
+ * `handoff`: bot-to-human transfer. Takes every user message from wecom-in and decides, per conversation,
+ * whether it goes to the bot (output 1) or to the agents (output 2, wired to ws-bridge); notices for the
+ * user go out on output 3 (wired to wecom-out). Also takes ws-bridge's events (msg.bridge) and wecom-out's
+ * results (msg.wecomResult, recorded in the transcript). The decisions are in lib/handoff-engine.ts.
+ */
+import type { NodeAPI, Node, NodeDef, NodeMessage } from 'node-red';
+import { contextKV, type ContextLike } from '../lib/context-store';
+import { ConversationStore } from '../lib/conversation-store';
+import { DEFAULT_TEXTS, HandoffEngine, type Emit, type HandoffTexts, type Msg } from '../lib/handoff-engine';
+import { compileWordList, DEFAULT_CANCEL_WORDS, DEFAULT_TRANSFER_EXCLUDE, DEFAULT_TRANSFER_WORDS } from '../lib/transfer-words';
+import { parseBusinessHours, type BusinessHours } from '../lib/business-hours';
+import { apiOf, nativeTransfer } from '../shared/kf-transfer';
+import type { CompiledRules } from '../lib/keyword-rules';
+
+type TextKey = keyof HandoffTexts;
+const TEXT_KEYS = Object.keys(DEFAULT_TEXTS) as TextKey[];
+
+interface HandoffDef extends NodeDef {
+  store?: string;
+  transferWords?: string;
+  transferMode?: string;
+  transferExclude?: string;
+  cancelWords?: string;
+  cancelMode?: string;
+  cancelExclude?: string;
+  missThreshold?: number | string;
+  idleTimeout?: number | string;
+  idleUnit?: string;
+  queueTimeout?: number | string;
+  transcriptMax?: number | string;
+  schedule?: string;
+  holidays?: string;
+  timeZone?: string;
+  native?: boolean;
+  account?: string;
+  servicer?: string;
+  [text: string]: unknown;
+}
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, min: 60_000, h: 3_600_000 };
+const MAX_TIMER = 2 ** 31 - 1;
+
+function num(v: unknown, dflt: number, min = 0): number {
+  const n = Number(v);
+  return v === '' || v === undefined || v === null || !Number.isFinite(n) ? dflt : Math.max(min, n);
+}
+
+/** A word list field: blank → the default, "-" → none. */
+function listField(v: unknown): string | undefined {
+  if (typeof v !== 'string' || v.trim() === '') return undefined;
+  return v.trim() === '-' ? '' : v;
+}
+
+export = function register(RED: NodeAPI): void {
+  function Handoff(this: Node, def: HandoffDef) {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const timers = new Map<string, NodeJS.Timeout>();
+    let closed = false;
+
+    let transfer: CompiledRules | null;
+    let cancel: CompiledRules | null;
+    let hours: BusinessHours | null = null;
+    try {
+      transfer = compileWordList(
+        { words: listField(def.transferWords), mode: def.transferMode, exclude: listField(def.transferExclude) },
+        { words: DEFAULT_TRANSFER_WORDS, mode: 'word', exclude: DEFAULT_TRANSFER_EXCLUDE },
+      );
+      cancel = compileWordList(
+        { words: listField(def.cancelWords), mode: def.cancelMode, exclude: listField(def.cancelExclude) },
+        { words: DEFAULT_CANCEL_WORDS, mode: 'contains', exclude: [] },
+      );
+      if ((def.schedule ?? '').trim() || (def.holidays ?? '').trim()) hours = parseBusinessHours(def.schedule ?? '', def.holidays ?? '', def.timeZone || 'Asia/Shanghai');
+    } catch (err) {
+      node.status({ fill: 'red', shape: 'ring', text: 'handoff.status.badConfig' });
+      node.error(RED._('handoff.errors.badConfig', { message: (err as Error).message }));
+      return;
+    }
+
+    const texts = {} as HandoffTexts;
+    for (const k of TEXT_KEYS) {
+      const v = def[`${k}Text`];
+      texts[k] = typeof v === 'string' && v.trim() !== '' ? (v.trim() === '-' ? '' : v) : DEFAULT_TEXTS[k];
+    }
+    const unit = UNIT_MS[def.idleUnit ?? 'min'] ?? 60_000;
+
+    const store = new ConversationStore(contextKV(node.context() as unknown as ContextLike, def.store));
+    const engine = new HandoffEngine(
+      store,
+      {
+        transfer,
+        cancel,
+        missThreshold: Math.max(1, Math.floor(num(def.missThreshold, 1, 1))),
+        idleMs: num(def.idleTimeout, 30) * unit,
+        queueMs: num(def.queueTimeout, 0) * unit,
+        transcriptMax: Math.max(1, Math.floor(num(def.transcriptMax, 20, 1))),
+        hours,
+        texts,
+        nativeTransfer: def.native ? nativeTransfer(apiOf(def.account ? RED.nodes.getNode(def.account) : null), def.servicer || undefined) : undefined,
+      },
+      (id, at) => schedule(id, at),
+    );
+
+    const showStatus = () => {
+      if (closed) return;
+      store
+        .active()
+        .then((ids) => {
+          if (closed) return;
+          const agents = engine.agentsOnline;
+          node.status({
+            fill: 'green',
+            shape: agents ? 'dot' : 'ring',
+            text: RED._('handoff.status.counts', { active: ids.length, agents: agents === undefined ? '?' : agents }),
+          });
+        })
+        .catch(() => undefined);
+    };
+
+    const emit = (out: Emit) => {
+      if (closed) return;
+      if (out.bot.length + out.agent.length + out.notice.length === 0) return;
+      node.send([out.bot, out.agent, out.notice] as unknown as NodeMessage[]);
+      showStatus();
+    };
+
+    function schedule(id: string, at: number | null): void {
+      const old = timers.get(id);
+      if (old) clearTimeout(old);
+      timers.delete(id);
+      if (at === null || closed) return;
+      const t = setTimeout(
+        () => {
+          timers.delete(id);
+          engine
+            .expire(id)
+            .then(emit)
+            .catch((err: Error) => node.error(RED._('handoff.errors.store', { message: err.message })));
+        },
+        Math.min(MAX_TIMER, Math.max(0, at - Date.now())),
+      );
+      timers.set(id, t);
+    }
+
+    node.on('input', (msg: NodeMessage, _send, done) => {
+      const m = msg as unknown as Msg;
+      let work: Promise<Emit | void>;
+      if (m.wecomResult !== undefined) work = engine.result(m);
+      else if (m.bridge && typeof m.bridge === 'object') work = engine.bridge(m.bridge as Record<string, unknown>);
+      else if (m.wecom && typeof m.wecom.conversationId === 'string' && m.wecom.conversationId) work = engine.user(m);
+      else {
+        done(new Error(RED._('handoff.errors.noWecom')));
+        return;
+      }
+      work.then(
+        (out) => {
+          if (out) emit(out);
+          done();
+        },
+        (err: Error) => done(err),
+      );
+    });
+
+    // Re-arm timers and re-offer active conversations once every node of the flow exists.
+    const startup = setTimeout(() => {
+      engine
+        .restore()
+        .then(emit)
+        .then(showStatus)
+        .catch((err: Error) => node.error(RED._('handoff.errors.store', { message: err.message })));
+    }, 0);
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      closed = true;
+      clearTimeout(startup);
+      for (const t of timers.values()) clearTimeout(t);
+      timers.clear();
+      node.status({});
+      done();
+    });
+  }
+
+  RED.nodes.registerType('handoff', Handoff as unknown as Parameters<NodeAPI['nodes']['registerType']>[1]);
+};

@@ -1,0 +1,294 @@
+/**
+ * The decisions of the `handoff` node, free of Node-RED: given a message, what goes to the bot, what goes
+ * to the agent side (ws-bridge) and which notices go to the user. State lives in a ConversationStore.
+ *
+ * Inputs it understands (see nodes/handoff help):
+ *  - a user message from wecom-in (msg.wecom, msg.payload text);
+ *  - the same message coming back from the bot path as a miss: msg.handoff = {action:'transfer', reason}
+ *    or msg.faq without an answer id; recognised by its msgId, so it is never recorded or routed twice;
+ *  - events from ws-bridge: msg.bridge = {event:'assigned'|'queued'|'closed'|'presence', …};
+ *  - results from wecom-out (msg.wecomResult): bot and agent replies are recorded in the transcript.
+ */
+import type { WecomMeta } from './types';
+import type { CompiledRules } from './keyword-rules';
+import type { ClosedBy, ClosedFrame, HandoffFrame, MessageFrame } from './agent-protocol';
+import { isOpen, localTime, type BusinessHours } from './business-hours';
+import { matches } from './transfer-words';
+import { ConversationStore } from './conversation-store';
+import { nextDeadline, record, storableWecom, toBot, toHuman, toQueued, type Conversation } from './conversation';
+
+export interface HandoffTexts {
+  transfer: string;
+  queue: string;
+  noAgent: string;
+  joined: string;
+  closedAgent: string;
+  closedTimeout: string;
+  closedUser: string;
+  queueTimeout: string;
+  offHours: string;
+  miss: string;
+}
+
+export const DEFAULT_TEXTS: HandoffTexts = {
+  transfer: '正在为您转接人工客服，请稍候…',
+  queue: '当前客服繁忙，您已进入排队，前面还有 {position} 位，请稍候。',
+  noAgent: '当前暂无客服在线，您已进入排队，前面还有 {position} 位。客服上线后会第一时间为您服务。',
+  joined: '人工客服已接入，请问有什么可以帮您？',
+  closedAgent: '本次人工服务已结束，感谢您的咨询。如需帮助可随时留言。',
+  closedTimeout: '由于长时间没有新消息，本次人工服务已结束。如需帮助请再次发送“人工”。',
+  closedUser: '已为您取消人工服务，机器人将继续为您解答。',
+  queueTimeout: '抱歉，当前客服繁忙，暂时无法接入。您可以稍后再次发送“人工”。',
+  offHours: '现在是非工作时间，人工客服暂时无法接入。您可以留言，我们会在工作时间尽快回复。',
+  miss: '抱歉，我暂时无法回答这个问题，可以换个说法再问一次吗？',
+};
+
+export interface HandoffOptions {
+  transfer: CompiledRules | null;
+  cancel: CompiledRules | null;
+  /** Transfer after this many consecutive bot misses (>= 1). */
+  missThreshold: number;
+  idleMs: number;
+  /** Back to the bot after waiting this long in the queue; 0 = wait indefinitely. */
+  queueMs: number;
+  transcriptMax: number;
+  hours: BusinessHours | null;
+  texts: HandoffTexts;
+  /** Set for native WeCom transfer (kf/service_state/trans to state 3) instead of the bridge. */
+  nativeTransfer?: (wecom: WecomMeta) => Promise<void>;
+}
+
+export type Msg = Record<string, unknown> & { payload?: unknown; wecom?: WecomMeta };
+export interface Emit {
+  bot: Msg[];
+  agent: Msg[];
+  notice: Msg[];
+}
+const empty = (): Emit => ({ bot: [], agent: [], notice: [] });
+
+function fill(tpl: string, vars: Record<string, string | number>): string {
+  return tpl.replace(/\{(\w+)\}/g, (m, k: string) => (k in vars ? String(vars[k]) : m));
+}
+
+function textOf(payload: unknown): string {
+  if (typeof payload === 'string') return payload;
+  if (payload === undefined || payload === null) return '';
+  if (typeof payload === 'object') return JSON.stringify(payload);
+  return String(payload);
+}
+
+function isFaqMiss(faq: unknown): boolean {
+  if (!faq || typeof faq !== 'object') return false;
+  const f = faq as Record<string, unknown>;
+  if (f.miss === true || f.outcome === 'miss') return true;
+  return f.id === undefined || f.id === null;
+}
+
+export class HandoffEngine {
+  /** Connected agents as last reported by ws-bridge (undefined until a presence event arrives). */
+  agentsOnline: number | undefined;
+
+  constructor(
+    readonly store: ConversationStore,
+    private opt: HandoffOptions,
+    /** Called after every change with the conversation's next timer deadline (ms) or null. */
+    private schedule: (id: string, at: number | null) => void,
+    private now: () => number = Date.now,
+  ) {}
+
+  private notice(out: Emit, c: Conversation, text: string, kind: string, wecom?: WecomMeta, vars: Record<string, string | number> = {}): void {
+    if (!text || !(wecom ?? c.wecom)) return;
+    out.notice.push({ payload: fill(text, vars), topic: c.id, wecom: wecom ?? c.wecom, handoff: { notice: kind, conversationId: c.id } });
+  }
+
+  private toAgent(out: Emit, c: Conversation, frame: HandoffFrame | MessageFrame | ClosedFrame, extra: Record<string, unknown> = {}): void {
+    out.agent.push({ payload: frame, topic: c.id, wecom: c.wecom, handoff: { conversationId: c.id, agentId: c.agent, ...extra } });
+  }
+
+  private handoffFrame(c: Conversation, text: string, requeued = false): HandoffFrame {
+    const f: HandoffFrame = {
+      type: 'handoff',
+      conversationId: c.id,
+      channel: c.wecom?.channel ?? '',
+      userId: c.wecom?.userId ?? '',
+      reason: c.reason ?? 'keyword',
+      text,
+      history: c.transcript.map((h) => ({ ...h })),
+      ts: this.now(),
+    };
+    if (requeued) f.requeued = true;
+    return f;
+  }
+
+  private back(out: Emit, c: Conversation, by: ClosedBy, text: string, kind: string, wecom?: WecomMeta): void {
+    const wasNative = c.native === true;
+    const agent = c.agent;
+    toBot(c, this.now());
+    this.notice(out, c, text, kind, wecom);
+    if (by !== 'agent' && !wasNative) {
+      out.agent.push({ payload: { type: 'closed', conversationId: c.id, by } satisfies ClosedFrame, topic: c.id, wecom: c.wecom, handoff: { conversationId: c.id, agentId: agent } });
+    }
+  }
+
+  private async transfer(out: Emit, c: Conversation, reason: string, text: string, wecom: WecomMeta | undefined): Promise<void> {
+    const now = this.now();
+    c.misses = 0;
+    if (this.opt.hours && !isOpen(this.opt.hours, now)) {
+      const day = localTime(now, this.opt.hours.timeZone).date;
+      if (c.offHoursDay !== day) {
+        c.offHoursDay = day;
+        this.notice(out, c, this.opt.texts.offHours, 'offHours', wecom);
+      }
+      return;
+    }
+    if (this.opt.nativeTransfer && c.wecom) {
+      await this.opt.nativeTransfer(c.wecom);
+      toHuman(c, 'wecom', now);
+      c.reason = reason;
+      c.native = true;
+      // No notice: in service state 3 the API may not send (95018); WeCom shows its own prompt.
+      return;
+    }
+    toQueued(c, reason, now);
+    this.notice(out, c, this.opt.texts.transfer, 'transfer', wecom);
+    this.toAgent(out, c, this.handoffFrame(c, text));
+  }
+
+  private done(c: Conversation): void {
+    const dl = nextDeadline(c, this.opt.idleMs, this.opt.queueMs);
+    this.schedule(c.id, dl ? dl.at : null);
+  }
+
+  /** A message from wecom-in, or the same message coming back from the bot path. */
+  async user(msg: Msg): Promise<Emit> {
+    const w = msg.wecom as WecomMeta;
+    const out = empty();
+    const text = textOf(msg.payload);
+    const h = (msg.handoff && typeof msg.handoff === 'object' ? msg.handoff : {}) as Record<string, unknown>;
+    await this.store.update(w.conversationId, async (c) => {
+      const seen = (w.msgId !== undefined && w.msgId !== '' && c.lastUserMsgId === w.msgId) || msg.faq !== undefined;
+      c.wecom = storableWecom(w);
+      if (!seen) {
+        c.lastUserMsgId = w.msgId;
+        record(c, 'user', text, this.now(), this.opt.transcriptMax);
+      }
+      if (h.action === 'release' && c.state !== 'bot') {
+        this.back(out, c, 'agent', this.opt.texts.closedAgent, 'closedAgent', w);
+      } else if (c.state === 'bot') {
+        const kw = seen ? null : matches(this.opt.transfer, text);
+        const asked = h.action === 'transfer' || (seen && isFaqMiss(msg.faq));
+        if (kw !== null) await this.transfer(out, c, 'keyword', text, w);
+        else if (asked) {
+          const reason = typeof h.reason === 'string' && h.reason ? h.reason : 'no_answer';
+          if (reason === 'no_answer') {
+            c.misses += 1;
+            if (c.misses < this.opt.missThreshold) this.notice(out, c, this.opt.texts.miss, 'miss', w);
+            else await this.transfer(out, c, c.misses > 1 ? 'repeat_miss' : 'no_answer', text, w);
+          } else await this.transfer(out, c, reason, text, w);
+        } else if (!seen) out.bot.push(msg);
+      } else if (!seen) {
+        if (matches(this.opt.cancel, text) !== null) this.back(out, c, 'user', this.opt.texts.closedUser, 'closedUser', w);
+        else if (!c.native) {
+          const frame: MessageFrame = { type: 'message', conversationId: c.id, userId: w.userId, msgType: w.msgType, text, msgId: w.msgId, ts: this.now() };
+          this.toAgent(out, c, frame);
+        }
+      }
+      this.done(c);
+    });
+    return out;
+  }
+
+  /** The output of wecom-out (msg.wecomResult): record bot and agent replies; route nothing. */
+  async result(msg: Msg): Promise<void> {
+    const w = msg.wecom as WecomMeta | undefined;
+    if (!w?.conversationId) return;
+    const r = msg.wecomResult as Record<string, unknown> | undefined;
+    if (r && typeof r.errcode === 'number' && r.errcode !== 0) return;
+    const b = msg.bridge as Record<string, unknown> | undefined;
+    const h = msg.handoff as Record<string, unknown> | undefined;
+    const from = b?.event === 'reply' || msg.agent !== undefined ? 'agent' : 'bot';
+    await this.store.update(w.conversationId, (c) => {
+      record(c, from, textOf(msg.payload), this.now(), this.opt.transcriptMax);
+      if (from === 'bot' && c.state === 'bot' && !h?.notice) c.misses = 0;
+      this.done(c);
+    });
+  }
+
+  /** An event from ws-bridge (msg.bridge). */
+  async bridge(e: Record<string, unknown>): Promise<Emit> {
+    const out = empty();
+    if (typeof e.agentsOnline === 'number') this.agentsOnline = e.agentsOnline;
+    const id = e.conversationId;
+    if (typeof id !== 'string' || !id) return out;
+    const existing = await this.store.get(id);
+    if (!existing) return out;
+    await this.store.update(id, (c) => {
+      const now = this.now();
+      switch (e.event) {
+        case 'assigned': {
+          const agent = String(e.agentId ?? '');
+          if (c.state === 'bot') {
+            // Closed meanwhile (user cancel, timeout): tell the bridge so the agent is not left waiting.
+            out.agent.push({ payload: { type: 'closed', conversationId: id, by: 'user' } satisfies ClosedFrame, topic: id, wecom: c.wecom, handoff: { conversationId: id, agentId: agent } });
+          } else if (c.state === 'queued' || c.agent !== agent) {
+            toHuman(c, agent, now);
+            this.notice(out, c, this.opt.texts.joined, 'joined', undefined, { agent });
+          }
+          break;
+        }
+        case 'queued': {
+          if (c.state === 'bot') break;
+          if (c.state === 'human') toQueued(c, c.reason ?? 'keyword', now);
+          const position = typeof e.position === 'number' ? e.position : 0;
+          const none = this.agentsOnline === 0;
+          this.notice(out, c, none ? this.opt.texts.noAgent : this.opt.texts.queue, none ? 'noAgent' : 'queue', undefined, { position });
+          break;
+        }
+        case 'activity':
+          if (c.state !== 'bot') c.lastActivity = Math.max(c.lastActivity, now);
+          break;
+        case 'closed':
+          if (c.state !== 'bot') this.back(out, c, 'agent', this.opt.texts.closedAgent, 'closedAgent');
+          break;
+        default:
+          break;
+      }
+      this.done(c);
+    });
+    return out;
+  }
+
+  /** A timer fired for this conversation: go back to the bot if its deadline has really passed. */
+  async expire(id: string): Promise<Emit> {
+    const out = empty();
+    await this.store.update(id, (c) => {
+      const dl = nextDeadline(c, this.opt.idleMs, this.opt.queueMs);
+      if (dl && dl.at <= this.now()) {
+        if (dl.kind === 'queue') this.back(out, c, 'timeout', this.opt.texts.queueTimeout, 'queueTimeout');
+        else this.back(out, c, 'timeout', this.opt.texts.closedTimeout, 'closedTimeout');
+      }
+      this.done(c);
+    });
+    return out;
+  }
+
+  /**
+   * After a start: re-arm every timer from the store and re-offer the active conversations to the
+   * agent side (queued ones as a handoff with the transcript; human ones as a silent restore of the
+   * assignment, `msg.handoff.restore = true`).
+   */
+  async restore(): Promise<Emit> {
+    const out = empty();
+    for (const id of await this.store.active()) {
+      const c = await this.store.get(id);
+      if (!c || c.state === 'bot') continue;
+      this.done(c);
+      if (c.native) continue;
+      const last = [...c.transcript].reverse().find((h) => h.from === 'user');
+      const frame = this.handoffFrame(c, last?.text ?? '', true);
+      if (c.state === 'queued') this.toAgent(out, c, frame);
+      else this.toAgent(out, c, frame, { restore: true });
+    }
+    return out;
+  }
+}

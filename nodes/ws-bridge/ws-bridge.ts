@@ -1,0 +1,271 @@
+/**
+ * `ws-bridge`: the agents' side of the handoff, over WebSocket.
+ * Server mode: agents connect to a path on Node-RED's own server (one shared upgrade dispatcher), with a
+ * token (`Authorization: Bearer` or `?token=`). Client mode: connects out to the customer-service system.
+ * Input: frames from `handoff` (msg.payload = handoff | message | closed frame).
+ * Output 1: agent replies (msg.payload = text, msg.wecom of the conversation) → wecom-out.
+ * Output 2: events for handoff (msg.bridge = {event: assigned | queued | closed | presence | overflow, …}).
+ */
+import type { NodeAPI, Node, NodeDef, NodeMessage } from 'node-red';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { sameSecret } from '../lib/same-secret';
+import WebSocket, { WebSocketServer } from 'ws';
+import { BridgeHub, type AgentSink, type BridgeEvent, type Connection } from '../lib/bridge-hub';
+import { validAgentId, type ClosedFrame, type HandoffFrame, type MessageFrame, type ToAgentFrame } from '../lib/agent-protocol';
+import type { WecomMeta } from '../lib/types';
+import { DuplicatePath, fullPath, registerUpgrade, rejectUpgrade } from '../shared/ws-upgrade';
+
+interface WsBridgeDef extends NodeDef {
+  mode?: 'server' | 'client';
+  path?: string;
+  url?: string;
+  headers?: string;
+  origins?: string;
+  maxPerAgent?: number | string;
+  bufferSize?: number | string;
+  graceSec?: number | string;
+  heartbeatSec?: number | string;
+  maxFrameKb?: number | string;
+  reconnectMaxSec?: number | string;
+}
+interface WsBridgeCreds {
+  token?: string;
+}
+
+const num = (v: unknown, dflt: number, min = 0): number => {
+  const n = Number(v);
+  return v === '' || v === undefined || v === null || !Number.isFinite(n) ? dflt : Math.max(min, n);
+};
+
+function tokenOf(req: IncomingMessage, url: URL): string | null {
+  const auth = req.headers.authorization;
+  if (typeof auth === 'string') {
+    const m = /^Bearer\s+(.+)$/i.exec(auth.trim());
+    if (m) return m[1].trim();
+  }
+  return url.searchParams.get('token');
+}
+
+function socketSink(ws: WebSocket): AgentSink {
+  return {
+    send(frame: ToAgentFrame): boolean {
+      if (ws.readyState !== WebSocket.OPEN) return false;
+      ws.send(JSON.stringify(frame));
+      return true;
+    },
+    close(code: number, reason: string) {
+      ws.close(code, reason);
+    },
+  };
+}
+
+type Frame = HandoffFrame | MessageFrame | ClosedFrame;
+function isFrame(p: unknown): p is Frame {
+  if (!p || typeof p !== 'object') return false;
+  const f = p as Record<string, unknown>;
+  return (f.type === 'handoff' || f.type === 'message' || f.type === 'closed') && typeof f.conversationId === 'string' && f.conversationId !== '';
+}
+
+export = function register(RED: NodeAPI): void {
+  function WsBridge(this: Node<WsBridgeCreds>, def: WsBridgeDef) {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const mode = def.mode === 'client' ? 'client' : 'server';
+    const token = (node.credentials?.token ?? '').trim();
+    const heartbeatMs = num(def.heartbeatSec, 30) * 1000;
+    const maxPayload = Math.max(1, num(def.maxFrameKb, 64)) * 1024;
+    const origins = (def.origins ?? '').split(/[\s,]+/).map((s) => s.trim()).filter(Boolean);
+    let closing = false;
+
+    const hub = new BridgeHub<WecomMeta>(
+      {
+        maxPerAgent: mode === 'client' ? 0 : Math.floor(num(def.maxPerAgent, 5)),
+        bufferSize: Math.max(1, Math.floor(num(def.bufferSize, 500))),
+        graceMs: mode === 'client' ? -1 : num(def.graceSec, 60) * 1000,
+      },
+      {
+        reply(conversationId, wecom, agentId, text) {
+          const msg = { payload: text, topic: conversationId, wecom, agent: { id: agentId }, bridge: { event: 'reply', conversationId, agentId } };
+          // handoff hears of the agent's activity (its idle timeout counts from the last message of either side)
+          const activity = { payload: { event: 'activity', conversationId, agentId }, topic: conversationId, bridge: { event: 'activity', conversationId, agentId } };
+          node.send([msg as unknown as NodeMessage, activity as unknown as NodeMessage]);
+        },
+        event(e: BridgeEvent, wecom) {
+          if (e.event === 'overflow') node.warn(RED._('ws-bridge.warn.overflow', { agent: e.agentId, count: e.conversations }));
+          const msg: Record<string, unknown> = { payload: e, topic: 'conversationId' in e ? e.conversationId : 'presence', bridge: e };
+          if (wecom) msg.wecom = wecom;
+          node.send([null, msg as unknown as NodeMessage]);
+          showStatus();
+        },
+      },
+    );
+
+    let broken = false;
+    const showStatus = () => {
+      if (closing || broken) return;
+      const s = hub.stats();
+      node.status({
+        fill: s.agents > 0 ? 'green' : 'yellow',
+        shape: s.agents > 0 ? 'dot' : 'ring',
+        text: RED._('ws-bridge.status.counts', { agents: s.agents, queued: s.queued }),
+      });
+    };
+
+    const alive = new WeakMap<WebSocket, boolean>();
+    const watch = (ws: WebSocket, conn: Connection) => {
+      alive.set(ws, true);
+      ws.on('pong', () => alive.set(ws, true));
+      ws.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
+        alive.set(ws, true);
+        const text = isBinary ? '' : data.toString();
+        hub.receive(conn, text);
+      });
+      ws.on('close', () => {
+        hub.close(conn);
+        showStatus();
+      });
+      ws.on('error', () => {
+        /* 'close' follows; errors such as 1009 (frame too large) close the socket */
+      });
+    };
+    const beat = (sockets: Iterable<WebSocket>) => {
+      for (const ws of sockets) {
+        if (alive.get(ws) === false) {
+          ws.terminate();
+          continue;
+        }
+        alive.set(ws, false);
+        try {
+          ws.ping();
+        } catch {
+          /* closing */
+        }
+      }
+    };
+
+    let cleanup: Array<() => void> = [];
+
+    if (mode === 'server') {
+      const path = fullPath(RED.settings.httpNodeRoot as string | false | undefined, def.path || '/wecom/ws');
+      const wss = new WebSocketServer({ noServer: true, maxPayload });
+      if (!token) {
+        broken = true;
+        node.status({ fill: 'red', shape: 'ring', text: 'ws-bridge.status.noToken' });
+        node.error(RED._('ws-bridge.errors.noToken'));
+      }
+      const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+        const url = new URL(req.url ?? '/', 'http://localhost');
+        const given = tokenOf(req, url);
+        if (!token || given === null || !sameSecret(given, token)) return rejectUpgrade(socket, 401, 'Unauthorized');
+        const origin = req.headers.origin;
+        if (origins.length > 0 && (typeof origin !== 'string' || !origins.includes(origin))) return rejectUpgrade(socket, 403, 'Forbidden');
+        const agentParam = url.searchParams.get('agent') ?? (req.headers['x-agent-id'] as string | undefined) ?? null;
+        if (agentParam !== null && !validAgentId(agentParam)) return rejectUpgrade(socket, 400, 'Bad Request');
+        wss.handleUpgrade(req, socket, head, (ws) => {
+          const conn = hub.open(socketSink(ws), agentParam);
+          watch(ws, conn);
+          showStatus();
+        });
+      };
+      try {
+        if (!RED.server) throw new Error('no server');
+        cleanup.push(registerUpgrade(RED.server as unknown as Server, path, onUpgrade));
+      } catch (err) {
+        broken = true;
+        node.status({ fill: 'red', shape: 'ring', text: 'ws-bridge.status.error' });
+        node.error(err instanceof DuplicatePath ? RED._('ws-bridge.errors.duplicatePath', { path }) : RED._('ws-bridge.errors.noServer'));
+      }
+      const timer = heartbeatMs > 0 ? setInterval(() => beat(wss.clients), heartbeatMs) : null;
+      cleanup.push(() => {
+        if (timer) clearInterval(timer);
+        for (const ws of wss.clients) ws.terminate();
+        wss.close();
+      });
+    } else {
+      let headers: Record<string, string> = {};
+      try {
+        const h = def.headers && def.headers.trim() ? (JSON.parse(def.headers) as unknown) : {};
+        if (h && typeof h === 'object' && !Array.isArray(h)) headers = Object.fromEntries(Object.entries(h).map(([k, v]) => [k, String(v)]));
+      } catch {
+        node.warn(RED._('ws-bridge.warn.badHeaders'));
+      }
+      if (token) headers.Authorization = `Bearer ${token}`;
+      const maxBackoff = Math.max(1, num(def.reconnectMaxSec, 30)) * 1000;
+      let attempt = 0;
+      let ws: WebSocket | null = null;
+      let retry: NodeJS.Timeout | null = null;
+      let hb: NodeJS.Timeout | null = null;
+      const connect = () => {
+        retry = null;
+        if (closing || !def.url) return;
+        let sock: WebSocket;
+        try {
+          sock = new WebSocket(def.url, { headers, maxPayload });
+        } catch (err) {
+          node.error(RED._('ws-bridge.errors.badUrl'));
+          return;
+        }
+        ws = sock;
+        sock.on('open', () => {
+          attempt = 0;
+          const conn = hub.open(socketSink(sock), 'upstream');
+          watch(sock, conn);
+          showStatus();
+        });
+        sock.on('close', () => {
+          if (ws === sock) ws = null;
+          if (!closing) {
+            const delay = Math.min(maxBackoff, 500 * 2 ** attempt++) * (0.8 + Math.random() * 0.4);
+            retry = setTimeout(connect, delay);
+            node.status({ fill: 'red', shape: 'ring', text: 'ws-bridge.status.reconnecting' });
+          }
+        });
+        sock.on('error', () => {
+          /* 'close' follows and schedules the reconnect */
+        });
+      };
+      if (!def.url) node.error(RED._('ws-bridge.errors.noUrl'));
+      else connect();
+      if (heartbeatMs > 0) hb = setInterval(() => ws && ws.readyState === WebSocket.OPEN && beat([ws]), heartbeatMs);
+      cleanup.push(() => {
+        if (retry) clearTimeout(retry);
+        if (hb) clearInterval(hb);
+        if (ws) ws.terminate();
+      });
+    }
+    showStatus();
+    // Tell handoff how many agents are online (none yet) once the flow is running.
+    const hello = setTimeout(() => hub.presence(), 0);
+    cleanup.push(() => clearTimeout(hello));
+
+    node.on('input', (msg: NodeMessage, _send, done) => {
+      const m = msg as NodeMessage & { handoff?: { agentId?: unknown; restore?: unknown }; wecom?: WecomMeta };
+      if (!isFrame(m.payload)) {
+        done(new Error(RED._('ws-bridge.errors.badInput')));
+        return;
+      }
+      const agentId = typeof m.handoff?.agentId === 'string' ? m.handoff.agentId : undefined;
+      try {
+        hub.fromHandoff(m.payload, m.wecom, agentId, m.handoff?.restore === true);
+        showStatus();
+        done();
+      } catch (err) {
+        done(err as Error);
+      }
+    });
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      closing = true;
+      for (const c of cleanup) c();
+      cleanup = [];
+      hub.dispose();
+      node.status({});
+      done();
+    });
+  }
+
+  RED.nodes.registerType('ws-bridge', WsBridge as unknown as Parameters<NodeAPI['nodes']['registerType']>[1], {
+    credentials: { token: { type: 'password' } },
+  });
+};

@@ -72,7 +72,8 @@ export = function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     const node = this;
     const mode = def.mode === 'client' ? 'client' : 'server';
-    const token = (node.credentials?.token ?? '').trim();
+    // A blank token credential is read from WECOM_AGENT_WS_TOKEN, so a flow can deploy from the environment.
+    const token = ((node.credentials?.token ?? '').trim() || (process.env.WECOM_AGENT_WS_TOKEN ?? '').trim());
     const heartbeatMs = num(def.heartbeatSec, 30) * 1000;
     const maxPayload = Math.max(1, num(def.maxFrameKb, 64)) * 1024;
     const origins = (def.origins ?? '').split(/[\s,]+/).map((s) => s.trim()).filter(Boolean);

@@ -20,6 +20,7 @@ interface WecomOutDef extends NodeDef {
   errorOutput?: boolean;
   maxHoldSec?: number | string;
   concurrency?: number | string;
+  dupCheckSec?: number | string;
 }
 
 type OutMsg = NodeMessage & { wecom?: Record<string, unknown>; msgtype?: unknown; filename?: unknown; wecomResult?: unknown; error?: unknown };
@@ -37,6 +38,7 @@ export = function register(RED: NodeAPI): void {
     };
     const errorOutput = def.errorOutput === true;
     const maxHoldMs = Math.max(0, Number(def.maxHoldSec ?? 120) || 0) * 1000;
+    const dupCheckSec = def.dupCheckSec === undefined || def.dupCheckSec === '' ? 60 : Math.max(0, Math.min(14400, Number(def.dupCheckSec) || 0));
     const queue = new KeyedQueue(Math.max(1, Math.min(64, Number(def.concurrency) || 8)));
     let last: { ok: boolean; text: string } = { ok: true, text: '' };
     let closing = false;
@@ -98,6 +100,7 @@ export = function register(RED: NodeAPI): void {
             budget: account.kfBudget,
             sessions: account.kfSessions,
             maxHoldMs,
+            duplicateCheckSec: dupCheckSec,
             onHold: () => showStatus(),
           });
           msg.wecomResult = outcome;

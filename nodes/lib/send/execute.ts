@@ -21,6 +21,8 @@ export interface ExecDeps {
   sessions: KfSessionKeeper;
   /** Longest a send may be held for the per-user budget before it is reported instead, ms. */
   maxHoldMs: number;
+  /** enable_duplicate_check interval for app messages, s (0 = off), so a retried send is not shown twice. */
+  duplicateCheckSec?: number;
   /** Called when a send is held (for status). */
   onHold?: (ms: number) => void;
 }
@@ -70,7 +72,7 @@ export async function executePlan(plan: SendPlan, d: ExecDeps): Promise<SendOutc
     for (let i = 0; i < units; i++) {
       await holdForBudget(plan, d);
       const body = texts ? { content: texts[i] } : (content as Record<string, unknown>);
-      const r = await d.api.sendAppMessage(plan.msgtype, body, plan.to);
+      const r = await d.api.sendAppMessage(plan.msgtype, body, plan.to, { duplicateCheckSec: d.duplicateCheckSec });
       for (const u of plan.users) d.limiter.take(u);
       out.msgids.push(...r.msgids);
       out.msgid = r.msgid ?? out.msgid;

@@ -52,6 +52,8 @@ export class WecomApi {
   readonly agentId: string;
   private readonly client: ApiClient;
   private readonly dupSec: number;
+  /** Bodies sent with enable_duplicate_check, by time: an intentional repeat is sent without the check. */
+  private readonly recentBodies = new Map<string, number>();
 
   constructor(o: WecomApiOptions) {
     this.corpId = o.corpId;
@@ -91,10 +93,31 @@ export class WecomApi {
   async sendAppMessage(msgtype: string, content: Record<string, unknown>, to: AppTarget, o: AppSendOptions = {}): Promise<SendResult> {
     if (!this.agentId) throw new TypeError('agentId is required for app messages');
     const body = appBody(this.agentId, to, msgtype, content, { duplicateCheckSec: this.dupSec, ...o });
+    if (body.enable_duplicate_check === 1) this.keepRepeat(body);
     const ans = await this.client.call('message/send', { method: 'POST', json: body });
     const msgid = ans.msgid === undefined ? undefined : String(ans.msgid);
     const invaliduser = typeof ans.invaliduser === 'string' && ans.invaliduser ? ans.invaliduser : undefined;
     return { errcode: 0, msgid, msgids: msgid ? [msgid] : [], parts: 1, invaliduser };
+  }
+
+  /**
+   * enable_duplicate_check makes a retry safe, but WeCom would also swallow an intentional repeat of
+   * the same body (e.g. two identical parts of a split text). Such a repeat is sent without the check.
+   */
+  private keepRepeat(body: Record<string, unknown>): void {
+    const now = Date.now();
+    const ttl = Number(body.duplicate_check_interval) * 1000;
+    const key = JSON.stringify(body);
+    const at = this.recentBodies.get(key);
+    if (at !== undefined && now - at < ttl) {
+      delete body.enable_duplicate_check;
+      delete body.duplicate_check_interval;
+      return;
+    }
+    this.recentBodies.set(key, now);
+    if (this.recentBodies.size > 5000) {
+      for (const [k, t] of this.recentBodies) if (now - t >= 14_400_000 || this.recentBodies.size > 5000) this.recentBodies.delete(k);
+    }
   }
 
   uploadMedia(type: MediaType, src: MediaSource): Promise<Uploaded> {

@@ -63,7 +63,7 @@ export class ApiClient {
         throw new WecomApiError({ api: 'gettoken', errcode: 0, errmsg: 'no access_token in the answer' });
       }
       return { token, expiresIn: Number(ans.expires_in) || 7200 };
-    });
+    }, undefined, undefined, undefined, (err) => err instanceof WecomApiError && err.kind === 'config');
   }
 
   /** Call `/cgi-bin/<api>` with the access token. */

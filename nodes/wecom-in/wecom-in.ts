@@ -15,6 +15,7 @@ import { contextKV, type ContextLike } from '../lib/context-store';
 import { openPassiveSlot, releasePassiveSlot } from '../lib/passive-reply';
 import { str, type XmlRecord } from '../lib/xml';
 import { KfPuller } from '../lib/kf/puller';
+import { withProcessFallback, dropProcessFallback } from '../lib/kf/process-fallback';
 
 interface WecomInDef extends NodeDef {
   account: string;
@@ -112,7 +113,10 @@ export = function register(RED: NodeAPI): void {
 
     // 微信客服: the callback only says "pull now"; the puller fetches, emits and persists the cursor.
     // Created at start so that "skip the backlog before the first start" has the right start time.
-    const kfKV = contextKV(node.context() as unknown as ContextLike, def.kfStore);
+    // The cursor also lives in process memory: without a configured context store Node-RED wipes node
+    // context on every redeploy.
+    const kfNamespace = `${node.id}:${account.settings.apiBase}:${keys.receiveId}`;
+    const kfKV = withProcessFallback(contextKV(node.context() as unknown as ContextLike, def.kfStore), kfNamespace);
     const kfPuller = new KfPuller({
       api: () => account.api('kf'),
       kv: kfKV,
@@ -128,7 +132,8 @@ export = function register(RED: NodeAPI): void {
       budget: account.kfBudget,
       onError: (err) => node.warn(RED._('wecom-in.errors.kfWelcome', { message: err.message })),
     });
-    node.on('close', (_removed: boolean, done: () => void) => {
+    node.on('close', (removed: boolean, done: () => void) => {
+      if (removed) dropProcessFallback(kfNamespace);
       kfPuller.stop().then(() => done(), () => done());
     });
     node.handleKfCallback = async (rec, inbound) => {

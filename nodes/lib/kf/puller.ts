@@ -90,6 +90,9 @@ export class KfPuller {
         }
         throw err;
       }
+      // Stopping (redeploy, shutdown): a page that arrives now is not emitted and its cursor not saved;
+      // it is pulled again after the restart.
+      if (this.stopped) break;
       const batch: InboundMessage[] = [];
       for (const entry of ans.msg_list ?? []) {
         const id = String(entry.msgid ?? '');

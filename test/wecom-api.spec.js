@@ -114,6 +114,16 @@ describe('WecomApi (lib) against the simulator', function () {
     assert.equal(last.data.media_id, up.mediaId);
   });
 
+  it('waits out a 45009 frequency limit instead of failing or tight-looping', async function () {
+    await sim.stop();
+    sim = await startSim({ apiPerWindow: 4, rateWindowMs: 300 });
+    const api = make({ retry: Object.assign({}, FAST_RETRY, { rateLimitWaitMs: 350, maxRateLimitWaits: 3 }) });
+    for (let i = 0; i < 8; i++) await api.sendText('zhangsan', `limited ${i}`);
+    assert.ok(sim.stats().rateLimited >= 1, 'the limit was hit');
+    assert.ok(sim.stats().rateLimited <= 4, 'one wait per limit hit, no tight loop');
+    assert.deepEqual(sim.records().filter((x) => x.direction === 'bot').map((x) => x.text), Array.from({ length: 8 }, (_, i) => `limited ${i}`));
+  });
+
   it('kf/send_msg carries a stable msgid: a replay after a lost answer is not posted twice', async function () {
     sim.setCallbackUrl('');
     await sim.userSays({ channel: 'kf', userId: 'wmCUST1', text: 'hi' });

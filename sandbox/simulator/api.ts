@@ -14,6 +14,11 @@ export interface ApiConfig {
   kfPageSize: number;
   /** App messages per member per minute before WeCom silently drops (30). */
   perUserPerMinute: number;
+  /** Calls per API per window before 45009 (WeCom: 10 000/min per corp and API). */
+  apiPerWindow: number;
+  rateWindowMs: number;
+  /** access_token lifetime, s (7200). */
+  tokenLifetimeSec: number;
 }
 
 export interface ApiRequest {
@@ -58,8 +63,27 @@ export class SimApi {
     return { who: e.who };
   }
 
+  private readonly calls = new Map<string, number[]>();
+
+  /** 45009 once an API was called more than apiPerWindow times within rateWindowMs. */
+  private limited(api: string): boolean {
+    const now = Date.now();
+    const times = (this.calls.get(api) ?? []).filter((t) => now - t < this.cfg.rateWindowMs);
+    if (times.length >= this.cfg.apiPerWindow) {
+      this.calls.set(api, times);
+      return true;
+    }
+    times.push(now);
+    this.calls.set(api, times);
+    return false;
+  }
+
   handle(api: string, req: ApiRequest): Promise<Answer> | Answer {
     this.st.count(api);
+    if (this.limited(api)) {
+      this.st.count('rateLimited');
+      return err(45009, 'api freq out of limit');
+    }
     if (api === 'gettoken') return this.gettoken(req.query);
     const a = this.auth(req.query);
     if ('errcode' in a) return a;
@@ -94,9 +118,9 @@ export class SimApi {
     const e = cur ? this.st.tokens.get(cur) : undefined;
     if (cur && e && Date.now() < e.expiresAt) return ok({ access_token: cur, expires_in: Math.round((e.expiresAt - Date.now()) / 1000) });
     const token = rand(32);
-    this.st.tokens.set(token, { who, expiresAt: Date.now() + 7200 * 1000 });
+    this.st.tokens.set(token, { who, expiresAt: Date.now() + this.cfg.tokenLifetimeSec * 1000 });
     this.st.currentToken.set(who, token);
-    return ok({ access_token: token, expires_in: 7200 });
+    return ok({ access_token: token, expires_in: this.cfg.tokenLifetimeSec });
   }
 
   private checkText(content: unknown): Answer | null {

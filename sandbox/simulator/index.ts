@@ -35,6 +35,12 @@ export interface SimulatorOptions {
   hangMs?: number;
   /** Extra (optional): app messages per member per minute before silent drops (default 30). */
   perUserPerMinute?: number;
+  /** Extra (optional): calls per API per rate window before errcode 45009 (default 10 000). */
+  apiPerWindow?: number;
+  /** Extra (optional): the 45009 window, ms (default 60 000). */
+  rateWindowMs?: number;
+  /** Extra (optional): access_token lifetime, s (default 7200; short values exercise 42001). */
+  tokenLifetimeSec?: number;
 }
 
 export interface Simulator {
@@ -84,6 +90,9 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     kfSecret: opts.kfSecret,
     kfPageSize: Math.max(1, opts.kfPageSize ?? 1000),
     perUserPerMinute: opts.perUserPerMinute ?? 30,
+    apiPerWindow: opts.apiPerWindow ?? 10_000,
+    rateWindowMs: opts.rateWindowMs ?? 60_000,
+    tokenLifetimeSec: opts.tokenLifetimeSec ?? 7200,
   });
   const driver = new Driver(st, {
     keys: { token: opts.token, aesKey: aesKeyFrom(opts.encodingAESKey), receiveId: opts.corpId },

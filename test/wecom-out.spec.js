@@ -192,6 +192,44 @@ describe('wecom-out against the simulator', function () {
     assert.equal(sim.stats()['message/send'] ?? 0, 0);
   });
 
+  it('tracks the app per-member limit (30/min): excess is reported, never silently dropped by WeCom', async function () {
+    const f = flow(sim, { errorOutput: true, out: { maxHoldSec: 0 } });
+    await load(MODS, f.nodes, f.credentials);
+    const sink = collect('sink');
+    const errs = collect('errs');
+    const out = helper.getNode('out1');
+    for (let i = 0; i < 35; i++) out.receive({ payload: `n${i}`, wecom: { channel: 'app', userId: 'busyuser' } });
+    await waitFor(() => sink.length + errs.length === 35, 5000, '35 outcomes');
+    assert.equal(sink.length, 30);
+    assert.equal(errs.length, 5);
+    assert.equal(errs[0].error.kind, 'rate');
+    assert.deepEqual(errs.map((m) => m.payload), ['n30', 'n31', 'n32', 'n33', 'n34']);
+    assert.equal(sim.stats().dropped ?? 0, 0, 'nothing was sent that WeCom would drop');
+    assert.equal(bot(sim).length, 30);
+  });
+
+  it('tracks the 微信客服 5-replies-per-customer-message rule and reports the 6th', async function () {
+    const f = flow(sim, { errorOutput: true });
+    // wecom-in pulls the customer message (so the budget knows it) but does not echo
+    f.nodes.find((n) => n.id === 'in1').wires = [['sink']];
+    await load(MODS, f.nodes, f.credentials);
+    const sink = collect('sink');
+    const errs = collect('errs');
+    await sim.userSays({ channel: 'kf', userId: 'wmFIVE', text: 'tell me more' });
+    await waitFor(() => sink.some((m) => m.payload === 'tell me more'), 5000, 'the pulled message');
+    const out = helper.getNode('out1');
+    for (let i = 0; i < 6; i++) out.receive({ payload: `reply ${i}`, wecom: { channel: 'kf', userId: 'wmFIVE', openKfId: 'wkSANDBOX01' } });
+    await waitFor(() => errs.length === 1 && bot(sim).length === 5, 5000, '5 replies and 1 error');
+    assert.equal(errs[0].payload, 'reply 5');
+    assert.equal(errs[0].error.errcode, 95001);
+    assert.deepEqual(bot(sim).map((r) => r.text), ['reply 0', 'reply 1', 'reply 2', 'reply 3', 'reply 4']);
+    // a new customer message resets the allowance
+    await sim.userSays({ channel: 'kf', userId: 'wmFIVE', text: 'and?' });
+    await waitFor(() => sink.some((m) => m.payload === 'and?'), 5000, 'the second pulled message');
+    out.receive({ payload: 'reply 6', wecom: { channel: 'kf', userId: 'wmFIVE', openKfId: 'wkSANDBOX01' } });
+    await waitFor(() => bot(sim).length === 6, 5000, 'the reply after the reset');
+  });
+
   it('uploads a Buffer payload first and sends it as an image', async function () {
     const f = flow(sim);
     await load(MODS, f.nodes, f.credentials);

@@ -66,8 +66,9 @@ export = function register(RED: NodeAPI): void {
     this.api = (kind: ApiKind = 'agent') => {
       const s = this.settings;
       const secret = kind === 'kf' ? s.kfSecret || s.agentSecret : s.agentSecret;
-      const bad = this.problemText();
-      if (bad) throw new Error(bad);
+      // Only the fields the API needs matter here (a bad callback Token does not stop sending).
+      const p = this.problems.find((x) => x.field === 'corpId' || x.field === 'agentId' || x.field === 'apiBase');
+      if (p) throw new Error(RED._(`wecom-account.errors.${p.key}`));
       if (!secret) throw new Error(RED._('wecom-account.errors.noSecret'));
       let c = clients.get(secret);
       if (!c) {

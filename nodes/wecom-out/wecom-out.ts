@@ -6,7 +6,7 @@
 import type { NodeAPI, Node, NodeDef, NodeMessage } from 'node-red';
 import type { WecomAccountNode } from '../shared/account-node';
 import { planSend, PlanError, type PlanDefaults, type SendPlan } from '../lib/send/plan';
-import { executePlan, type SendOutcome } from '../lib/send/execute';
+import { executePlan, budgetWait, HoldTooLong, type SendOutcome } from '../lib/send/execute';
 import { KeyedQueue } from '../lib/send/keyed-queue';
 import { WecomApiError } from '../lib/api/errors';
 import type { MediaType } from '../lib/api/media';
@@ -90,8 +90,17 @@ export = function register(RED: NodeAPI): void {
         return fail(msg, send, done, err as Error);
       }
       if (closing) return fail(msg, send, done, new Error(RED._('wecom-out.errors.closing')));
+      let heldSince = 0;
       queue.push(plan.queueKey, async () => {
         try {
+          // Over WeCom's per-member budget: wait without holding a slot, or report when too long.
+          const wait = budgetWait(plan, { limiter: account.appLimiter, maxHoldMs: Math.max(0, maxHoldMs - (heldSince ? Date.now() - heldSince : 0)) });
+          if (wait === Infinity) throw new HoldTooLong('message/send', account.appLimiter.waitMs(plan.users[0] ?? '', 1));
+          if (wait > 0) {
+            heldSince ||= Date.now();
+            showStatus();
+            return { deferMs: wait };
+          }
           const api = account.api(plan.channel === 'kf' ? 'kf' : 'agent');
           const outcome: SendOutcome = await executePlan(plan, {
             api,

@@ -43,9 +43,22 @@ export interface SendOutcome {
 
 export class HoldTooLong extends WecomApiError {
   constructor(api: string, ms: number) {
-    super({ api, errcode: 0, errmsg: `WeCom's per-member limit (30/min, 1000/h) would drop this message; it would have to wait ${Math.round(ms / 1000)} s, longer than allowed`, kind: 'rate' });
+    const why = Number.isFinite(ms) && ms > 0 ? `it would have to wait ${Math.round(ms / 1000)} s, longer than allowed` : 'it does not fit into the limit within the allowed hold time';
+    super({ api, errcode: 0, errmsg: `WeCom's per-member limit (30/min, 1000/h) would drop this message; ${why}`, kind: 'rate' });
     this.name = 'HoldTooLong';
   }
+}
+
+/**
+ * Before running a plan: ms to wait until all its app messages fit the per-member budget (0 = go),
+ * or Infinity when they never would within `maxHoldMs`.
+ */
+export function budgetWait(plan: SendPlan, d: Pick<ExecDeps, 'limiter' | 'maxHoldMs'>): number {
+  if (plan.channel !== 'app' || plan.users.length === 0) return 0;
+  const parts = plan.texts ? plan.texts.length - (plan.replyKey ? 1 : 0) : 1;
+  if (parts <= 0) return 0;
+  const wait = Math.max(0, ...plan.users.map((u) => d.limiter.waitMs(u, parts)));
+  return wait > d.maxHoldMs ? Infinity : wait;
 }
 
 export async function executePlan(plan: SendPlan, d: ExecDeps): Promise<SendOutcome> {

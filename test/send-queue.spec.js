@@ -1,0 +1,86 @@
+'use strict';
+// Pure pieces of wecom-out: per-user FIFO queue (with deferral), per-member budget, send plans.
+const assert = require('node:assert/strict');
+const { KeyedQueue } = require('../dist/nodes/lib/send/keyed-queue');
+const { UserRateLimiter } = require('../dist/nodes/lib/send/user-limiter');
+const { planSend, PlanError } = require('../dist/nodes/lib/send/plan');
+const { KfBudget } = require('../dist/nodes/lib/kf/budget');
+
+const tick = (ms) => new Promise((r) => setTimeout(r, ms || 0));
+
+describe('wecom-out building blocks', function () {
+  it('KeyedQueue keeps per-key order, runs keys in parallel, and a deferred key frees its slot', async function () {
+    const q = new KeyedQueue(1);
+    const log = [];
+    let deferred = false;
+    q.push('a', async () => {
+      if (!deferred) {
+        deferred = true;
+        log.push('a1-defer');
+        return { deferMs: 30 };
+      }
+      log.push('a1');
+    });
+    q.push('a', async () => void log.push('a2'));
+    q.push('b', async () => void log.push('b1'));
+    q.push('b', async () => void log.push('b2'));
+    for (let i = 0; i < 50 && log.length < 5; i++) await tick(5);
+    assert.deepEqual(log, ['a1-defer', 'b1', 'b2', 'a1', 'a2'], 'b ran while a waited; a kept its order');
+    assert.equal(q.length, 0);
+  });
+
+  it('KeyedQueue.close reports every task that never ran', async function () {
+    const q = new KeyedQueue(1);
+    const dropped = [];
+    let release;
+    q.push('a', () => new Promise((r) => (release = r)), () => dropped.push('a1'));
+    q.push('a', async () => undefined, () => dropped.push('a2'));
+    q.push('b', async () => undefined, () => dropped.push('b1'));
+    assert.equal(q.close(), 2);
+    assert.deepEqual(dropped.sort(), ['a2', 'b1']);
+    release();
+  });
+
+  it('UserRateLimiter holds the 31st message of a minute until the window frees', function () {
+    let now = 1_000_000;
+    const lim = new UserRateLimiter(undefined, () => now);
+    for (let i = 0; i < 30; i++) {
+      assert.equal(lim.waitMs('u'), 0);
+      lim.take('u');
+      now += 1000;
+    }
+    assert.equal(lim.waitMs('u'), 30_000, 'the first send of the window leaves it 60 s after it was made');
+    assert.equal(lim.waitMs('other'), 0);
+    assert.equal(lim.waitMs('u', 31), Infinity);
+    now += 30_000;
+    assert.equal(lim.waitMs('u'), 0);
+  });
+
+  it('KfBudget allows 5 replies per customer message within 48 h', function () {
+    let now = 0;
+    const b = new KfBudget(() => now);
+    assert.equal(b.check('wk', 'c'), null, 'unknown customers are left to WeCom');
+    b.customerMessage('wk', 'c', 0);
+    for (let i = 0; i < 5; i++) b.used('wk', 'c');
+    assert.equal(b.check('wk', 'c'), 'count');
+    b.customerMessage('wk', 'c', 10);
+    assert.equal(b.check('wk', 'c', 5), null);
+    now = 48 * 3600 * 1000 + 11;
+    assert.equal(b.check('wk', 'c'), 'window');
+  });
+
+  it('planSend: replies need only msg.wecom; overrides, splitting and mistakes', function () {
+    const reply = planSend({ payload: 'hi', wecom: { channel: 'kf', userId: 'wmA', openKfId: 'wk1', msgType: 'text' } });
+    assert.deepEqual([reply.channel, reply.openKfId, reply.userId, reply.msgtype, reply.texts], ['kf', 'wk1', 'wmA', 'text', ['hi']]);
+    const app = planSend({ payload: 'x'.repeat(5000), wecom: { channel: 'app', touser: ['a', 'b'], toparty: '2|3' } });
+    assert.deepEqual(app.to, { touser: ['a', 'b'], toparty: ['2', '3'], totag: [] });
+    assert.equal(app.texts.length, 3);
+    const md = planSend({ payload: '**b**', msgtype: 'markdown', wecom: { userId: 'u' } });
+    assert.equal(md.msgtype, 'markdown');
+    const file = planSend({ payload: { msgtype: 'file', file: { path: '/tmp/a.pdf' } }, wecom: { userId: 'u' } });
+    assert.deepEqual(file.media, { type: 'file', src: { path: '/tmp/a.pdf', filename: undefined } });
+    assert.throws(() => planSend({ payload: 'hi', wecom: {} }), PlanError);
+    assert.throws(() => planSend({ payload: { msgtype: 'textcard', textcard: {} }, wecom: { channel: 'kf', userId: 'u', openKfId: 'wk' } }), /cannot send msgtype textcard/);
+    assert.throws(() => planSend({ payload: '  ', wecom: { userId: 'u' } }), /empty/);
+  });
+});

@@ -338,6 +338,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       tours: false,
       projects: { enabled: false },
     },
+    // no phone-home from a local sandbox, and no consent dialog over the editor
+    telemetry: { enabled: false, updateNotification: false },
     externalModules: { autoInstall: false, palette: { allowInstall: false } },
     functionExternalModules: false,
   };

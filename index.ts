@@ -8,3 +8,7 @@ export { verifyUrl, openCallback, sealReply, sealCallback, CallbackError } from 
 export type { CallbackKeys } from './nodes/lib/callback';
 export { parseXml, buildXml } from './nodes/lib/xml';
 export type { WecomMeta, Channel } from './nodes/lib/types';
+/** The WeCom server API client (message/send, media/upload, 微信客服): one line per send. */
+export { WecomApi, WecomApiError } from './nodes/lib/wecom-api';
+export type { WecomApiOptions, SendResult } from './nodes/lib/wecom-api';
+export type { RetryOptions } from './nodes/lib/api/retry';

@@ -3,6 +3,13 @@ import type { Node } from 'node-red';
 import type { CallbackKeys } from '../lib/callback';
 import type { AccountSettings } from '../lib/types';
 import type { SettingsProblem } from '../lib/account-settings';
+import type { WecomApi } from '../lib/wecom-api';
+import type { UserRateLimiter } from '../lib/send/user-limiter';
+import type { KfBudget } from '../lib/kf/budget';
+import type { KfSessionKeeper } from '../lib/kf/session';
+
+/** Which secret a client uses: the app Secret, or for 微信客服 the kf Secret when set (else the app Secret). */
+export type ApiKind = 'agent' | 'kf';
 
 export interface AccountCredentials {
   agentSecret?: string;
@@ -18,4 +25,15 @@ export interface WecomAccountNode extends Node<AccountCredentials> {
   problemText(): string | null;
   /** Keys for the callback crypto; throws a clear Error when Token or EncodingAESKey is missing/invalid. */
   callbackKeys(): CallbackKeys;
+  /**
+   * The shared API client of this account (created on first use, closed with the node). Throws a
+   * clear Error when the Corp ID or the needed Secret is missing.
+   */
+  api(kind?: ApiKind): WecomApi;
+  /** Per-member app-message budget (30/min, 1000/h), shared by every wecom-out of this account. */
+  readonly appLimiter: UserRateLimiter;
+  /** 微信客服 48 h / 5-reply budget per customer, fed by the puller and used by wecom-out. */
+  readonly kfBudget: KfBudget;
+  /** Keeps 微信客服 sessions in service state 1 before API sends. */
+  readonly kfSessions: KfSessionKeeper;
 }

@@ -7,13 +7,22 @@ import type { NodeAPI, NodeDef } from 'node-red';
 import { resolveSettings, validateSettings } from '../lib/account-settings';
 import { aesKeyFrom } from '../lib/crypto';
 import type { CallbackKeys } from '../lib/callback';
-import type { WecomAccountNode } from '../shared/account-node';
+import type { ApiKind, WecomAccountNode } from '../shared/account-node';
+import { WecomApi } from '../lib/wecom-api';
+import type { RetryOptions } from '../lib/api/retry';
+import { UserRateLimiter } from '../lib/send/user-limiter';
+import { KfBudget } from '../lib/kf/budget';
+import { KfSessionKeeper } from '../lib/kf/session';
 
 interface AccountDef extends NodeDef {
   corpId?: string;
   agentId?: string;
   apiBase?: string;
+  /** Advanced (flow JSON / tests only): retry tuning, see lib/api/retry.ts. */
+  retry?: RetryOptions;
 }
+
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
 export = function register(RED: NodeAPI): void {
   function WecomAccount(this: WecomAccountNode, def: AccountDef) {
@@ -45,6 +54,34 @@ export = function register(RED: NodeAPI): void {
       keys = { token, aesKey: aesKeyFrom(encodingAESKey), receiveId: corpId };
       return keys;
     };
+
+    const self = this as Writable<WecomAccountNode>;
+    self.appLimiter = new UserRateLimiter();
+    self.kfBudget = new KfBudget();
+    self.kfSessions = new KfSessionKeeper();
+    const settingsRetry = (RED.settings as unknown as { wecom?: { retry?: RetryOptions } }).wecom?.retry;
+    const retry: RetryOptions | undefined = def.retry ?? settingsRetry;
+    const clients = new Map<string, WecomApi>();
+
+    this.api = (kind: ApiKind = 'agent') => {
+      const s = this.settings;
+      const secret = kind === 'kf' ? s.kfSecret || s.agentSecret : s.agentSecret;
+      const bad = this.problemText();
+      if (bad) throw new Error(bad);
+      if (!secret) throw new Error(RED._('wecom-account.errors.noSecret'));
+      let c = clients.get(secret);
+      if (!c) {
+        c = new WecomApi({ corpId: s.corpId, secret, agentId: s.agentId, apiBase: s.apiBase, retry });
+        clients.set(secret, c);
+      }
+      return c;
+    };
+
+    this.on('close', (_removed: boolean, done: () => void) => {
+      const all = [...clients.values()];
+      clients.clear();
+      Promise.all(all.map((c) => c.close())).then(() => done(), () => done());
+    });
 
     if (this.problems.length > 0) this.warn(this.problemText() as string);
   }

@@ -13,7 +13,8 @@ import { toInbound, dedupeKey, type InboundMessage } from '../lib/inbound';
 import { Deduper } from '../lib/dedupe';
 import { contextKV, type ContextLike } from '../lib/context-store';
 import { openPassiveSlot, releasePassiveSlot } from '../lib/passive-reply';
-import type { XmlRecord } from '../lib/xml';
+import { str, type XmlRecord } from '../lib/xml';
+import { KfPuller } from '../lib/kf/puller';
 
 interface WecomInDef extends NodeDef {
   account: string;
@@ -22,6 +23,12 @@ interface WecomInDef extends NodeDef {
   passiveBudgetMs?: number | string;
   dedupeStore?: string;
   maxBodyKb?: number | string;
+  /** 微信客服: context store for the sync_msg cursors and kf dedupe ('' = default store). */
+  kfStore?: string;
+  /** 微信客服: skip messages sent before the first start (default true). */
+  kfSkipBacklog?: boolean;
+  /** 微信客服: welcome text sent on enter_session within welcome_code's 20 s ('' = none). */
+  kfWelcome?: string;
 }
 
 const DEFAULT_PATH = '/wecom/callback';
@@ -103,10 +110,39 @@ export = function register(RED: NodeAPI): void {
 
     const emit = (m: InboundMessage) => node.send(m as unknown as NodeMessage);
 
-    node.handleKfCallback = async (_rec, inbound) => {
-      // Without a 微信客服 puller the signal itself is emitted, so a flow can still see it.
-      inbound.wecom.channel = 'kf';
-      emit(inbound);
+    // 微信客服: the callback only says "pull now"; the puller fetches, emits and persists the cursor.
+    // Created at start so that "skip the backlog before the first start" has the right start time.
+    const kfKV = contextKV(node.context() as unknown as ContextLike, def.kfStore);
+    const kfPuller = new KfPuller({
+      api: () => account.api('kf'),
+      kv: kfKV,
+      deduper: new Deduper(kfKV, { storageKey: 'wecomKfDedupe', ttlMs: 60 * 60 * 1000, maxKeys: 5000 }),
+      corpId: keys.receiveId,
+      agentId: account.settings.agentId,
+      accountId: account.id,
+      emit: (batch) => {
+        for (const m of batch) emit(m);
+      },
+      skipBacklog: def.kfSkipBacklog !== false,
+      welcome: (def.kfWelcome ?? '').trim(),
+      budget: account.kfBudget,
+      onError: (err) => node.warn(RED._('wecom-in.errors.kfWelcome', { message: err.message })),
+    });
+    node.on('close', (_removed: boolean, done: () => void) => {
+      kfPuller.stop().then(() => done(), () => done());
+    });
+    node.handleKfCallback = async (rec, inbound) => {
+      const openKfId = str(rec, 'OpenKfId');
+      if (!openKfId) {
+        inbound.wecom.channel = 'kf';
+        emit(inbound);
+        return;
+      }
+      try {
+        await kfPuller.pull(openKfId, str(rec, 'Token') || undefined);
+      } catch (err) {
+        node.error(RED._('wecom-in.errors.kfPull', { message: (err as Error)?.message ?? String(err) }));
+      }
     };
 
     const deliver = async (rec: XmlRecord, res: Response | null) => {

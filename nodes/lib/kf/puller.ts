@@ -1,0 +1,126 @@
+/**
+ * 微信客服 pull (protocol §5.1, §7): on each kf_msg_or_event callback, call kf/sync_msg with the
+ * callback's Token and OpenKfId, loop while has_more, emit each new message (deduped by msgid) and
+ * only then persist next_cursor per open_kfid. Pulls for one open_kfid are serialised, so two
+ * callbacks never race on a cursor. Messages sent before the very first start are skipped by default.
+ * Customer messages (origin 3) and events are emitted; our own API sends never come back (WeCom does not
+ * return them) and servicer messages (origin 5) are emitted too, marked by raw.origin.
+ */
+import type { AsyncKV } from '../context-store';
+import type { Deduper } from '../dedupe';
+import type { InboundMessage } from '../inbound';
+import type { WecomApi } from '../wecom-api';
+import type { KfBudget } from './budget';
+import { kfEvent, kfToInbound } from './convert';
+
+export interface PullerOptions {
+  api: () => WecomApi;
+  kv: AsyncKV;
+  deduper: Deduper;
+  corpId: string;
+  agentId: string;
+  accountId?: string;
+  /** Emit one batch (one sync_msg page) of messages, in order. */
+  emit: (batch: InboundMessage[]) => void | Promise<void>;
+  /** Skip messages sent before the first start ever (default true). */
+  skipBacklog?: boolean;
+  /** Welcome text sent with welcome_code on enter_session ('' = none). */
+  welcome?: string;
+  budget?: KfBudget;
+  /** sync_msg limit (default 1000). */
+  limit?: number;
+  onError?: (err: Error, what: string) => void;
+  now?: () => number;
+}
+
+const CURSOR = (openKfId: string) => `wecomKfCursor:${openKfId}`;
+const STARTED = 'wecomKfStartedAt';
+
+export class KfPuller {
+  private readonly chains = new Map<string, Promise<unknown>>();
+  private stopped = false;
+  private startedAt: Promise<number>;
+
+  constructor(private readonly o: PullerOptions) {
+    const now = o.now ?? Date.now;
+    // The first start ever is remembered, so the backlog skip survives restarts.
+    this.startedAt = o.kv.get<number>(STARTED).then(async (t) => {
+      if (typeof t === 'number') return t;
+      const at = Math.floor(now() / 1000);
+      await o.kv.set(STARTED, at);
+      return at;
+    });
+    this.startedAt.catch(() => undefined);
+  }
+
+  /** Pull everything new for `openKfId`; resolves with the number of messages emitted. */
+  pull(openKfId: string, token?: string): Promise<number> {
+    const prev = this.chains.get(openKfId) ?? Promise.resolve();
+    const run = prev.catch(() => undefined).then(() => this.drain(openKfId, token));
+    const tail = run.catch(() => undefined);
+    this.chains.set(openKfId, tail);
+    tail.then(() => {
+      if (this.chains.get(openKfId) === tail) this.chains.delete(openKfId);
+    });
+    return run;
+  }
+
+  /** Stop after the page in progress; resolves when every pull has settled. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.all([...this.chains.values()]);
+  }
+
+  private async drain(openKfId: string, token: string | undefined): Promise<number> {
+    const o = this.o;
+    const startedAt = await this.startedAt;
+    let cursor = await o.kv.get<string>(CURSOR(openKfId));
+    let emitted = 0;
+    let useToken = token;
+    for (let page = 0; !this.stopped && page < 10_000; page++) {
+      let ans;
+      try {
+        ans = await o.api().kfSyncMsg({ openKfId, cursor, token: useToken, limit: o.limit });
+      } catch (err) {
+        // 95007: the callback token expired (10 min): retry once without it (rate-limited by WeCom).
+        if ((err as { errcode?: number }).errcode === 95007 && useToken) {
+          useToken = undefined;
+          page--;
+          continue;
+        }
+        throw err;
+      }
+      const batch: InboundMessage[] = [];
+      for (const entry of ans.msg_list ?? []) {
+        const id = String(entry.msgid ?? '');
+        if (o.skipBacklog !== false && Number(entry.send_time) < startedAt) continue;
+        if (id && !(await o.deduper.firstTime(`kf:${id}`))) continue;
+        const m = kfToInbound(entry, { corpId: o.corpId, agentId: o.agentId, accountId: o.accountId, openKfId });
+        if (Number(entry.origin) === 3 && m.wecom.userId) o.budget?.customerMessage(m.wecom.openKfId as string, m.wecom.userId, (Number(entry.send_time) || 0) * 1000);
+        batch.push(m);
+      }
+      if (batch.length > 0) {
+        await o.emit(batch);
+        emitted += batch.length;
+        for (const m of batch) this.welcome(m);
+      }
+      if (ans.next_cursor) {
+        cursor = ans.next_cursor;
+        await o.kv.set(CURSOR(openKfId), cursor);
+      }
+      if (Number(ans.has_more) !== 1) break;
+    }
+    return emitted;
+  }
+
+  /** Send the welcome text at once: welcome_code lives 20 s. */
+  private welcome(m: InboundMessage): void {
+    const text = this.o.welcome;
+    const ev = kfEvent(m.wecom.raw);
+    if (!text || m.wecom.event !== 'enter_session' || !ev?.welcome_code) return;
+    this.o
+      .api()
+      .kfSendMsgOnEvent(String(ev.welcome_code), 'text', { content: text })
+      .catch((err: Error) => this.o.onError?.(err, 'welcome'));
+  }
+}

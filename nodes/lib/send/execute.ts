@@ -1,0 +1,124 @@
+/**
+ * Execute one send plan against WeCom: passive-reply slot first (app text replies), media upload,
+ * the per-user / per-customer budgets, 微信客服 session state, then the API calls in order.
+ * Stable kf msgids are made once per plan, so retries inside the client can never post twice.
+ */
+import { claimPassiveSlot } from '../passive-reply';
+import { passiveTextXml, newKfMsgId } from '../api/messages';
+import { sleep } from '../api/retry';
+import { WecomApiError } from '../api/errors';
+import type { WecomApi } from '../wecom-api';
+import type { UserRateLimiter } from './user-limiter';
+import type { KfBudget } from '../kf/budget';
+import type { KfSessionKeeper } from '../kf/session';
+import type { SendPlan } from './plan';
+
+export interface ExecDeps {
+  api: WecomApi;
+  corpId: string;
+  limiter: UserRateLimiter;
+  budget: KfBudget;
+  sessions: KfSessionKeeper;
+  /** Longest a send may be held for the per-user budget before it is reported instead, ms. */
+  maxHoldMs: number;
+  /** enable_duplicate_check interval for app messages, s (0 = off), so a retried send is not shown twice. */
+  duplicateCheckSec?: number;
+  /** Called when a send is held (for status). */
+  onHold?: (ms: number) => void;
+}
+
+export interface SendOutcome {
+  errcode: 0;
+  channel: 'app' | 'kf';
+  msgtype: string;
+  /** msgid of the last part */
+  msgid?: string;
+  msgids: string[];
+  parts: number;
+  /** true when the (first) text went back as the passive reply */
+  passive?: boolean;
+  mediaId?: string;
+  invaliduser?: string;
+}
+
+export class HoldTooLong extends WecomApiError {
+  constructor(api: string, ms: number) {
+    super({ api, errcode: 0, errmsg: `WeCom's per-member limit (30/min, 1000/h) would drop this message; it would have to wait ${Math.round(ms / 1000)} s, longer than allowed`, kind: 'rate' });
+    this.name = 'HoldTooLong';
+  }
+}
+
+export async function executePlan(plan: SendPlan, d: ExecDeps): Promise<SendOutcome> {
+  const out: SendOutcome = { errcode: 0, channel: plan.channel, msgtype: plan.msgtype, msgids: [], parts: 0 };
+  let content = plan.content;
+  if (plan.media) {
+    const up = await d.api.uploadMedia(plan.media.type, plan.media.src);
+    out.mediaId = up.mediaId;
+    content = { ...(content ?? {}), media_id: up.mediaId };
+  }
+  const texts = plan.texts ? [...plan.texts] : undefined;
+
+  if (plan.channel === 'app') {
+    // Passive reply: the first text part may answer the held callback instead of the API.
+    if (texts && plan.replyKey && plan.users.length === 1) {
+      const answer = claimPassiveSlot(plan.replyKey);
+      if (answer) {
+        answer(passiveTextXml(plan.users[0], d.corpId, texts.shift() as string));
+        out.passive = true;
+        out.parts++;
+      }
+    }
+    const units = texts ? texts.length : 1;
+    for (let i = 0; i < units; i++) {
+      await holdForBudget(plan, d);
+      const body = texts ? { content: texts[i] } : (content as Record<string, unknown>);
+      const r = await d.api.sendAppMessage(plan.msgtype, body, plan.to, { duplicateCheckSec: d.duplicateCheckSec });
+      for (const u of plan.users) d.limiter.take(u);
+      out.msgids.push(...r.msgids);
+      out.msgid = r.msgid ?? out.msgid;
+      if (r.invaliduser) out.invaliduser = r.invaliduser;
+      out.parts++;
+    }
+    return out;
+  }
+
+  const openKfId = plan.openKfId as string;
+  const userId = plan.userId as string;
+  const units = texts ? texts.length : 1;
+  const problem = d.budget.check(openKfId, userId, units);
+  if (problem) {
+    throw new WecomApiError({
+      api: 'kf/send_msg',
+      errcode: problem === 'window' ? 95002 : 95001,
+      errmsg: problem === 'window' ? 'not sent: more than 48 h since the customer last wrote' : `not sent: ${units} message(s) would exceed the 5 replies allowed per customer message`,
+      kind: 'session',
+    });
+  }
+  await d.sessions.ensure(d.api, openKfId, userId);
+  const base = newKfMsgId();
+  for (let i = 0; i < units; i++) {
+    const id = units === 1 ? base : `${base.slice(0, 28)}_${i}`;
+    const body = texts ? { content: texts[i] } : (content as Record<string, unknown>);
+    try {
+      await d.api.kfSendMsg(openKfId, userId, plan.msgtype, body, id);
+    } catch (err) {
+      if (err instanceof WecomApiError && (err.errcode === 95018 || err.errcode === 95016)) d.sessions.forget(openKfId, userId);
+      throw err;
+    }
+    d.budget.used(openKfId, userId);
+    out.msgids.push(id);
+    out.msgid = id;
+    out.parts++;
+  }
+  return out;
+}
+
+async function holdForBudget(plan: SendPlan, d: ExecDeps): Promise<void> {
+  for (;;) {
+    const wait = Math.max(0, ...plan.users.map((u) => d.limiter.waitMs(u)));
+    if (wait <= 0) return;
+    if (wait > d.maxHoldMs) throw new HoldTooLong('message/send', wait);
+    d.onHold?.(wait);
+    await sleep(wait);
+  }
+}

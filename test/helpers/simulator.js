@@ -1,0 +1,38 @@
+'use strict';
+// Start the WeCom simulator (dist/sandbox/simulator) with the test ACCOUNT, and a flow account node
+// whose API base is the simulator and whose retries are fast (tiny backoff, short timeouts).
+const { startSimulator } = require('../../dist/sandbox/simulator');
+const { ACCOUNT, accountNode } = require('./fixtures');
+
+const FAST_RETRY = { baseDelayMs: 2, maxDelayMs: 20, timeoutMs: 300, maxRetries: 12, rateLimitWaitMs: 50 };
+
+function startSim(extra) {
+  return startSimulator(Object.assign({
+    corpId: ACCOUNT.corpId,
+    agentId: ACCOUNT.agentId,
+    agentSecret: ACCOUNT.agentSecret,
+    kfSecret: ACCOUNT.kfSecret,
+    token: ACCOUNT.token,
+    encodingAESKey: ACCOUNT.encodingAESKey,
+    hangMs: 800,
+    callbackDeadlineMs: 2000,
+  }, extra || {}));
+}
+
+/** A wecom-account node pointed at the simulator. */
+function simAccount(id, sim, props) {
+  return accountNode(id, Object.assign({ apiBase: sim.url, retry: FAST_RETRY }, props || {}));
+}
+
+/** Resolve when `pred(records)` holds, polling the simulator (fails the test after `ms`). */
+async function waitFor(pred, ms, what) {
+  const end = Date.now() + (ms || 10000);
+  for (;;) {
+    const v = await pred();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what || 'condition'}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+module.exports = { startSim, simAccount, waitFor, FAST_RETRY };

@@ -1,15 +1,20 @@
 // Agent console: connects to the ws-bridge at /wecom/ws with the agent token and speaks its JSON protocol.
-// In:  handoff {conversationId, channel, userId, reason, text, history[], ts} · message {conversationId, text, …}
-//      closed {conversationId, by} · ack {…} · error {code, message}
-// Out: accept {conversationId} · reply {conversationId, text} · close {conversationId}
+// (docs/agent-protocol.md). In:  welcome {agentId, conversations[], queued} · handoff {conversationId, channel,
+// userId, reason, text, history[], ts} · message {conversationId, text, …} · closed {conversationId, by} ·
+// ack {ref, id} · error {code, message, id}.  Out (each with an id, answered by one ack or error):
+// accept {conversationId} · reply {conversationId, text} · close {conversationId}.
 (function () {
   'use strict';
   var $ = function (id) { return document.getElementById(id); };
   var TOKEN_KEY = 'wecom-agent-token';
+  var AGENT_KEY = 'wecom-agent-id';
 
   var state = {
     ws: null,
     token: '',
+    agentId: '',
+    queuedCount: 0,
+    nextId: 1,
     wsPath: '/wecom/ws',
     convs: {},        // id → {id, channel, userId, reason, status, history: [], unread, closedBy, order}
     order: 0,
@@ -43,16 +48,28 @@
   }
 
   // ---- connection ----
-  function tokenFromHash() {
-    var m = /(?:^|[#&])token=([^&]+)/.exec(location.hash);
+  function fromHash(name) {
+    var m = new RegExp('(?:^|[#&])' + name + '=([^&]+)').exec(location.hash);
     return m ? decodeURIComponent(m[1]) : '';
+  }
+
+  /** A stable agent id per browser, so a reconnect keeps this agent's conversations. */
+  function defaultAgentId() {
+    var id = '';
+    try { id = localStorage.getItem(AGENT_KEY) || ''; } catch (e) { /* ignore */ }
+    if (!/^[A-Za-z0-9_.@:-]{1,128}$/.test(id)) {
+      id = 'agent-' + Math.random().toString(36).slice(2, 8);
+      try { localStorage.setItem(AGENT_KEY, id); } catch (e) { /* ignore */ }
+    }
+    return id;
   }
 
   function connect() {
     clearTimeout(state.retryTimer);
     state.manualClose = false;
     var proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    var url = proto + '//' + location.host + state.wsPath + '?token=' + encodeURIComponent(state.token);
+    var url = proto + '//' + location.host + state.wsPath + '?token=' + encodeURIComponent(state.token) +
+      '&agent=' + encodeURIComponent(state.agentId);
     setConn('connecting', '连接中 Connecting');
     var ws;
     try { ws = new WebSocket(url); } catch (e) { setConn('error', '连接失败 Failed'); return; }
@@ -63,7 +80,7 @@
       state.everOpened = true;
       state.retry = 0;
       try { sessionStorage.setItem(TOKEN_KEY, state.token); } catch (e) { /* ignore */ }
-      setConn('open', '已连接 Connected');
+      setConn('open', '已连接 Connected · ' + state.agentId);
       $('token-form').classList.add('hidden');
       $('console').classList.remove('hidden');
     };
@@ -96,6 +113,7 @@
       if (onError) onError({ code: 'disconnected' });
       return false;
     }
+    frame.id = state.nextId++;
     state.pending.push({ frame: frame, onAck: onAck, onError: onError });
     state.ws.send(JSON.stringify(frame));
     return true;
@@ -134,6 +152,15 @@
   function onFrame(f) {
     var c;
     switch (f.type) {
+      case 'welcome':
+        if (f.agentId) state.agentId = f.agentId;
+        setConn('open', '已连接 Connected · ' + state.agentId);
+        state.queuedCount = typeof f.queued === 'number' ? f.queued : 0;
+        (f.conversations || []).forEach(function (id) {
+          c = conv(id);
+          if (c.status === 'closed') c.status = 'active';
+        });
+        break;
       case 'handoff':
         if (!f.conversationId) return;
         c = conv(f.conversationId, f);
@@ -185,7 +212,8 @@
   }
 
   function byText(by) {
-    return by === 'agent' ? '坐席 agent' : by === 'timeout' ? '超时 timeout' : by === 'user' ? '用户 user' : by;
+    return by === 'agent' ? '坐席 agent' : by === 'timeout' ? '超时 timeout' : by === 'user' ? '用户 user' :
+      by === 'reassigned' ? '已转给其他坐席 reassigned' : by;
   }
 
   // ---- actions ----
@@ -283,7 +311,8 @@
   }
 
   function render() {
-    $('queued-count').textContent = renderList('queued', 'queued');
+    var knownQueued = renderList('queued', 'queued');
+    $('queued-count').textContent = Math.max(knownQueued, state.queuedCount);
     $('active-count').textContent = renderList('active', 'active');
     renderList('closed', 'closed');
     var c = state.convs[state.selected];
@@ -349,6 +378,11 @@
   $('token-form').addEventListener('submit', function (e) {
     e.preventDefault();
     state.token = $('token').value.trim();
+    var aid = $('agent-id').value.trim();
+    if (aid) {
+      state.agentId = aid;
+      try { localStorage.setItem(AGENT_KEY, aid); } catch (err) { /* ignore */ }
+    }
     state.everOpened = false;
     if (state.token) connect();
   });
@@ -379,14 +413,16 @@
     .then(function (cfg) { if (cfg && cfg.agentWsPath) state.wsPath = cfg.agentWsPath; })
     .catch(function () { /* keep the default path */ })
     .then(function () {
-      var fromHash = tokenFromHash();
-      if (fromHash) {
+      var fromHashToken = fromHash('token');
+      state.agentId = fromHash('agent') || defaultAgentId();
+      $('agent-id').value = state.agentId;
+      if (fromHashToken) {
         // keep the token out of the address bar and history once read
         history.replaceState(null, '', location.pathname + location.search);
       }
       var saved = '';
       try { saved = sessionStorage.getItem(TOKEN_KEY) || ''; } catch (e) { /* ignore */ }
-      state.token = fromHash || saved;
+      state.token = fromHashToken || saved;
       if (state.token) {
         $('console').classList.remove('hidden');
         render();

@@ -151,15 +151,17 @@ export function prepareUserDir(userDir: string, root = ROOT): { flowFile: string
   pkg.dependencies = Object.assign({}, pkg.dependencies, { [PACKAGE_NAME]: `file:${root}` });
   fs.writeFileSync(pkgFile, JSON.stringify(Object.assign({ description: 'Node-RED user dir of the node-red-contrib-wecom sandbox', private: true }, pkg), null, 2));
 
+  // Only ever replace our own symlink; a real directory there (someone installed a copy) is left alone.
   const link = path.join(userDir, 'node_modules', PACKAGE_NAME);
-  let current: string | null = null;
+  let stat: fs.Stats | null = null;
   try {
-    current = fs.readlinkSync(link);
+    stat = fs.lstatSync(link);
   } catch {
-    current = null;
+    stat = null;
   }
-  if (current !== root) {
-    fs.rmSync(link, { recursive: true, force: true });
+  if (stat === null) fs.symlinkSync(root, link, 'dir');
+  else if (stat.isSymbolicLink() && fs.readlinkSync(link) !== root) {
+    fs.unlinkSync(link);
     fs.symlinkSync(root, link, 'dir');
   }
 
@@ -239,6 +241,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   let simulator: Simulator | null = null;
   let creds: SandboxCredentials | null = null;
   let simulatorProblem: string | null = null;
+  let generatedTokenFile: string | null = null;
   if (sandboxMode) {
     creds = sandboxCredentials(userDir);
     try {
@@ -265,8 +268,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     if (simulator) assign('WECOM_API_BASE', simulator.url.replace(/\/+$/, ''));
     assign('WECOM_AGENT_WS_TOKEN', creds.agentWsToken);
   } else if (!env.WECOM_AGENT_WS_TOKEN) {
-    // Agents must authenticate; generate a token for this run rather than leave the bridge open.
+    // Agents must authenticate; generate a token (kept in the user dir) rather than leave the bridge open.
     const file = path.join(userDir, '.agent-ws-token');
+    generatedTokenFile = file;
     let tok = '';
     try {
       tok = fs.readFileSync(file, 'utf8').trim();
@@ -389,16 +393,17 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       '',
       sandboxMode ? '  node-red-contrib-wecom — SANDBOX MODE (no WECOM_CORP_ID: WeCom is simulated on loopback)' : '  node-red-contrib-wecom',
       '',
-      `  Node-RED editor     ${sandbox.url}`,
+      `  Node-RED editor      ${sandbox.url}`,
     ];
     if (sandboxMode) {
-      lines.push(`  WeChat user (微信用户) ${sandbox.userPageUrl}`);
-      lines.push(`  Agent console (坐席)  ${sandbox.agentPageUrl}`);
+      lines.push(`  WeChat user page     ${sandbox.userPageUrl}   (微信用户模拟器)`);
+      lines.push(`  Agent console        ${sandbox.agentPageUrl}   (坐席工作台)`);
       if (!simulator) lines.push('', `  ! WeCom simulator not available: ${simulatorProblem}`);
     } else {
-      lines.push(`  WeCom callback URL  ${base}${CALLBACK_PATH}  (expose it over HTTPS and enter it in the WeCom admin console)`);
-      lines.push(`  Agent WebSocket     ${base.replace(/^http/, 'ws')}${AGENT_WS_PATH}  (Authorization: Bearer $WECOM_AGENT_WS_TOKEN)`);
-      lines.push(`  Agent console       ${sandbox.agentPageUrl}`);
+      lines.push(`  WeCom callback URL   ${base}${CALLBACK_PATH}  (expose it over HTTPS and enter it in the WeCom admin console)`);
+      lines.push(`  Agent WebSocket      ${base.replace(/^http/, 'ws')}${AGENT_WS_PATH}  (Authorization: Bearer $WECOM_AGENT_WS_TOKEN)`);
+      lines.push(`  Agent console        ${sandbox.agentPageUrl}`);
+      lines.push(generatedTokenFile ? `  Agent token          generated, saved in ${generatedTokenFile} (set WECOM_AGENT_WS_TOKEN to choose one)` : '  Agent token          $WECOM_AGENT_WS_TOKEN');
     }
     if (prepared.exampleMissing) lines.push('', `  ! examples/${EXAMPLE_FLOW} not found: started with an empty flow`);
     else if (prepared.exampleDeployed) lines.push('', `  Deployed examples/${EXAMPLE_FLOW} into ${path.relative(process.cwd(), prepared.flowFile) || prepared.flowFile}`);

@@ -232,9 +232,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
 
   const prepared = prepareUserDir(userDir);
   const sandboxMode = !env.WECOM_CORP_ID;
-  const setEnv: string[] = [];
   const assign = (name: string, value: string) => {
-    if (env[name] === undefined) setEnv.push(name);
     env[name] = value;
   };
 
@@ -384,7 +382,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       server.closeAllConnections?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       if (simulator) await simulator.stop().catch(() => undefined);
-      for (const name of setEnv) delete env[name];
+      // The WECOM_* variables set for sandbox mode stay set: a flow restart still in flight may read them.
     }),
   };
 

@@ -159,10 +159,21 @@ async function cancelDialogs(page) {
   }
 }
 
-/** Click Deploy and wait until the editor has no unsaved changes. */
+/**
+ * Click Deploy and wait until the editor has no unsaved changes. Confirms the "not properly configured" /
+ * "unused config nodes" dialog when it appears (the example flow reads its WeCom values from the environment).
+ */
 async function deploy(page) {
   await page.click('#red-ui-header-button-deploy');
-  await page.waitForFunction(() => !RED.nodes.dirty(), null, { timeout: 15000 });
+  const confirm = '#red-ui-deploy-dialog-confirm-deploy-deploy';
+  const done = await Promise.race([
+    page.waitForFunction(() => !RED.nodes.dirty(), null, { timeout: 15000 }).then(() => 'deployed'),
+    page.waitForSelector(confirm, { state: 'visible', timeout: 15000 }).then(() => 'confirm'),
+  ]);
+  if (done === 'confirm') {
+    await page.click(confirm);
+    await page.waitForFunction(() => !RED.nodes.dirty(), null, { timeout: 15000 });
+  }
 }
 
 /** Save a screenshot to docs/screenshots/<name>.png and return its path. */

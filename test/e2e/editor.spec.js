@@ -124,6 +124,48 @@ describe('e2e: Node-RED editor in Chromium', function () {
     assert.deepEqual(b.errors, [], `console/page errors: ${JSON.stringify(b.errors, null, 1)}`);
   });
 
+  it('a keyword rule changed in the keyword-match dialog and deployed changes the bot\'s answer', async function () {
+    const flow = exampleFlow();
+    const kw = flow && flow.find((n) => n.type === 'keyword-match' && Array.isArray(n.rules) && n.rules.some((r) => (r.keywords || []).includes('价格')));
+    if (!kw || !sb.simulator) this.skip(); // needs the example flow's 价格 rule and the WeCom simulator
+    const word = `报价${Date.now().toString(36).slice(-4)}`;
+    const answer = `E2E 报价说明 ${word}：标准版每年 999 元。`;
+    const original = await (await fetch(new URL('flows', sb.url), { headers: { 'Node-RED-API-Version': 'v2' } })).json();
+    const page = await b.newPage();
+    try {
+      await browser.openEditor(page, sb.url, { lang: 'en-US' });
+      await browser.openEditDialog(page, kw.id);
+      // the rule row holding 价格: add a keyword and a new answer through the dialog's own inputs
+      const row = page.locator('#node-input-rule-container > li').filter({ has: page.locator('.kw-keywords') }).nth(kw.rules.findIndex((r) => (r.keywords || []).includes('价格')));
+      const keywords = row.locator('.kw-keywords');
+      await keywords.fill(`${await keywords.inputValue()} | ${word}`);
+      await row.locator('.kw-reply').fill(answer);
+      await page.click('#node-dialog-ok');
+      await page.waitForFunction(() => document.querySelectorAll('.red-ui-tray').length === 0);
+      await browser.deploy(page);
+      const since = sb.simulator.records().reduce((m, r) => Math.max(m, r.seq), 0);
+      const userId = `kw${Date.now().toString(36)}`;
+      await sb.simulator.userSays({ channel: 'app', userId, text: `请问${word}` });
+      const deadline = Date.now() + 15000;
+      let got = null;
+      while (!got && Date.now() < deadline) {
+        got = sb.simulator.records(since).find((r) => r.direction === 'bot' && r.userId === userId);
+        if (!got) await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.ok(got, 'the bot answered');
+      assert.equal(got.text, answer);
+    } finally {
+      await page.close();
+      // put the example flow back for the other e2e specs sharing this sandbox
+      await fetch(new URL('flows', sb.url), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'Node-RED-API-Version': 'v2', 'Node-RED-Deployment-Type': 'full' },
+        body: JSON.stringify({ flows: original.flows }),
+      });
+    }
+    assert.deepEqual(b.errors, [], `console/page errors: ${JSON.stringify(b.errors, null, 1)}`);
+  });
+
   it('reports which node types are not built yet (skipped above)', function () {
     registered = packageTypes();
     const missing = registered.filter((t) => {

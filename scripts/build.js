@@ -29,4 +29,6 @@ function copyTree(from, to, filter) {
 
 const notTs = (f) => !f.endsWith('.ts');
 copyTree(path.join(root, 'nodes'), path.join(dist, 'nodes'), notTs);
-copyTree(path.join(root, 'sandbox'), path.join(dist, 'sandbox'), notTs);
+// sandbox/start.js is the launcher `npm start` runs; it must not overwrite the compiled dist/sandbox/start.js.
+const launcher = path.join(root, 'sandbox', 'start.js');
+copyTree(path.join(root, 'sandbox'), path.join(dist, 'sandbox'), (f) => notTs(f) && f !== launcher);

@@ -1,0 +1,445 @@
+/**
+ * `npm start`: Node-RED 4 embedded, with this package's nodes loaded from the working tree and the example
+ * flow deployed on first start. Configuration comes from the WECOM_* environment variables; without
+ * WECOM_CORP_ID it runs in SANDBOX MODE: a loopback WeCom simulator with generated credentials stands in
+ * for WeCom, and two pages (a WeChat-user simulator and an agent console) are served under /sandbox/.
+ *
+ * `startSandbox()` runs the same set-up in-process for tests. Node-RED itself can be started only once per
+ * process (see node-red's RED.stop), so a second call in the same process is rejected.
+ */
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as path from 'node:path';
+import * as crypto from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { loadSimulator, type Simulator } from './simulator-loader';
+
+/** The small part of node-red's embedding API used here. */
+interface NodeRedApp {
+  init(server: http.Server, settings: Record<string, unknown>): void;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  httpAdmin: (req: http.IncomingMessage, res: http.ServerResponse, next: () => void) => void;
+  httpNode: (req: http.IncomingMessage, res: http.ServerResponse, next: () => void) => void;
+}
+
+export interface SandboxOptions {
+  /** HTTP port; 0 picks a free one. Default: $PORT or 3416. */
+  port?: number;
+  /** Bind address. Default: $HOST or 127.0.0.1. */
+  host?: string;
+  /** Node-RED user dir. Default: <repo>/.userdir */
+  userDir?: string;
+  /** Only warnings and errors from Node-RED, and no banner. */
+  quiet?: boolean;
+  /** Environment to read WECOM_* from; default process.env (sandbox mode writes the generated values into it). */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface Sandbox {
+  /** Base URL of the editor, e.g. http://127.0.0.1:3416/ */
+  url: string;
+  /** WeChat-user simulator page (sandbox mode) */
+  userPageUrl: string;
+  /** Agent console page; in sandbox mode the agent token is in its #fragment */
+  agentPageUrl: string;
+  /** True when running against the loopback simulator (no WECOM_CORP_ID) */
+  sandboxMode: boolean;
+  /** The WeCom simulator (sandbox mode), or null */
+  simulator: Simulator | null;
+  /** Token agents use on /wecom/ws (WECOM_AGENT_WS_TOKEN) */
+  agentToken: string;
+  /** The deployed flow file, and whether the example flow was deployed on this start */
+  flowFile: string;
+  exampleDeployed: boolean;
+  userDir: string;
+  stop(): Promise<void>;
+}
+
+export const PACKAGE_NAME = 'node-red-contrib-wecom';
+export const EXAMPLE_FLOW = 'wecom-customer-service.json';
+export const DEFAULT_PORT = 3416;
+export const CALLBACK_PATH = '/wecom/callback';
+export const AGENT_WS_PATH = '/wecom/ws';
+
+/** Repo root: dist/sandbox/start.js → ../.. */
+const ROOT = path.resolve(__dirname, '..', '..');
+const PUBLIC_DIR = path.join(__dirname, 'public');
+
+const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** n random letters/digits (unbiased). */
+export function randomAlnum(n: number): string {
+  let out = '';
+  while (out.length < n) {
+    for (const b of crypto.randomBytes(n * 2)) {
+      if (b < 248 && out.length < n) out += ALNUM[b % 62];
+    }
+  }
+  return out;
+}
+
+export interface SandboxCredentials {
+  corpId: string;
+  agentId: string;
+  agentSecret: string;
+  kfSecret: string;
+  token: string;
+  encodingAESKey: string;
+  agentWsToken: string;
+  openKfIds: string[];
+}
+
+export function generateCredentials(): SandboxCredentials {
+  return {
+    corpId: `wwsandbox${randomAlnum(8).toLowerCase()}`,
+    agentId: '1000002',
+    agentSecret: randomAlnum(43),
+    kfSecret: randomAlnum(43),
+    token: randomAlnum(32),
+    encodingAESKey: randomAlnum(43),
+    agentWsToken: randomAlnum(32),
+    openKfIds: ['wkSandboxKf01'],
+  };
+}
+
+function writePrivate(file: string, text: string): void {
+  fs.writeFileSync(file, text, { mode: 0o600 });
+}
+
+/** Generated sandbox credentials are kept in the user dir so URLs and tokens survive a restart. */
+function sandboxCredentials(userDir: string): SandboxCredentials {
+  const file = path.join(userDir, 'sandbox-credentials.json');
+  try {
+    const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as SandboxCredentials;
+    if (saved && /^[A-Za-z0-9]{43}$/.test(saved.encodingAESKey) && saved.agentWsToken) return saved;
+  } catch {
+    /* none yet */
+  }
+  const fresh = generateCredentials();
+  writePrivate(file, JSON.stringify(fresh, null, 2));
+  return fresh;
+}
+
+function credentialSecret(userDir: string, env: NodeJS.ProcessEnv): string {
+  if (env.NODE_RED_CREDENTIAL_SECRET) return env.NODE_RED_CREDENTIAL_SECRET;
+  const file = path.join(userDir, '.credential-secret');
+  try {
+    const s = fs.readFileSync(file, 'utf8').trim();
+    if (s) return s;
+  } catch {
+    /* none yet */
+  }
+  const s = crypto.randomBytes(32).toString('hex');
+  writePrivate(file, s);
+  return s;
+}
+
+/**
+ * Prepare the user dir: package.json listing this package, node_modules/<package> → the repo root, and the
+ * example flow as the flow file when there is none yet. Returns whether the example was deployed.
+ */
+export function prepareUserDir(userDir: string, root = ROOT): { flowFile: string; exampleDeployed: boolean; exampleMissing: boolean } {
+  fs.mkdirSync(path.join(userDir, 'node_modules'), { recursive: true });
+  const pkgFile = path.join(userDir, 'package.json');
+  let pkg: { name?: string; dependencies?: Record<string, string> } = {};
+  try {
+    pkg = JSON.parse(fs.readFileSync(pkgFile, 'utf8'));
+  } catch {
+    pkg = { name: 'node-red-wecom-sandbox' };
+  }
+  pkg.dependencies = Object.assign({}, pkg.dependencies, { [PACKAGE_NAME]: `file:${root}` });
+  fs.writeFileSync(pkgFile, JSON.stringify(Object.assign({ description: 'Node-RED user dir of the node-red-contrib-wecom sandbox', private: true }, pkg), null, 2));
+
+  // Only ever replace our own symlink; a real directory there (someone installed a copy) is left alone.
+  const link = path.join(userDir, 'node_modules', PACKAGE_NAME);
+  let stat: fs.Stats | null = null;
+  try {
+    stat = fs.lstatSync(link);
+  } catch {
+    stat = null;
+  }
+  if (stat === null) fs.symlinkSync(root, link, 'dir');
+  else if (stat.isSymbolicLink() && fs.readlinkSync(link) !== root) {
+    fs.unlinkSync(link);
+    fs.symlinkSync(root, link, 'dir');
+  }
+
+  const flowFile = path.join(userDir, 'flows.json');
+  const example = path.join(root, 'examples', EXAMPLE_FLOW);
+  const exampleMissing = !fs.existsSync(example);
+  let exampleDeployed = false;
+  if (!fs.existsSync(flowFile)) {
+    fs.writeFileSync(flowFile, exampleMissing ? '[]' : fs.readFileSync(example, 'utf8'));
+    exampleDeployed = !exampleMissing;
+  }
+  return { flowFile, exampleDeployed, exampleMissing };
+}
+
+/** Serve a file from sandbox/public (no directory listing, no path escapes). */
+function serveStatic(urlPath: string, res: http.ServerResponse): boolean {
+  const rel = decodeURIComponent(urlPath).replace(/^\/+/, '') || 'index.html';
+  const file = path.resolve(PUBLIC_DIR, rel);
+  if (!file.startsWith(PUBLIC_DIR + path.sep)) return false;
+  let body: Buffer;
+  try {
+    body = fs.readFileSync(file);
+  } catch {
+    return false;
+  }
+  const types: Record<string, string> = {
+    '.html': 'text/html; charset=utf-8',
+    '.js': 'text/javascript; charset=utf-8',
+    '.css': 'text/css; charset=utf-8',
+    '.svg': 'image/svg+xml',
+    '.png': 'image/png',
+    '.json': 'application/json; charset=utf-8',
+  };
+  res.writeHead(200, { 'content-type': types[path.extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache' });
+  res.end(body);
+  return true;
+}
+
+/** Pipe /sandbox/sim/<x> to the simulator's /_sim/<x> (streams, so SSE works). */
+function proxyToSimulator(simUrl: string, rest: string, req: http.IncomingMessage, res: http.ServerResponse): void {
+  const target = new URL(`/_sim/${rest}`, simUrl);
+  const headers = { ...req.headers, host: target.host };
+  delete headers.cookie;
+  delete headers.authorization;
+  const up = http.request(target, { method: req.method, headers }, (upRes) => {
+    res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+    upRes.pipe(res);
+  });
+  up.on('error', () => {
+    if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: 'simulator unreachable' }));
+  });
+  res.on('close', () => up.destroy());
+  req.pipe(up);
+}
+
+let started = false;
+
+export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
+  if (started) throw new Error('Node-RED can be started only once per process; stop() does not allow a restart');
+  started = true;
+  const env = opts.env ?? process.env;
+  const quiet = opts.quiet === true;
+  const userDir = path.resolve(opts.userDir ?? path.join(ROOT, '.userdir'));
+  const host = opts.host ?? env.HOST ?? '127.0.0.1';
+  const port = opts.port ?? (env.PORT !== undefined && env.PORT !== '' ? Number(env.PORT) : DEFAULT_PORT);
+  fs.mkdirSync(userDir, { recursive: true });
+
+  const prepared = prepareUserDir(userDir);
+  const sandboxMode = !env.WECOM_CORP_ID;
+  const assign = (name: string, value: string) => {
+    env[name] = value;
+  };
+
+  let simulator: Simulator | null = null;
+  let creds: SandboxCredentials | null = null;
+  let simulatorProblem: string | null = null;
+  let generatedTokenFile: string | null = null;
+  if (sandboxMode) {
+    creds = sandboxCredentials(userDir);
+    try {
+      const startSimulator = loadSimulator();
+      simulator = await startSimulator({
+        port: 0,
+        corpId: creds.corpId,
+        agentId: creds.agentId,
+        agentSecret: creds.agentSecret,
+        kfSecret: creds.kfSecret,
+        token: creds.token,
+        encodingAESKey: creds.encodingAESKey,
+        openKfIds: creds.openKfIds,
+      });
+    } catch (err) {
+      simulatorProblem = (err as Error).message;
+    }
+    assign('WECOM_CORP_ID', creds.corpId);
+    assign('WECOM_AGENT_ID', creds.agentId);
+    assign('WECOM_AGENT_SECRET', creds.agentSecret);
+    assign('WECOM_KF_SECRET', creds.kfSecret);
+    assign('WECOM_TOKEN', creds.token);
+    assign('WECOM_ENCODING_AES_KEY', creds.encodingAESKey);
+    if (simulator) assign('WECOM_API_BASE', simulator.url.replace(/\/+$/, ''));
+    assign('WECOM_AGENT_WS_TOKEN', creds.agentWsToken);
+  } else if (!env.WECOM_AGENT_WS_TOKEN) {
+    // Agents must authenticate; generate a token (kept in the user dir) rather than leave the bridge open.
+    const file = path.join(userDir, '.agent-ws-token');
+    generatedTokenFile = file;
+    let tok = '';
+    try {
+      tok = fs.readFileSync(file, 'utf8').trim();
+    } catch {
+      tok = randomAlnum(32);
+      writePrivate(file, tok);
+    }
+    assign('WECOM_AGENT_WS_TOKEN', tok);
+  }
+  const agentToken = env.WECOM_AGENT_WS_TOKEN as string;
+
+  // node-red is required lazily so that importing this module (e.g. for its helpers) does not load it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const RED = require('node-red') as NodeRedApp;
+  const server = http.createServer((req, res) => {
+    const url = req.url ?? '/';
+    const notFound = () => {
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end('Not found');
+    };
+    if (url === '/sandbox' || url.startsWith('/sandbox/')) {
+      const pathname = url.split('?')[0].slice('/sandbox'.length);
+      if (pathname.startsWith('/sim/')) {
+        if (!simulator) {
+          res.writeHead(503, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ error: simulatorProblem ?? 'not in sandbox mode' }));
+        } else proxyToSimulator(simulator.url, url.slice('/sandbox/sim/'.length), req, res);
+        return;
+      }
+      if (pathname === '/config.json') {
+        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+        res.end(
+          JSON.stringify({
+            sandboxMode,
+            simulator: !!simulator,
+            agentWsPath: AGENT_WS_PATH,
+            corpId: sandboxMode && creds ? creds.corpId : undefined,
+            agentId: sandboxMode && creds ? creds.agentId : undefined,
+            openKfIds: sandboxMode && creds ? creds.openKfIds : [],
+          })
+        );
+        return;
+      }
+      if (pathname === '' || pathname === '/') {
+        res.writeHead(302, { location: '/sandbox/user.html' });
+        res.end();
+        return;
+      }
+      if (!serveStatic(pathname, res)) notFound();
+      return;
+    }
+    RED.httpAdmin(req, res, () => RED.httpNode(req, res, notFound));
+  });
+
+  const settings: Record<string, unknown> = {
+    userDir,
+    flowFile: 'flows.json',
+    flowFilePretty: true,
+    credentialSecret: credentialSecret(userDir, env),
+    httpAdminRoot: '/',
+    httpNodeRoot: '/',
+    uiHost: host,
+    uiPort: port,
+    contextStorage: { default: { module: 'memory' }, file: { module: 'localfilesystem' } },
+    logging: { console: { level: quiet ? 'warn' : 'info', metrics: false, audit: false } },
+    editorTheme: {
+      page: { title: 'node-red-contrib-wecom' },
+      header: { title: sandboxMode ? 'node-red-contrib-wecom · sandbox' : 'node-red-contrib-wecom' },
+      tours: false,
+      projects: { enabled: false },
+    },
+    // no phone-home from a local sandbox, and no consent dialog over the editor
+    telemetry: { enabled: false, updateNotification: false },
+    externalModules: { autoInstall: false, palette: { allowInstall: false } },
+    functionExternalModules: false,
+  };
+  RED.init(server, settings);
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const actualPort = (server.address() as AddressInfo).port;
+  const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  const base = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${actualPort}`;
+  if (simulator) simulator.setCallbackUrl(`http://127.0.0.1:${actualPort}${CALLBACK_PATH}`);
+
+  try {
+    await RED.start();
+  } catch (err) {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (simulator) await simulator.stop();
+    throw err;
+  }
+
+  const sandbox: Sandbox = {
+    url: `${base}/`,
+    userPageUrl: `${base}/sandbox/user.html`,
+    agentPageUrl: `${base}/sandbox/agent.html${sandboxMode ? `#token=${encodeURIComponent(agentToken)}` : ''}`,
+    sandboxMode,
+    simulator,
+    agentToken,
+    flowFile: prepared.flowFile,
+    exampleDeployed: prepared.exampleDeployed,
+    userDir,
+    stop: once(async () => {
+      await RED.stop().catch(() => undefined);
+      server.closeAllConnections?.();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (simulator) await simulator.stop().catch(() => undefined);
+      // The WECOM_* variables set for sandbox mode stay set: a flow restart still in flight may read them.
+    }),
+  };
+
+  if (!quiet) {
+    const lines = [
+      '',
+      sandboxMode ? '  node-red-contrib-wecom — SANDBOX MODE (no WECOM_CORP_ID: WeCom is simulated on loopback)' : '  node-red-contrib-wecom',
+      '',
+      `  Node-RED editor      ${sandbox.url}`,
+    ];
+    if (sandboxMode) {
+      lines.push(`  WeChat user page     ${sandbox.userPageUrl}   (微信用户模拟器)`);
+      lines.push(`  Agent console        ${sandbox.agentPageUrl}   (坐席工作台)`);
+      if (!simulator) lines.push('', `  ! WeCom simulator not available: ${simulatorProblem}`);
+    } else {
+      lines.push(`  WeCom callback URL   ${base}${CALLBACK_PATH}  (expose it over HTTPS and enter it in the WeCom admin console)`);
+      lines.push(`  Agent WebSocket      ${base.replace(/^http/, 'ws')}${AGENT_WS_PATH}  (Authorization: Bearer $WECOM_AGENT_WS_TOKEN)`);
+      lines.push(`  Agent console        ${sandbox.agentPageUrl}`);
+      lines.push(generatedTokenFile ? `  Agent token          generated, saved in ${generatedTokenFile} (set WECOM_AGENT_WS_TOKEN to choose one)` : '  Agent token          $WECOM_AGENT_WS_TOKEN');
+    }
+    if (prepared.exampleMissing) lines.push('', `  ! examples/${EXAMPLE_FLOW} not found: started with an empty flow`);
+    else if (prepared.exampleDeployed) lines.push('', `  Deployed examples/${EXAMPLE_FLOW} into ${path.relative(process.cwd(), prepared.flowFile) || prepared.flowFile}`);
+    lines.push('');
+    console.log(lines.join('\n'));
+  }
+  return sandbox;
+}
+
+function once(fn: () => Promise<void>): () => Promise<void> {
+  let p: Promise<void> | null = null;
+  return () => (p ??= fn());
+}
+
+/** `node sandbox/start.js`: start, print the URLs, stop cleanly on SIGINT/SIGTERM. */
+export async function main(): Promise<void> {
+  let sandbox: Sandbox;
+  try {
+    sandbox = await startSandbox();
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    console.error(e.code === 'EADDRINUSE' ? `Port in use: set PORT to another port (${e.message})` : `Failed to start: ${e.stack ?? e.message}`);
+    process.exit(1);
+  }
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) {
+      process.exit(1);
+    }
+    stopping = true;
+    console.log(`\n${signal}: stopping…`);
+    const force = setTimeout(() => process.exit(1), 5000);
+    force.unref();
+    sandbox.stop().then(
+      () => process.exit(0),
+      () => process.exit(1)
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}

@@ -1,0 +1,67 @@
+'use strict';
+// One in-process sandbox (Node-RED + WeCom simulator) shared by the e2e specs of a mocha run: Node-RED can
+// be started only once per process, so every spec uses the same instance. Each spec's describe() calls
+// useSandbox(); the sandbox stops after the last of those suites, before any later spec (for example the
+// node-red-node-test-helper specs, which drive the same runtime modules) runs.
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const EXAMPLE = path.join(ROOT, 'examples', 'wecom-customer-service.json');
+
+let starting = null;
+let stopped = false;
+let userDir = null;
+let users = 0;
+let released = 0;
+
+/** The shared sandbox ({url, userPageUrl, agentPageUrl, simulator, agentToken, …}); started on first use. */
+function sharedSandbox() {
+  if (stopped) return Promise.reject(new Error('the shared sandbox was already stopped'));
+  if (!starting) {
+    userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wecom-sandbox-e2e-'));
+    const { startSandbox } = require('../../dist/sandbox/start.js');
+    starting = startSandbox({ port: 0, userDir, quiet: true });
+  }
+  return starting;
+}
+
+async function stopShared() {
+  stopped = true;
+  if (!starting) return;
+  const sb = await starting.catch(() => null);
+  if (sb) await sb.stop();
+  if (userDir) fs.rmSync(userDir, { recursive: true, force: true });
+}
+
+/** Call inside describe(): returns a function giving the shared sandbox; stops it after the last user suite. */
+function useSandbox() {
+  users++;
+  after(async function () {
+    this.timeout(20000);
+    released++;
+    if (released === users) await stopShared();
+  });
+  return sharedSandbox;
+}
+
+/** Node types this package declares, read from package.json ("node-red".nodes set names = type names). */
+function packageTypes() {
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+  return Object.keys(pkg['node-red'].nodes);
+}
+
+/** Types whose runtime .js and editor .html are both built. */
+function builtTypes() {
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+  return Object.entries(pkg['node-red'].nodes)
+    .filter(([, rel]) => fs.existsSync(path.join(ROOT, rel)) && fs.existsSync(path.join(ROOT, rel.replace(/\.js$/, '.html'))))
+    .map(([name]) => name);
+}
+
+function exampleFlow() {
+  return fs.existsSync(EXAMPLE) ? JSON.parse(fs.readFileSync(EXAMPLE, 'utf8')) : null;
+}
+
+module.exports = { ROOT, EXAMPLE, useSandbox, packageTypes, builtTypes, exampleFlow };

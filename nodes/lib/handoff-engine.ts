@@ -167,13 +167,18 @@ export class HandoffEngine {
     const h = (msg.handoff && typeof msg.handoff === 'object' ? msg.handoff : {}) as Record<string, unknown>;
     await this.store.update(w.conversationId, async (c) => {
       const seen = (w.msgId !== undefined && w.msgId !== '' && c.lastUserMsgId === w.msgId) || msg.faq !== undefined;
+      // Events (subscribe, click, enter_session…) reach the bot but never count as a question: an FAQ miss
+      // on "[event:…]" must not hand the user to a human, and agents are not sent them.
+      const isEvent = w.msgType === 'event';
       c.wecom = storableWecom(w);
-      if (!seen) {
+      if (!seen && !isEvent) {
         c.lastUserMsgId = w.msgId;
         record(c, 'user', text, this.now(), this.opt.transcriptMax);
       }
       if (h.action === 'release' && c.state !== 'bot') {
         this.back(out, c, 'agent', this.opt.texts.closedAgent, 'closedAgent', w);
+      } else if (isEvent) {
+        if (!seen && c.state === 'bot') out.bot.push(msg);
       } else if (c.state === 'bot') {
         const kw = seen ? null : matches(this.opt.transfer, text);
         const asked = h.action === 'transfer' || (seen && isFaqMiss(msg.faq));

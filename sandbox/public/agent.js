@@ -168,8 +168,9 @@
           Object.keys(state.convs).forEach(function (id) { if (state.convs[id].status === 'queued') delete state.convs[id]; });
           f.conversations.forEach(function (q) {
             if (!q || !q.conversationId) return;
+            var known = !!state.convs[q.conversationId];
             c = conv(q.conversationId, q);
-            if (c.status !== 'active') c.status = 'queued';
+            if (!known || c.status !== 'active') c.status = 'queued';
             if (q.text && !c.history.length) c.history.push({ from: 'user', text: String(q.text), ts: q.ts });
           });
         }

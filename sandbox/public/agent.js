@@ -161,6 +161,20 @@
           if (c.status === 'closed') c.status = 'active';
         });
         break;
+      case 'queue':
+        // not in the protocol yet: a queue snapshot {queued, conversations?: [{conversationId, userId, channel, text}]}
+        if (typeof f.queued === 'number') state.queuedCount = f.queued;
+        if (Array.isArray(f.conversations)) {
+          Object.keys(state.convs).forEach(function (id) { if (state.convs[id].status === 'queued') delete state.convs[id]; });
+          f.conversations.forEach(function (q) {
+            if (!q || !q.conversationId) return;
+            var known = !!state.convs[q.conversationId];
+            c = conv(q.conversationId, q);
+            if (!known || c.status !== 'active') c.status = 'queued';
+            if (q.text && !c.history.length) c.history.push({ from: 'user', text: String(q.text), ts: q.ts });
+          });
+        }
+        break;
       case 'handoff':
         if (!f.conversationId) return;
         c = conv(f.conversationId, f);

@@ -20,6 +20,12 @@ const FLAGS = [
 const NOISE = [/ResizeObserver loop/i];
 
 /** Why browser tests cannot run here, or null when they can. */
+/** Throw a clear error when Chromium or playwright-core is missing (the browser tests are part of npm test). */
+function requireBrowser() {
+  const why = unavailable();
+  if (why) throw new Error(`browser tests need Chromium: ${why}`);
+}
+
 function unavailable() {
   try {
     require.resolve('playwright-core');
@@ -197,6 +203,7 @@ module.exports = {
   SCREENSHOTS,
   FLAGS,
   unavailable,
+  requireBrowser,
   launch,
   setEditorLanguage,
   openEditor,

@@ -2,7 +2,7 @@
 // The two sandbox pages in Chromium, over the in-process sandbox (Node-RED + the example flow + the WeCom
 // simulator): a WeChat user types 转人工 on the user page → the agent console shows the conversation with its
 // history → the agent replies → the user page shows the reply → the agent closes the conversation.
-// Skips (with the reason) until the simulator, the example flow and the nodes it needs are all present.
+// Fails with the reason when Chromium, the simulator, the example flow or a node it needs is missing.
 const assert = require('node:assert/strict');
 const browser = require('./browser');
 const { useSandbox, exampleFlow } = require('./sandbox');
@@ -10,10 +10,6 @@ const { useSandbox, exampleFlow } = require('./sandbox');
 const SHOTS = process.env.E2E_SCREENSHOTS === '1';
 const REQUIRED_TYPES = ['wecom-account', 'wecom-in', 'wecom-out', 'handoff', 'ws-bridge'];
 
-function skipWith(ctx, reason) {
-  console.log(`      (skipped: ${reason})`);
-  ctx.skip();
-}
 
 async function registeredTypes(baseUrl) {
   const res = await fetch(new URL('nodes', baseUrl), { headers: { accept: 'application/json' } });
@@ -32,24 +28,15 @@ describe('e2e: sandbox pages carry a conversation from a WeChat user to an agent
   const reply = '您好，我是人工客服小王，请问有什么可以帮您？';
 
   before(async function () {
-    const why = browser.unavailable();
-    if (why) {
-      return skipWith(this, `${why}`);
-    }
+    browser.requireBrowser();
     const flow = exampleFlow();
-    if (!flow) {
-      return skipWith(this, 'examples/wecom-customer-service.json is not written yet');
-    }
+    assert.ok(flow, 'examples/wecom-customer-service.json exists');
     sb = await sandbox();
-    if (!sb.simulator) {
-      return skipWith(this, 'the WeCom simulator (sandbox/simulator) is not built');
-    }
+    assert.ok(sb.simulator, 'the sandbox runs the WeCom simulator');
     const have = await registeredTypes(sb.url);
     const inFlow = new Set(flow.map((n) => n.type));
     const missing = REQUIRED_TYPES.filter((t) => !have.includes(t) || !inFlow.has(t));
-    if (missing.length) {
-      return skipWith(this, `node types not built or not in the example flow: ${missing.join(', ')}`);
-    }
+    assert.deepEqual(missing, [], 'every required node type is registered and in the example flow');
     b = await browser.launch({ locale: 'zh-CN' });
   });
   after(async () => {

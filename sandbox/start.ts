@@ -19,6 +19,7 @@ interface NodeRedApp {
   init(server: http.Server, settings: Record<string, unknown>): void;
   start(): Promise<void>;
   stop(): Promise<void>;
+  events: { once(event: string, cb: () => void): void };
   httpAdmin: (req: http.IncomingMessage, res: http.ServerResponse, next: () => void) => void;
   httpNode: (req: http.IncomingMessage, res: http.ServerResponse, next: () => void) => void;
 }
@@ -359,8 +360,11 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const base = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${actualPort}`;
   if (simulator) simulator.setCallbackUrl(`http://127.0.0.1:${actualPort}${CALLBACK_PATH}`);
 
+  // RED.start() resolves before the flows run; wait for them so routes and the agent WebSocket are live.
+  const flowsStarted = new Promise<void>((resolve) => RED.events.once('flows:started', () => resolve()));
   try {
     await RED.start();
+    await Promise.race([flowsStarted, new Promise((resolve) => setTimeout(resolve, 30000).unref())]);
   } catch (err) {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     if (simulator) await simulator.stop();

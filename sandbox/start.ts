@@ -12,7 +12,7 @@ import * as http from 'node:http';
 import * as path from 'node:path';
 import * as crypto from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { loadSimulator, type Simulator } from './simulator-loader';
+import { startSimulator, type Simulator } from './simulator';
 
 /** The small part of node-red's embedding API used here. */
 interface NodeRedApp {
@@ -244,7 +244,6 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   if (sandboxMode) {
     creds = sandboxCredentials(userDir);
     try {
-      const startSimulator = loadSimulator();
       simulator = await startSimulator({
         port: 0,
         corpId: creds.corpId,

@@ -5,7 +5,10 @@
 // accept {conversationId} · reply {conversationId, text} · close {conversationId}.
 (function () {
   'use strict';
-  var $ = function (id) { return document.getElementById(id); };
+  var ui = window.SandboxUi;
+  var $ = ui.$;
+  var toast = ui.toast;
+  var fmtTime = ui.fmtTime;
   var TOKEN_KEY = 'wecom-agent-token';
   var AGENT_KEY = 'wecom-agent-id';
 
@@ -26,25 +29,9 @@
     manualClose: false,
   };
 
-  function toast(text, isErr) {
-    var t = $('toast');
-    t.textContent = text;
-    t.className = 'toast' + (isErr ? ' err' : '');
-    clearTimeout(toast.timer);
-    toast.timer = setTimeout(function () { t.className = 'toast hidden'; }, isErr ? 6000 : 3000);
-  }
-
   function setConn(s, text) {
-    var el = $('conn-state');
-    el.setAttribute('data-state', s);
-    el.textContent = text;
+    ui.pill('conn-state', s, text);
     $('disconnect').classList.toggle('hidden', s !== 'open');
-  }
-
-  function fmtTime(ts) {
-    var n = typeof ts === 'number' ? (ts < 1e12 ? ts * 1000 : ts) : Date.parse(ts) || Date.now();
-    var d = new Date(n);
-    return String(d.getHours()).padStart(2, '0') + ':' + String(d.getMinutes()).padStart(2, '0');
   }
 
   // ---- connection ----

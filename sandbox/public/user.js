@@ -4,7 +4,10 @@
   'use strict';
   var SIM = '/sandbox/sim/';
   var STORE = 'wecom-sandbox-users';
-  var $ = function (id) { return document.getElementById(id); };
+  var ui = window.SandboxUi;
+  var $ = ui.$;
+  var toast = ui.toast;
+  var fmtTime = ui.fmtTime;
 
   var state = {
     users: loadUsers(),
@@ -35,23 +38,8 @@
     try { localStorage.setItem(STORE, JSON.stringify(state.users)); } catch (e) { /* ignore */ }
   }
 
-  function toast(text, isErr) {
-    var t = $('toast');
-    t.textContent = text;
-    t.className = 'toast' + (isErr ? ' err' : '');
-    clearTimeout(toast.timer);
-    toast.timer = setTimeout(function () { t.className = 'toast hidden'; }, isErr ? 6000 : 3000);
-  }
-
   function setState(s, text) {
-    var el = $('sim-state');
-    el.setAttribute('data-state', s);
-    el.textContent = text;
-  }
-
-  function fmtTime(ts) {
-    var d = new Date(ts || Date.now());
-    return String(d.getHours()).padStart(2, '0') + ':' + String(d.getMinutes()).padStart(2, '0');
+    ui.pill('sim-state', s, text);
   }
 
   function userByKey(k) {

@@ -196,3 +196,21 @@ describe('native transfer interface', function () {
     assert.throws(() => transBody(Object.assign({}, w, { channel: 'app', openKfId: undefined })), /kf/);
   });
 });
+
+describe('ConversationStore.sweepIdle', function () {
+  const { ConversationStore } = require('../dist/nodes/lib/conversation-store');
+  const { memoryKV } = require('../dist/nodes/lib/context-store');
+  it('forgets idle conversations with the bot, and keeps recent ones and those with a human', async function () {
+    let now = 1_000_000;
+    const store = new ConversationStore(memoryKV(), () => now);
+    await store.update('old-bot', (c) => { c.lastActivity = now; });
+    await store.update('old-human', (c) => { c.state = 'human'; c.agent = 'a1'; c.lastActivity = now; });
+    now += 10_000;
+    await store.update('fresh-bot', (c) => { c.lastActivity = now; });
+    assert.equal(await store.sweepIdle(5_000), 1);
+    assert.equal(await store.get('old-bot'), undefined);
+    assert.equal((await store.get('old-human')).state, 'human');
+    assert.ok(await store.get('fresh-bot'));
+    assert.deepEqual(await store.active(), ['old-human']);
+  });
+});

@@ -52,6 +52,9 @@ function listField(v: unknown): string | undefined {
   return v.trim() === '-' ? '' : v;
 }
 
+/** How long a conversation that is with the bot is kept after its last message. */
+const RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+
 export = function register(RED: NodeAPI): void {
   function Handoff(this: Node, def: HandoffDef) {
     RED.nodes.createNode(this, def);
@@ -171,9 +174,17 @@ export = function register(RED: NodeAPI): void {
         .catch((err: Error) => node.error(RED._('handoff.errors.store', { message: err.message })));
     }, 0);
 
+    // Conversations with the bot that have been idle for a week are forgotten (hourly sweep).
+    const sweepIdle = () => {
+      store.sweepIdle(RETENTION_MS).catch((err: Error) => node.error(RED._('handoff.errors.store', { message: err.message })));
+    };
+    const sweeper = setInterval(sweepIdle, 60 * 60 * 1000);
+    sweeper.unref();
+
     node.on('close', (_removed: boolean, done: () => void) => {
       closed = true;
       clearTimeout(startup);
+      clearInterval(sweeper);
       for (const t of timers.values()) clearTimeout(t);
       timers.clear();
       node.status({});

@@ -55,6 +55,27 @@ export class ConversationStore {
     });
   }
 
+  /**
+   * Forget conversations that are with the bot and have been idle for `retentionMs` (their transcript
+   * too), so a store does not grow with every user who ever wrote. Resolves to how many were removed.
+   */
+  async sweepIdle(retentionMs: number): Promise<number> {
+    let removed = 0;
+    for (const key of await this.kv.keys()) {
+      if (!key.startsWith('handoff_c_')) continue;
+      const peek = await this.kv.get<Conversation>(key);
+      if (!peek || peek.state !== 'bot' || this.now() - peek.lastActivity < retentionMs) continue;
+      await this.mutex.run(peek.id, async () => {
+        const c = await this.kv.get<Conversation>(key);
+        if (c && c.state === 'bot' && this.now() - c.lastActivity >= retentionMs) {
+          await this.kv.set(key, undefined);
+          removed++;
+        }
+      });
+    }
+    return removed;
+  }
+
   /** Ids of the conversations that are queued or with a human. */
   async active(): Promise<string[]> {
     return [...((await this.kv.get<string[]>(INDEX_KEY)) ?? [])];

@@ -332,7 +332,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     httpNodeRoot: '/',
     uiHost: host,
     uiPort: port,
-    contextStorage: { default: { module: 'memory' }, file: { module: 'localfilesystem' } },
+    contextStorage: { default: 'file', file: { module: 'localfilesystem' }, memory: { module: 'memory' } },
     logging: { console: { level: quiet ? 'warn' : 'info', metrics: false, audit: false } },
     editorTheme: {
       page: { title: 'node-red-contrib-wecom' },

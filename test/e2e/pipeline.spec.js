@@ -87,6 +87,11 @@ describe('e2e: the bundled pipeline (keywords → FAQ → human) for app and 微
     assert.match(answer.text, /^关于价格问题/);
   });
 
+  it('greets a greeting instead of handing it to a human', async function () {
+    const [answer] = await say('app', `hello-${run}`, '你好！');
+    assert.match(answer.text, /^您好！我是禾点收银智能客服/);
+  });
+
   it('answers from the FAQ knowledge base', async function () {
     const [answer] = await say('app', `faq-${run}`, '退款几天能到账啊');
     assert.match(answer.text, /原路退回/);

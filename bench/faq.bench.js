@@ -99,7 +99,9 @@ async function run(log) {
   t0 = process.hrtime.bigint();
   const miniBig = miniRank(big);
   const miniBuild = Number(process.hrtime.bigint() - t0) / 1e6;
-  const warm = queries.slice(0, 50); warm.forEach((q) => bigIdx.search(q)); warm.forEach((q) => miniBig(q));
+  // warm-up (JIT, lazily filled tables) on 500 other messages, none of them timed below: steady state
+  const warm = big.slice(300, 800).map((e) => e.question.slice(2));
+  warm.forEach((q) => bigIdx.search(q)); warm.forEach((q) => miniBig(q));
   const tOurs = timeEach((q) => { const r = bigIdx.search(q, 3); return r.best && r.best.score >= DEFAULT_ANSWER_THRESHOLD; }, queries);
   const tMini = timeEach((q) => miniBig(q), queries);
   rows.push({ group: 'faq speed (10k KB)', metric: 'index build', value: buildMs, unit: 'ms', baseline: 'MiniSearch', baselineValue: miniBuild, ratio: miniBuild / buildMs });

@@ -102,11 +102,18 @@ async function run(log) {
   // warm-up (JIT, lazily filled tables) on 500 other messages, none of them timed below: steady state
   const warm = big.slice(300, 800).map((e) => e.question.slice(2));
   warm.forEach((q) => bigIdx.search(q)); warm.forEach((q) => miniBig(q));
-  const tOurs = timeEach((q) => { const r = bigIdx.search(q, 3); return r.best && r.best.score >= DEFAULT_ANSWER_THRESHOLD; }, queries);
-  const tMini = timeEach((q) => miniBig(q), queries);
+  // three timed passes over the same messages (each message timed once per pass); the machine is shared,
+  // so each percentile is the median of the three passes' values (same for MiniSearch)
+  const passes = (fn) => {
+    const p50 = [], p99 = [];
+    for (let k = 0; k < 3; k++) { const t = timeEach(fn, queries); p50.push(pct(t, 0.5)); p99.push(pct(t, 0.99)); }
+    return { p50: pct(p50, 0.5), p99: pct(p99, 0.5) };
+  };
+  const tOurs = passes((q) => { const r = bigIdx.search(q, 3); return r.best && r.best.score >= DEFAULT_ANSWER_THRESHOLD; });
+  const tMini = passes((q) => miniBig(q));
   rows.push({ group: 'faq speed (10k KB)', metric: 'index build', value: buildMs, unit: 'ms', baseline: 'MiniSearch', baselineValue: miniBuild, ratio: miniBuild / buildMs });
-  rows.push({ group: 'faq speed (10k KB)', metric: 'lookup p50', value: pct(tOurs, 0.5), unit: 'ms', baseline: 'MiniSearch', baselineValue: pct(tMini, 0.5), ratio: pct(tMini, 0.5) / pct(tOurs, 0.5) });
-  rows.push({ group: 'faq speed (10k KB)', metric: 'lookup p99', value: pct(tOurs, 0.99), unit: 'ms', baseline: 'MiniSearch', baselineValue: pct(tMini, 0.99), ratio: pct(tMini, 0.99) / pct(tOurs, 0.99), target: '< 1 ms' });
+  rows.push({ group: 'faq speed (10k KB)', metric: 'lookup p50', value: tOurs.p50, unit: 'ms', baseline: 'MiniSearch', baselineValue: tMini.p50, ratio: tMini.p50 / tOurs.p50 });
+  rows.push({ group: 'faq speed (10k KB)', metric: 'lookup p99', value: tOurs.p99, unit: 'ms', baseline: 'MiniSearch', baselineValue: tMini.p99, ratio: tMini.p99 / tOurs.p99, target: '< 1 ms' });
   rows.push({ group: 'faq speed (10k KB)', metric: 'index memory (heap delta)', value: memMb, unit: 'MB' });
 
   // keyword matching: 10,000 rules (10,000 distinct keywords: Han substrings of 2–4 characters from the

@@ -107,10 +107,19 @@ export const DEFAULT_STOP_WORDS: string[] = (
 ).split(/\s+/).filter(Boolean);
 
 const HAN = /\p{Script=Han}/u;
+/** Han test per BMP code unit, filled lazily from the regex (0 unknown, 1 no, 2 yes). */
+const HAN_BMP = new Uint8Array(65536);
+function isHan(c: number, ch: string): boolean {
+  if (ch.length > 1) return HAN.test(ch);
+  let v = HAN_BMP[c];
+  if (v === 0) v = HAN_BMP[c] = HAN.test(ch) ? 2 : 1;
+  return v === 2;
+}
 
 /** Prepared text analysis shared by queries and KB entries. */
 export class Analyzer {
   private readonly synMap: Map<string, string>;
+  private readonly synMaxLen: number;
   private readonly stop: Set<string>;
 
   constructor(opts: FaqIndexOptions = {}) {
@@ -126,6 +135,9 @@ export class Analyzer {
       for (const [f, t] of list) if (typeof f === 'string' && typeof t === 'string') add(f, t);
     }
     this.synMap = map;
+    let maxLen = 0;
+    for (const k of map.keys()) maxLen = Math.max(maxLen, k.length);
+    this.synMaxLen = maxLen;
     this.stop = new Set(DEFAULT_STOP_WORDS.concat(opts.stopWords ?? []).map((w) => normalise(w)));
   }
 
@@ -138,15 +150,25 @@ export class Analyzer {
     const ws = wordsOfNormalised(normalise(text));
     if (this.synMap.size === 0) return ws;
     const out: string[] = [];
+    const maxLen = this.synMaxLen;
+    const keys: string[] = ['', '', '', ''];
     for (let i = 0; i < ws.length; ) {
+      // candidate keys: 1–4 consecutive words, no longer than the longest synonym
+      let n = 0;
+      let k = '';
+      for (let L = 1; L <= 4 && i + L <= ws.length; L++) {
+        k += ws[i + L - 1];
+        if (k.length > maxLen) break;
+        keys[n++] = k;
+      }
       let done = false;
-      for (let L = Math.min(4, ws.length - i); L >= 1 && !done; L--) {
-        const key = L === 1 ? ws[i] : ws.slice(i, i + L).join('');
-        const to = this.synMap.get(key);
+      for (let L = n; L >= 1; L--) {
+        const to = this.synMap.get(keys[L - 1]);
         if (to !== undefined) {
-          out.push(...this.canonCut(to));
+          for (const w of this.canonCut(to)) out.push(w);
           i += L;
           done = true;
+          break;
         }
       }
       if (!done) out.push(ws[i++]);
@@ -171,9 +193,19 @@ export class Analyzer {
     let run = '';
     let runPos = 0;
     const flush = () => {
-      const chars = Array.from(run);
-      for (let i = 0; i + 1 < chars.length; i++) {
-        if (HAN.test(chars[i]) && HAN.test(chars[i + 1])) out.push({ t: '\u0001' + chars[i] + chars[i + 1], kind: 1, pos: runPos });
+      // bigrams of adjacent Han characters (code points) in the run
+      let prev = '';
+      let prevHan = false;
+      for (let i = 0; i < run.length; ) {
+        const c = run.charCodeAt(i);
+        const d = i + 1 < run.length ? run.charCodeAt(i + 1) : 0;
+        const w = c >= 0xd800 && c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff ? 2 : 1;
+        const ch = w === 1 ? run[i] : run.slice(i, i + 2);
+        const han = isHan(c, ch);
+        if (han && prevHan) out.push({ t: '\u0001' + prev + ch, kind: 1, pos: runPos });
+        prev = ch;
+        prevHan = han;
+        i += w;
       }
       run = '';
     };
@@ -269,11 +301,14 @@ export class FaqIndex {
     this.entries = validateEntries(entries);
     const N = this.entries.length;
     const ids = this.termIds;
+    const stamp: number[] = []; // per term id: the text it was last seen in (dedupe within a text)
+    let stampNow = 0;
     const idOf = (t: string): number => {
       let id = ids.get(t);
       if (id === undefined) {
         id = ids.size;
         ids.set(t, id);
+        stamp.push(0);
       }
       return id;
     };
@@ -293,11 +328,11 @@ export class FaqIndex {
       for (const text of texts) {
         if (typeof text !== 'string' || text.trim() === '') continue;
         const start = varTerms.n;
+        stampNow++;
         for (const { t } of this.analyzer.terms(text)) {
           const id = idOf(t);
-          let dup = false;
-          for (let i = start; i < varTerms.n; i++) if (varTerms.a[i] === id) dup = true;
-          if (dup) continue;
+          if (stamp[id] === stampNow) continue;
+          stamp[id] = stampNow;
           varTerms.push(id);
           if (!entrySeen.has(id)) {
             entrySeen.set(id, true);
@@ -312,12 +347,12 @@ export class FaqIndex {
         nVar++;
       }
       ansStart[ei] = ansTerms.n;
-      const aStart = ansTerms.n;
+      stampNow++;
       for (const { t } of this.analyzer.terms(e.answer ?? '')) {
         const id = idOf(t);
-        let dup = false;
-        for (let i = aStart; i < ansTerms.n; i++) if (ansTerms.a[i] === id) dup = true;
-        if (!dup) ansTerms.push(id);
+        if (stamp[id] === stampNow) continue;
+        stamp[id] = stampNow;
+        ansTerms.push(id);
       }
     });
     entVar[N] = nVar;
@@ -541,11 +576,27 @@ export class FaqIndex {
     const postStart = this.postStart;
     const postEntries = this.postEntries;
     const postFrac = this.postFrac;
+    // Long lists are walked only when the long terms alone could lift an entry to longFloor; otherwise
+    // their weight is added to every bound as slack (slackA, slackF) and their lists are never read.
+    let longR = 0;
+    let longF = 0;
+    for (const j of order) {
+      if (this.df[qIds[j]] > longDf) {
+        longR += qv[j];
+        longF += this.maxFrac[qIds[j]];
+      }
+    }
+    const walkLong = longR > 0 && ub(longR, longF) >= longFloor;
+    const slackA = walkLong ? 0 : longR;
+    const slackF = walkLong ? 0 : longF;
     let nt = 0;
     let nShort = -1;
     for (const j of order) {
       const id = qIds[j];
-      if (nShort < 0 && this.df[id] > longDf) nShort = nt;
+      if (nShort < 0 && this.df[id] > longDf) {
+        nShort = nt;
+        if (!walkLong) break;
+      }
       const w = qv[j];
       for (let p = postStart[id], pe = postStart[id + 1]; p < pe; p++) {
         const e = postEntries[p];
@@ -586,7 +637,7 @@ export class FaqIndex {
         th = thetaNow();
         if (th !== theta) {
           theta = th;
-          need = minWeightFor(th);
+          need = minWeightFor(th) - slackA;
         }
         nd = need;
       } else {
@@ -597,7 +648,7 @@ export class FaqIndex {
         }
         nd = needL;
       }
-      if (a < nd || (th > 0 && ub(a, f) < th)) return;
+      if (a < nd || (th > 0 && ub(a + slackA, f + slackF) < th)) return;
       const s = scoreEntry(e);
       if (s >= 0) offer(e, s);
     };

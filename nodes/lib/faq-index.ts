@@ -59,7 +59,24 @@ export const DEFAULT_TUNING = {
   answerBonus: 0.12,
   /** Weight lost by the last query term relative to the first. */
   positionDecay: 0.3,
+  /**
+   * Factor on the score of a multi-clause message's first clause ranked alone (0 = off). 0.6 is the largest
+   * value that changes no prediction on faq-eval dev, where many first clauses are context, not the question.
+   */
+  mainClause: 0.6,
 };
+
+/**
+ * The first clause of a message with several (split at sentence punctuation, or at whitespace next to a
+ * CJK character), or null when the message is one clause.
+ */
+export function firstClause(text: string): string | null {
+  const parts = String(text ?? '')
+    .split(/[。？！?!；;，,、…~～\n]+|(?<=[\u3400-\u9fff])\s+|\s+(?=[\u3400-\u9fff])/u)
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
+  return parts.length >= 2 ? parts[0] : null;
+}
 
 /** Built-in synonyms: variant → canonical term. General customer-service usage, not tied to one KB. */
 export const DEFAULT_SYNONYMS: Record<string, string> = {
@@ -446,6 +463,33 @@ export class FaqIndex {
 
   /** Rank entries for a message. */
   search(text: string, topK = 3, opts: FaqSearchOptions = {}): FaqResult {
+    const K = Math.max(1, topK);
+    let { e: topE, s: topS } = this.rank(text, K, opts);
+    // A message that asks two things is about its first question: when the message has several clauses,
+    // the first clause with content is ranked on its own too, and each entry keeps its better score.
+    const first = this.k.mainClause > 0 ? firstClause(text) : null;
+    if (first !== null && this.analyzer.terms(first).length > 0) {
+      // only entries whose clause score × mainClause can beat the whole message's k-th score matter
+      const kth = topE.length === K ? topS[K - 1] : 0;
+      const m = this.rank(first, K, opts, kth / this.k.mainClause);
+      const best = new Map<number, number>();
+      topE.forEach((e, i) => best.set(e, topS[i]));
+      m.e.forEach((e, i) => {
+        const sc = m.s[i] * this.k.mainClause;
+        if (sc > (best.get(e) ?? -1)) best.set(e, sc);
+      });
+      const merged = Array.from(best).sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, K);
+      topE = merged.map((x) => x[0]);
+      topS = merged.map((x) => x[1]);
+    }
+    if (topE.length === 0) return { best: null, candidates: [] };
+    const candidates = topE.map((e, i) => ({ id: this.entries[e].id, question: this.entries[e].question, score: round(topS[i]) }));
+    const entry = this.entries[topE[0]];
+    return { best: { id: entry.id, question: entry.question, answer: entry.answer, score: round(topS[0]), index: topE[0] }, candidates };
+  }
+
+  /** Exact top-k (entry indices, scores) for one text. */
+  private rank(text: string, topK: number, opts: FaqSearchOptions, minScore = 0): { e: number[]; s: number[] } {
     const { wordWeight: WORD_W, bigramWeight: BIGRAM_W, alpha: ALPHA, entryBonus: ENTRY_BONUS, answerBonus: ANSWER_BONUS } = this.k;
     const CORE = 1 - ENTRY_BONUS - ANSWER_BONUS;
     const terms = this.analyzer.terms(text);
@@ -458,7 +502,7 @@ export class FaqIndex {
     let qSelf = 0;
     for (const [t, w] of qw) qSelf += w * this.idfOf(t);
     const N = this.entries.length;
-    if (qSelf === 0 || N === 0) return { best: null, candidates: [] };
+    if (qSelf === 0 || N === 0) return { e: [], s: [] };
 
     // known query terms: id, query-side weight qv = w·idf, document-side weight dw (word / bigram)·idf
     const qIds: number[] = [];
@@ -524,7 +568,8 @@ export class FaqIndex {
       }
       const partial = CORE * core + ENTRY_BONUS * Math.min(1, ce / qSelf);
       // the answer can add at most ansBound: skip reading it when the entry cannot enter the top k
-      if (topE.length === K && partial + ansBound < topS[K - 1]) return -1;
+      const th = thetaNow();
+      if (th > 0 && partial + ansBound < th) return -1;
       let ca = 0;
       for (let i = ansStart[e], ie = ansStart[e + 1]; i < ie; i++) {
         const j = qSlot[ansTerms[i]];
@@ -563,7 +608,7 @@ export class FaqIndex {
       }
       return lo;
     };
-    const thetaNow = () => (topE.length === K ? topS[K - 1] : 0);
+    const thetaNow = () => Math.max(minScore, topE.length === K ? topS[K - 1] : 0);
 
     // 1. accumulate per entry (typed-array adds only) the weight of the query terms its questions contain
     //    (acc) and a bound on how much of one of its variants they cover (accF, from the per-posting
@@ -650,16 +695,12 @@ export class FaqIndex {
       }
       if (a < nd || (th > 0 && ub(a + slackA, f + slackF) < th)) return;
       const s = scoreEntry(e);
-      if (s >= 0) offer(e, s);
+      if (s >= 0 && s >= minScore) offer(e, s);
     };
     for (const i of pre) check(i);
     for (let i = 0; i < nt; i++) check(i);
     for (const id of qIds) this.qSlot[id] = -1;
-
-    if (topE.length === 0) return { best: null, candidates: [] };
-    const candidates = topE.map((e, i) => ({ id: this.entries[e].id, question: this.entries[e].question, score: round(topS[i]) }));
-    const entry = this.entries[topE[0]];
-    return { best: { id: entry.id, question: entry.question, answer: entry.answer, score: round(topS[0]), index: topE[0] }, candidates };
+    return { e: topE, s: topS };
   }
 }
 

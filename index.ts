@@ -14,5 +14,5 @@ export { words, bigrams } from './nodes/lib/tokenise';
 export { compileRules, RuleError, MATCH_MODES } from './nodes/lib/keyword-rules';
 export type { KeywordRule, RuleMatch, MatchMode, CompiledRules } from './nodes/lib/keyword-rules';
 export { FaqIndex, DEFAULT_SYNONYMS, DEFAULT_STOP_WORDS, DEFAULT_TUNING } from './nodes/lib/faq-index';
-export type { FaqEntry, FaqCandidate, FaqResult, FaqIndexOptions } from './nodes/lib/faq-index';
+export type { FaqEntry, FaqCandidate, FaqResult, FaqIndexOptions, FaqSearchOptions } from './nodes/lib/faq-index';
 export { DEFAULT_ANSWER_THRESHOLD, DEFAULT_SUGGEST_THRESHOLD } from './nodes/lib/faq-data';

@@ -76,6 +76,49 @@ function testRegex(re: RegExp, raw: string, norm: string): boolean {
   return re.test(raw) || re.test(norm);
 }
 
+interface WordBoundaries {
+  /** Whether [start, end) starts and ends on jieba word boundaries. */
+  on(start: number, end: number): boolean;
+}
+
+/**
+ * Lazy jieba word boundaries of a normalised text. jieba segments whitespace-separated blocks
+ * independently, so only the chunk (between single spaces) holding an occurrence is cut, once.
+ */
+function wordBoundaries(norm: string): WordBoundaries {
+  const chunks = new Map<number, Set<number>>(); // chunk start → absolute boundary offsets
+  const chunkAt = (pos: number): Set<number> => {
+    const cs = pos === 0 ? 0 : norm.lastIndexOf(' ', pos - 1) + 1;
+    let b = chunks.get(cs);
+    if (!b) {
+      let ce = norm.indexOf(' ', cs);
+      if (ce < 0) ce = norm.length;
+      b = new Set<number>([cs]);
+      for (const sp of spansOfNormalised(norm.slice(cs, ce))) b.add(cs + sp.end);
+      chunks.set(cs, b);
+    }
+    return b;
+  };
+  let whole: { starts: Set<number>; ends: Set<number> } | undefined;
+  return {
+    on(start: number, end: number): boolean {
+      if (norm.lastIndexOf(' ', end - 1) >= start) {
+        // an occurrence across a space (a keyword containing one): cut the whole text
+        if (!whole) {
+          whole = { starts: new Set(), ends: new Set() };
+          for (const sp of spansOfNormalised(norm)) {
+            whole.starts.add(sp.start);
+            whole.ends.add(sp.end);
+          }
+        }
+        return whole.starts.has(start) && whole.ends.has(end);
+      }
+      const b = chunkAt(start);
+      return b.has(start) && b.has(end);
+    },
+  };
+}
+
 /** Compile rules into one matcher; throws RuleError (with the rule index) for a malformed rule. */
 export function compileRules(rules: KeywordRule[]): CompiledRules {
   if (!Array.isArray(rules)) throw new RuleError(0, 'rules must be an array');
@@ -207,9 +250,8 @@ export function compileRules(rules: KeywordRule[]): CompiledRules {
       }
       if (cands.length === 0) return [];
       cands.sort((a, b) => a - b);
-      // word boundaries (one jieba cut) only when a word rule is actually examined
-      let starts: Set<number> | undefined;
-      let ends: Set<number> | undefined;
+      // word boundaries (jieba, per space-delimited chunk) only when a word rule is actually examined
+      let bounds: WordBoundaries | undefined;
       const out: RuleMatch[] = [];
       for (const r of cands) {
         let m: RuleMatch | undefined;
@@ -236,18 +278,10 @@ export function compileRules(rules: KeywordRule[]): CompiledRules {
           }
         }
         if (!m && !isRegexRule[r] && direct[r] < 0) {
-          if (!starts) {
-            starts = new Set<number>();
-            ends = new Set<number>();
-            for (const s of spansOfNormalised(norm)) {
-              starts.add(s.start);
-              ends.add(s.end);
-            }
-          }
           const wh = wordHits!;
           for (let i = 0; i < wh.length; i += 3) {
             const p = patterns[wh[i]];
-            if (p.rule === r && starts.has(wh[i + 1]) && ends!.has(wh[i + 2])) {
+            if (p.rule === r && (bounds ??= wordBoundaries(norm)).on(wh[i + 1], wh[i + 2])) {
               m = { ruleIndex: r, keyword: p.keyword, mode: 'word' };
               break;
             }

@@ -318,6 +318,7 @@ export class FaqIndex {
     this.entries = validateEntries(entries);
     const N = this.entries.length;
     const ids = this.termIds;
+    const answerIds = new Map<string, Int32Array>();
     const stamp: number[] = []; // per term id: the text it was last seen in (dedupe within a text)
     let stampNow = 0;
     const idOf = (t: string): number => {
@@ -364,12 +365,21 @@ export class FaqIndex {
         nVar++;
       }
       ansStart[ei] = ansTerms.n;
-      stampNow++;
-      for (const { t } of this.analyzer.terms(e.answer ?? '')) {
-        const id = idOf(t);
-        if (stamp[id] === stampNow) continue;
-        stamp[id] = stampNow;
-        ansTerms.push(id);
+      // identical answers (common: "请联系客服…") are analysed once per build
+      const answer = e.answer ?? '';
+      const known = answerIds.get(answer);
+      if (known) {
+        for (const id of known) ansTerms.push(id);
+      } else {
+        stampNow++;
+        const from = ansTerms.n;
+        for (const { t } of this.analyzer.terms(answer)) {
+          const id = idOf(t);
+          if (stamp[id] === stampNow) continue;
+          stamp[id] = stampNow;
+          ansTerms.push(id);
+        }
+        answerIds.set(answer, ansTerms.a.slice(from, ansTerms.n));
       }
     });
     entVar[N] = nVar;

@@ -14,7 +14,7 @@ export { words, bigrams } from './nodes/lib/tokenise';
 export { compileRules, RuleError, MATCH_MODES } from './nodes/lib/keyword-rules';
 export type { KeywordRule, RuleMatch, MatchMode, CompiledRules } from './nodes/lib/keyword-rules';
 export { FaqIndex, DEFAULT_SYNONYMS, DEFAULT_STOP_WORDS, DEFAULT_TUNING } from './nodes/lib/faq-index';
-export type { FaqEntry, FaqCandidate, FaqResult, FaqIndexOptions } from './nodes/lib/faq-index';
+export type { FaqEntry, FaqCandidate, FaqResult, FaqIndexOptions, FaqSearchOptions } from './nodes/lib/faq-index';
 export { DEFAULT_ANSWER_THRESHOLD, DEFAULT_SUGGEST_THRESHOLD } from './nodes/lib/faq-data';
 /** The WeCom server API client (message/send, media/upload, 微信客服): one line per send. */
 export { WecomApi, WecomApiError } from './nodes/lib/wecom-api';

@@ -85,46 +85,153 @@ async function run(log) {
     rows.push({ group: 'faq accuracy (dev)', metric: name, value: mOurs[k] * 100, unit: '%', baseline: 'Fuse.js', baselineValue: fuse.m[k] * 100, ratio: mOurs[k] / fuse.m[k] });
   }
 
+  // our own held-out check (bench/faq-heldout.json: 43 messages written for this check, labelled against
+  // kb.json: synonyms, traditional characters, very short messages, two questions, other phrasings, out of
+  // scope). Thresholds stay the shipped ones / the ones tuned on dev; never tuned here.
+  const held = JSON.parse(fs.readFileSync(path.join(__dirname, 'faq-heldout.json'), 'utf8'));
+  const hOurs = metrics(held, held.map((d) => ours.search(d.q, 3).candidates), DEFAULT_ANSWER_THRESHOLD);
+  const hMini = metrics(held, held.map(((f) => (d) => f(d.q))(miniRank(kb))), mini.th);
+  const hFuse = metrics(held, held.map(((f) => (d) => f(d.q))(fuseRank(kb))), fuse.th);
+  const byCat = {};
+  for (const d of held) {
+    const r = ours.search(d.q, 3);
+    const pred = r.best && r.best.score >= DEFAULT_ANSWER_THRESHOLD ? r.best.id : null;
+    const c = (byCat[d.cat] ??= [0, 0]);
+    c[0] += pred === d.id ? 1 : 0; c[1]++;
+  }
+  log(`held-out by category (ours): ${Object.entries(byCat).map(([k, [a, n]]) => `${k} ${a}/${n}`).join(', ')}`);
+  rows.push({ group: 'faq accuracy (own held-out)', metric: 'overall accuracy', value: hOurs.acc * 100, unit: '%', baseline: 'MiniSearch+Intl.Segmenter', baselineValue: hMini.acc * 100, ratio: hOurs.acc / hMini.acc, target: '≥ 70 %' });
+  rows.push({ group: 'faq accuracy (own held-out)', metric: 'overall accuracy', value: hOurs.acc * 100, unit: '%', baseline: 'Fuse.js', baselineValue: hFuse.acc * 100, ratio: hOurs.acc / hFuse.acc });
+  rows.push({ group: 'faq accuracy (own held-out)', metric: 'in-scope top-3 recall', value: hOurs.top3 * 100, unit: '%', baseline: 'MiniSearch+Intl.Segmenter', baselineValue: hMini.top3 * 100, ratio: hOurs.top3 / hMini.top3 });
+
   // speed on the 10k KB
   const mod = await import(pathToFileURL(path.join(dir, 'make-large-kb.mjs')).href);
   const big = mod.makeLargeKb({ n: 10000 });
   const queries = dev.map((d) => d.q).concat(big.slice(0, 300).map((e) => e.question.slice(1)));
-  global.gc && global.gc();
-  const heap0 = process.memoryUsage().heapUsed;
+  // a real GC before and after the build, so the heap delta is the index and not garbage
+  require('node:v8').setFlagsFromString('--expose-gc');
+  const gc = require('node:vm').runInNewContext('gc');
+  gc();
+  const memNow = () => { const m = process.memoryUsage(); return m.heapUsed + m.arrayBuffers; }; // typed arrays live outside the JS heap
+  const heap0 = memNow();
   let t0 = process.hrtime.bigint();
   const bigIdx = new FaqIndex(big);
   const buildMs = Number(process.hrtime.bigint() - t0) / 1e6;
-  global.gc && global.gc();
-  const memMb = (process.memoryUsage().heapUsed - heap0) / 1048576;
+  gc();
+  const memMb = (memNow() - heap0) / 1048576;
   t0 = process.hrtime.bigint();
   const miniBig = miniRank(big);
   const miniBuild = Number(process.hrtime.bigint() - t0) / 1e6;
-  const warm = queries.slice(0, 50); warm.forEach((q) => bigIdx.search(q)); warm.forEach((q) => miniBig(q));
-  const tOurs = timeEach((q) => { const r = bigIdx.search(q, 3); return r.best && r.best.score >= DEFAULT_ANSWER_THRESHOLD; }, queries);
-  const tMini = timeEach((q) => miniBig(q), queries);
+  // warm-up (JIT, lazily filled tables) on 500 other messages, none of them timed below: steady state
+  const warm = big.slice(300, 800).map((e) => e.question.slice(2));
+  warm.forEach((q) => bigIdx.search(q)); warm.forEach((q) => miniBig(q));
+  // three timed passes over the same messages (each message timed once per pass); the machine is shared,
+  // so each percentile is the median of the three passes' values (same for MiniSearch)
+  const passes = (fn) => {
+    const p50 = [], p99 = [];
+    for (let k = 0; k < 3; k++) { const t = timeEach(fn, queries); p50.push(pct(t, 0.5)); p99.push(pct(t, 0.99)); }
+    return { p50: pct(p50, 0.5), p99: pct(p99, 0.5) };
+  };
+  const tOurs = passes((q) => { const r = bigIdx.search(q, 3); return r.best && r.best.score >= DEFAULT_ANSWER_THRESHOLD; });
+  const tMini = passes((q) => miniBig(q));
   rows.push({ group: 'faq speed (10k KB)', metric: 'index build', value: buildMs, unit: 'ms', baseline: 'MiniSearch', baselineValue: miniBuild, ratio: miniBuild / buildMs });
-  rows.push({ group: 'faq speed (10k KB)', metric: 'lookup p50', value: pct(tOurs, 0.5), unit: 'ms', baseline: 'MiniSearch', baselineValue: pct(tMini, 0.5), ratio: pct(tMini, 0.5) / pct(tOurs, 0.5) });
-  rows.push({ group: 'faq speed (10k KB)', metric: 'lookup p99', value: pct(tOurs, 0.99), unit: 'ms', baseline: 'MiniSearch', baselineValue: pct(tMini, 0.99), ratio: pct(tMini, 0.99) / pct(tOurs, 0.99), target: '< 1 ms' });
-  rows.push({ group: 'faq speed (10k KB)', metric: 'index memory (heap delta)', value: memMb, unit: 'MB' });
+  rows.push({ group: 'faq speed (10k KB)', metric: 'lookup p50', value: tOurs.p50, unit: 'ms', baseline: 'MiniSearch', baselineValue: tMini.p50, ratio: tMini.p50 / tOurs.p50 });
+  rows.push({ group: 'faq speed (10k KB)', metric: 'lookup p99', value: tOurs.p99, unit: 'ms', baseline: 'MiniSearch', baselineValue: tMini.p99, ratio: tMini.p99 / tOurs.p99, target: '< 1 ms' });
+  rows.push({ group: 'faq speed (10k KB)', metric: 'index memory (heap + array buffers)', value: memMb, unit: 'MB' });
 
-  // keyword matching: 10,000 rules
-  const words = [...new Set(big.flatMap((e) => [e.question.slice(0, 2), e.question.slice(2, 5)]))].slice(0, 10000);
-  const rules = words.map((w, i) => ({ keywords: [w], mode: i % 2 ? 'contains' : 'word' }));
+  // keyword matching: 10,000 rules (10,000 distinct keywords: Han substrings of 2–4 characters from the
+  // 10k-KB questions, in order of first appearance), the four automaton modes in turn; messages = dev queries.
+  const kwSet = new Set();
+  for (const e of big) {
+    for (const t of [e.question, ...(e.alternates || [])]) {
+      for (const run of normalise(t).match(/\p{Script=Han}+/gu) || []) {
+        for (let L = 2; L <= 4; L++) for (let i = 0; i + L <= run.length; i++) kwSet.add(run.slice(i, i + L));
+      }
+    }
+    if (kwSet.size >= 10000) break;
+  }
+  const kwList = [...kwSet].slice(0, 10000);
+  const MODES = ['contains', 'word', 'startsWith', 'exact'];
+  const rules = kwList.map((w, i) => ({ keywords: [w], mode: MODES[i % 4] }));
   t0 = process.hrtime.bigint();
   const compiled = compileRules(rules);
   const compileMs = Number(process.hrtime.bigint() - t0) / 1e6;
-  const naive = (text) => { const n = normalise(text); for (let i = 0; i < rules.length; i++) for (const k of rules[i].keywords) if (n.includes(normalise(k))) return i; return -1; };
-  const naivePre = rules.map((r) => r.keywords.map(normalise));
-  const naiveFair = (text) => { const n = normalise(text); for (let i = 0; i < naivePre.length; i++) for (const k of naivePre[i]) if (n.includes(k)) return i; return -1; };
+  // Naive baseline: what a straightforward implementation does. Keywords normalised once at load, the
+  // message normalised once (same fast normalise() as ours), then a loop over rules in priority order
+  // checking each keyword by the rule's mode; 'word' mode cuts the message with jieba once (lazily, at
+  // the first word rule that contains the keyword) and checks that an occurrence lies on word boundaries.
+  const { spansOfNormalised } = require('../dist/nodes/lib/tokenise');
+  const naiveRules = rules.map((r) => ({ mode: r.mode, kws: r.keywords.map(normalise) }));
+  const naive = (text, all) => {
+    const n = normalise(text);
+    let starts, ends;
+    const out = [];
+    for (let i = 0; i < naiveRules.length; i++) {
+      const r = naiveRules[i];
+      let ok = false;
+      for (const k of r.kws) {
+        if (r.mode === 'contains') ok = n.includes(k);
+        else if (r.mode === 'startsWith') ok = n.startsWith(k);
+        else if (r.mode === 'exact') ok = n === k;
+        else if (r.mode === 'word' && n.includes(k)) {
+          if (!starts) {
+            starts = new Set(); ends = new Set();
+            for (const s of spansOfNormalised(n)) { starts.add(s.start); ends.add(s.end); }
+          }
+          for (let p = n.indexOf(k); p >= 0 && !ok; p = n.indexOf(k, p + 1)) ok = starts.has(p) && ends.has(p + k.length);
+        }
+        if (ok) break;
+      }
+      if (ok) { out.push(i); if (!all) break; }
+    }
+    return out;
+  };
   const msgs = dev.map((d) => d.q);
-  msgs.forEach((m) => compiled.match(m));
-  const tKw = timeEach((m) => compiled.match(m), msgs);
-  const tNaive = timeEach(naiveFair, msgs);
-  void naive;
-  const med = (a) => pct(a, 0.5);
+  // same answers as the naive loop (a sanity check, not a timing)
+  let disagree = 0, matched = 0;
+  for (const m of msgs) {
+    const a = compiled.match(m, { all: true }).map((x) => x.ruleIndex).join(',');
+    const b = naive(m, true).join(',');
+    if (a !== b) disagree++;
+    if (b) matched++;
+  }
+  log(`keywords: ${rules.length} rules / ${compiled.keywordCount} keywords, ${matched}/${msgs.length} messages match ≥ 1 rule, ${disagree} disagree with the naive loop`);
+  msgs.forEach((m) => { compiled.match(m); naive(m, false); });
+  const row = (label, tK, tN, target) => {
+    rows.push({ group: 'keywords (10k rules)', metric: `${label} p50`, value: pct(tK, 0.5) * 1000, unit: 'µs', baseline: 'naive per-rule loop', baselineValue: pct(tN, 0.5) * 1000, ratio: pct(tN, 0.5) / pct(tK, 0.5), target });
+    rows.push({ group: 'keywords (10k rules)', metric: `${label} p99`, value: pct(tK, 0.99) * 1000, unit: 'µs', baseline: 'naive per-rule loop', baselineValue: pct(tN, 0.99) * 1000, ratio: pct(tN, 0.99) / pct(tK, 0.99) });
+  };
   rows.push({ group: 'keywords (10k rules)', metric: 'compile', value: compileMs, unit: 'ms' });
-  rows.push({ group: 'keywords (10k rules)', metric: 'match p50', value: med(tKw) * 1000, unit: 'µs', baseline: 'per-rule loop (pre-normalised keywords)', baselineValue: med(tNaive) * 1000, ratio: med(tNaive) / med(tKw), target: '≥ 50×' });
-  rows.push({ group: 'keywords (10k rules)', metric: 'match p99', value: pct(tKw, 0.99) * 1000, unit: 'µs', baseline: 'per-rule loop (pre-normalised keywords)', baselineValue: pct(tNaive, 0.99) * 1000, ratio: pct(tNaive, 0.99) / pct(tKw, 0.99) });
+  const tKw = [], tNaive = [], tKwAll = [], tNaiveAll = [];
+  for (let rep = 0; rep < 5; rep++) {
+    tKw.push(...timeEach((m) => compiled.match(m), msgs));
+    tNaive.push(...timeEach((m) => naive(m, false), msgs));
+    tKwAll.push(...timeEach((m) => compiled.match(m, { all: true }), msgs));
+    tNaiveAll.push(...timeEach((m) => naive(m, true), msgs));
+  }
+  row('first match', tKw, tNaive, '≥ 50×');
+  row('all matches', tKwAll, tNaiveAll);
+  // the same keywords without 'word' mode (contains / startsWith / exact in turn): the automaton alone,
+  // no jieba cut on either side
+  const MODES3 = ['contains', 'startsWith', 'exact'];
+  const rules3 = kwList.map((w, i) => ({ keywords: [w], mode: MODES3[i % 3] }));
+  const compiled3 = compileRules(rules3);
+  const naive3Rules = rules3.map((r) => ({ mode: r.mode, kws: r.keywords.map(normalise) }));
+  const naive3 = (text) => {
+    const n = normalise(text);
+    for (let i = 0; i < naive3Rules.length; i++) {
+      const r = naive3Rules[i];
+      for (const k of r.kws) {
+        if (r.mode === 'contains' ? n.includes(k) : r.mode === 'startsWith' ? n.startsWith(k) : n === k) return i;
+      }
+    }
+    return -1;
+  };
+  msgs.forEach((m) => { compiled3.match(m); naive3(m); });
+  const t3 = [], tN3 = [];
+  for (let rep = 0; rep < 5; rep++) { t3.push(...timeEach((m) => compiled3.match(m), msgs)); tN3.push(...timeEach(naive3, msgs)); }
+  const row3 = (q) => rows.push({ group: 'keywords (10k rules)', metric: `first match p${q * 100}, no word rules`, value: pct(t3, q) * 1000, unit: 'µs', baseline: 'naive per-rule loop', baselineValue: pct(tN3, q) * 1000, ratio: pct(tN3, q) / pct(t3, q) });
+  row3(0.5); row3(0.99);
   return rows;
 }
 module.exports = { run };

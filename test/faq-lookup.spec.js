@@ -112,3 +112,41 @@ describe('faq-lookup node', function () {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });
+
+describe('FaqIndex pruning', function () {
+  // A KB large enough for long posting lists: every combination of object × action × prefix.
+  const OBJ = ['会员卡', '积分', '优惠券', '小票', '打印机', '扫码枪', '库存', '报表', '员工', '门店', '商品', '发票', '订单', '退款', '收款码'];
+  const ACT = ['怎么设置', '在哪里修改', '如何删除', '可以批量导入吗', '怎么导出', '显示异常怎么办', '能恢复吗', '怎么关闭'];
+  const PRE = ['', '请问', '在后台', '在手机上'];
+  const KB = [];
+  for (const o of OBJ) for (const a of ACT) for (const p of PRE) KB.push({ question: p + o + a, alternates: [o + a.replace('怎么', '如何')], answer: `在「${o}」页面${a.slice(0, 2)}。` });
+  const QUERIES = ['会员卡怎么设置', '打印机坏了', '怎么设置', '积分可以导出吗 怎么弄', '发票', '请问', '员工在哪里改', '天气怎么样', '扫码枪显示异常', '在后台怎么关闭'];
+  it(`top-3 equals the head of the full ranking (${KB.length} entries)`, function () {
+    const idx = new FaqIndex(KB, { tuning: { mainClause: 0 } });
+    for (const q of QUERIES) {
+      const top = idx.search(q, 3, { longListFloor: 0 }).candidates;
+      const all = idx.search(q, KB.length, { longListFloor: 0 }).candidates.slice(0, 3);
+      assert.deepEqual(top, all, q);
+    }
+  });
+  it('with the default floor, the best entry is the same whenever it reaches the floor', function () {
+    const idx = new FaqIndex(KB);
+    const exact = new FaqIndex(KB);
+    for (const q of QUERIES) {
+      const a = idx.search(q, 3);
+      const b = exact.search(q, KB.length, { longListFloor: 0 });
+      if (b.best && b.best.score >= 0.16) assert.equal(a.best && a.best.id, b.best.id, q);
+    }
+  });
+  it('a message with two questions is ranked for the first one', function () {
+    const kb = [
+      { id: 'refund', question: '如何申请退款？', alternates: ['退款流程', '我要退款'], answer: '在订单页申请退款' },
+      { id: 'refund-time', question: '退款多久到账？', alternates: ['退款退到哪里', '退款怎么还没收到'], answer: '原路退回，1-3 个工作日到账' },
+      { id: 'settle', question: '顾客付的钱多久到我的账户？', alternates: ['营业款多久到账'], answer: 'T+1 结算' },
+    ];
+    assert.equal(new FaqIndex(kb).search('我想退款 钱多久能到').best.id, 'refund');
+    // the whole message alone leans to the second question; the main-clause pass is what changes it
+    assert.equal(new FaqIndex(kb, { tuning: { mainClause: 0 } }).search('我想退款 钱多久能到').best.id, 'refund-time');
+    assert.equal(new FaqIndex(kb).search('退款几天能到账').best.id, 'refund-time');
+  });
+});

@@ -167,3 +167,15 @@ describe('keyword-match node', function () {
     assert.deepEqual(got.map((g) => [g.out, g.msg.payload]), [[0, 'R'], [1, '你好']]);
   });
 });
+
+describe('normalise fast path', function () {
+  const fc = require('fast-check');
+  const { normalise, normaliseReference } = require('../dist/nodes/lib/text-normalise');
+  it('equals the whole-string reference (NFKC, regexes) on mixed text', function () {
+    const pool = Array.from('abcXYZ09 ,.!?　，。！？、“”（）［］[]【】_-~ 請問價格錢费用发票退款人工智能ＡＢＣ１２３ｶﾞé\u0301ΣΑΣϹİ가ㄱㅏ\u1100\u1161😀👍🏻\u200d\ufe0f❤™©①㎏🈲\t\n[捂脸][Smile][OK][a b]微笑𠀀\u0000\ufdd0');
+    const arb = fc.array(fc.oneof(fc.constantFrom(...pool), fc.integer({ min: 0, max: 0x10ffff }).map((c) => String.fromCodePoint(c))), { maxLength: 24 })
+      .map((a) => a.join(''));
+    fc.assert(fc.property(arb, (s) => normalise(s) === normaliseReference(s)), { numRuns: 3000 });
+    for (const s of ['請問價格[捂脸]', 'ＡＰＩ怎么用', '  a  b  ', 'x[OK😀]y', '转人工', '']) assert.equal(normalise(s), normaliseReference(s));
+  });
+});

@@ -112,7 +112,7 @@ export = function register(RED: NodeAPI) {
           }
         }
 
-        const res = idx.search(text, 3);
+        const res = idx.search(text, 3, { longListFloor: suggestTh });
         const score = res.best ? res.best.score : 0;
         if (res.best && score >= answerTh) {
           send([answerMsg(msg, res, idx, res.best.index, score), null, null]);

@@ -59,7 +59,24 @@ export const DEFAULT_TUNING = {
   answerBonus: 0.12,
   /** Weight lost by the last query term relative to the first. */
   positionDecay: 0.3,
+  /**
+   * Factor on the score of a multi-clause message's first clause ranked alone (0 = off). 0.6 is the largest
+   * value that changes no prediction on faq-eval dev, where many first clauses are context, not the question.
+   */
+  mainClause: 0.6,
 };
+
+/**
+ * The first clause of a message with several (split at sentence punctuation, or at whitespace next to a
+ * CJK character), or null when the message is one clause.
+ */
+export function firstClause(text: string): string | null {
+  const parts = String(text ?? '')
+    .split(/[。？！?!；;，,、…~～\n]+|(?<=[\u3400-\u9fff])\s+|\s+(?=[\u3400-\u9fff])/u)
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
+  return parts.length >= 2 ? parts[0] : null;
+}
 
 /** Built-in synonyms: variant → canonical term. General customer-service usage, not tied to one KB. */
 export const DEFAULT_SYNONYMS: Record<string, string> = {
@@ -107,10 +124,19 @@ export const DEFAULT_STOP_WORDS: string[] = (
 ).split(/\s+/).filter(Boolean);
 
 const HAN = /\p{Script=Han}/u;
+/** Han test per BMP code unit, filled lazily from the regex (0 unknown, 1 no, 2 yes). */
+const HAN_BMP = new Uint8Array(65536);
+function isHan(c: number, ch: string): boolean {
+  if (ch.length > 1) return HAN.test(ch);
+  let v = HAN_BMP[c];
+  if (v === 0) v = HAN_BMP[c] = HAN.test(ch) ? 2 : 1;
+  return v === 2;
+}
 
 /** Prepared text analysis shared by queries and KB entries. */
 export class Analyzer {
   private readonly synMap: Map<string, string>;
+  private readonly synMaxLen: number;
   private readonly stop: Set<string>;
 
   constructor(opts: FaqIndexOptions = {}) {
@@ -126,6 +152,9 @@ export class Analyzer {
       for (const [f, t] of list) if (typeof f === 'string' && typeof t === 'string') add(f, t);
     }
     this.synMap = map;
+    let maxLen = 0;
+    for (const k of map.keys()) maxLen = Math.max(maxLen, k.length);
+    this.synMaxLen = maxLen;
     this.stop = new Set(DEFAULT_STOP_WORDS.concat(opts.stopWords ?? []).map((w) => normalise(w)));
   }
 
@@ -138,15 +167,25 @@ export class Analyzer {
     const ws = wordsOfNormalised(normalise(text));
     if (this.synMap.size === 0) return ws;
     const out: string[] = [];
+    const maxLen = this.synMaxLen;
+    const keys: string[] = ['', '', '', ''];
     for (let i = 0; i < ws.length; ) {
+      // candidate keys: 1–4 consecutive words, no longer than the longest synonym
+      let n = 0;
+      let k = '';
+      for (let L = 1; L <= 4 && i + L <= ws.length; L++) {
+        k += ws[i + L - 1];
+        if (k.length > maxLen) break;
+        keys[n++] = k;
+      }
       let done = false;
-      for (let L = Math.min(4, ws.length - i); L >= 1 && !done; L--) {
-        const key = L === 1 ? ws[i] : ws.slice(i, i + L).join('');
-        const to = this.synMap.get(key);
+      for (let L = n; L >= 1; L--) {
+        const to = this.synMap.get(keys[L - 1]);
         if (to !== undefined) {
-          out.push(...this.canonCut(to));
+          for (const w of this.canonCut(to)) out.push(w);
           i += L;
           done = true;
+          break;
         }
       }
       if (!done) out.push(ws[i++]);
@@ -171,9 +210,19 @@ export class Analyzer {
     let run = '';
     let runPos = 0;
     const flush = () => {
-      const chars = Array.from(run);
-      for (let i = 0; i + 1 < chars.length; i++) {
-        if (HAN.test(chars[i]) && HAN.test(chars[i + 1])) out.push({ t: '\u0001' + chars[i] + chars[i + 1], kind: 1, pos: runPos });
+      // bigrams of adjacent Han characters (code points) in the run
+      let prev = '';
+      let prevHan = false;
+      for (let i = 0; i < run.length; ) {
+        const c = run.charCodeAt(i);
+        const d = i + 1 < run.length ? run.charCodeAt(i + 1) : 0;
+        const w = c >= 0xd800 && c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff ? 2 : 1;
+        const ch = w === 1 ? run[i] : run.slice(i, i + 2);
+        const han = isHan(c, ch);
+        if (han && prevHan) out.push({ t: '\u0001' + prev + ch, kind: 1, pos: runPos });
+        prev = ch;
+        prevHan = han;
+        i += w;
       }
       run = '';
     };
@@ -191,28 +240,75 @@ export class Analyzer {
   }
 }
 
-interface Variant {
-  entry: number;
-  /** Σ of term weights of this variant (its self-score). */
-  self: number;
+/** Growable Int32 buffer (index build only). */
+class IntBuf {
+  a = new Int32Array(1024);
+  n = 0;
+  push(v: number): void {
+    if (this.n === this.a.length) {
+      const b = new Int32Array(this.a.length * 2);
+      b.set(this.a);
+      this.a = b;
+    }
+    this.a[this.n++] = v;
+  }
+  done(): Int32Array {
+    return this.a.slice(0, this.n);
+  }
 }
 
+export interface FaqSearchOptions {
+  /**
+   * Very long posting lists (terms in more than 5 % of a large KB, e.g. 怎么 / 可以) are only walked when
+   * they can still lift an unseen entry to this score; entries below it reached only through such terms
+   * may be left out of the candidates. Default 0.16 (the shipped suggest threshold). Set 0 for an exact
+   * top-k. Only terms in more than 200 entries count as long, so KBs up to 200 entries are always exact.
+   */
+  longListFloor?: number;
+}
 
+/** Default longListFloor: the shipped suggest threshold (faq-data.ts DEFAULT_SUGGEST_THRESHOLD). */
+export const DEFAULT_LONG_LIST_FLOOR = 0.16;
+
+/**
+ * Inverted index over term ids (typed arrays, CSR layout) plus a forward index per variant and per answer.
+ * search() generates candidates from the rarest query terms first (MaxScore): it stops as soon as the
+ * query terms not yet used cannot lift an unseen entry above the current k-th score (or minScore), and
+ * scores each candidate exactly from the forward index, so common terms (怎么, 设置 …) still count for the
+ * candidates without their long posting lists being walked.
+ */
 export class FaqIndex {
   readonly entries: Array<FaqEntry & { id: string }>;
   private readonly analyzer: Analyzer;
-  private readonly variants: Variant[] = [];
-  /** term → variant ids (each at most once). */
-  private readonly postings = new Map<string, number[]>();
-  /** term → entry ids whose variants contain it (for the entry bonus). */
-  private readonly entryPostings = new Map<string, number[]>();
-  private readonly answerPostings = new Map<string, number[]>();
-  private readonly idf = new Map<string, number>();
-  private readonly acc: Float64Array;
-  private readonly accQ: Float64Array;
-  private readonly accD: Float64Array;
-
   private readonly k: typeof DEFAULT_TUNING;
+  /** term → term id (words and '\u0001'-prefixed bigrams; answer-only terms too). */
+  private readonly termIds = new Map<string, number>();
+  /** Per term: IDF over entries (a term never in a question gets the IDF of a term found once). */
+  private idf: Float64Array = new Float64Array(0);
+  /** Per term: number of entries whose questions contain it. */
+  private df: Int32Array = new Int32Array(0);
+  /** term → entries (CSR) whose questions contain it, ascending. */
+  private postStart: Int32Array = new Int32Array(1);
+  private postEntries: Int32Array = new Int32Array(0);
+  /** entry → its variants [entVar[e], entVar[e+1]); variant → its term ids (CSR); variant self-score. */
+  private entVar: Int32Array = new Int32Array(1);
+  private varStart: Int32Array = new Int32Array(1);
+  private varTerms: Int32Array = new Int32Array(0);
+  private varSelf: Float64Array = new Float64Array(0);
+  /** entry → answer term ids (CSR). */
+  private ansStart: Int32Array = new Int32Array(1);
+  private ansTerms: Int32Array = new Int32Array(0);
+  // per-query scratch, reused (search() is synchronous)
+  private qSlot: Int32Array = new Int32Array(0);
+  private seen: Int32Array = new Int32Array(0);
+  private acc: Float64Array = new Float64Array(0);
+  private accF: Float64Array = new Float64Array(0);
+  /** Per posting: max over the entry's variants of the term's share of the variant's self-score. */
+  private postFrac: Float32Array = new Float32Array(0);
+  /** Per term: max over variants containing it of its share of the variant's self-score. */
+  private maxFrac: Float64Array = new Float64Array(0);
+  private touched: Int32Array = new Int32Array(0);
+  private epoch = 0;
 
   constructor(entries: FaqEntry[], opts: FaqIndexOptions = {}) {
     this.k = { ...DEFAULT_TUNING, ...(opts.tuning ?? {}) };
@@ -221,39 +317,148 @@ export class FaqIndex {
     this.analyzer = new Analyzer(opts);
     this.entries = validateEntries(entries);
     const N = this.entries.length;
-    const variantTerms: Array<Map<string, number>> = [];
-    const df = new Map<string, number>();
+    const ids = this.termIds;
+    const answerIds = new Map<string, Int32Array>();
+    const stamp: number[] = []; // per term id: the text it was last seen in (dedupe within a text)
+    let stampNow = 0;
+    const idOf = (t: string): number => {
+      let id = ids.get(t);
+      if (id === undefined) {
+        id = ids.size;
+        ids.set(t, id);
+        stamp.push(0);
+      }
+      return id;
+    };
+    const dfList: number[] = [];
+    const entVar = new Int32Array(N + 1);
+    const varStart = new IntBuf();
+    const varTerms = new IntBuf();
+    const ansStart = new Int32Array(N + 1);
+    const ansTerms = new IntBuf();
+    const pairsT = new IntBuf(); // (term, entry) pairs for the postings
+    let nVar = 0;
+    const entrySeen = new Map<number, true>();
     this.entries.forEach((e, ei) => {
-      const seenEntry = new Set<string>();
-      const texts = [e.question, ...(e.alternates ?? [])].filter((t) => typeof t === 'string' && t.trim() !== '');
+      entVar[ei] = nVar;
+      entrySeen.clear();
+      const texts = [e.question, ...(e.alternates ?? [])];
       for (const text of texts) {
-        const tm = new Map<string, number>();
-        for (const { t, kind } of this.analyzer.terms(text)) tm.set(t, kind === 0 ? WORD_W : BIGRAM_W);
-        if (tm.size === 0) continue;
-        const vid = this.variants.length;
-        this.variants.push({ entry: ei, self: 0 });
-        variantTerms.push(tm);
-        for (const t of tm.keys()) {
-          push(this.postings, t, vid);
-          if (!seenEntry.has(t)) {
-            seenEntry.add(t);
-            push(this.entryPostings, t, ei);
-            df.set(t, (df.get(t) ?? 0) + 1);
+        if (typeof text !== 'string' || text.trim() === '') continue;
+        const start = varTerms.n;
+        stampNow++;
+        for (const { t } of this.analyzer.terms(text)) {
+          const id = idOf(t);
+          if (stamp[id] === stampNow) continue;
+          stamp[id] = stampNow;
+          varTerms.push(id);
+          if (!entrySeen.has(id)) {
+            entrySeen.set(id, true);
+            pairsT.push(id);
+            pairsT.push(ei);
+            while (dfList.length <= id) dfList.push(0);
+            dfList[id]++;
           }
         }
+        if (varTerms.n === start) continue;
+        varStart.push(start);
+        nVar++;
       }
-      const ans = new Set(this.analyzer.terms(e.answer ?? '').map((x) => x.t));
-      for (const t of ans) push(this.answerPostings, t, ei);
+      ansStart[ei] = ansTerms.n;
+      // identical answers (common: "请联系客服…") are analysed once per build
+      const answer = e.answer ?? '';
+      const known = answerIds.get(answer);
+      if (known) {
+        for (const id of known) ansTerms.push(id);
+      } else {
+        stampNow++;
+        const from = ansTerms.n;
+        for (const { t } of this.analyzer.terms(answer)) {
+          const id = idOf(t);
+          if (stamp[id] === stampNow) continue;
+          stamp[id] = stampNow;
+          ansTerms.push(id);
+        }
+        answerIds.set(answer, ansTerms.a.slice(from, ansTerms.n));
+      }
     });
-    for (const [t, n] of df) this.idf.set(t, Math.log(1 + (N - n + 0.5) / (n + 0.5)));
-    variantTerms.forEach((tm, vid) => {
-      let s = 0;
-      for (const [t, w] of tm) s += w * (this.idf.get(t) ?? 0);
-      this.variants[vid].self = s;
-    });
-    this.acc = new Float64Array(this.variants.length);
-    this.accQ = new Float64Array(this.variants.length);
-    this.accD = new Float64Array(this.entries.length * 2);
+    entVar[N] = nVar;
+    ansStart[N] = ansTerms.n;
+    varStart.push(varTerms.n);
+    const T = ids.size;
+    const df = new Int32Array(T);
+    df.set(dfList.slice(0, T));
+    const idf = new Float64Array(T);
+    for (let t = 0; t < T; t++) {
+      const n = Math.max(1, df[t]); // unseen in questions: as rare as a term found once
+      idf[t] = Math.log(1 + (N - n + 0.5) / (n + 0.5));
+    }
+    // postings (CSR) by counting sort over (term, entry) pairs; entries ascend within a term
+    const postStart = new Int32Array(T + 1);
+    const pairs = pairsT.a;
+    const nPairs = pairsT.n;
+    for (let i = 0; i < nPairs; i += 2) postStart[pairs[i] + 1]++;
+    for (let t = 0; t < T; t++) postStart[t + 1] += postStart[t];
+    const fill = postStart.slice(0, T);
+    const postEntries = new Int32Array(nPairs / 2);
+    for (let i = 0; i < nPairs; i += 2) postEntries[fill[pairs[i]]++] = pairs[i + 1];
+    this.varStart = varStart.done();
+    this.varTerms = varTerms.done();
+    const termNames: string[] = new Array(T);
+    for (const [t, id] of ids) termNames[id] = t;
+    const varSelf = new Float64Array(nVar);
+    for (let v = 0; v < nVar; v++) {
+      let sum = 0;
+      for (let i = this.varStart[v]; i < this.varStart[v + 1]; i++) {
+        const id = this.varTerms[i];
+        sum += (termNames[id].charCodeAt(0) === 1 ? BIGRAM_W : WORD_W) * idf[id];
+      }
+      varSelf[v] = sum;
+    }
+    // per term: the largest share of a variant's self-score it accounts for (bounds variant coverage)
+    const maxFrac = new Float64Array(T);
+    for (let v = 0; v < nVar; v++) {
+      if (varSelf[v] <= 0) continue;
+      for (let i = this.varStart[v]; i < this.varStart[v + 1]; i++) {
+        const id = this.varTerms[i];
+        const f = ((termNames[id].charCodeAt(0) === 1 ? BIGRAM_W : WORD_W) * idf[id]) / varSelf[v];
+        if (f > maxFrac[id]) maxFrac[id] = f;
+      }
+    }
+    this.maxFrac = maxFrac;
+    // per posting (term, entry): the largest share of the term in one of the entry's variants
+    const postFrac = new Float32Array(postEntries.length);
+    const cursor = postStart.slice(0, T);
+    for (let e = 0; e < N; e++) {
+      // entries ascend within each term's list, so the entry's posting is at the term's cursor
+      for (let v = entVar[e]; v < entVar[e + 1]; v++) {
+        if (varSelf[v] <= 0) continue;
+        for (let i = this.varStart[v]; i < this.varStart[v + 1]; i++) {
+          const id = this.varTerms[i];
+          const f = ((termNames[id].charCodeAt(0) === 1 ? BIGRAM_W : WORD_W) * idf[id]) / varSelf[v];
+          const p = cursor[id];
+          if (f > postFrac[p]) postFrac[p] = Math.fround(f) < f ? f * (1 + 1e-6) : f;
+        }
+      }
+      for (let v = entVar[e]; v < entVar[e + 1]; v++) for (let i = this.varStart[v]; i < this.varStart[v + 1]; i++) {
+        const id = this.varTerms[i];
+        if (postEntries[cursor[id]] === e) cursor[id]++;
+      }
+    }
+    this.postFrac = postFrac;
+    this.idf = idf;
+    this.df = df;
+    this.postStart = postStart;
+    this.postEntries = postEntries;
+    this.entVar = entVar;
+    this.varSelf = varSelf;
+    this.ansStart = ansStart;
+    this.ansTerms = ansTerms.done();
+    this.qSlot = new Int32Array(T).fill(-1);
+    this.seen = new Int32Array(N);
+    this.acc = new Float64Array(N);
+    this.accF = new Float64Array(N);
+    this.touched = new Int32Array(N);
   }
 
   get size(): number {
@@ -262,12 +467,41 @@ export class FaqIndex {
 
   /** IDF of an unseen term: as rare as a term found once. */
   private idfOf(t: string): number {
-    return this.idf.get(t) ?? Math.log(1 + (this.entries.length - 0.5) / 1.5);
+    const id = this.termIds.get(t);
+    return id !== undefined ? this.idf[id] : Math.log(1 + (this.entries.length - 0.5) / 1.5);
   }
 
   /** Rank entries for a message. */
-  search(text: string, topK = 3): FaqResult {
+  search(text: string, topK = 3, opts: FaqSearchOptions = {}): FaqResult {
+    const K = Math.max(1, topK);
+    let { e: topE, s: topS } = this.rank(text, K, opts);
+    // A message that asks two things is about its first question: when the message has several clauses,
+    // the first clause with content is ranked on its own too, and each entry keeps its better score.
+    const first = this.k.mainClause > 0 ? firstClause(text) : null;
+    if (first !== null && this.analyzer.terms(first).length > 0) {
+      // only entries whose clause score × mainClause can beat the whole message's k-th score matter
+      const kth = topE.length === K ? topS[K - 1] : 0;
+      const m = this.rank(first, K, opts, kth / this.k.mainClause);
+      const best = new Map<number, number>();
+      topE.forEach((e, i) => best.set(e, topS[i]));
+      m.e.forEach((e, i) => {
+        const sc = m.s[i] * this.k.mainClause;
+        if (sc > (best.get(e) ?? -1)) best.set(e, sc);
+      });
+      const merged = Array.from(best).sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, K);
+      topE = merged.map((x) => x[0]);
+      topS = merged.map((x) => x[1]);
+    }
+    if (topE.length === 0) return { best: null, candidates: [] };
+    const candidates = topE.map((e, i) => ({ id: this.entries[e].id, question: this.entries[e].question, score: round(topS[i]) }));
+    const entry = this.entries[topE[0]];
+    return { best: { id: entry.id, question: entry.question, answer: entry.answer, score: round(topS[0]), index: topE[0] }, candidates };
+  }
+
+  /** Exact top-k (entry indices, scores) for one text. */
+  private rank(text: string, topK: number, opts: FaqSearchOptions, minScore = 0): { e: number[]; s: number[] } {
     const { wordWeight: WORD_W, bigramWeight: BIGRAM_W, alpha: ALPHA, entryBonus: ENTRY_BONUS, answerBonus: ANSWER_BONUS } = this.k;
+    const CORE = 1 - ENTRY_BONUS - ANSWER_BONUS;
     const terms = this.analyzer.terms(text);
     const qw = new Map<string, number>();
     for (const { t, kind, pos } of terms) {
@@ -277,81 +511,211 @@ export class FaqIndex {
     }
     let qSelf = 0;
     for (const [t, w] of qw) qSelf += w * this.idfOf(t);
-    if (qSelf === 0 || this.variants.length === 0) return { best: null, candidates: [] };
+    const N = this.entries.length;
+    if (qSelf === 0 || N === 0) return { e: [], s: [] };
 
-    const acc = this.acc;
-    const nE = this.entries.length;
-    const entryAcc = this.accD; // [0,nE): variant-union coverage, [nE,2nE): answer coverage
-    const touched: number[] = [];
-    const touchedE: number[] = [];
+    // known query terms: id, query-side weight qv = w·idf, document-side weight dw (word / bigram)·idf
+    const qIds: number[] = [];
+    const qv: number[] = [];
+    const dw: number[] = [];
+    let ansMax = 0;
     for (const [t, w] of qw) {
-      const idf = this.idfOf(t);
-      const list = this.postings.get(t);
-      if (list) {
-        // doc-side weight: bigram or word, as indexed
-        const dw = (t.charCodeAt(0) === 1 ? BIGRAM_W : WORD_W) * idf;
-        const qv = w * idf;
-        for (const v of list) {
-          if (acc[v] === 0) touched.push(v);
-          acc[v] += dw;
-          this.accQ[v] += qv;
+      const id = this.termIds.get(t);
+      if (id === undefined) continue;
+      const idf = this.idf[id];
+      this.qSlot[id] = qIds.length;
+      qIds.push(id);
+      qv.push(w * idf);
+      dw.push((t.charCodeAt(0) === 1 ? BIGRAM_W : WORD_W) * idf);
+      ansMax += w * idf;
+    }
+    const nq = qIds.length;
+    const seen = this.seen;
+    if (++this.epoch === 0x7fffffff) {
+      seen.fill(0);
+      this.epoch = 1;
+    }
+    const ep = this.epoch;
+    const K = Math.max(1, topK);
+    const topE: number[] = [];
+    const topS: number[] = [];
+    const mark = new Int32Array(nq);
+    let markEp = 0;
+    const longFloor = opts.longListFloor ?? DEFAULT_LONG_LIST_FLOOR;
+    const longDf = Math.max(200, 0.05 * N);
+    const ansBound = ANSWER_BONUS * Math.min(1, ansMax / qSelf);
+
+    const entVar = this.entVar;
+    const varStart = this.varStart;
+    const varTerms = this.varTerms;
+    const varSelf = this.varSelf;
+    const qSlot = this.qSlot;
+    const ansStart = this.ansStart;
+    const ansTerms = this.ansTerms;
+    const scoreEntry = (e: number): number => {
+      markEp++;
+      let core = 0;
+      let ce = 0;
+      for (let v = entVar[e], ve = entVar[e + 1]; v < ve; v++) {
+        let a = 0;
+        let q = 0;
+        for (let i = varStart[v], ie = varStart[v + 1]; i < ie; i++) {
+          const j = qSlot[varTerms[i]];
+          if (j < 0) continue;
+          a += dw[j];
+          q += qv[j];
+          if (mark[j] !== markEp) {
+            mark[j] = markEp;
+            ce += qv[j];
+          }
         }
+        if (q === 0) continue;
+        const self = varSelf[v];
+        const cd = self > 0 ? Math.min(1, a / self) : 0;
+        const cq = Math.min(1, q / qSelf);
+        const s = Math.pow(cq, ALPHA) * Math.pow(cd, 1 - ALPHA);
+        if (s > core) core = s;
       }
-      const el = this.entryPostings.get(t);
-      if (el) for (const e of el) {
-        if (entryAcc[e] === 0 && entryAcc[nE + e] === 0) touchedE.push(e);
-        entryAcc[e] += w * idf;
+      const partial = CORE * core + ENTRY_BONUS * Math.min(1, ce / qSelf);
+      // the answer can add at most ansBound: skip reading it when the entry cannot enter the top k
+      const th = thetaNow();
+      if (th > 0 && partial + ansBound < th) return -1;
+      let ca = 0;
+      for (let i = ansStart[e], ie = ansStart[e + 1]; i < ie; i++) {
+        const j = qSlot[ansTerms[i]];
+        if (j >= 0) ca += qv[j];
       }
-      const al = this.answerPostings.get(t);
-      if (al) for (const e of al) {
-        if (entryAcc[e] === 0 && entryAcc[nE + e] === 0) touchedE.push(e);
-        entryAcc[nE + e] += w * idf;
+      return partial + ANSWER_BONUS * Math.min(1, ca / qSelf);
+    };
+    const offer = (e: number, s: number) => {
+      if (topE.length === K) {
+        const ls = topS[K - 1];
+        if (s < ls || (s === ls && e > topE[K - 1])) return;
+        topE.pop();
+        topS.pop();
+      }
+      let i = topE.length;
+      while (i > 0 && (topS[i - 1] < s || (topS[i - 1] === s && topE[i - 1] > e))) i--;
+      topE.splice(i, 0, e);
+      topS.splice(i, 0, s);
+    };
+
+    // Upper bound of an entry's score when the query terms it can contain weigh `a` (Σ qv) in total.
+    const ub = (a: number, f = 1): number => {
+      const c = Math.min(1, a / qSelf);
+      return CORE * Math.pow(c, ALPHA) * (f >= 1 ? 1 : Math.pow(f, 1 - ALPHA)) + ENTRY_BONUS * c + ansBound;
+    };
+    // Smallest `a` whose bound reaches theta (bisection; ub is increasing in a).
+    const minWeightFor = (theta: number): number => {
+      if (theta <= 0 || ub(0) >= theta) return 0;
+      let lo = 0;
+      let hi = qSelf;
+      if (ub(hi) < theta) return Infinity;
+      for (let it = 0; it < 40; it++) {
+        const mid = (lo + hi) / 2;
+        if (ub(mid) >= theta) hi = mid;
+        else lo = mid;
+      }
+      return lo;
+    };
+    const thetaNow = () => Math.max(minScore, topE.length === K ? topS[K - 1] : 0);
+
+    // 1. accumulate per entry (typed-array adds only) the weight of the query terms its questions contain
+    //    (acc) and a bound on how much of one of its variants they cover (accF, from the per-posting
+    //    shares); short lists first, so touched[0, nShort) are the entries with at least one rarer term
+    const order = Array.from({ length: nq }, (_, j) => j).filter((j) => this.df[qIds[j]] > 0);
+    order.sort((a, b) => this.df[qIds[a]] - this.df[qIds[b]] || a - b);
+    const acc = this.acc;
+    const accF = this.accF;
+    const touched = this.touched;
+    const postStart = this.postStart;
+    const postEntries = this.postEntries;
+    const postFrac = this.postFrac;
+    // Long lists are walked only when the long terms alone could lift an entry to longFloor; otherwise
+    // their weight is added to every bound as slack (slackA, slackF) and their lists are never read.
+    let longR = 0;
+    let longF = 0;
+    for (const j of order) {
+      if (this.df[qIds[j]] > longDf) {
+        longR += qv[j];
+        longF += this.maxFrac[qIds[j]];
       }
     }
-    // best variant per entry: query coverage^α × variant coverage^(1-α) (both IDF-weighted, 0…1)
-    const best = new Map<number, number>();
-    for (const v of touched) {
-      const variant = this.variants[v];
-      const cd = variant.self > 0 ? Math.min(1, acc[v] / variant.self) : 0;
-      const cq = Math.min(1, this.accQ[v] / qSelf);
-      acc[v] = 0;
-      this.accQ[v] = 0;
-      const s = Math.pow(cq, ALPHA) * Math.pow(cd, 1 - ALPHA);
-      if (s > (best.get(variant.entry) ?? -1)) best.set(variant.entry, s);
+    const walkLong = longR > 0 && ub(longR, longF) >= longFloor;
+    const slackA = walkLong ? 0 : longR;
+    const slackF = walkLong ? 0 : longF;
+    let nt = 0;
+    let nShort = -1;
+    for (const j of order) {
+      const id = qIds[j];
+      if (nShort < 0 && this.df[id] > longDf) {
+        nShort = nt;
+        if (!walkLong) break;
+      }
+      const w = qv[j];
+      for (let p = postStart[id], pe = postStart[id + 1]; p < pe; p++) {
+        const e = postEntries[p];
+        if (acc[e] === 0) touched[nt++] = e;
+        acc[e] += w;
+        accF[e] += postFrac[p];
+      }
     }
-    const scored: Array<{ e: number; s: number }> = [];
-    for (const e of touchedE) {
-      const cqEntry = Math.min(1, entryAcc[e] / qSelf);
-      const cqAns = Math.min(1, entryAcc[nE + e] / qSelf);
-      entryAcc[e] = 0;
-      entryAcc[nE + e] = 0;
-      const core = best.get(e) ?? 0;
-      if (core === 0 && cqEntry === 0) continue;
-      const s = (1 - ENTRY_BONUS - ANSWER_BONUS) * core + ENTRY_BONUS * cqEntry + ANSWER_BONUS * cqAns;
-      scored.push({ e, s });
+    if (nShort < 0) nShort = nt;
+    // 2. score exactly, best-covered first: the entries with the most weight set the k-th score, then only
+    //    entries whose bound can still reach it are scored. Entries reached only through long lists must
+    //    also reach longFloor.
+    const P = Math.min(nt, K + 13);
+    const pre: number[] = [];
+    for (let i = 0; i < nt; i++) {
+      const a = acc[touched[i]];
+      if (pre.length === P && a <= acc[touched[pre[P - 1]]]) continue;
+      let k = pre.length === P ? P - 1 : pre.length;
+      if (pre.length === P) pre.pop();
+      while (k > 0 && acc[touched[pre[k - 1]]] < a) k--;
+      pre.splice(k, 0, i);
     }
-    scored.sort((a, b) => b.s - a.s || a.e - b.e);
-    const candidates = scored.slice(0, Math.max(1, topK)).map(({ e, s }) => ({
-      id: this.entries[e].id,
-      question: this.entries[e].question,
-      score: round(s),
-    }));
-    if (scored.length === 0) return { best: null, candidates: [] };
-    const top = scored[0];
-    const entry = this.entries[top.e];
-    return { best: { id: entry.id, question: entry.question, answer: entry.answer, score: round(top.s), index: top.e }, candidates };
+    let theta = -1;
+    let need = 0;
+    let thetaL = -1;
+    let needL = 0;
+    const check = (i: number) => {
+      const e = touched[i];
+      const a = acc[e];
+      const f = accF[e];
+      acc[e] = 0;
+      accF[e] = 0;
+      if (seen[e] === ep) return;
+      seen[e] = ep;
+      let th: number;
+      let nd: number;
+      if (i < nShort) {
+        th = thetaNow();
+        if (th !== theta) {
+          theta = th;
+          need = minWeightFor(th) - slackA;
+        }
+        nd = need;
+      } else {
+        th = Math.max(thetaNow(), longFloor);
+        if (th !== thetaL) {
+          thetaL = th;
+          needL = minWeightFor(th);
+        }
+        nd = needL;
+      }
+      if (a < nd || (th > 0 && ub(a + slackA, f + slackF) < th)) return;
+      const s = scoreEntry(e);
+      if (s >= 0 && s >= minScore) offer(e, s);
+    };
+    for (const i of pre) check(i);
+    for (let i = 0; i < nt; i++) check(i);
+    for (const id of qIds) this.qSlot[id] = -1;
+    return { e: topE, s: topS };
   }
 }
 
 function round(x: number): number {
   return Math.round(x * 10000) / 10000;
-}
-
-function push(m: Map<string, number[]>, k: string, v: number) {
-  const l = m.get(k);
-  if (l) {
-    if (l[l.length - 1] !== v) l.push(v);
-  } else m.set(k, [v]);
 }
 
 /** Check and normalise KB entries (ids default to "1", "2", …). Throws a TypeError naming the bad entry. */

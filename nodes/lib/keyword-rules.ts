@@ -3,7 +3,7 @@
  *
  * compileRules() builds, once, one Aho–Corasick automaton over the normalised keywords of every
  * contains / startsWith / exact / word rule, so matching a message costs one pass over its text
- * (plus a jieba cut only when a 'word' keyword occurs), however many rules there are.
+ * (plus one jieba cut only when a 'word' rule is the one being decided), however many rules there are.
  *
  * Modes (all compared on normalise()d text, see text-normalise.ts):
  *  - contains:   the keyword occurs anywhere in the message;
@@ -76,6 +76,49 @@ function testRegex(re: RegExp, raw: string, norm: string): boolean {
   return re.test(raw) || re.test(norm);
 }
 
+interface WordBoundaries {
+  /** Whether [start, end) starts and ends on jieba word boundaries. */
+  on(start: number, end: number): boolean;
+}
+
+/**
+ * Lazy jieba word boundaries of a normalised text. jieba segments whitespace-separated blocks
+ * independently, so only the chunk (between single spaces) holding an occurrence is cut, once.
+ */
+function wordBoundaries(norm: string): WordBoundaries {
+  const chunks = new Map<number, Set<number>>(); // chunk start → absolute boundary offsets
+  const chunkAt = (pos: number): Set<number> => {
+    const cs = pos === 0 ? 0 : norm.lastIndexOf(' ', pos - 1) + 1;
+    let b = chunks.get(cs);
+    if (!b) {
+      let ce = norm.indexOf(' ', cs);
+      if (ce < 0) ce = norm.length;
+      b = new Set<number>([cs]);
+      for (const sp of spansOfNormalised(norm.slice(cs, ce))) b.add(cs + sp.end);
+      chunks.set(cs, b);
+    }
+    return b;
+  };
+  let whole: { starts: Set<number>; ends: Set<number> } | undefined;
+  return {
+    on(start: number, end: number): boolean {
+      if (norm.lastIndexOf(' ', end - 1) >= start) {
+        // an occurrence across a space (a keyword containing one): cut the whole text
+        if (!whole) {
+          whole = { starts: new Set(), ends: new Set() };
+          for (const sp of spansOfNormalised(norm)) {
+            whole.starts.add(sp.start);
+            whole.ends.add(sp.end);
+          }
+        }
+        return whole.starts.has(start) && whole.ends.has(end);
+      }
+      const b = chunkAt(start);
+      return b.has(start) && b.has(end);
+    },
+  };
+}
+
 /** Compile rules into one matcher; throws RuleError (with the rule index) for a malformed rule. */
 export function compileRules(rules: KeywordRule[]): CompiledRules {
   if (!Array.isArray(rules)) throw new RuleError(0, 'rules must be an array');
@@ -85,7 +128,6 @@ export function compileRules(rules: KeywordRule[]): CompiledRules {
   const excludes: Array<Exclude[] | undefined> = [];
   const modes: MatchMode[] = [];
   let keywordCount = 0;
-  let hasWord = false;
 
   rules.forEach((rule, i) => {
     if (!rule || typeof rule !== 'object') throw new RuleError(i, 'not an object');
@@ -114,7 +156,6 @@ export function compileRules(rules: KeywordRule[]): CompiledRules {
         ac.add(n);
         patterns.push({ rule: i, keyword: k, mode });
         keywordCount++;
-        if (mode === 'word') hasWord = true;
       }
     }
     if (rule.exclude !== undefined && rule.exclude !== null) {
@@ -148,19 +189,38 @@ export function compileRules(rules: KeywordRule[]): CompiledRules {
     return false;
   };
 
+  // per-message scratch (match() is synchronous and re-entrant-free, so these are reused)
+  const nRules = rules.length;
+  const stamp = new Int32Array(nRules);
+  const direct = new Int32Array(nRules); // pattern id of the first qualifying non-word hit (when stamped)
+  const isRegexRule = new Uint8Array(nRules);
+  const regexOf: Array<Array<{ keyword: string; re: RegExp }> | undefined> = [];
+  for (const r of regexRules) {
+    isRegexRule[r.rule] = 1;
+    regexOf[r.rule] = r.list;
+  }
+  const regexRuleIds = regexRules.map((r) => r.rule);
+  let epoch = 0;
+
   return {
     size: rules.length,
     keywordCount,
     match(text: string, opts?: { all?: boolean }): RuleMatch[] {
       const raw = typeof text === 'string' ? text.trim() : text === undefined || text === null ? '' : String(text);
       const norm = normalise(raw);
-      // candidate keyword hits per rule: the first qualifying keyword (by position in the text)
-      const best = new Map<number, RuleMatch>();
-      let wordHits: Array<{ p: number; start: number; end: number }> | undefined;
+      const all = !!opts?.all;
+      if (++epoch === 0x7fffffff) {
+        stamp.fill(0);
+        epoch = 1;
+      }
+      const ep = epoch;
+      // one pass of the automaton: candidate rules, the first qualifying keyword per rule (by end offset)
+      const cands: number[] = regexRuleIds.slice();
+      let wordHits: number[] | undefined; // triples (pattern, start, end)
       if (norm !== '') {
         ac.scan(norm, (id, start, end) => {
           const p = patterns[id];
-          if (best.has(p.rule)) return;
+          const r = p.rule;
           switch (p.mode) {
             case 'contains':
               break;
@@ -171,44 +231,65 @@ export function compileRules(rules: KeywordRule[]): CompiledRules {
               if (start !== 0 || end !== norm.length) return;
               break;
             case 'word':
-              (wordHits ??= []).push({ p: id, start, end });
+              if (stamp[r] !== ep) {
+                stamp[r] = ep;
+                direct[r] = -1;
+                cands.push(r);
+              }
+              (wordHits ??= []).push(id, start, end);
               return;
             default:
               return;
           }
-          best.set(p.rule, { ruleIndex: p.rule, keyword: p.keyword, mode: p.mode });
+          if (stamp[r] !== ep) {
+            stamp[r] = ep;
+            direct[r] = id;
+            cands.push(r);
+          }
         });
       }
-      if (hasWord && wordHits) {
-        const spans = spansOfNormalised(norm);
-        const starts = new Set<number>();
-        const ends = new Set<number>();
-        for (const s of spans) {
-          starts.add(s.start);
-          ends.add(s.end);
-        }
-        for (const h of wordHits) {
-          const p = patterns[h.p];
-          if (best.has(p.rule)) continue;
-          if (starts.has(h.start) && ends.has(h.end)) best.set(p.rule, { ruleIndex: p.rule, keyword: p.keyword, mode: 'word' });
-        }
-      }
-      for (const r of regexRules) {
-        if (best.has(r.rule)) continue;
-        for (const k of r.list) {
-          if (testRegex(k.re, raw, norm)) {
-            best.set(r.rule, { ruleIndex: r.rule, keyword: k.keyword, mode: 'regex' });
-            break;
+      if (cands.length === 0) return [];
+      cands.sort((a, b) => a - b);
+      // word boundaries (jieba, per space-delimited chunk) only when a word rule is actually examined
+      let bounds: WordBoundaries | undefined;
+      const out: RuleMatch[] = [];
+      for (const r of cands) {
+        let m: RuleMatch | undefined;
+        if (isRegexRule[r]) {
+          for (const k of regexOf[r]!) {
+            if (testRegex(k.re, raw, norm)) {
+              m = { ruleIndex: r, keyword: k.keyword, mode: 'regex' };
+              break;
+            }
+          }
+        } else if (direct[r] >= 0) {
+          const p = patterns[direct[r]];
+          m = { ruleIndex: r, keyword: p.keyword, mode: p.mode };
+        } else {
+          // when the rule's first hit is a whole space-delimited chunk it is on word boundaries without a
+          // jieba cut (jieba segments whitespace-separated blocks independently)
+          const wh = wordHits!;
+          let i = 0;
+          while (patterns[wh[i]].rule !== r) i += 3;
+          const st = wh[i + 1];
+          const en = wh[i + 2];
+          if ((st === 0 || norm.charCodeAt(st - 1) === 32) && (en === norm.length || norm.charCodeAt(en) === 32)) {
+            m = { ruleIndex: r, keyword: patterns[wh[i]].keyword, mode: 'word' };
           }
         }
-      }
-      if (best.size === 0) return [];
-      const order = Array.from(best.keys()).sort((a, b) => a - b);
-      const out: RuleMatch[] = [];
-      for (const rule of order) {
-        if (excluded(rule, raw, norm)) continue;
-        out.push(best.get(rule)!);
-        if (!opts?.all) break;
+        if (!m && !isRegexRule[r] && direct[r] < 0) {
+          const wh = wordHits!;
+          for (let i = 0; i < wh.length; i += 3) {
+            const p = patterns[wh[i]];
+            if (p.rule === r && (bounds ??= wordBoundaries(norm)).on(wh[i + 1], wh[i + 2])) {
+              m = { ruleIndex: r, keyword: p.keyword, mode: 'word' };
+              break;
+            }
+          }
+        }
+        if (!m || excluded(r, raw, norm)) continue;
+        out.push(m);
+        if (!all) break;
       }
       return out;
     },

@@ -50,12 +50,162 @@ export function toSimplified(text: string): string {
   return text.replace(TRAD_RE, (c) => T2S.get(c) ?? c);
 }
 
-/** Normalise a user message or a keyword for matching (see the module comment). */
-export function normalise(text: string): string {
+/**
+ * Reference implementation of normalise(): whole-string NFKC, regexes. Used as the fallback for the rare
+ * inputs the per-character fast path cannot handle exactly (combining marks, Hangul jamo, final sigma,
+ * characters whose NFKC or lower case form is several characters) and by the tests as the oracle.
+ */
+export function normaliseReference(text: string): string {
   if (typeof text !== 'string') text = text === undefined || text === null ? '' : String(text);
   let s = text.normalize('NFKC').toLowerCase();
   s = s.replace(WECHAT_EMOJI_RE, ' ').replace(PICTO_RE, ' ');
   s = toSimplified(s);
   s = s.replace(SEP_RE, ' ').trim();
   return s;
+}
+
+// ---- fast path: one pass over UTF-16 code units with a lazily filled per-code-unit table ----
+// TABLE[c] = 0 unknown; COMPLEX (fallback); otherwise (mapped code unit + 1) | SEP_BIT when the mapped
+// character is whitespace / punctuation / symbol (or a pictograph, which becomes a separator).
+const TABLE = new Int32Array(65536);
+const COMPLEX = -1;
+const SEP_BIT = 1 << 20;
+const CODE_MASK = SEP_BIT - 1;
+/** Internal separator marker (a noncharacter; input containing it takes the reference path). */
+const MARKER = 0xfdd0;
+const MARK_RE = /\p{M}/u;
+const ONE_SEP_RE = /^[\s\p{P}\p{S}]$/u;
+const ONE_PICTO_RE = /^[\p{Extended_Pictographic}\u{1F3FB}-\u{1F3FF}\u{FE0F}\u{200D}]$/u;
+/** Astral code points (emoji, rare Han): normalised form, null = fallback, '' = separator. */
+const ASTRAL = new Map<number, string | null>();
+
+function isJamo(c: number): boolean {
+  return (c >= 0x1100 && c <= 0x11ff) || (c >= 0x3130 && c <= 0x318f) || (c >= 0xa960 && c <= 0xa97f) || (c >= 0xd7b0 && c <= 0xd7ff);
+}
+
+function classify(c: number): number {
+  // lone surrogates, marks (they combine with the previous character), jamo (compose), final sigma
+  if ((c >= 0xd800 && c <= 0xdfff) || c === 0x03a3 || c === MARKER || isJamo(c)) return COMPLEX;
+  const ch = String.fromCharCode(c);
+  if (MARK_RE.test(ch)) return COMPLEX;
+  const k = ch.normalize('NFKC');
+  if (k === '\u03a3') return COMPLEX; // Σ lower-cases by context (final sigma)
+  let m = k.toLowerCase();
+  if (m.length !== 1) return COMPLEX;
+  const mc = m.charCodeAt(0);
+  if (MARK_RE.test(m) || isJamo(mc) || (mc >= 0xd800 && mc <= 0xdfff)) return COMPLEX;
+  if (ONE_PICTO_RE.test(m)) return (MARKER + 1) | SEP_BIT; // pictograph → separator
+  m = T2S.get(m) ?? m;
+  return (m.charCodeAt(0) + 1) | (ONE_SEP_RE.test(m) ? SEP_BIT : 0);
+}
+
+function astral(cp: number): string | null {
+  let r = ASTRAL.get(cp);
+  if (r === undefined) {
+    const ch = String.fromCodePoint(cp);
+    // characters changed by NFKC / lower case (e.g. 🈲 → 禁, 𝐀 → a) or combining take the reference path
+    if (ch.normalize('NFKC').toLowerCase() !== ch || MARK_RE.test(ch)) r = null;
+    else r = ONE_PICTO_RE.test(ch) || ONE_SEP_RE.test(ch) ? '' : ch;
+    ASTRAL.set(cp, r);
+  }
+  return r;
+}
+
+let BUF = new Uint16Array(256);
+
+function fromCodes(n: number): string {
+  if (n <= 4096) return String.fromCharCode.apply(null, BUF.subarray(0, n) as unknown as number[]);
+  let s = '';
+  for (let i = 0; i < n; i += 4096) s += String.fromCharCode.apply(null, BUF.subarray(i, Math.min(n, i + 4096)) as unknown as number[]);
+  return s;
+}
+
+/** Separator test on an already mapped character (for the pass after emoji-code removal). */
+function isSepMapped(c: number): boolean {
+  if (c === MARKER) return true;
+  let v = TABLE[c];
+  if (v === 0) v = TABLE[c] = classify(c);
+  if (v === COMPLEX) return ONE_SEP_RE.test(String.fromCharCode(c));
+  return (v & SEP_BIT) !== 0;
+}
+
+/** Normalise a user message or a keyword for matching (see the module comment). */
+export function normalise(text: string): string {
+  if (typeof text !== 'string') text = text === undefined || text === null ? '' : String(text);
+  const len = text.length;
+  if (BUF.length < len * 2 + 2) BUF = new Uint16Array(len * 2 + 2);
+  const buf = BUF;
+  let n = 0;
+  let changed = false;
+  let bracket = false;
+  let pendingSep = false;
+  for (let i = 0; i < len; i++) {
+    const c = text.charCodeAt(i);
+    // ASCII lower-case letters and digits, and CJK ideographs outside the traditional table, are kept as is
+    let v = TABLE[c];
+    if (v === 0) v = TABLE[c] = classify(c);
+    if (v === COMPLEX) {
+      if (c >= 0xd800 && c <= 0xdbff && i + 1 < len) {
+        const d = text.charCodeAt(i + 1);
+        if (d >= 0xdc00 && d <= 0xdfff) {
+          const r = astral(((c - 0xd800) << 10) + (d - 0xdc00) + 0x10000);
+          if (r === null) return normaliseReference(text);
+          i++;
+          if (r === '') {
+            if (bracket) buf[n++] = MARKER;
+            else if (n > 0) pendingSep = true;
+            changed = true;
+          } else {
+            if (pendingSep) buf[n++] = 32;
+            pendingSep = false;
+            buf[n++] = c;
+            buf[n++] = d;
+          }
+          continue;
+        }
+      }
+      return normaliseReference(text);
+    }
+    const m = (v & CODE_MASK) - 1;
+    if (m !== c) changed = true;
+    if (m === 0x5b && !bracket) {
+      // '[': from here keep separators verbatim; WeChat emoji codes are removed below, then separators folded
+      bracket = true;
+      if (pendingSep) buf[n++] = 32;
+      pendingSep = false;
+    }
+    if (bracket) {
+      buf[n++] = m;
+      continue;
+    }
+    if (v & SEP_BIT) {
+      if (m !== 32 || n === 0 || pendingSep) changed = true;
+      if (n > 0) pendingSep = true;
+      continue;
+    }
+    if (pendingSep) {
+      buf[n++] = 32;
+      pendingSep = false;
+    }
+    buf[n++] = m;
+  }
+  if (pendingSep) changed = true; // trailing separator trimmed
+  if (!bracket) return changed ? fromCodes(n) : text;
+  // a '[' occurred: remove WeChat emoji codes (as the reference does, before folding separators), then fold
+  const s = fromCodes(n).replace(WECHAT_EMOJI_RE, '\ufdd0');
+  let out = '';
+  let start = -1;
+  let sep = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (isSepMapped(c)) {
+      if (start >= 0) {
+        out += (out && sep ? ' ' : '') + s.slice(start, i);
+        start = -1;
+      }
+      sep = true;
+    } else if (start < 0) start = i;
+  }
+  if (start >= 0) out += (out && sep ? ' ' : '') + s.slice(start);
+  return out;
 }

@@ -120,7 +120,8 @@ export = function register(RED: NodeAPI) {
           const top = res.candidates.slice(0, 3);
           const lines = top.map((c, i) => `${i + 1}. ${c.question}`);
           msg.faq = { id: null, question: null, score, candidates: res.candidates };
-          msg.payload = RED._('faq-lookup.suggest.prompt') + '\n' + lines.join('\n') + '\n' + RED._('faq-lookup.suggest.hint');
+          const choices = RED._(`faq-lookup.suggest.choices${top.length}`);
+          msg.payload = RED._('faq-lookup.suggest.prompt') + '\n' + lines.join('\n') + '\n' + RED._('faq-lookup.suggest.hint', { choices });
           if (key) await kv.set(key, { ids: top.map((c) => c.id), at: Date.now() } as Pending);
           send([null, msg, null]);
         } else {

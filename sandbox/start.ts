@@ -179,7 +179,13 @@ export function prepareUserDir(userDir: string, root = ROOT): { flowFile: string
 
 /** Serve a file from sandbox/public (no directory listing, no path escapes). */
 function serveStatic(urlPath: string, res: http.ServerResponse): boolean {
-  const rel = decodeURIComponent(urlPath).replace(/^\/+/, '') || 'index.html';
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(urlPath);
+  } catch {
+    return false; // malformed %-escape: a 404, never a crash
+  }
+  const rel = decoded.replace(/^\/+/, '') || 'index.html';
   const file = path.resolve(PUBLIC_DIR, rel);
   if (!file.startsWith(PUBLIC_DIR + path.sep)) return false;
   let body: Buffer;

@@ -204,4 +204,10 @@ describe('e2e: the bundled pipeline (keywords → FAQ → human) for app and 微
     await say('app', user, '退款多久到账');
     assert.equal(receivedSince(user, since).filter((t) => /^关于价格问题/.test(t)).length, 0);
   });
+
+  it('answers 404 to a malformed or escaping sandbox path and keeps serving', async function () {
+    assert.equal((await fetch(new URL('sandbox/%E0%A4%A', sb.url))).status, 404);
+    assert.equal((await fetch(new URL('sandbox/..%2F..%2Fpackage.json', sb.url))).status, 404);
+    assert.equal((await fetch(new URL('sandbox/user.html', sb.url))).status, 200);
+  });
 });

@@ -346,6 +346,21 @@ describe('wecom-in', function () {
       assert.equal(got1[0].payload, 'for one');
     });
 
+    it('refuses a second wecom-in on a path already in use, with a red status and a clear error', async function () {
+      const f = flow();
+      f.nodes.push({ id: 'in2', z: 'tab1', type: 'wecom-in', account: 'acc1', path: PATH, wires: [['out1']] });
+      await load([accountMod, inMod], f.nodes, f.credentials);
+      const errors = helper.log().args.filter((a) => a[0] && a[0].level === helper.log().ERROR).map((a) => a[0]);
+      assert.equal(errors.length, 1);
+      assert.equal(errors[0].msg, 'wecom-in.errors.pathInUse');
+      assert.equal(routeCount(PATH), 2, 'only the first node mounted its GET and POST');
+      const got = collector('out1');
+      await post(PATH, textXml('once', { msgId: '71' }));
+      await until(() => got.length === 1, 'the message');
+      await sleep(50);
+      assert.equal(got.length, 1);
+    });
+
     it('shows a red status and a clear error for an invalid account, without crashing', async function () {
       const f = flow();
       f.credentials.acc1.encodingAESKey = 'too-short';

@@ -19,3 +19,18 @@ export function mountRoutes(RED: NodeAPI, path: string, handlers: Partial<Record
     router.stack = router.stack.filter((layer) => !(layer.route && layer.route.path === path && layer.route.stack.some((s) => mine.has(s.handle))));
   };
 }
+
+/** Callback paths in use in this runtime, and the node that holds each. */
+const claimed = new Map<string, string>();
+
+/** Claim `path` for `owner`; returns null on success, or the id of the node that already holds it. */
+export function claimPath(path: string, owner: string): string | null {
+  const holder = claimed.get(path);
+  if (holder !== undefined && holder !== owner) return holder;
+  claimed.set(path, owner);
+  return null;
+}
+
+export function releasePath(path: string, owner: string): void {
+  if (claimed.get(path) === owner) claimed.delete(path);
+}

@@ -6,7 +6,7 @@
 import type { NodeAPI, Node, NodeDef, NodeMessage } from 'node-red';
 import type { Request, Response, RequestHandler } from 'express';
 import type { WecomAccountNode } from '../shared/account-node';
-import { mountRoutes } from '../shared/http-routes';
+import { claimPath, mountRoutes, releasePath } from '../shared/http-routes';
 import { CallbackError, openCallback, sealReply, verifyUrl, type CallbackKeys } from '../lib/callback';
 import { readBody, BodyTooLarge } from '../lib/raw-body';
 import { toInbound, dedupeKey, type InboundMessage } from '../lib/inbound';
@@ -106,6 +106,12 @@ export = function register(RED: NodeAPI): void {
     } catch (err) {
       node.status({ fill: 'red', shape: 'ring', text: 'wecom-in.status.badAccount' });
       node.error((err as Error).message);
+      return;
+    }
+    const holder = claimPath(path, node.id);
+    if (holder !== null) {
+      node.status({ fill: 'red', shape: 'ring', text: 'wecom-in.status.pathInUse' });
+      node.error(RED._('wecom-in.errors.pathInUse', { path, node: holder }));
       return;
     }
 
@@ -209,6 +215,7 @@ export = function register(RED: NodeAPI): void {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       unmount();
+      releasePath(path, node.id);
       for (const key of openSlots) releasePassiveSlot(key);
       openSlots.clear();
       node.status({});

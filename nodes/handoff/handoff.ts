@@ -159,6 +159,7 @@ export = function register(RED: NodeAPI): void {
       work.then(
         (out) => {
           if (out) emit(out);
+          if (m.bridge) showStatus(); // presence changes the status even when nothing is sent
           done();
         },
         (err: Error) => done(err),

@@ -159,6 +159,17 @@ describe('handoff engine', function () {
     assert.deepStrictEqual([c.state, c.agent, c.native], ['human', 'wecom', true]);
     assert.strictEqual((await e.user(msg('你好', 'n1'))).bot.length, 0, 'the bot stays silent');
   });
+
+  it('native transfer leaves app conversations to the agents\' bridge', async function () {
+    const calls = [];
+    const { e } = engine({ nativeTransfer: async (w) => calls.push(w.userId) });
+    const m = msg('转人工', 'a1');
+    m.wecom = Object.assign({}, m.wecom, { channel: 'app', openKfId: undefined, conversationId: 'app:ww1:1:a1' });
+    const out = await e.user(m);
+    assert.deepStrictEqual(calls, []);
+    assert.strictEqual(out.agent.length, 1);
+    assert.strictEqual(out.agent[0].payload.type, 'handoff');
+  });
 });
 
 describe('agent protocol', function () {
@@ -179,21 +190,6 @@ describe('agent protocol', function () {
     assert.strictEqual(code('{"type":"reply","conversationId":"c","text":"   "}'), 'bad_frame');
     assert.strictEqual(code(JSON.stringify({ type: 'reply', conversationId: 'c', text: 'x'.repeat(5000) })), 'too_long');
     assert.strictEqual(code('{"type":"accept","conversationId":5}'), 'bad_frame');
-  });
-});
-
-describe('native transfer interface', function () {
-  const { apiOf, nativeTransfer, transBody } = require('../dist/nodes/shared/kf-transfer.js');
-  const w = { channel: 'kf', corpId: 'ww1', agentId: '1', userId: 'wmU', openKfId: 'wkK', msgType: 'text', msgId: '1', createTime: 1, conversationId: 'kf:ww1:wkK:wmU', raw: {} };
-  it('calls kfTransServiceState(open_kfid, external_userid, 3, servicer) on the account client', async function () {
-    const calls = [];
-    const account = { api: (kind) => ({ kind, kfTransServiceState: async (...args) => calls.push([kind, ...args]) }) };
-    await nativeTransfer(apiOf(account), 'zhangsan')(w);
-    assert.deepStrictEqual(calls, [['kf', 'wkK', 'wmU', 3, 'zhangsan']]);
-  });
-  it('fails clearly without a client or for app conversations', async function () {
-    await assert.rejects(nativeTransfer(apiOf({}))(w), /needs the WeCom API client/);
-    assert.throws(() => transBody(Object.assign({}, w, { channel: 'app', openKfId: undefined })), /kf/);
   });
 });
 

@@ -10,7 +10,8 @@ import { ConversationStore } from '../lib/conversation-store';
 import { DEFAULT_TEXTS, HandoffEngine, type Emit, type HandoffTexts, type Msg } from '../lib/handoff-engine';
 import { compileWordList, DEFAULT_CANCEL_WORDS, DEFAULT_TRANSFER_EXCLUDE, DEFAULT_TRANSFER_WORDS } from '../lib/transfer-words';
 import { parseBusinessHours, type BusinessHours } from '../lib/business-hours';
-import { apiOf, nativeTransfer } from '../shared/kf-transfer';
+import { nativeTransfer } from '../shared/kf-transfer';
+import type { WecomAccountNode } from '../shared/account-node';
 import type { CompiledRules } from '../lib/keyword-rules';
 
 type TextKey = keyof HandoffTexts;
@@ -100,7 +101,7 @@ export = function register(RED: NodeAPI): void {
         transcriptMax: Math.max(1, Math.floor(num(def.transcriptMax, 20, 1))),
         hours,
         texts,
-        nativeTransfer: def.native ? nativeTransfer(apiOf(def.account ? RED.nodes.getNode(def.account) : null), def.servicer || undefined) : undefined,
+        nativeTransfer: def.native ? nativeTransfer(def.account ? (RED.nodes.getNode(def.account) as WecomAccountNode | null) : null, def.servicer || undefined) : undefined,
       },
       (id, at) => schedule(id, at),
     );

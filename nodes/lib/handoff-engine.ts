@@ -141,7 +141,8 @@ export class HandoffEngine {
       }
       return;
     }
-    if (this.opt.nativeTransfer && c.wecom) {
+    // Native transfer is for 微信客服 sessions; app conversations still go to the agents' bridge.
+    if (this.opt.nativeTransfer && c.wecom?.channel === 'kf') {
       await this.opt.nativeTransfer(c.wecom);
       toHuman(c, 'wecom', now);
       c.reason = reason;

@@ -349,6 +349,7 @@ describe('handoff + ws-bridge', function () {
     a.send({ type: 'hello', agentId: 'h1', id: 'x' });
     assert.deepStrictEqual(await a.next(), { type: 'ack', ref: 'hello', id: 'x' });
     assert.strictEqual((await a.next()).type, 'welcome');
+    assert.deepStrictEqual(await a.next(), { type: 'queue', queued: 0, conversations: [] }, 'the queue snapshot follows the welcome');
     const more = [
       [{ type: 'reply', conversationId: 'nope', text: 'hi' }, 'not_found'],
       [{ type: 'reply', conversationId: 'nope' }, 'bad_frame'],
@@ -364,6 +365,15 @@ describe('handoff + ws-bridge', function () {
     a.send({ type: 'ping', id: 1 });
     assert.deepStrictEqual(await a.next(), { type: 'ack', ref: 'ping', id: 1 });
   });
+
+  async function waitFrame(ag, pred) {
+    for (let i = 0; i < 400; i++) {
+      const f = ag.frames.find(pred);
+      if (f) return f;
+      await sleep(10);
+    }
+    return assert.fail('the expected frame did not arrive');
+  }
 
   it('round robin over two agents with a concurrency cap', async () => {
     const t = await start({}, { maxPerAgent: 1 });
@@ -381,6 +391,10 @@ describe('handoff + ws-bridge', function () {
     const q = await t.notice.next(kind('queue'));
     assert.strictEqual(q.wecom.conversationId, cid('r3'));
     assert.match(q.payload, /前面还有 0 位/);
+    // every agent is shown what waits (so it can accept it)
+    const listed = await waitFrame(a2, (f) => f.type === 'queue' && f.queued === 1);
+    assert.deepStrictEqual(listed.conversations.map((c) => [c.conversationId, c.userId, c.text]), [[cid('r3'), 'r3', '转人工']]);
+    assert.ok(a1.frames.some((f) => f.type === 'queue' && f.queued === 1));
     // accept over the cap is refused
     a2.send({ type: 'accept', conversationId: cid('r3') });
     assert.strictEqual((await a2.next('error')).code, 'capacity');
@@ -390,6 +404,8 @@ describe('handoff + ws-bridge', function () {
     await a1.next('ack');
     assert.strictEqual((await a1.next('handoff')).conversationId, cid('r3'));
     assert.strictEqual(a2.frames.filter((f) => f.type === 'handoff').length, 1);
+    // …and told when the queue empties
+    await waitFrame(a2, (f) => f.type === 'queue' && f.queued === 0 && a2.frames.indexOf(f) > a2.frames.indexOf(listed));
   });
 
   it('client mode: connects out with the token and headers, same protocol, reconnects and delivers what was buffered', async () => {

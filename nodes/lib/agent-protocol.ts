@@ -2,7 +2,7 @@
  * The agent bridge protocol: JSON text frames between Node-RED (`ws-bridge`) and the agents' console.
  * Every frame is an object with a `type`. See docs/agent-protocol.md for the prose and examples.
  *
- * To agents:   welcome, handoff, message, closed, ack, error
+ * To agents:   welcome, queue, handoff, message, closed, ack, error
  * From agents: hello, reply, close, accept, ping
  * Every frame from an agent is answered with exactly one `ack` or `error` (an optional `id` is echoed).
  */
@@ -48,6 +48,12 @@ export interface WelcomeFrame {
   conversations: string[];
   queued: number;
 }
+/** The conversations waiting for an agent, oldest first; sent on connect and whenever the queue changes. */
+export interface QueueFrame {
+  type: 'queue';
+  queued: number;
+  conversations: Array<{ conversationId: string; channel: string; userId: string; reason: string; text: string; ts: number }>;
+}
 export interface AckFrame {
   type: 'ack';
   ref: string;
@@ -61,7 +67,7 @@ export interface ErrorFrame {
   id?: string | number;
   ref?: string;
 }
-export type ToAgentFrame = HandoffFrame | MessageFrame | ClosedFrame | WelcomeFrame | AckFrame | ErrorFrame;
+export type ToAgentFrame = HandoffFrame | MessageFrame | ClosedFrame | WelcomeFrame | QueueFrame | AckFrame | ErrorFrame;
 
 export interface HelloFrame {
   type: 'hello';

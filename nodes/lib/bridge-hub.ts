@@ -20,6 +20,7 @@ import {
   type HandoffFrame,
   type HistoryItem,
   type MessageFrame,
+  type QueueFrame,
   type ToAgentFrame,
 } from './agent-protocol';
 
@@ -80,6 +81,8 @@ export class BridgeHub<M = unknown> {
   private queue: string[] = [];
   private rr = 0;
   private orderSeq = 0;
+  /** The queue as last announced to the agents (ids joined), so unchanged snapshots are not resent. */
+  private announced = '';
 
   constructor(
     private opt: HubOptions,
@@ -112,6 +115,24 @@ export class BridgeHub<M = unknown> {
     for (const f of pending) this.deliver(a, f);
     this.presence(agentId, true);
     this.drain();
+    conn.sink.send(this.queueFrame()); // what waits, so the agent can accept it
+  }
+
+  private queueFrame(): QueueFrame {
+    const conversations = this.queue.flatMap((id) => {
+      const c = this.convs.get(id);
+      return c ? [{ conversationId: id, channel: c.offer.channel, userId: c.offer.userId, reason: c.offer.reason, text: c.history.length ? c.history[c.history.length - 1].text : c.offer.text, ts: c.queuedAt }] : [];
+    });
+    return { type: 'queue', queued: conversations.length, conversations };
+  }
+
+  /** Tell every connected agent what waits, when that changed (a snapshot: never buffered). */
+  private announceQueue(): void {
+    const now = this.queue.join('\n');
+    if (now === this.announced) return;
+    this.announced = now;
+    const f = this.queueFrame();
+    for (const a of this.agents.values()) a.sink?.send(f);
   }
 
   /** The connection closed. */
@@ -196,11 +217,12 @@ export class BridgeHub<M = unknown> {
   private drain(): void {
     while (this.queue.length > 0) {
       const a = this.pick();
-      if (!a) return;
+      if (!a) break;
       const id = this.queue.shift()!;
       const c = this.convs.get(id);
       if (c) this.assign(c, a);
     }
+    this.announceQueue();
   }
 
   private push(c: Conv<M>, h: HistoryItem): void {
@@ -332,7 +354,10 @@ export class BridgeHub<M = unknown> {
         this.queue.splice(this.queue.indexOf(c.id), 1);
         c.agentId = a.id;
         a.convs.add(c.id);
-        return [ack('accept', f.id, c.id), () => this.assign(c, a)];
+        return [ack('accept', f.id, c.id), () => {
+          this.assign(c, a);
+          this.announceQueue();
+        }];
       }
     }
   }

@@ -1,5 +1,5 @@
 // Agent console: connects to the ws-bridge at /wecom/ws with the agent token and speaks its JSON protocol.
-// (docs/agent-protocol.md). In:  welcome {agentId, conversations[], queued} · handoff {conversationId, channel,
+// (docs/agent-protocol.md). In:  welcome {agentId, conversations[], queued} · queue {queued, conversations[]} · handoff {conversationId, channel,
 // userId, reason, text, history[], ts} · message {conversationId, text, …} · closed {conversationId, by} ·
 // ack {ref, id} · error {code, message, id}.  Out (each with an id, answered by one ack or error):
 // accept {conversationId} · reply {conversationId, text} · close {conversationId}.
@@ -149,7 +149,7 @@
         });
         break;
       case 'queue':
-        // not in the protocol yet: a queue snapshot {queued, conversations?: [{conversationId, userId, channel, text}]}
+        // queue snapshot {queued, conversations: [{conversationId, userId, channel, reason, text, ts}]} (docs/agent-protocol.md)
         if (typeof f.queued === 'number') state.queuedCount = f.queued;
         if (Array.isArray(f.conversations)) {
           Object.keys(state.convs).forEach(function (id) { if (state.convs[id].status === 'queued') delete state.convs[id]; });

@@ -375,6 +375,27 @@ describe('handoff + ws-bridge', function () {
     return assert.fail('the expected frame did not arrive');
   }
 
+  it('tells the agent when its reply could not be delivered (wecom-out error output → ws-bridge)', async () => {
+    const t = await start();
+    const a1 = mkAgent('a1');
+    await a1.opened;
+    await a1.next('welcome');
+    t.h.receive(userMsg('nd', '转人工'));
+    await a1.next('handoff');
+    a1.send({ type: 'reply', conversationId: cid('nd'), text: '第六条回复' });
+    await a1.next('ack');
+    const reply = await t.out.next();
+    // what wecom-out's error output sends for a reply WeCom refused
+    reply.error = { message: 'not sent: 1 message(s) would exceed the 5 replies allowed per customer message', errcode: 95001, kind: 'session' };
+    helper.getNode('b').receive(reply);
+    const u = await a1.next('undelivered');
+    assert.deepStrictEqual(u, { type: 'undelivered', conversationId: cid('nd'), text: '第六条回复', errcode: 95001, message: reply.error.message });
+    // a failed bot message (no agent) is not an agent frame and is not an error of the bridge either
+    helper.getNode('b').receive({ payload: 'bot text', wecom: wecom('nd', 'z'), error: { message: 'x' } });
+    await sleep(30);
+    assert.strictEqual(a1.frames.filter((f) => f.type === 'undelivered').length, 1);
+  });
+
   it('round robin over two agents with a concurrency cap', async () => {
     const t = await start({}, { maxPerAgent: 1 });
     const a1 = mkAgent('a1');

@@ -2,7 +2,7 @@
  * The agent bridge protocol: JSON text frames between Node-RED (`ws-bridge`) and the agents' console.
  * Every frame is an object with a `type`. See docs/agent-protocol.md for the prose and examples.
  *
- * To agents:   welcome, queue, handoff, message, closed, ack, error
+ * To agents:   welcome, queue, handoff, message, closed, undelivered, ack, error
  * From agents: hello, reply, close, accept, ping
  * Every frame from an agent is answered with exactly one `ack` or `error` (an optional `id` is echoed).
  */
@@ -48,6 +48,14 @@ export interface WelcomeFrame {
   conversations: string[];
   queued: number;
 }
+/** An agent's reply that WeCom did not take (e.g. 微信客服's 5-replies-per-customer-message limit, 95001). */
+export interface UndeliveredFrame {
+  type: 'undelivered';
+  conversationId: string;
+  text: string;
+  errcode?: number;
+  message: string;
+}
 /** The conversations waiting for an agent, oldest first; sent on connect and whenever the queue changes. */
 export interface QueueFrame {
   type: 'queue';
@@ -67,7 +75,7 @@ export interface ErrorFrame {
   id?: string | number;
   ref?: string;
 }
-export type ToAgentFrame = HandoffFrame | MessageFrame | ClosedFrame | WelcomeFrame | QueueFrame | AckFrame | ErrorFrame;
+export type ToAgentFrame = HandoffFrame | MessageFrame | ClosedFrame | WelcomeFrame | QueueFrame | UndeliveredFrame | AckFrame | ErrorFrame;
 
 export interface HelloFrame {
   type: 'hello';

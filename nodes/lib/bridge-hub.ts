@@ -22,6 +22,7 @@ import {
   type MessageFrame,
   type QueueFrame,
   type ToAgentFrame,
+  type UndeliveredFrame,
 } from './agent-protocol';
 
 export interface AgentSink {
@@ -304,6 +305,17 @@ export class BridgeHub<M = unknown> {
       }
     }
     this.drain();
+  }
+
+  /**
+   * An agent's reply that could not be delivered to the user (wecom-out's error output): tell that agent,
+   * buffered like any frame if it is away. False when the agent is unknown to the bridge.
+   */
+  undelivered(agentId: string, frame: UndeliveredFrame): boolean {
+    const a = this.agents.get(agentId);
+    if (!a) return false;
+    this.deliver(a, frame);
+    return true;
   }
 
   // ---- from agents --------------------------------------------------------------------------

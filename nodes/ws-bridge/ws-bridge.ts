@@ -241,7 +241,22 @@ export = function register(RED: NodeAPI): void {
     cleanup.push(() => clearTimeout(hello));
 
     node.on('input', (msg: NodeMessage, _send, done) => {
-      const m = msg as NodeMessage & { handoff?: { agentId?: unknown; restore?: unknown }; wecom?: WecomMeta };
+      const m = msg as NodeMessage & { handoff?: { agentId?: unknown; restore?: unknown }; wecom?: WecomMeta; error?: { message?: unknown; errcode?: unknown }; bridge?: { event?: unknown; conversationId?: unknown; agentId?: unknown } };
+      // wecom-out's error output: an agent's reply WeCom did not take is reported back to that agent.
+      if (m.error && typeof m.error === 'object') {
+        const b = m.bridge;
+        if (b?.event === 'reply' && typeof b.agentId === 'string' && typeof b.conversationId === 'string') {
+          hub.undelivered(b.agentId, {
+            type: 'undelivered',
+            conversationId: b.conversationId,
+            text: typeof m.payload === 'string' ? m.payload : '',
+            errcode: typeof m.error.errcode === 'number' ? m.error.errcode : undefined,
+            message: String(m.error.message ?? ''),
+          });
+        }
+        done(); // the error itself already reached Catch from wecom-out
+        return;
+      }
       if (!isFrame(m.payload)) {
         done(new Error(RED._('ws-bridge.errors.badInput')));
         return;

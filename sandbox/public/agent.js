@@ -162,6 +162,17 @@
           });
         }
         break;
+      case 'undelivered':
+        // a reply WeCom refused (e.g. 微信客服's 5 replies per customer message): show it in the conversation
+        c = state.convs[f.conversationId];
+        if (c) {
+          var sent = c.history.filter(function (h) { return h.from === 'agent' && h.text === f.text && !h.failed; }).pop();
+          if (sent) sent.failed = true;
+          c.history.push({ notice: '未送达 Not delivered（' + (f.errcode || '') + '）: ' + (f.message || '') });
+          render();
+        }
+        toast('回复未送达 Reply not delivered: ' + (f.message || f.errcode || ''), true);
+        break;
       case 'handoff':
         if (!f.conversationId) return;
         c = conv(f.conversationId, f);

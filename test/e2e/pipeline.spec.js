@@ -169,6 +169,32 @@ describe('e2e: the bundled pipeline (keywords → FAQ → human) for app and 微
     await agent.waitFor((f) => f.type === 'ack' && f.ref === 'close' && f.conversationId === handoff.conversationId, 'the close ack');
   });
 
+  it('tells the agent when 微信客服 refuses a reply (5 replies per customer message), and delivers after the user writes again', async function () {
+    const user = `wmlimit${run}`;
+    await say('kf', user, '转人工', 2); // welcome text and the transfer notice
+    const handoff = await agent.waitFor((f) => f.type === 'handoff' && f.userId === user, 'the kf handoff frame');
+    let undelivered = null;
+    for (let i = 1; i <= 6 && !undelivered; i++) {
+      agent.send({ type: 'reply', conversationId: handoff.conversationId, text: `第${i}条人工回复` });
+      undelivered = await until(async () => {
+        const u = agent.frames.find((f) => f.type === 'undelivered' && f.conversationId === handoff.conversationId);
+        if (u) return u;
+        return sim.records().some((r) => r.userId === user && r.text === `第${i}条人工回复`) ? 'delivered' : null;
+      }, `reply ${i} delivered or reported`);
+      if (undelivered === 'delivered') undelivered = null;
+    }
+    assert.ok(undelivered, 'one of the replies was refused and reported to the agent');
+    assert.equal(undelivered.errcode, 95001);
+    assert.equal(sim.records().some((r) => r.userId === user && r.text === undelivered.text), false, 'the refused reply did not reach the user');
+    // a new customer message resets the allowance
+    await sim.userSays({ channel: 'kf', userId: user, text: '还在吗' });
+    await agent.waitFor((f) => f.type === 'message' && f.conversationId === handoff.conversationId && f.text === '还在吗', 'the new user message');
+    agent.send({ type: 'reply', conversationId: handoff.conversationId, text: '在的，请讲' });
+    await until(() => sim.records().some((r) => r.userId === user && r.text === '在的，请讲'), 'the reply after the reset');
+    agent.send({ type: 'close', conversationId: handoff.conversationId });
+    await agent.waitFor((f) => f.type === 'ack' && f.ref === 'close' && f.conversationId === handoff.conversationId, 'the close ack');
+  });
+
   function keys() {
     return { token: process.env.WECOM_TOKEN, aesKey: aesKeyFrom(process.env.WECOM_ENCODING_AES_KEY), receiveId: process.env.WECOM_CORP_ID };
   }

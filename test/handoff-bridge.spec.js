@@ -6,7 +6,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const WebSocket = require('ws');
-const { helper, load, sleep } = require('./helpers/runtime');
+const { helper, load, sleep, until } = require('./helpers/runtime');
 const handoffNode = require('../dist/nodes/handoff/handoff.js');
 const bridgeNode = require('../dist/nodes/ws-bridge/ws-bridge.js');
 
@@ -366,14 +366,7 @@ describe('handoff + ws-bridge', function () {
     assert.deepStrictEqual(await a.next(), { type: 'ack', ref: 'ping', id: 1 });
   });
 
-  async function waitFrame(ag, pred) {
-    for (let i = 0; i < 400; i++) {
-      const f = ag.frames.find(pred);
-      if (f) return f;
-      await sleep(10);
-    }
-    return assert.fail('the expected frame did not arrive');
-  }
+  const waitFrame = (ag, pred) => until(() => ag.frames.find(pred), 'the expected frame', 4000);
 
   it('tells the agent when its reply could not be delivered (wecom-out error output → ws-bridge)', async () => {
     const t = await start();
@@ -438,25 +431,21 @@ describe('handoff + ws-bridge', function () {
       ws.on('message', (d) => c.frames.push(JSON.parse(d.toString())));
       conns.push(c);
     });
-    const until = async (pred) => {
-      for (let i = 0; i < 200 && !pred(); i++) await sleep(20);
-      assert.ok(pred(), 'condition not reached');
-    };
     try {
       const t = await start({}, { mode: 'client', url: `ws://127.0.0.1:${cs.address().port}/cs`, headers: '{"X-Tenant":"acme"}', reconnectMaxSec: 1 });
-      await until(() => conns.length === 1);
+      await until(() => conns.length === 1, 'the upstream console', 4000);
       assert.strictEqual(conns[0].req.headers.authorization, `Bearer ${TOKEN}`);
       assert.strictEqual(conns[0].req.headers['x-tenant'], 'acme');
       t.h.receive(userMsg('c1', '转人工'));
-      await until(() => conns[0].frames.some((f) => f.type === 'handoff'));
+      await until(() => conns[0].frames.some((f) => f.type === 'handoff'), 'the upstream console', 4000);
       conns[0].ws.send(JSON.stringify({ type: 'reply', conversationId: cid('c1'), text: '您好' }));
       assert.strictEqual((await t.out.next()).payload, '您好');
-      await until(() => conns[0].frames.some((f) => f.type === 'ack' && f.ref === 'reply'));
+      await until(() => conns[0].frames.some((f) => f.type === 'ack' && f.ref === 'reply'), 'the upstream console', 4000);
       conns[0].ws.terminate();
       await sleep(50);
       t.h.receive(userMsg('c1', '第一'));
       t.h.receive(userMsg('c1', '第二'));
-      await until(() => conns.length === 2 && conns[1].frames.filter((f) => f.type === 'message').length === 2);
+      await until(() => conns.length === 2 && conns[1].frames.filter((f) => f.type === 'message').length === 2, 'the upstream console', 4000);
       assert.deepStrictEqual(conns[1].frames.filter((f) => f.type === 'message').map((f) => f.text), ['第一', '第二']);
     } finally {
       for (const c of conns) c.ws.terminate();

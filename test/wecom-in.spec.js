@@ -1,6 +1,8 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { helper, load, startHttp, stopHttp, httpUrl, request, sleep, state } = require('./helpers/runtime');
+const { helper, load, startHttp, stopHttp, httpUrl, request, sleep, until: waitUntil, state } = require('./helpers/runtime');
+
+const until = (pred, what) => waitUntil(pred, what, 2000);
 const { ACCOUNT, KEYS, accountNode, textXml, sealed } = require('./helpers/fixtures');
 const { vectors } = require('./fixtures/wecom-crypto-vectors.json');
 const { buildXml } = require('../dist/nodes/lib/xml');
@@ -30,14 +32,6 @@ function collector(id) {
   const got = [];
   helper.getNode(id).on('input', (m) => got.push(m));
   return got;
-}
-
-async function until(pred, what) {
-  for (let i = 0; i < 200; i++) {
-    if (pred()) return;
-    await sleep(10);
-  }
-  assert.fail(`timed out waiting for ${what}`);
 }
 
 function post(path, innerXml, keys) {

@@ -5,23 +5,15 @@
 const assert = require('node:assert/strict');
 const WebSocket = require('ws');
 const { useSandbox, exampleFlow } = require('./sandbox');
+const { until: waitUntil } = require('../helpers/runtime');
+
+const until = (probe, what, ms = 15000) => waitUntil(probe, what, ms);
 const { FaqIndex } = require('../../dist/nodes/lib/faq-index');
 const { sealCallback } = require('../../dist/nodes/lib/callback');
 const { aesKeyFrom } = require('../../dist/nodes/lib/crypto');
 const { buildXml } = require('../../dist/nodes/lib/xml');
 
 const TRANSFER_NOTICE = '正在为您转接人工客服，请稍候…';
-
-/** Wait until `probe()` returns something truthy (polling; fails with `what` after `ms`). */
-async function until(probe, what, ms = 15000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const got = await probe();
-    if (got) return got;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** A WebSocket agent that records every frame and can wait for one. */
 async function connectAgent(sb, agentId) {

@@ -70,4 +70,18 @@ function request(method, url, body, headers) {
 /** Resolve after `ms` milliseconds (for "nothing arrives" checks only, never for timing assertions). */
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-module.exports = { helper, load, startHttp, stopHttp, httpUrl, request, sleep, state };
+/**
+ * Poll `probe` (sync or async) until it returns something truthy and resolve with it; fail the test naming
+ * `what` after `ms` milliseconds. A wait, never a timing assertion.
+ */
+async function until(probe, what, ms = 5000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const got = await probe();
+    if (got) return got;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what || 'a condition'}`);
+    await sleep(10);
+  }
+}
+
+module.exports = { helper, load, startHttp, stopHttp, httpUrl, request, sleep, until, state };

@@ -3,6 +3,7 @@
 // whose API base is the simulator and whose retries are fast (tiny backoff, short timeouts).
 const { startSimulator } = require('../../dist/sandbox/simulator');
 const { ACCOUNT, accountNode } = require('./fixtures');
+const { until } = require('./runtime');
 
 const FAST_RETRY = { baseDelayMs: 2, maxDelayMs: 20, timeoutMs: 300, maxRetries: 12, rateLimitWaitMs: 50 };
 
@@ -24,15 +25,7 @@ function simAccount(id, sim, props) {
   return accountNode(id, Object.assign({ apiBase: sim.url, retry: FAST_RETRY }, props || {}));
 }
 
-/** Resolve when `pred(records)` holds, polling the simulator (fails the test after `ms`). */
-async function waitFor(pred, ms, what) {
-  const end = Date.now() + (ms || 10000);
-  for (;;) {
-    const v = await pred();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what || 'condition'}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+/** Resolve when `pred()` holds (see runtime.until); kept for the (pred, ms, what) argument order. */
+const waitFor = (pred, ms, what) => until(pred, what, ms || 10000);
 
 module.exports = { startSim, simAccount, waitFor, FAST_RETRY };

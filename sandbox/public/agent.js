@@ -294,13 +294,7 @@
       var name = document.createElement('div');
       name.className = 'name';
       name.textContent = c.userId || c.id;
-      if (c.channel) {
-        var tag = document.createElement('span');
-        tag.className = 'tag ' + c.channel;
-        tag.style.marginLeft = '6px';
-        tag.textContent = c.channel === 'kf' ? '微信客服' : '应用';
-        name.appendChild(tag);
-      }
+      if (c.channel) name.appendChild(ui.channelTag(c.channel));
       var prev = document.createElement('div');
       prev.className = 'preview';
       prev.textContent = lastText(c);

@@ -25,5 +25,14 @@
     return String(d.getHours()).padStart(2, '0') + ':' + String(d.getMinutes()).padStart(2, '0');
   }
 
-  window.SandboxUi = { $: $, toast: toast, pill: pill, fmtTime: fmtTime };
+  /** The small 应用 / 微信客服 badge shown next to a user's name. */
+  function channelTag(channel) {
+    var tag = document.createElement('span');
+    tag.className = 'tag ' + channel;
+    tag.style.marginLeft = '6px';
+    tag.textContent = channel === 'kf' ? '微信客服' : '应用';
+    return tag;
+  }
+
+  window.SandboxUi = { $: $, toast: toast, pill: pill, fmtTime: fmtTime, channelTag: channelTag };
 })();

@@ -147,11 +147,7 @@
       idSpan.className = 'inline-en';
       idSpan.textContent = u.id;
       name.appendChild(idSpan);
-      var tag = document.createElement('span');
-      tag.className = 'tag ' + u.channel;
-      tag.style.marginLeft = '6px';
-      tag.textContent = u.channel === 'kf' ? '微信客服' : '应用';
-      name.appendChild(tag);
+      name.appendChild(ui.channelTag(u.channel));
       var prev = document.createElement('div');
       prev.className = 'preview';
       var last = lastRecordOf(k);

@@ -38,11 +38,6 @@ const DEFAULT_PASSIVE_BUDGET_MS = 3000;
 const DEFAULT_MAX_BODY_KB = 256;
 const WARNINGS_PER_MINUTE = 10;
 
-interface WecomInNode extends Node {
-  /** Emit messages pulled for a `kf_msg_or_event` callback; replaced by the 微信客服 puller. */
-  handleKfCallback(rec: XmlRecord, inbound: InboundMessage): Promise<void>;
-}
-
 function normalisePath(p: string | undefined): string {
   const t = (p ?? '').trim() || DEFAULT_PATH;
   return t.startsWith('/') ? t : `/${t}`;
@@ -55,7 +50,7 @@ function clampBudget(v: unknown): number {
 }
 
 export = function register(RED: NodeAPI): void {
-  function WecomIn(this: WecomInNode, def: WecomInDef) {
+  function WecomIn(this: Node, def: WecomInDef) {
     RED.nodes.createNode(this, def);
     const node = this;
     const account = RED.nodes.getNode(def.account) as WecomAccountNode | null;
@@ -138,11 +133,7 @@ export = function register(RED: NodeAPI): void {
       budget: account.kfBudget,
       onError: (err) => node.warn(RED._('wecom-in.errors.kfWelcome', { message: err.message })),
     });
-    node.on('close', (removed: boolean, done: () => void) => {
-      if (removed) dropProcessFallback(kfNamespace);
-      kfPuller.stop().then(() => done(), () => done());
-    });
-    node.handleKfCallback = async (rec, inbound) => {
+    const pullKf = async (rec: XmlRecord, inbound: InboundMessage): Promise<void> => {
       const openKfId = str(rec, 'OpenKfId');
       if (!openKfId) {
         inbound.wecom.channel = 'kf';
@@ -167,7 +158,7 @@ export = function register(RED: NodeAPI): void {
       showCounts();
       if (inbound.wecom.event === 'kf_msg_or_event') {
         if (res && !res.headersSent) res.status(200).end();
-        await node.handleKfCallback(rec, inbound);
+        await pullKf(rec, inbound);
         return;
       }
       if (res) {
@@ -213,13 +204,14 @@ export = function register(RED: NodeAPI): void {
     const unmount = mountRoutes(RED, path, { get: onGet, post: onPost });
     showCounts();
 
-    node.on('close', (_removed: boolean, done: () => void) => {
+    node.on('close', (removed: boolean, done: () => void) => {
       unmount();
       releasePath(path, node.id);
       for (const key of openSlots) releasePassiveSlot(key);
       openSlots.clear();
+      if (removed) dropProcessFallback(kfNamespace);
       node.status({});
-      done();
+      kfPuller.stop().then(() => done(), () => done());
     });
   }
 

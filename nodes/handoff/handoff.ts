@@ -160,7 +160,8 @@ export = function register(RED: NodeAPI): void {
       work.then(
         (out) => {
           if (out) emit(out);
-          if (m.bridge) showStatus(); // presence changes the status even when nothing is sent
+          // presence changes the status although nothing is sent (other events that change it send something)
+          if ((m.bridge as { event?: unknown } | undefined)?.event === 'presence') showStatus();
           done();
         },
         (err: Error) => done(err),

@@ -2,21 +2,21 @@
  * node-red-contrib-wecom's programmatic API, for function nodes and other Node.js apps.
  * (Node-RED loads the nodes from package.json's "node-red" section, not from here.)
  */
-export { verifySignature, signature, decrypt, encrypt, aesKeyFrom, WecomCryptoError, CryptoErrorCode } from './nodes/lib/crypto';
-export type { Decrypted } from './nodes/lib/crypto';
-export { verifyUrl, openCallback, sealReply, sealCallback, CallbackError } from './nodes/lib/callback';
-export type { CallbackKeys } from './nodes/lib/callback';
-export { parseXml, buildXml } from './nodes/lib/xml';
+export { verifySignature, signature, decrypt, encrypt, aesKeyFrom, WecomCryptoError, CryptoErrorCode } from './nodes/lib/wecom/crypto';
+export type { Decrypted } from './nodes/lib/wecom/crypto';
+export { verifyUrl, openCallback, sealReply, sealCallback, CallbackError } from './nodes/lib/wecom/callback';
+export type { CallbackKeys } from './nodes/lib/wecom/callback';
+export { parseXml, buildXml } from './nodes/lib/wecom/xml';
 export type { WecomMeta, Channel } from './nodes/lib/types';
 // Chinese text matching (keyword-match / faq-lookup / handoff transfer words)
-export { normalise, toSimplified } from './nodes/lib/text-normalise';
-export { words, bigrams } from './nodes/lib/tokenise';
-export { compileRules, RuleError, MATCH_MODES } from './nodes/lib/keyword-rules';
-export type { KeywordRule, RuleMatch, MatchMode, CompiledRules } from './nodes/lib/keyword-rules';
-export { FaqIndex, DEFAULT_SYNONYMS, DEFAULT_STOP_WORDS, DEFAULT_TUNING } from './nodes/lib/faq-index';
-export type { FaqEntry, FaqCandidate, FaqResult, FaqIndexOptions, FaqSearchOptions } from './nodes/lib/faq-index';
-export { DEFAULT_ANSWER_THRESHOLD, DEFAULT_SUGGEST_THRESHOLD } from './nodes/lib/faq-data';
+export { normalise, toSimplified } from './nodes/lib/bot/text-normalise';
+export { words, bigrams } from './nodes/lib/bot/tokenise';
+export { compileRules, RuleError, MATCH_MODES } from './nodes/lib/bot/keyword-rules';
+export type { KeywordRule, RuleMatch, MatchMode, CompiledRules } from './nodes/lib/bot/keyword-rules';
+export { FaqIndex, DEFAULT_SYNONYMS, DEFAULT_STOP_WORDS, DEFAULT_TUNING } from './nodes/lib/bot/faq-index';
+export type { FaqEntry, FaqCandidate, FaqResult, FaqIndexOptions, FaqSearchOptions } from './nodes/lib/bot/faq-index';
+export { DEFAULT_ANSWER_THRESHOLD, DEFAULT_SUGGEST_THRESHOLD } from './nodes/lib/bot/faq-data';
 /** The WeCom server API client (message/send, media/upload, 微信客服): one line per send. */
-export { WecomApi, WecomApiError } from './nodes/lib/wecom-api';
-export type { WecomApiOptions, SendResult } from './nodes/lib/wecom-api';
-export type { RetryOptions } from './nodes/lib/api/retry';
+export { WecomApi, WecomApiError } from './nodes/lib/wecom/wecom-api';
+export type { WecomApiOptions, SendResult } from './nodes/lib/wecom/wecom-api';
+export type { RetryOptions } from './nodes/lib/wecom/api/retry';

@@ -7,8 +7,8 @@ const http = require('node:http');
 const { performance } = require('node:perf_hooks');
 const wecomCrypto = require('@wecom/crypto');
 const { XMLParser } = require('fast-xml-parser');
-const { openCallback } = require('../dist/nodes/lib/callback');
-const { decrypt } = require('../dist/nodes/lib/crypto');
+const { openCallback } = require('../dist/nodes/lib/wecom/callback');
+const { decrypt } = require('../dist/nodes/lib/wecom/crypto');
 const { ACCOUNT, KEYS, accountNode, textXml, sealed } = require('../test/helpers/fixtures');
 const rt = require('../test/helpers/runtime');
 

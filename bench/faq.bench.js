@@ -7,10 +7,10 @@ const { pathToFileURL } = require('node:url');
 const MiniSearch = require('minisearch');
 const FuseMod = require('fuse.js');
 const Fuse = FuseMod.default || FuseMod;
-const { FaqIndex } = require('../dist/nodes/lib/faq-index');
-const { DEFAULT_ANSWER_THRESHOLD } = require('../dist/nodes/lib/faq-data');
-const { compileRules } = require('../dist/nodes/lib/keyword-rules');
-const { normalise } = require('../dist/nodes/lib/text-normalise');
+const { FaqIndex } = require('../dist/nodes/lib/bot/faq-index');
+const { DEFAULT_ANSWER_THRESHOLD } = require('../dist/nodes/lib/bot/faq-data');
+const { compileRules } = require('../dist/nodes/lib/bot/keyword-rules');
+const { normalise } = require('../dist/nodes/lib/bot/text-normalise');
 
 const repoRoot = path.resolve(__dirname, '..');
 function evalDir() {
@@ -160,7 +160,7 @@ async function run(log) {
   // message normalised once (same fast normalise() as ours), then a loop over rules in priority order
   // checking each keyword by the rule's mode; 'word' mode cuts the message with jieba once (lazily, at
   // the first word rule that contains the keyword) and checks that an occurrence lies on word boundaries.
-  const { spansOfNormalised } = require('../dist/nodes/lib/tokenise');
+  const { spansOfNormalised } = require('../dist/nodes/lib/bot/tokenise');
   const naiveRules = rules.map((r) => ({ mode: r.mode, kws: r.keywords.map(normalise) }));
   const naive = (text, all) => {
     const n = normalise(text);

@@ -2,7 +2,7 @@
 const assert = require('node:assert/strict');
 const fc = require('fast-check');
 const { vectors } = require('./fixtures/wecom-crypto-vectors.json');
-const c = require('../dist/nodes/lib/crypto');
+const c = require('../dist/nodes/lib/wecom/crypto');
 const api = require('../dist/index.js');
 
 function expectCode(fn, code) {

@@ -1,7 +1,7 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { Deduper } = require('../dist/nodes/lib/dedupe');
-const { memoryKV } = require('../dist/nodes/lib/context-store');
+const { Deduper } = require('../dist/nodes/lib/state/dedupe');
+const { memoryKV } = require('../dist/nodes/lib/state/context-store');
 
 describe('Deduper', function () {
   it('answers true once per key, also for concurrent calls', async function () {

@@ -2,14 +2,14 @@
 // The pure parts of handoff: business hours, the per-conversation lock, idempotent transitions,
 // off-hours notices, timers derived from stored timestamps, and the agent protocol parser.
 const assert = require('node:assert');
-const { parseBusinessHours, isOpen, ScheduleError } = require('../dist/nodes/lib/business-hours.js');
-const { KeyedMutex } = require('../dist/nodes/lib/keyed-mutex.js');
-const { memoryKV } = require('../dist/nodes/lib/context-store.js');
-const { ConversationStore } = require('../dist/nodes/lib/conversation-store.js');
-const { HandoffEngine, DEFAULT_TEXTS } = require('../dist/nodes/lib/handoff-engine.js');
-const { compileWordList, DEFAULT_TRANSFER_WORDS, DEFAULT_TRANSFER_EXCLUDE } = require('../dist/nodes/lib/transfer-words.js');
-const { parseAgentFrame, FrameError } = require('../dist/nodes/lib/agent-protocol.js');
-const { nextDeadline, newConversation } = require('../dist/nodes/lib/conversation.js');
+const { parseBusinessHours, isOpen, ScheduleError } = require('../dist/nodes/lib/handoff/business-hours.js');
+const { KeyedMutex } = require('../dist/nodes/lib/state/keyed-mutex.js');
+const { memoryKV } = require('../dist/nodes/lib/state/context-store.js');
+const { ConversationStore } = require('../dist/nodes/lib/handoff/conversation-store.js');
+const { HandoffEngine, DEFAULT_TEXTS } = require('../dist/nodes/lib/handoff/engine.js');
+const { compileWordList, DEFAULT_TRANSFER_WORDS, DEFAULT_TRANSFER_EXCLUDE } = require('../dist/nodes/lib/handoff/transfer-words.js');
+const { parseAgentFrame, FrameError } = require('../dist/nodes/lib/handoff/agent-protocol.js');
+const { nextDeadline, newConversation } = require('../dist/nodes/lib/handoff/conversation.js');
 
 const MON_10_SH = Date.UTC(2026, 10, 30, 2, 0); // Monday 2026-11-30 10:00 in Shanghai
 const MON_19_SH = Date.UTC(2026, 10, 30, 11, 0); // Monday 19:00 in Shanghai
@@ -194,8 +194,8 @@ describe('agent protocol', function () {
 });
 
 describe('ConversationStore.sweepIdle', function () {
-  const { ConversationStore } = require('../dist/nodes/lib/conversation-store');
-  const { memoryKV } = require('../dist/nodes/lib/context-store');
+  const { ConversationStore } = require('../dist/nodes/lib/handoff/conversation-store');
+  const { memoryKV } = require('../dist/nodes/lib/state/context-store');
   it('forgets idle conversations with the bot, and keeps recent ones and those with a human', async function () {
     let now = 1_000_000;
     const store = new ConversationStore(memoryKV(), () => now);

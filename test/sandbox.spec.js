@@ -6,8 +6,8 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { generateCredentials, randomAlnum, prepareUserDir, PACKAGE_NAME, EXAMPLE_FLOW } = require('../dist/sandbox/start.js');
-const { aesKeyFrom, isValidToken } = require('../dist/nodes/lib/crypto.js');
-const { resolveSettings, validateSettings } = require('../dist/nodes/lib/account-settings.js');
+const { aesKeyFrom, isValidToken } = require('../dist/nodes/lib/wecom/crypto.js');
+const { resolveSettings, validateSettings } = require('../dist/nodes/lib/wecom/account-settings.js');
 
 describe('sandbox set-up', function () {
   let tmp;

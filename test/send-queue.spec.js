@@ -1,10 +1,10 @@
 'use strict';
 // Pure pieces of wecom-out: per-user FIFO queue (with deferral), per-member budget, send plans.
 const assert = require('node:assert/strict');
-const { KeyedQueue } = require('../dist/nodes/lib/send/keyed-queue');
-const { UserRateLimiter } = require('../dist/nodes/lib/send/user-limiter');
-const { planSend, PlanError } = require('../dist/nodes/lib/send/plan');
-const { KfBudget } = require('../dist/nodes/lib/kf/budget');
+const { KeyedQueue } = require('../dist/nodes/lib/wecom/send/keyed-queue');
+const { UserRateLimiter } = require('../dist/nodes/lib/wecom/send/user-limiter');
+const { planSend, PlanError } = require('../dist/nodes/lib/wecom/send/plan');
+const { KfBudget } = require('../dist/nodes/lib/wecom/kf/budget');
 
 const tick = (ms) => new Promise((r) => setTimeout(r, ms || 0));
 

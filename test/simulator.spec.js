@@ -3,7 +3,7 @@
 // callback delivery (encrypted POSTs, re-sends when no answer comes in time).
 const assert = require('node:assert/strict');
 const http = require('node:http');
-const { openCallback } = require('../dist/nodes/lib/callback');
+const { openCallback } = require('../dist/nodes/lib/wecom/callback');
 const { KEYS } = require('./helpers/fixtures');
 const { startSim, waitFor } = require('./helpers/simulator');
 

@@ -1,8 +1,8 @@
 'use strict';
 // The WeCom API client (nodes/lib) against the simulator over real loopback HTTP.
 const assert = require('node:assert/strict');
-const { WecomApi, WecomApiError } = require('../dist/nodes/lib/wecom-api');
-const { splitUtf8 } = require('../dist/nodes/lib/api/text-split');
+const { WecomApi, WecomApiError } = require('../dist/nodes/lib/wecom/wecom-api');
+const { splitUtf8 } = require('../dist/nodes/lib/wecom/api/text-split');
 const { WecomApi: FromMain } = require('../dist/index');
 const { ACCOUNT } = require('./helpers/fixtures');
 const { startSim, FAST_RETRY } = require('./helpers/simulator');

@@ -5,10 +5,10 @@ const { helper, load, startHttp, stopHttp, httpUrl, request, sleep, until: waitU
 const until = (pred, what) => waitUntil(pred, what, 2000);
 const { ACCOUNT, KEYS, accountNode, textXml, sealed } = require('./helpers/fixtures');
 const { vectors } = require('./fixtures/wecom-crypto-vectors.json');
-const { buildXml } = require('../dist/nodes/lib/xml');
-const { encrypt, signature, aesKeyFrom, decrypt } = require('../dist/nodes/lib/crypto');
-const { sealCallback } = require('../dist/nodes/lib/callback');
-const { claimPassiveSlot } = require('../dist/nodes/lib/passive-reply');
+const { buildXml } = require('../dist/nodes/lib/wecom/xml');
+const { encrypt, signature, aesKeyFrom, decrypt } = require('../dist/nodes/lib/wecom/crypto');
+const { sealCallback } = require('../dist/nodes/lib/wecom/callback');
+const { claimPassiveSlot } = require('../dist/nodes/lib/wecom/passive-reply');
 const accountMod = require('../dist/nodes/wecom-account/wecom-account.js');
 const inMod = require('../dist/nodes/wecom-in/wecom-in.js');
 

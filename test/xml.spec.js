@@ -1,8 +1,8 @@
 'use strict';
 const assert = require('node:assert/strict');
 const fc = require('fast-check');
-const { parseXml, parseGeneral, buildXml } = require('../dist/nodes/lib/xml');
-const { scanWecomXml } = require('../dist/nodes/lib/xml-scan');
+const { parseXml, parseGeneral, buildXml } = require('../dist/nodes/lib/wecom/xml');
+const { scanWecomXml } = require('../dist/nodes/lib/wecom/xml-scan');
 
 describe('xml', function () {
   it('parses WeCom messages with 64-bit ids as strings and CDATA verbatim', function () {

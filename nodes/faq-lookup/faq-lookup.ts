@@ -4,10 +4,10 @@
  * same conversation answers that entry) and miss (for the handoff).
  */
 import type { NodeAPI, Node, NodeDef, NodeMessage } from 'node-red';
-import { FaqIndex, validateEntries, type FaqEntry, type FaqResult } from '../lib/faq-index';
-import { contextKV, type AsyncKV, type ContextLike } from '../lib/context-store';
-import { normalise } from '../lib/text-normalise';
-import { DEFAULT_ANSWER_THRESHOLD, DEFAULT_SUGGEST_THRESHOLD, DEFAULT_SUGGEST_TTL_S, num, parseKb, parseSynonyms } from '../lib/faq-data';
+import { FaqIndex, validateEntries, type FaqEntry, type FaqResult } from '../lib/bot/faq-index';
+import { contextKV, type AsyncKV, type ContextLike } from '../lib/state/context-store';
+import { normalise } from '../lib/bot/text-normalise';
+import { DEFAULT_ANSWER_THRESHOLD, DEFAULT_SUGGEST_THRESHOLD, DEFAULT_SUGGEST_TTL_S, num, parseKb, parseSynonyms } from '../lib/bot/faq-data';
 import { watchTextFile, type FileSource } from '../shared/file-source';
 
 interface FaqLookupDef extends NodeDef {

@@ -5,14 +5,14 @@
  * results (msg.wecomResult, recorded in the transcript). The decisions are in lib/handoff-engine.ts.
  */
 import type { NodeAPI, Node, NodeDef, NodeMessage } from 'node-red';
-import { contextKV, type ContextLike } from '../lib/context-store';
-import { ConversationStore } from '../lib/conversation-store';
-import { DEFAULT_TEXTS, HandoffEngine, type Emit, type HandoffTexts, type Msg } from '../lib/handoff-engine';
-import { compileWordList, DEFAULT_CANCEL_WORDS, DEFAULT_TRANSFER_EXCLUDE, DEFAULT_TRANSFER_WORDS } from '../lib/transfer-words';
-import { parseBusinessHours, type BusinessHours } from '../lib/business-hours';
+import { contextKV, type ContextLike } from '../lib/state/context-store';
+import { ConversationStore } from '../lib/handoff/conversation-store';
+import { DEFAULT_TEXTS, HandoffEngine, type Emit, type HandoffTexts, type Msg } from '../lib/handoff/engine';
+import { compileWordList, DEFAULT_CANCEL_WORDS, DEFAULT_TRANSFER_EXCLUDE, DEFAULT_TRANSFER_WORDS } from '../lib/handoff/transfer-words';
+import { parseBusinessHours, type BusinessHours } from '../lib/handoff/business-hours';
 import { nativeTransfer } from '../shared/kf-transfer';
 import type { WecomAccountNode } from '../shared/account-node';
-import type { CompiledRules } from '../lib/keyword-rules';
+import type { CompiledRules } from '../lib/bot/keyword-rules';
 
 type TextKey = keyof HandoffTexts;
 const TEXT_KEYS = Object.keys(DEFAULT_TEXTS) as TextKey[];

@@ -4,7 +4,7 @@
  * "otherwise" output. All rules are compiled into one automaton per deploy (lib/keyword-rules.ts).
  */
 import type { NodeAPI, Node, NodeDef, NodeMessage } from 'node-red';
-import { compileRules, RuleError, type CompiledRules, type KeywordRule, type RuleMatch } from '../lib/keyword-rules';
+import { compileRules, RuleError, type CompiledRules, type KeywordRule, type RuleMatch } from '../lib/bot/keyword-rules';
 import { watchTextFile, type FileSource } from '../shared/file-source';
 
 interface KeywordMatchDef extends NodeDef {

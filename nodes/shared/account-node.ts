@@ -1,12 +1,12 @@
 /** Types of the wecom-account config node as other nodes of this package see it. */
 import type { Node } from 'node-red';
-import type { CallbackKeys } from '../lib/callback';
+import type { CallbackKeys } from '../lib/wecom/callback';
 import type { AccountSettings } from '../lib/types';
-import type { SettingsProblem } from '../lib/account-settings';
-import type { WecomApi } from '../lib/wecom-api';
-import type { UserRateLimiter } from '../lib/send/user-limiter';
-import type { KfBudget } from '../lib/kf/budget';
-import type { KfSessionKeeper } from '../lib/kf/session';
+import type { SettingsProblem } from '../lib/wecom/account-settings';
+import type { WecomApi } from '../lib/wecom/wecom-api';
+import type { UserRateLimiter } from '../lib/wecom/send/user-limiter';
+import type { KfBudget } from '../lib/wecom/kf/budget';
+import type { KfSessionKeeper } from '../lib/wecom/kf/session';
 
 /** Which secret a client uses: the app Secret, or for 微信客服 the kf Secret when set (else the app Secret). */
 export type ApiKind = 'agent' | 'kf';

@@ -4,15 +4,15 @@
  * variables, validates them, and owns what every node of that account shares.
  */
 import type { NodeAPI, NodeDef } from 'node-red';
-import { resolveSettings, validateSettings } from '../lib/account-settings';
-import { aesKeyFrom } from '../lib/crypto';
-import type { CallbackKeys } from '../lib/callback';
+import { resolveSettings, validateSettings } from '../lib/wecom/account-settings';
+import { aesKeyFrom } from '../lib/wecom/crypto';
+import type { CallbackKeys } from '../lib/wecom/callback';
 import type { ApiKind, WecomAccountNode } from '../shared/account-node';
-import { WecomApi } from '../lib/wecom-api';
-import type { RetryOptions } from '../lib/api/retry';
-import { UserRateLimiter } from '../lib/send/user-limiter';
-import { KfBudget } from '../lib/kf/budget';
-import { KfSessionKeeper } from '../lib/kf/session';
+import { WecomApi } from '../lib/wecom/wecom-api';
+import type { RetryOptions } from '../lib/wecom/api/retry';
+import { UserRateLimiter } from '../lib/wecom/send/user-limiter';
+import { KfBudget } from '../lib/wecom/kf/budget';
+import { KfSessionKeeper } from '../lib/wecom/kf/session';
 
 interface AccountDef extends NodeDef {
   corpId?: string;

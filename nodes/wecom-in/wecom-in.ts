@@ -7,15 +7,15 @@ import type { NodeAPI, Node, NodeDef, NodeMessage } from 'node-red';
 import type { Request, Response, RequestHandler } from 'express';
 import type { WecomAccountNode } from '../shared/account-node';
 import { claimPath, mountRoutes, releasePath } from '../shared/http-routes';
-import { CallbackError, openCallback, sealReply, verifyUrl, type CallbackKeys } from '../lib/callback';
-import { readBody, BodyTooLarge } from '../lib/raw-body';
-import { toInbound, dedupeKey, type InboundMessage } from '../lib/inbound';
-import { Deduper } from '../lib/dedupe';
-import { contextKV, type ContextLike } from '../lib/context-store';
-import { openPassiveSlot, releasePassiveSlot } from '../lib/passive-reply';
-import { str, type XmlRecord } from '../lib/xml';
-import { KfPuller } from '../lib/kf/puller';
-import { withProcessFallback, dropProcessFallback } from '../lib/kf/process-fallback';
+import { CallbackError, openCallback, sealReply, verifyUrl, type CallbackKeys } from '../lib/wecom/callback';
+import { readBody, BodyTooLarge } from '../lib/wecom/raw-body';
+import { toInbound, dedupeKey, type InboundMessage } from '../lib/wecom/inbound';
+import { Deduper } from '../lib/state/dedupe';
+import { contextKV, type ContextLike } from '../lib/state/context-store';
+import { openPassiveSlot, releasePassiveSlot } from '../lib/wecom/passive-reply';
+import { str, type XmlRecord } from '../lib/wecom/xml';
+import { KfPuller } from '../lib/wecom/kf/puller';
+import { withProcessFallback, dropProcessFallback } from '../lib/wecom/kf/process-fallback';
 
 interface WecomInDef extends NodeDef {
   account: string;

@@ -5,11 +5,11 @@
  */
 import type { NodeAPI, Node, NodeDef, NodeMessage } from 'node-red';
 import type { WecomAccountNode } from '../shared/account-node';
-import { planSend, PlanError, type PlanDefaults, type SendPlan } from '../lib/send/plan';
-import { executePlan, budgetWait, HoldTooLong, type SendOutcome } from '../lib/send/execute';
-import { KeyedQueue } from '../lib/send/keyed-queue';
-import { WecomApiError } from '../lib/api/errors';
-import type { MediaType } from '../lib/api/media';
+import { planSend, PlanError, type PlanDefaults, type SendPlan } from '../lib/wecom/send/plan';
+import { executePlan, budgetWait, HoldTooLong, type SendOutcome } from '../lib/wecom/send/execute';
+import { KeyedQueue } from '../lib/wecom/send/keyed-queue';
+import { WecomApiError } from '../lib/wecom/api/errors';
+import type { MediaType } from '../lib/wecom/api/media';
 
 interface WecomOutDef extends NodeDef {
   account: string;

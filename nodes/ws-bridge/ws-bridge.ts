@@ -9,10 +9,10 @@
 import type { NodeAPI, Node, NodeDef, NodeMessage } from 'node-red';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { sameSecret } from '../lib/same-secret';
+import { sameSecret } from '../lib/wecom/same-secret';
 import WebSocket, { WebSocketServer } from 'ws';
-import { BridgeHub, type AgentSink, type BridgeEvent, type Connection } from '../lib/bridge-hub';
-import { validAgentId, type ClosedFrame, type HandoffFrame, type MessageFrame, type ToAgentFrame } from '../lib/agent-protocol';
+import { BridgeHub, type AgentSink, type BridgeEvent, type Connection } from '../lib/handoff/bridge-hub';
+import { validAgentId, type ClosedFrame, type HandoffFrame, type MessageFrame, type ToAgentFrame } from '../lib/handoff/agent-protocol';
 import type { WecomMeta } from '../lib/types';
 import { DuplicatePath, fullPath, registerUpgrade, rejectUpgrade } from '../shared/ws-upgrade';
 

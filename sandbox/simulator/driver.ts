@@ -3,9 +3,9 @@
  * EncodingAESKey, POSTs it to the callback URL, re-sends (same body) when no 200 comes within the
  * deadline (WeCom: 5 s, up to 3 re-sends), and records passive replies found in the answer.
  */
-import { sealCallback, type CallbackKeys } from '../../nodes/lib/callback';
-import { buildXml, parseXml, str } from '../../nodes/lib/xml';
-import { decrypt, verifySignature } from '../../nodes/lib/crypto';
+import { sealCallback, type CallbackKeys } from '../../nodes/lib/wecom/callback';
+import { buildXml, parseXml, str } from '../../nodes/lib/wecom/xml';
+import { decrypt, verifySignature } from '../../nodes/lib/wecom/crypto';
 import { SimState, rand } from './state';
 
 export interface DriverConfig {

@@ -10,7 +10,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { aesKeyFrom } from '../../nodes/lib/crypto';
+import { aesKeyFrom } from '../../nodes/lib/wecom/crypto';
 import { SimState, type SimRecord } from './state';
 import { SimApi, type Answer } from './api';
 import { Driver } from './driver';

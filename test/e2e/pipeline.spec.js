@@ -8,10 +8,10 @@ const { useSandbox, exampleFlow } = require('./sandbox');
 const { until: waitUntil } = require('../helpers/runtime');
 
 const until = (probe, what, ms = 15000) => waitUntil(probe, what, ms);
-const { FaqIndex } = require('../../dist/nodes/lib/faq-index');
-const { sealCallback } = require('../../dist/nodes/lib/callback');
-const { aesKeyFrom } = require('../../dist/nodes/lib/crypto');
-const { buildXml } = require('../../dist/nodes/lib/xml');
+const { FaqIndex } = require('../../dist/nodes/lib/bot/faq-index');
+const { sealCallback } = require('../../dist/nodes/lib/wecom/callback');
+const { aesKeyFrom } = require('../../dist/nodes/lib/wecom/crypto');
+const { buildXml } = require('../../dist/nodes/lib/wecom/xml');
 
 const TRANSFER_NOTICE = '正在为您转接人工客服，请稍候…';
 

@@ -1,8 +1,8 @@
 'use strict';
 // Test account values (not real secrets) and helpers to build flows and encrypted callbacks.
-const { aesKeyFrom } = require('../../dist/nodes/lib/crypto');
-const { sealCallback } = require('../../dist/nodes/lib/callback');
-const { buildXml } = require('../../dist/nodes/lib/xml');
+const { aesKeyFrom } = require('../../dist/nodes/lib/wecom/crypto');
+const { sealCallback } = require('../../dist/nodes/lib/wecom/callback');
+const { buildXml } = require('../../dist/nodes/lib/wecom/xml');
 
 const ACCOUNT = {
   corpId: 'ww1436e0e65a779aee',

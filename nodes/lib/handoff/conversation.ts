@@ -3,7 +3,7 @@
  * Pure functions only; persistence is in conversation-store.ts, the decisions in handoff-engine.ts.
  */
 import type { HistoryItem, From } from './agent-protocol';
-import type { WecomMeta } from './types';
+import type { WecomMeta } from '../types';
 
 export type ConvState = 'bot' | 'queued' | 'human';
 

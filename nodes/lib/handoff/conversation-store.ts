@@ -4,8 +4,8 @@
  * and re-offering after a restart). All changes of one conversation are serialised (KeyedMutex), so two
  * messages of the same conversation arriving together see each other's effects.
  */
-import type { AsyncKV } from './context-store';
-import { KeyedMutex } from './keyed-mutex';
+import type { AsyncKV } from '../state/context-store';
+import { KeyedMutex } from '../state/keyed-mutex';
 import { newConversation, type Conversation } from './conversation';
 
 const INDEX_KEY = 'handoff_active';

@@ -5,7 +5,7 @@
  * from there when the context has none. A persistent store (e.g. localfilesystem) is still needed to
  * survive a process restart.
  */
-import type { AsyncKV } from '../context-store';
+import type { AsyncKV } from '../../state/context-store';
 
 const memory = new Map<string, unknown>();
 

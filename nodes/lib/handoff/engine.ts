@@ -9,8 +9,8 @@
  *  - events from ws-bridge: msg.bridge = {event:'assigned'|'queued'|'closed'|'presence', …};
  *  - results from wecom-out (msg.wecomResult): bot and agent replies are recorded in the transcript.
  */
-import type { WecomMeta } from './types';
-import type { CompiledRules } from './keyword-rules';
+import type { WecomMeta } from '../types';
+import type { CompiledRules } from '../bot/keyword-rules';
 import type { ClosedBy, ClosedFrame, HandoffFrame, MessageFrame } from './agent-protocol';
 import { isOpen, localTime, type BusinessHours } from './business-hours';
 import { matches } from './transfer-words';

@@ -1,5 +1,5 @@
 /**
- * `faq-lookup`: answers a message from a FAQ knowledge base (lib/faq-index.ts). Three outputs:
+ * `faq-lookup`: answers a message from a FAQ knowledge base (lib/bot/faq-index.ts). Three outputs:
  * answer (score ≥ answer threshold), suggest (grey band: 您是不是想问 1/2/3, a numbered reply from the
  * same conversation answers that entry) and miss (for the handoff).
  */

@@ -2,7 +2,7 @@
  * `handoff`: bot-to-human transfer. Takes every user message from wecom-in and decides, per conversation,
  * whether it goes to the bot (output 1) or to the agents (output 2, wired to ws-bridge); notices for the
  * user go out on output 3 (wired to wecom-out). Also takes ws-bridge's events (msg.bridge) and wecom-out's
- * results (msg.wecomResult, recorded in the transcript). The decisions are in lib/handoff-engine.ts.
+ * results (msg.wecomResult, recorded in the transcript). The decisions are in lib/handoff/engine.ts.
  */
 import type { NodeAPI, Node, NodeDef, NodeMessage } from 'node-red';
 import { contextKV, type ContextLike } from '../lib/state/context-store';

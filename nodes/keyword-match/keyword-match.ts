@@ -1,7 +1,7 @@
 /**
  * `keyword-match`: routes (and optionally answers) a message by keyword rules. One output per rule
  * (in rule order = priority), an optional output for rules loaded from a file or msg.rules, and an
- * "otherwise" output. All rules are compiled into one automaton per deploy (lib/keyword-rules.ts).
+ * "otherwise" output. All rules are compiled into one automaton per deploy (lib/bot/keyword-rules.ts).
  */
 import type { NodeAPI, Node, NodeDef, NodeMessage } from 'node-red';
 import { compileRules, RuleError, type CompiledRules, type KeywordRule, type RuleMatch } from '../lib/bot/keyword-rules';

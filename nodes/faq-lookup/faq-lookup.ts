@@ -9,6 +9,7 @@ import { contextKV, type AsyncKV, type ContextLike } from '../lib/state/context-
 import { normalise } from '../lib/bot/text-normalise';
 import { DEFAULT_ANSWER_THRESHOLD, DEFAULT_SUGGEST_THRESHOLD, DEFAULT_SUGGEST_TTL_S, num, parseKb, parseSynonyms } from '../lib/bot/faq-data';
 import { watchTextFile, type FileSource } from '../shared/file-source';
+import { opsEvent } from '../shared/events';
 
 interface FaqLookupDef extends NodeDef {
   entries?: FaqEntry[];
@@ -103,6 +104,7 @@ export = function register(RED: NodeAPI) {
                 const e = idx.entries.find((x) => x.id === pid);
                 return { id: pid, question: e ? e.question : '', score: 1 };
               });
+              opsEvent(RED, 'faq.answer', msg, { faqId: id, score: 1, band: 'picked', text });
               send([answerMsg(msg, { best: null, candidates: cands }, idx, ei, 1), null, null]);
               done();
               return;
@@ -115,6 +117,7 @@ export = function register(RED: NodeAPI) {
         const res = idx.search(text, 3, { longListFloor: suggestTh });
         const score = res.best ? res.best.score : 0;
         if (res.best && score >= answerTh) {
+          opsEvent(RED, 'faq.answer', msg, { faqId: res.best.id, score, band: 'answer', text });
           send([answerMsg(msg, res, idx, res.best.index, score), null, null]);
         } else if (res.best && score >= suggestTh && res.candidates.length > 0) {
           const top = res.candidates.slice(0, 3);
@@ -123,9 +126,11 @@ export = function register(RED: NodeAPI) {
           const choices = RED._(`faq-lookup.suggest.choices${top.length}`);
           msg.payload = RED._('faq-lookup.suggest.prompt') + '\n' + lines.join('\n') + '\n' + RED._('faq-lookup.suggest.hint', { choices });
           if (key) await kv.set(key, { ids: top.map((c) => c.id), at: Date.now() } as Pending);
+          opsEvent(RED, 'faq.suggest', msg, { faqIds: top.map((c) => c.id), score, band: 'suggest', text });
           send([null, msg, null]);
         } else {
           msg.faq = { id: null, question: null, score, candidates: res.candidates };
+          opsEvent(RED, 'faq.miss', msg, { score, band: 'miss', faqIds: res.candidates.slice(0, 3).map((c) => c.id), text });
           send([null, null, msg]);
         }
         done();

@@ -30,14 +30,31 @@ function dirFor(RED: NodeAPI): string | null {
   return user ? path.join(user, 'wecom-events') : null;
 }
 
+const watched = new WeakSet<object>();
+/** Write everything (lines and index) when the flows stop: a deploy or a shutdown. */
+function watchStops(RED: NodeAPI): void {
+  const events = (RED as unknown as { events?: { on(e: string, fn: () => void): void } }).events;
+  if (!events || watched.has(events)) return;
+  watched.add(events);
+  events.on('flows:stopped', () => {
+    try {
+      log?.flush(true);
+    } catch (err) {
+      RED.log.warn(`wecom: events not written (${(err as Error).message})`);
+    }
+  });
+}
+
 /** The shared record (opened on first use, reopened when its directory or settings change). */
 export function opsLog(RED: NodeAPI): OpsLog {
   const dir = dirFor(RED);
   const key = `${dir}|${settings.retentionDays}|${settings.maxBytes}`;
   if (!log || key !== logKey) {
     if (log) log.close();
+    watchStops(RED);
+    const onError = (err: Error) => RED.log.warn(`wecom: events not written to ${dir} (${err.message})`);
     try {
-      log = new OpsLog({ dir, ...settings });
+      log = new OpsLog({ dir, ...settings, onError });
     } catch (err) {
       RED.log.warn(`wecom: event record unavailable in ${dir} (${(err as Error).message}); keeping it in memory`);
       log = new OpsLog({ dir: null, ...settings });

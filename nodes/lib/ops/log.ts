@@ -24,6 +24,8 @@ export interface OpsLogOptions {
   /** Save the index at most this often (ms). */
   indexMs?: number;
   now?: () => number;
+  /** A background write failed (the timer's flush); the lines of that write are lost. */
+  onError?: (err: Error) => void;
 }
 
 export const DEFAULT_MAX_BYTES = 50 * 1024 * 1024;
@@ -94,11 +96,6 @@ export class OpsLog {
     if (!opt.dir) return;
     this.writer = new EventWriter(opt.dir, { maxBytes: opt.maxBytes ?? DEFAULT_MAX_BYTES, retentionDays: this.retentionDays }, this.now);
     this.load();
-    const ms = opt.flushMs ?? 1000;
-    if (ms > 0) {
-      this.flushTimer = setInterval(() => this.flush(), ms);
-      this.flushTimer.unref();
-    }
   }
 
   get dir(): string | null {
@@ -147,7 +144,10 @@ export class OpsLog {
   add(e: OpsEvent): void {
     this.rollup.add(e);
     this.dirty = true;
-    if (this.writer && this.writer.write(JSON.stringify(e))) this.flush();
+    if (this.writer) {
+      if (this.writer.write(JSON.stringify(e))) this.flush();
+      else this.later();
+    }
     for (const l of this.listeners) {
       try {
         l(e);
@@ -155,6 +155,21 @@ export class OpsLog {
         /* a listener's failure is its own */
       }
     }
+  }
+
+  /** One timer at a time, only while lines wait: nothing keeps running once the record is idle. */
+  private later(): void {
+    const ms = this.opt.flushMs ?? 1000;
+    if (this.flushTimer || ms <= 0) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = null;
+      try {
+        this.flush();
+      } catch (err) {
+        this.opt.onError?.(err as Error);
+      }
+    }, ms);
+    this.flushTimer.unref();
   }
 
   /** Listen to every recorded event; returns the function that stops listening. */
@@ -195,7 +210,7 @@ export class OpsLog {
   }
 
   close(): void {
-    if (this.flushTimer) clearInterval(this.flushTimer);
+    if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = null;
     try {
       this.flush(true);

@@ -61,7 +61,14 @@ export class EventWriter {
     let chunkBytes = 0;
     const put = () => {
       if (!chunk.length || !this.file) return;
-      fs.appendFileSync(path.join(this.dir, this.file), chunk.join(''));
+      const file = path.join(this.dir, this.file);
+      try {
+        fs.appendFileSync(file, chunk.join(''));
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        fs.mkdirSync(this.dir, { recursive: true }); // the directory was removed under us
+        fs.appendFileSync(file, chunk.join(''));
+      }
       this.size += chunkBytes;
       written.set(this.file, this.size);
       chunk = [];

@@ -137,8 +137,8 @@ describe('redis state store (real redis-server)', function () {
     const gotOther = [];
     b.subscribe('agent:1', (m) => got.push(m));
     other.subscribe('agent:1', (m) => gotOther.push(m));
-    await b.subscribed();
-    await other.subscribed();
+    await b.subscriptionsSettled();
+    await other.subscriptionsSettled();
     await a.publish('agent:1', { type: 'message', text: '你好' });
     await a.set('conv:u1', { state: 'agent' });
     for (let i = 0; i < 50 && got.length === 0; i++) await sleep(20);

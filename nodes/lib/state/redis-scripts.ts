@@ -71,17 +71,19 @@ return due
 
 /**
  * Hand out stream entries to one consumer of a group (created on first use, from the start of the stream).
- * KEYS[1] stream; ARGV[1] group; ARGV[2] consumer; ARGV[3] count; ARGV[4] claim idle ms (0 = none).
- * Order: this consumer's own unacknowledged entries, then entries another consumer left idle for ARGV[4] ms
- * (older than any new one, so per-user order is kept as far as possible), then new entries.
- * Returns a flat list: id, deliveries, value, id, deliveries, value, …
+ * KEYS[1] stream; ARGV[1] group; ARGV[2] consumer; ARGV[3] count; ARGV[4] claim idle ms (0 = none);
+ * ARGV[5] '' or the id after which to hand out again this consumer's own unacknowledged entries ('-' from
+ * the start; once per process: after a restart with the same consumer name).
+ * Order: own unacknowledged entries, then new entries, then entries another consumer left idle for ARGV[4] ms.
+ * Returns a flat list: how many own pending entries were looked at, the last one's id (or ''), then
+ * id, deliveries, value, id, deliveries, value, …
  * Entries deleted from the stream while pending are acknowledged away.
  */
 export const READ_GROUP = `
 local key, group, consumer = KEYS[1], ARGV[1], ARGV[2]
 local want = tonumber(ARGV[3])
 local idle = tonumber(ARGV[4])
-local made = redis.pcall('XGROUP', 'CREATE', key, group, '0', 'MKSTREAM')
+redis.pcall('XGROUP', 'CREATE', key, group, '0', 'MKSTREAM')
 local out = {}
 local n = 0
 local function field(entry)
@@ -90,20 +92,37 @@ local function field(entry)
   for i = 1, #f, 2 do if f[i] == 'v' then return f[i + 1] end end
   return nil
 end
+local function push(id, deliveries, v)
+  n = n + 1
+  out[#out + 1] = id; out[#out + 1] = deliveries; out[#out + 1] = v
+end
 -- 1) this consumer's own pending entries (after a restart with the same consumer name)
-local mine = redis.call('XPENDING', key, group, '-', '+', want, consumer)
-for _, p in ipairs(mine) do
-  local id, count = p[1], p[4]
-  local r = redis.call('XCLAIM', key, group, consumer, 0, id)
-  local v = r[1] and field(r[1])
-  if v then
-    n = n + 1
-    out[#out + 1] = id; out[#out + 1] = count + 1; out[#out + 1] = v
-  else
-    redis.call('XACK', key, group, id)
+local own = 0
+local lastOwn = ''
+if ARGV[5] ~= '' then
+  local from = ARGV[5]
+  if from ~= '-' then from = '(' .. from end
+  local mine = redis.call('XPENDING', key, group, from, '+', want, consumer)
+  for _, p in ipairs(mine) do
+    local id, count = p[1], p[4]
+    local r = redis.call('XCLAIM', key, group, consumer, 0, id)
+    local v = r[1] and field(r[1])
+    if v then push(id, count + 1, v) else redis.call('XACK', key, group, id) end
+  end
+  own = #mine
+  if own > 0 then lastOwn = mine[own][1] end
+end
+-- 2) new entries
+if n < want then
+  local res = redis.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', want - n, 'STREAMS', key, '>')
+  if res and res[1] then
+    for _, e in ipairs(res[1][2]) do
+      local v = field(e)
+      if v then push(e[1], 1, v) else redis.call('XACK', key, group, e[1]) end
+    end
   end
 end
--- 2) entries another consumer left unacknowledged for too long
+-- 3) entries another consumer left unacknowledged for too long
 if idle > 0 and n < want then
   local cursor = '0-0'
   for _ = 1, 10 do
@@ -113,8 +132,7 @@ if idle > 0 and n < want then
       local v = field(e)
       if v then
         local pe = redis.call('XPENDING', key, group, e[1], e[1], 1)
-        n = n + 1
-        out[#out + 1] = e[1]; out[#out + 1] = (pe[1] and pe[1][4]) or 2; out[#out + 1] = v
+        push(e[1], (pe[1] and pe[1][4]) or 2, v)
       else
         redis.call('XACK', key, group, e[1])
       end
@@ -123,21 +141,8 @@ if idle > 0 and n < want then
     if cursor == '0-0' or n >= want then break end
   end
 end
--- 3) new entries
-if n < want then
-  local res = redis.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', want - n, 'STREAMS', key, '>')
-  if res and res[1] then
-    for _, e in ipairs(res[1][2]) do
-      local v = field(e)
-      if v then
-        n = n + 1
-        out[#out + 1] = e[1]; out[#out + 1] = 1; out[#out + 1] = v
-      else
-        redis.call('XACK', key, group, e[1])
-      end
-    end
-  end
-end
+table.insert(out, 1, lastOwn)
+table.insert(out, 1, own)
 return out
 `;
 

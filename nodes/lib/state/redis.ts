@@ -71,6 +71,7 @@ export function redactUrl(url: string): string {
 }
 
 const UPDATE_ATTEMPTS = 200;
+const DONE = '';
 
 export class RedisStore implements StateStore {
   readonly kind = 'redis' as const;
@@ -80,10 +81,13 @@ export class RedisStore implements StateStore {
   private sub: Redis | null = null;
   private readonly options: RedisOptions;
   private readonly listeners = new Map<string, Set<(m: unknown) => void>>();
+  private readonly subscribing = new Set<Promise<unknown>>();
   private readonly health = new Set<(ok: boolean, reason?: string) => void>();
   private healthy = false;
   private lastReason = 'connecting';
   private closed = false;
+  /** stream\0group\0consumer → where handing out its own unacknowledged entries again has got to. */
+  private readonly replay = new Map<string, string>();
 
   constructor(opts: RedisStoreOptions) {
     this.prefix = opts.prefix ?? 'wecom:';
@@ -280,9 +284,22 @@ export class RedisStore implements StateStore {
   ): Promise<StreamEntry<T>[]> {
     const count = Math.max(1, Math.floor(opts?.count ?? 100));
     const idle = Math.max(0, Math.floor(opts?.claimIdleMs ?? 0));
-    const flat = (await this.run(SCRIPTS.readGroup, [this.s(stream)], [group, consumer, count, idle])) as unknown[];
+    // Own unacknowledged entries are handed out again once per process (this store object): after a restart.
+    // `replay` maps stream/group/consumer to how far that has got (DONE once finished).
+    const mine = `${stream}\0${group}\0${consumer}`;
+    const from = this.replay.get(mine) ?? '-';
+    if (from !== DONE) this.replay.set(mine, DONE); // concurrent reads do not replay the same entries twice
+    let flat: unknown[];
+    try {
+      flat = (await this.run(SCRIPTS.readGroup, [this.s(stream)], [group, consumer, count, idle, from === DONE ? '' : from])) as unknown[];
+    } catch (err) {
+      if (from !== DONE) this.replay.set(mine, from);
+      throw err;
+    }
+    const own = Number(flat[0]);
+    if (from !== DONE && own >= count) this.replay.set(mine, String(flat[1])); // more may be left: go on next time
     const out: StreamEntry<T>[] = [];
-    for (let i = 0; i + 2 < flat.length; i += 3) {
+    for (let i = 2; i + 2 < flat.length; i += 3) {
       out.push({ id: String(flat[i]), deliveries: Number(flat[i + 1]), value: JSON.parse(String(flat[i + 2])) as T });
     }
     return out;
@@ -336,6 +353,8 @@ export class RedisStore implements StateStore {
   }
 
   async publish(channel: string, message: unknown): Promise<void> {
+    // A publish after a subscribe of this process reaches it: wait (briefly) for subscriptions in flight.
+    if (this.subscribing.size > 0) await this.subscriptionsSettled(1000);
     await this.cmd(() => this.client.publish(this.c(channel), JSON.stringify(message ?? null)));
   }
 
@@ -378,9 +397,11 @@ export class RedisStore implements StateStore {
     if (!set) {
       set = new Set();
       this.listeners.set(channel, set);
-      this.subscriber()
+      const p: Promise<unknown> = this.subscriber()
         .subscribe(this.c(channel))
-        .catch(() => {});
+        .catch(() => undefined)
+        .finally(() => this.subscribing.delete(p));
+      this.subscribing.add(p);
     }
     set.add(listener);
     return () => {
@@ -391,11 +412,16 @@ export class RedisStore implements StateStore {
     };
   }
 
-  /** Resolves once every subscription so far is active on the server (tests; publish right after subscribe). */
-  async subscribed(): Promise<void> {
-    if (!this.sub) return;
-    if (this.sub.status !== 'ready') await new Promise((r) => this.sub!.once('ready', r));
-    await this.sub.ping().catch(() => {});
+  /** Resolves once every subscription so far is active on the server (or after timeoutMs). */
+  async subscriptionsSettled(timeoutMs = 5000): Promise<void> {
+    let t: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all([...this.subscribing]),
+      new Promise((r) => {
+        t = setTimeout(r, timeoutMs);
+      }),
+    ]);
+    clearTimeout(t);
   }
 
   // ---- health ----------------------------------------------------------------------------------

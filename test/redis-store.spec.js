@@ -5,6 +5,8 @@ const assert = require('node:assert/strict');
 const rs = require('./helpers/redis-server');
 const { RedisStore } = require('../dist/nodes/lib/state/redis');
 const { StateUnavailable } = require('../dist/nodes/lib/state/store');
+const { createStore } = require('../dist/nodes/lib/state/index');
+const { stateOptions } = require('../dist/nodes/shared/state');
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -191,5 +193,23 @@ describe('redis state store (real redis-server)', function () {
     assert.ok(w instanceof StateUnavailable);
     assert.doesNotMatch(w.message + String(w.cause && w.cause.message), /s3cretPass/);
     await assert.rejects(s.check(), (e) => e instanceof StateUnavailable && !/s3cretPass/.test(e.message));
+  });
+
+  it('REDIS_URL selects the redis backend (prefix from WECOM_REDIS_PREFIX); a stable instance id per user dir', async () => {
+    const opts = stateOptions({ userDir: '/srv/nr1' }, { REDIS_URL: server.url, WECOM_REDIS_PREFIX: `env${n}:` });
+    assert.equal(opts.kind, 'redis');
+    const a = createStore(opts);
+    open.push(a);
+    await a.ready();
+    assert.equal(a.kind, 'redis');
+    assert.equal(a.prefix, `env${n}:`);
+    await a.set('x', 1);
+    assert.equal(await server.cli(`EXISTS env${n}:k:x`), ':1');
+    const again = createStore(stateOptions({ userDir: '/srv/nr1' }, { REDIS_URL: server.url }));
+    const other = createStore(stateOptions({ userDir: '/srv/nr2' }, { REDIS_URL: server.url }));
+    open.push(again, other);
+    assert.equal(again.instanceId, a.instanceId);
+    assert.notEqual(other.instanceId, a.instanceId);
+    assert.throws(() => createStore({ kind: 'redis' }), /REDIS_URL/);
   });
 });

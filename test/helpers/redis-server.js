@@ -18,7 +18,7 @@ let found;
 /** The redis-server binary on PATH (or $REDIS_SERVER), or null. */
 function available() {
   if (found !== undefined) return found;
-  const candidates = [process.env.REDIS_SERVER, 'redis-server', '/usr/bin/redis-server', '/usr/sbin/redis-server'];
+  const candidates = [process.env.REDIS_SERVER, 'redis-server'];
   found = null;
   for (const c of candidates) {
     if (!c) continue;

@@ -14,6 +14,7 @@
  * service resumes by itself. onHealth reports both edges.
  */
 import * as crypto from 'node:crypto';
+import * as os from 'node:os';
 import Redis, { type RedisOptions } from 'ioredis';
 import {
   StateUnavailable,
@@ -68,6 +69,16 @@ export function redactUrl(url: string): string {
   } catch {
     return '(invalid redis url)';
   }
+}
+
+/**
+ * A stable instance id for this host and Node-RED user dir: a restarted instance is the same consumer again
+ * and hands out its own unacknowledged stream entries first. Override with WECOM_INSTANCE_ID.
+ */
+export function redisInstanceId(dir?: string, env: NodeJS.ProcessEnv = process.env): string {
+  if (env.WECOM_INSTANCE_ID) return env.WECOM_INSTANCE_ID;
+  const where = crypto.createHash('sha1').update(dir || process.cwd()).digest('hex').slice(0, 8);
+  return `${os.hostname()}-${where}`;
 }
 
 const UPDATE_ATTEMPTS = 200;

@@ -11,6 +11,7 @@ import { makePending, stepPending, suggestionText, type Pending } from '../lib/b
 import { contextKV, type ContextLike } from '../lib/state/context-store';
 import { DEFAULT_SUGGEST_TTL_S, num, parseKb } from '../lib/bot/faq-data';
 import { watchTextFile, type FileSource } from '../shared/file-source';
+import { opsEvent } from '../shared/events';
 
 interface FaqLookupDef extends NodeDef {
   entries?: unknown[];
@@ -70,11 +71,7 @@ export = function register(RED: NodeAPI) {
       reranker?.prepare(b.index.entries).catch((e: Error) => node.warn(RED._('faq-lookup.errors.rerank', { error: e.message })));
     };
     const tryBuild = () => {
-      try {
-        build();
-      } catch (e) {
-        fail(e as Error);
-      }
+      try { build(); } catch (e) { fail(e as Error); } // prettier-ignore
     };
     const files: FileSource[] = [];
     let ready = false;
@@ -88,8 +85,10 @@ export = function register(RED: NodeAPI) {
     ready = true;
     if (kbLoaded) tryBuild();
 
-    const reply = (msg: Msg, d: FaqDecision, b: FaqBot) => {
+    const reply = (msg: Msg, d: FaqDecision, b: FaqBot, text: string) => {
       const e = d.index !== undefined ? b.index.entries[d.index] : null;
+      const band = d.kind === 'answer' && d.score === 1 && d.confidence === 1 ? 'picked' : d.kind;
+      opsEvent(RED, d.kind === 'answer' ? 'faq.answer' : d.kind === 'suggest' ? 'faq.suggest' : d.kind === 'smallTalk' && d.reply ? 'faq.answer' : 'faq.miss', msg, { faqId: e?.id, faqIds: d.candidates.map((c) => c.id), score: d.score, confidence: d.confidence, band, text });
       msg.faq = { id: e ? e.id : null, question: e ? e.question : null, score: d.score, confidence: d.confidence, candidates: d.candidates, ...(d.smallTalk ? { smallTalk: d.smallTalk } : {}), ...(d.reranked ? { reranked: true } : {}) };
       if (d.kind === 'smallTalk') {
         if (!d.reply) return [null, null, msg];
@@ -125,13 +124,13 @@ export = function register(RED: NodeAPI) {
           const ei = step.action === 'choose' ? b.index.entries.findIndex((e) => e.id === step.id) : -1;
           if (ei >= 0) {
             const e = b.index.entries[ei];
-            send(reply(msg, { kind: 'answer', index: ei, score: 1, confidence: 1, candidates: [{ id: e.id, question: e.question, score: 1 }] }, b) as never);
+            send(reply(msg, { kind: 'answer', index: ei, score: 1, confidence: 1, candidates: [{ id: e.id, question: e.question, score: 1 }] }, b, text) as never);
             return done();
           }
         }
         const d = await b.decide(text);
         if (d.kind === 'suggest' && pkey) await kv.set(pkey, makePending(d.candidates.map((c) => c.id), Date.now()));
-        send(reply(msg, d, b) as never);
+        send(reply(msg, d, b, text) as never);
         done();
       } catch (e) {
         done(e as Error);

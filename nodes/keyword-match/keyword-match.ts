@@ -8,6 +8,7 @@ import type { NodeAPI, Node, NodeDef, NodeMessage } from 'node-red';
 import { compileRules, RuleError, type CompiledRules, type KeywordRule, type RuleMatch } from '../lib/bot/keyword-rules';
 import { keywordLayout, routingOf, unwiredRuleOutputs } from '../lib/bot/keyword-outputs';
 import { watchTextFile, type FileSource } from '../shared/file-source';
+import { opsEvent } from '../shared/events';
 
 interface KeywordMatchDef extends NodeDef {
   rules?: KeywordRule[];
@@ -136,6 +137,7 @@ export = function register(RED: NodeAPI) {
         done(e as Error);
         return;
       }
+      if (hits.length) opsEvent(RED, 'keyword.hit', msg, { rule: hits[0].info.rule, label: hits[0].info.label, keyword: hits[0].info.keyword, source: hits[0].info.source, answered: hits[0].reply !== undefined, text });
       // one slot per output; in 'answer' routing several rules can share the answered output
       const out: Array<Msg[] | null> = new Array(layout.outputs).fill(null);
       if (hits.length === 0) {

@@ -10,6 +10,7 @@ import { executePlan, budgetWait, HoldTooLong, type SendOutcome } from '../lib/w
 import { KeyedQueue } from '../lib/wecom/send/keyed-queue';
 import { WecomApiError } from '../lib/wecom/api/errors';
 import type { MediaType } from '../lib/wecom/api/media';
+import { opsDelivery } from '../shared/events';
 
 interface WecomOutDef extends NodeDef {
   account: string;
@@ -72,6 +73,7 @@ export = function register(RED: NodeAPI): void {
       const safe = err instanceof WecomApiError || err instanceof PlanError ? err : new Error(String(err?.message ?? err));
       last = { ok: false, text: err instanceof WecomApiError && err.errcode ? RED._('wecom-out.status.errcode', { errcode: err.errcode }) : RED._('wecom-out.status.failed') };
       showStatus();
+      opsDelivery(RED, msg, { errcode: (safe as WecomApiError).errcode });
       if (errorOutput) {
         msg.error = { message: safe.message, errcode: (safe as WecomApiError).errcode, kind: (safe as WecomApiError).kind };
         send([null, msg]);
@@ -113,6 +115,7 @@ export = function register(RED: NodeAPI): void {
             onHold: () => showStatus(),
           });
           msg.wecomResult = outcome;
+          opsDelivery(RED, msg);
           last = { ok: true, text: outcome.passive ? RED._('wecom-out.status.passive') : RED._('wecom-out.status.sent', { parts: outcome.parts }) };
           showStatus();
           send(errorOutput ? [msg, null] : msg);

@@ -24,7 +24,7 @@ export interface WecomApiOptions {
   /** Default https://qyapi.weixin.qq.com (a simulator or proxy in tests). */
   apiBase?: string;
   retry?: RetryOptions;
-  /** HTTP connections to the API host (default 16). */
+  /** HTTP connections to the API host (default 64). */
   connections?: number;
   /** enable_duplicate_check interval for message/send, seconds (0 = off; default 0). */
   duplicateCheckSec?: number;

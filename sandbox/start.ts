@@ -50,6 +50,11 @@ export interface Sandbox {
   simulator: Simulator | null;
   /** Token agents use on /wecom/ws (WECOM_AGENT_WS_TOKEN) */
   agentToken: string;
+  /** The packaged agent console served by ws-bridge (token and agent id in its #fragment in sandbox mode) */
+  consoleUrl: string;
+  /** The ops view served by ws-bridge, and its password (WECOM_OPS_PASSWORD; generated in sandbox mode) */
+  opsUrl: string;
+  opsPassword: string;
   /** The deployed flow file, and whether the example flow was deployed on this start */
   flowFile: string;
   exampleDeployed: boolean;
@@ -285,6 +290,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     assign('WECOM_AGENT_WS_TOKEN', tok);
   }
   const agentToken = env.WECOM_AGENT_WS_TOKEN as string;
+  if (sandboxMode && !env.WECOM_OPS_PASSWORD) assign('WECOM_OPS_PASSWORD', randomAlnum(16));
+  const opsPassword = env.WECOM_OPS_PASSWORD ?? '';
 
   // node-red is required lazily so that importing this module (e.g. for its helpers) does not load it.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -383,6 +390,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     sandboxMode,
     simulator,
     agentToken,
+    consoleUrl: `${base}/wecom/console/${sandboxMode ? `#token=${encodeURIComponent(agentToken)}&agent=sandbox-agent` : ''}`,
+    opsUrl: `${base}/wecom/ops/`,
+    opsPassword,
     flowFile: prepared.flowFile,
     exampleDeployed: prepared.exampleDeployed,
     userDir,
@@ -405,11 +415,14 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     if (sandboxMode) {
       lines.push(`  WeChat user page     ${sandbox.userPageUrl}   (微信用户模拟器)`);
       lines.push(`  Agent console        ${sandbox.agentPageUrl}   (坐席工作台)`);
+      lines.push(`  Packaged console     ${sandbox.consoleUrl}`);
+      lines.push(`  Ops view             ${sandbox.opsUrl}   (运营视图; any user name, password ${opsPassword})`);
       if (!simulator) lines.push('', `  ! WeCom simulator not available: ${simulatorProblem}`);
     } else {
       lines.push(`  WeCom callback URL   ${base}${CALLBACK_PATH}  (expose it over HTTPS and enter it in the WeCom admin console)`);
       lines.push(`  Agent WebSocket      ${base.replace(/^http/, 'ws')}${AGENT_WS_PATH}  (Authorization: Bearer $WECOM_AGENT_WS_TOKEN)`);
-      lines.push(`  Agent console        ${sandbox.agentPageUrl}`);
+      lines.push(`  Agent console        ${sandbox.consoleUrl}`);
+      lines.push(`  Ops view             ${sandbox.opsUrl}  (password: $WECOM_OPS_PASSWORD)`);
       lines.push(generatedTokenFile ? `  Agent token          generated, saved in ${generatedTokenFile} (set WECOM_AGENT_WS_TOKEN to choose one)` : '  Agent token          $WECOM_AGENT_WS_TOKEN');
     }
     if (prepared.exampleMissing) lines.push('', `  ! examples/${EXAMPLE_FLOW} not found: started with an empty flow`);

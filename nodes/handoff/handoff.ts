@@ -15,6 +15,7 @@ import { parseBusinessHours, type BusinessHours } from '../lib/handoff/business-
 import { nativeTransfer } from '../shared/kf-transfer';
 import type { WecomAccountNode } from '../shared/account-node';
 import type { CompiledRules } from '../lib/bot/keyword-rules';
+import { opsHandoffInput, opsHandoffOutput } from '../shared/events';
 
 type TextKey = keyof HandoffTexts;
 const TEXT_KEYS = Object.keys(DEFAULT_TEXTS) as TextKey[];
@@ -141,12 +142,14 @@ export = function register(RED: NodeAPI): void {
     const emit = (out: Emit) => {
       if (closed) return;
       if (out.bot.length + out.agent.length + out.notice.length === 0) return;
+      opsHandoffOutput(RED, out.agent);
       node.send([out.bot, out.agent, out.notice] as unknown as NodeMessage[]);
       showStatus();
     };
 
     node.on('input', (msg: NodeMessage, _send, done) => {
       const m = msg as unknown as Msg;
+      opsHandoffInput(RED, m);
       let work: Promise<Emit | void>;
       if (m.wecomResult !== undefined) work = engine.result(m);
       else if (m.bridge && typeof m.bridge === 'object') work = engine.bridge(m.bridge as Record<string, unknown>);

@@ -6,6 +6,7 @@
 import type { NodeAPI, Node, NodeDef, NodeMessage } from 'node-red';
 import { compileRules, RuleError, type CompiledRules, type KeywordRule, type RuleMatch } from '../lib/bot/keyword-rules';
 import { watchTextFile, type FileSource } from '../shared/file-source';
+import { opsEvent } from '../shared/events';
 
 interface KeywordMatchDef extends NodeDef {
   rules?: KeywordRule[];
@@ -128,6 +129,7 @@ export = function register(RED: NodeAPI) {
         done(e as Error);
         return;
       }
+      if (hits.length) opsEvent(RED, 'keyword.hit', msg, { rule: hits[0].info.rule, label: hits[0].info.label, keyword: hits[0].info.keyword, source: hits[0].info.source, answered: hits[0].reply !== undefined, text });
       const out: Array<Msg | null> = new Array(nOutputs).fill(null);
       if (hits.length === 0) {
         out[otherwiseOutput] = msg;

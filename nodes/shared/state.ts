@@ -5,6 +5,7 @@
  * Chosen by (first that is set):
  *   settings.js `wecomState: { kind: 'local' | 'memory' | 'redis', dir, url }`,
  *   env WECOM_STATE (local | memory | redis), WECOM_STATE_DIR, REDIS_URL (selects redis),
+ *   WECOM_REDIS_PREFIX / wecomState.prefix (key prefix, default `wecom:`, one per app sharing a Redis),
  *   else 'local' in `<userDir>/wecom-state/` — or 'memory' when the runtime has no user dir (test helper).
  */
 import * as path from 'node:path';
@@ -34,7 +35,8 @@ export function stateOptions(settings: { userDir?: string; wecomState?: StateSet
   const envKind = (env.WECOM_STATE || '').trim() as StateBackendKind | '';
   const kind: StateBackendKind = s.kind ?? (envKind || (env.REDIS_URL ? 'redis' : settings.userDir ? 'local' : 'memory'));
   const dir = s.dir ?? env.WECOM_STATE_DIR ?? (settings.userDir ? path.join(settings.userDir, 'wecom-state') : undefined);
-  return { ...s, kind, dir: dir ? path.resolve(dir) : undefined, url: s.url ?? env.REDIS_URL };
+  const prefix = s.prefix ?? env.WECOM_REDIS_PREFIX; // redis: several apps on one Redis
+  return { ...s, kind, dir: dir ? path.resolve(dir) : undefined, url: s.url ?? env.REDIS_URL, ...(prefix ? { prefix } : {}) };
 }
 
 export interface StoreHandle {

@@ -22,6 +22,7 @@ import { settleInbox, isInboxRef } from '../lib/state/inbox';
 import type { StreamEntry } from '../lib/state/store';
 import { acquireStore, type StoreHandle } from '../shared/state';
 import { throttled } from '../shared/throttle';
+import { opsDelivery } from '../shared/events';
 
 interface WecomOutDef extends NodeDef {
   account: string;
@@ -122,6 +123,7 @@ export = function register(RED: NodeAPI): void {
       const safe = err instanceof WecomApiError || err instanceof PlanError ? err : new Error(String(err?.message ?? err));
       last = { ok: false, text: err instanceof WecomApiError && err.errcode ? RED._('wecom-out.status.errcode', { errcode: err.errcode }) : RED._('wecom-out.status.failed') };
       showStatus();
+      opsDelivery(RED, msg, { errcode: (safe as WecomApiError).errcode });
       if (errorOutput) msg.error = { message: safe.message, errcode: (safe as WecomApiError).errcode, kind: (safe as WecomApiError).kind };
       if (cb) {
         if (errorOutput) cb.send([null, msg]);
@@ -181,6 +183,7 @@ export = function register(RED: NodeAPI): void {
           });
           await finish(true);
           msg.wecomResult = outcome;
+          opsDelivery(RED, msg);
           last = { ok: true, text: outcome.passive ? RED._('wecom-out.status.passive') : RED._('wecom-out.status.sent', { parts: outcome.parts }) };
           showStatus();
           if (cb) {

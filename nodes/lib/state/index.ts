@@ -7,10 +7,12 @@
 import type { StateBackendKind, StateStore } from './store';
 import { MemoryStore } from './memory';
 import { LocalStore } from './local';
+import { RedisStore, redisInstanceId } from './redis';
 
 export * from './store';
 export { MemoryStore } from './memory';
 export { LocalStore } from './local';
+export { RedisStore } from './redis';
 
 export interface StoreOptions {
   kind: StateBackendKind;
@@ -32,7 +34,12 @@ export function createStore(options: StoreOptions): StateStore {
       if (!options.dir) throw new Error('state store "local" needs a directory (dir)');
       return new LocalStore({ ...options, dir: options.dir });
     case 'redis':
-      throw new Error('state store "redis" is not available in this version (REDIS_URL / wecomState.redis)');
+      if (!options.url) throw new Error('state store "redis" needs a URL (REDIS_URL or wecomState.url)');
+      return new RedisStore({
+        url: options.url,
+        prefix: typeof options.prefix === 'string' ? options.prefix : undefined,
+        instanceId: options.instanceId || redisInstanceId(options.dir),
+      });
     default:
       throw new Error(`unknown state store kind "${String((options as { kind: unknown }).kind)}" (memory, local or redis)`);
   }

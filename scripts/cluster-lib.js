@@ -59,10 +59,11 @@ function startInstance(opts = {}) {
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   return new Promise((resolve, reject) => {
     const fail = (why) => reject(new Error(`instance ${opts.name || ''} did not start: ${why}\n${tail.join('\n')}`));
-    child.once('exit', (code, signal) => fail(`exited (${code ?? signal})`));
+    const early = (code, signal) => fail(`exited (${code ?? signal})`);
+    child.once('exit', early);
     child.on('message', (m) => {
       if (!m || m.type !== 'started') return;
-      child.removeAllListeners('exit');
+      child.off('exit', early);
       const stopWith = async (signal) => {
         if (child.exitCode === null && child.signalCode === null) child.kill(signal);
         return exited;
@@ -200,4 +201,56 @@ function startProxy(upstreams, opts = {}) {
   });
 }
 
-module.exports = { ROOT, clusterCredentials, wecomEnv, startInstance, startProxy };
+let msgSeq = 7300000000000000000n + BigInt(Date.now()) * 1000n;
+/**
+ * An encrypted app text callback from `user` as WeCom sends it: { path, body, msgId } (path includes the query).
+ * The same object posted twice is a WeCom re-send.
+ */
+function appTextCallback(c, user, text, msgId = String(msgSeq++)) {
+  const dist = (m) => require(path.join(ROOT, 'dist', 'nodes', 'lib', 'wecom', m));
+  const { sealCallback } = dist('callback');
+  const { aesKeyFrom } = dist('crypto');
+  const { buildXml } = dist('xml');
+  const inner = buildXml({ ToUserName: c.corpId, FromUserName: user, CreateTime: Math.floor(Date.now() / 1000), MsgType: 'text', Content: text, MsgId: msgId, AgentID: Number(c.agentId) });
+  const keys = { token: c.token, aesKey: aesKeyFrom(c.encodingAESKey), receiveId: c.corpId };
+  const { query, body } = sealCallback(keys, inner, c.agentId);
+  return { path: `/wecom/callback?${new URLSearchParams(query)}`, body, msgId, user };
+}
+
+/** The plaintext of a passive reply in a callback answer (WeCom's encrypted envelope), or null. */
+function passiveReplyText(c, envelope) {
+  if (!envelope || !envelope.trim()) return null;
+  const dist = (m) => require(path.join(ROOT, 'dist', 'nodes', 'lib', 'wecom', m));
+  const { parseXml, str } = dist('xml');
+  const { decrypt, aesKeyFrom } = dist('crypto');
+  const env = parseXml(envelope);
+  const inner = parseXml(decrypt(aesKeyFrom(c.encodingAESKey), str(env, 'Encrypt'), c.corpId).message);
+  return str(inner, 'Content') || `[${str(inner, 'MsgType')}]`;
+}
+
+/** POST one callback to `baseUrl`; resolves { status, passive (reply text or null) } — status 0 when unreachable. */
+function postCallback(c, baseUrl, cb, agent) {
+  return new Promise((resolve) => {
+    const req = http.request(new URL(cb.path, baseUrl), { method: 'POST', agent, headers: { 'content-type': 'text/xml' }, timeout: 15000 }, (res) => {
+      const chunks = [];
+      res.on('data', (d) => chunks.push(d));
+      res.on('end', () => {
+        let passive = null;
+        if (res.statusCode === 200) {
+          try {
+            passive = passiveReplyText(c, Buffer.concat(chunks).toString('utf8'));
+          } catch {
+            passive = null;
+          }
+        }
+        resolve({ status: res.statusCode, passive });
+      });
+      res.on('error', () => resolve({ status: 0, passive: null }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', () => resolve({ status: 0, passive: null }));
+    req.end(cb.body);
+  });
+}
+
+module.exports = { ROOT, clusterCredentials, wecomEnv, startInstance, startProxy, appTextCallback, passiveReplyText, postCallback };

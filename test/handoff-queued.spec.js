@@ -3,7 +3,7 @@
 // agent; notices give the place in words and the way back; cancel words win over transfer words; the node's queue
 // timeout is on by default.
 const assert = require('node:assert');
-const { memoryKV } = require('../dist/nodes/lib/state/context-store.js');
+const { MemoryStore } = require('../dist/nodes/lib/state/memory.js');
 const { ConversationStore } = require('../dist/nodes/lib/handoff/conversation-store.js');
 const { HandoffEngine, DEFAULT_TEXTS } = require('../dist/nodes/lib/handoff/engine.js');
 const { compileWordList, DEFAULT_TRANSFER_WORDS, DEFAULT_TRANSFER_EXCLUDE, DEFAULT_CANCEL_WORDS } = require('../dist/nodes/lib/handoff/transfer-words.js');
@@ -11,7 +11,7 @@ const { helper, load } = require('./helpers/runtime');
 const handoffMod = require('../dist/nodes/handoff/handoff.js');
 
 function engine(opts = {}) {
-  const store = new ConversationStore(memoryKV());
+  const store = new ConversationStore(new MemoryStore());
   const e = new HandoffEngine(
     store,
     Object.assign(

@@ -29,6 +29,8 @@ export interface Conversation {
   native?: boolean;
   /** msgId of the last user message recorded (a message coming back from the bot path is not recorded twice). */
   lastUserMsgId?: string;
+  /** The agents' group this conversation was handed to (ws-bridge groups). */
+  group?: string;
 }
 
 export function newConversation(id: string, now: number): Conversation {

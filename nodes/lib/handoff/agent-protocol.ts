@@ -319,7 +319,7 @@ export function parseAgentFrame(text: string): FromAgentFrame {
     }
     case 'close':
     case 'accept':
-      return withActor({ type, conversationId: need('conversationId', 512), id });
+      return withActor<CloseFrame | AcceptFrame>({ type, conversationId: need('conversationId', 512), id });
     case 'transfer': {
       const conversationId = need('conversationId', 512);
       const to = need('to', 200);

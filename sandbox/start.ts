@@ -33,6 +33,8 @@ export interface SandboxOptions {
   userDir?: string;
   /** Only warnings and errors from Node-RED, and no banner. */
   quiet?: boolean;
+  /** Write Node-RED's log (info and above) to this file instead of the console (tests keep mocha's output clean). */
+  logFile?: string;
   /** Environment to read WECOM_* from; default process.env (sandbox mode writes the generated values into it). */
   env?: NodeJS.ProcessEnv;
 }
@@ -50,6 +52,11 @@ export interface Sandbox {
   simulator: Simulator | null;
   /** Token agents use on /wecom/ws (WECOM_AGENT_WS_TOKEN) */
   agentToken: string;
+  /** The packaged agent console served by ws-bridge (token and agent id in its #fragment in sandbox mode) */
+  consoleUrl: string;
+  /** The ops view served by ws-bridge, and its password (WECOM_OPS_PASSWORD; generated in sandbox mode) */
+  opsUrl: string;
+  opsPassword: string;
   /** The deployed flow file, and whether the example flow was deployed on this start */
   flowFile: string;
   exampleDeployed: boolean;
@@ -285,6 +292,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     assign('WECOM_AGENT_WS_TOKEN', tok);
   }
   const agentToken = env.WECOM_AGENT_WS_TOKEN as string;
+  if (sandboxMode && !env.WECOM_OPS_PASSWORD) assign('WECOM_OPS_PASSWORD', randomAlnum(16));
+  const opsPassword = env.WECOM_OPS_PASSWORD ?? '';
 
   // node-red is required lazily so that importing this module (e.g. for its helpers) does not load it.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -339,7 +348,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     uiHost: host,
     uiPort: port,
     contextStorage: { default: 'file', file: { module: 'localfilesystem' }, memory: { module: 'memory' } },
-    logging: { console: { level: quiet ? 'warn' : 'info', metrics: false, audit: false } },
+    logging: opts.logFile ? fileLogging(opts.logFile) : { console: { level: quiet ? 'warn' : 'info', metrics: false, audit: false } },
     editorTheme: {
       page: { title: 'node-red-contrib-wecom' },
       header: { title: sandboxMode ? 'node-red-contrib-wecom · sandbox' : 'node-red-contrib-wecom' },
@@ -383,6 +392,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     sandboxMode,
     simulator,
     agentToken,
+    consoleUrl: `${base}/wecom/console/${sandboxMode ? `#token=${encodeURIComponent(agentToken)}&agent=sandbox-agent` : ''}`,
+    opsUrl: `${base}/wecom/ops/`,
+    opsPassword,
     flowFile: prepared.flowFile,
     exampleDeployed: prepared.exampleDeployed,
     userDir,
@@ -405,11 +417,14 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     if (sandboxMode) {
       lines.push(`  WeChat user page     ${sandbox.userPageUrl}   (微信用户模拟器)`);
       lines.push(`  Agent console        ${sandbox.agentPageUrl}   (坐席工作台)`);
+      lines.push(`  Packaged console     ${sandbox.consoleUrl}`);
+      lines.push(`  Ops view             ${sandbox.opsUrl}   (运营视图; any user name, password ${opsPassword})`);
       if (!simulator) lines.push('', `  ! WeCom simulator not available: ${simulatorProblem}`);
     } else {
       lines.push(`  WeCom callback URL   ${base}${CALLBACK_PATH}  (expose it over HTTPS and enter it in the WeCom admin console)`);
       lines.push(`  Agent WebSocket      ${base.replace(/^http/, 'ws')}${AGENT_WS_PATH}  (Authorization: Bearer $WECOM_AGENT_WS_TOKEN)`);
-      lines.push(`  Agent console        ${sandbox.agentPageUrl}`);
+      lines.push(`  Agent console        ${sandbox.consoleUrl}`);
+      lines.push(`  Ops view             ${sandbox.opsUrl}  (password: $WECOM_OPS_PASSWORD)`);
       lines.push(generatedTokenFile ? `  Agent token          generated, saved in ${generatedTokenFile} (set WECOM_AGENT_WS_TOKEN to choose one)` : '  Agent token          $WECOM_AGENT_WS_TOKEN');
     }
     if (prepared.exampleMissing) lines.push('', `  ! examples/${EXAMPLE_FLOW} not found: started with an empty flow`);
@@ -418,6 +433,19 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     console.log(lines.join('\n'));
   }
   return sandbox;
+}
+
+const LEVELS: Record<number, string> = { 10: 'fatal', 20: 'error', 30: 'warn', 40: 'info', 50: 'debug', 60: 'trace' };
+
+/** Node-RED logging settings that append its log lines to `file` (a custom logger; the console logger off). */
+function fileLogging(file: string): Record<string, unknown> {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const handler = () => (m: { level: number; msg: unknown; type?: string; name?: string; id?: string }) => {
+    const who = m.type ? `[${m.type}:${m.name || m.id || ''}] ` : '';
+    const text = typeof m.msg === 'string' ? m.msg : m.msg instanceof Error ? (m.msg.stack ?? m.msg.message) : JSON.stringify(m.msg);
+    fs.appendFileSync(file, `${new Date().toISOString()} [${LEVELS[m.level] ?? m.level}] ${who}${text}\n`);
+  };
+  return { console: { level: 'off' }, file: { level: 'info', metrics: false, audit: false, handler } };
 }
 
 function once(fn: () => Promise<void>): () => Promise<void> {

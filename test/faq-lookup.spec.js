@@ -57,7 +57,7 @@ describe('faq-lookup node', function () {
     assert.equal(r.out, 'a');
     assert.equal(r.msg.payload, 'INVOICE');
     assert.equal(r.msg.faq.id, 'i');
-    assert.ok(r.msg.faq.score >= 0.26);
+    assert.ok(r.msg.faq.confidence >= 0.3);
     assert.ok(Array.isArray(r.msg.faq.candidates));
     assert.equal(r.msg.wecom.conversationId, 'conv1');
   });
@@ -71,7 +71,7 @@ describe('faq-lookup node', function () {
   });
 
   it('suggests in the grey band, and a numbered reply answers that entry', async function () {
-    await load(faqMod, flow({ answerThreshold: 0.99, suggestThreshold: 0.05 }));
+    await load(faqMod, flow({ answerConfidence: 0.99, suggestConfidence: 0.01 }));
     const r = await ask('退款的事');
     assert.equal(r.out, 's');
     assert.match(r.msg.payload, /1\. /);

@@ -1,133 +1,136 @@
 /**
- * `faq-lookup`: answers a message from a FAQ knowledge base (lib/bot/faq-index.ts). Three outputs:
- * answer (score ≥ answer threshold), suggest (grey band: 您是不是想问 1/2/3, a numbered reply from the
- * same conversation answers that entry) and miss (for the handoff).
+ * `faq-lookup`: answers a message from a FAQ knowledge base (lib/bot/faq-bot.ts). Three outputs:
+ * answer (confident answer, or a small-talk reply with msg.faq.smallTalk), suggest (您是不是想问 1/2/3; a
+ * numbered reply from the same conversation answers that entry, lib/bot/faq-suggest.ts) and miss.
  */
+import * as path from 'node:path';
 import type { NodeAPI, Node, NodeDef, NodeMessage } from 'node-red';
-import { FaqIndex, validateEntries, type FaqEntry, type FaqResult } from '../lib/bot/faq-index';
-import { contextKV, type AsyncKV, type ContextLike } from '../lib/state/context-store';
-import { normalise } from '../lib/bot/text-normalise';
-import { DEFAULT_ANSWER_THRESHOLD, DEFAULT_SUGGEST_THRESHOLD, DEFAULT_SUGGEST_TTL_S, num, parseKb, parseSynonyms } from '../lib/bot/faq-data';
+import { createFaqBot, type FaqBot, type FaqDecision } from '../lib/bot/faq-bot';
+import { EmbeddingReranker } from '../lib/bot/faq-rerank';
+import { makePending, stepPending, suggestionText, type Pending } from '../lib/bot/faq-suggest';
+import { contextKV, type ContextLike } from '../lib/state/context-store';
+import { DEFAULT_SUGGEST_TTL_S, num, parseKb } from '../lib/bot/faq-data';
 import { watchTextFile, type FileSource } from '../shared/file-source';
+import { opsEvent } from '../shared/events';
 
 interface FaqLookupDef extends NodeDef {
-  entries?: FaqEntry[];
+  entries?: unknown[];
   kbFile?: string;
   synonyms?: string;
+  synonymsFile?: string;
   builtinSynonyms?: boolean | string;
-  answerThreshold?: number | string;
-  suggestThreshold?: number | string;
+  smallTalk?: boolean | string;
+  smallTalkPhrases?: string;
+  smallTalkFile?: string;
+  smallTalkReplies?: string;
+  answerConfidence?: number | string;
+  suggestConfidence?: number | string;
   suggestTtl?: number | string;
   store?: string;
+  rerankUrl?: string;
+  rerankModel?: string;
+  rerankBudget?: number | string;
 }
 
 type Msg = NodeMessage & { faq?: unknown; kb?: unknown; wecom?: { conversationId?: string } };
-
-interface Pending {
-  ids: string[];
-  at: number;
-}
+const off = (v: unknown) => v === false || v === 'false';
+const optNum = (v: unknown) => (v === '' || v === undefined || v === null ? undefined : num(v, NaN));
 
 export = function register(RED: NodeAPI) {
   function FaqLookupNode(this: Node, config: FaqLookupDef) {
     RED.nodes.createNode(this, config);
     const node = this;
-    const answerTh = num(config.answerThreshold, DEFAULT_ANSWER_THRESHOLD);
-    const suggestTh = Math.min(answerTh, num(config.suggestThreshold, DEFAULT_SUGGEST_THRESHOLD));
+    const key = ((this as unknown as { credentials?: { rerankKey?: string } }).credentials || {}).rerankKey;
     const ttlMs = Math.max(1, num(config.suggestTtl, DEFAULT_SUGGEST_TTL_S)) * 1000;
-    const synonyms = parseSynonyms(config.synonyms || '');
-    const builtinSynonyms = !(config.builtinSynonyms === false || config.builtinSynonyms === 'false');
-    const kv: AsyncKV = contextKV(node.context() as unknown as ContextLike, config.store);
-    const kbFile = (config.kbFile || '').trim();
-
-    let index: FaqIndex | null = null;
-    let file: FileSource | null = null;
-    const build = (entries: unknown) => {
-      index = new FaqIndex(validateEntries(entries), { synonyms, builtinSynonyms });
-      node.status({ fill: 'green', shape: 'dot', text: RED._('faq-lookup.status.entries', { n: String(index.size) }) });
-    };
+    const kv = contextKV(node.context() as unknown as ContextLike, config.store);
+    const userDir = RED.settings.userDir;
+    const reranker = (config.rerankUrl || '').trim()
+      ? new EmbeddingReranker({ url: config.rerankUrl!, model: config.rerankModel || undefined, apiKey: key, budgetMs: num(config.rerankBudget, 300), cacheDir: path.join(userDir || process.cwd(), 'wecom-faq-cache') })
+      : null;
+    // the sources a bot is built from: the KB (dialog, file or msg.kb) and the dialog + file word lists
+    const src = { entries: (Array.isArray(config.entries) ? config.entries : []) as unknown, synFile: '', stFile: '' };
+    let bot: FaqBot | null = null;
     const fail = (err: Error) => {
       node.status({ fill: 'red', shape: 'ring', text: RED._('faq-lookup.status.kbError') });
       node.error(RED._('faq-lookup.errors.kb', { error: err.message }));
     };
-
-    if (kbFile) {
-      file = watchTextFile(kbFile, RED.settings.userDir, (text, full) => build(parseKb(text, full)), fail);
-    } else {
-      try {
-        build(Array.isArray(config.entries) ? config.entries : []);
-      } catch (e) {
-        fail(e as Error);
-      }
-    }
-
-    const convKey = (msg: Msg) => {
-      const id = (msg.wecom && typeof msg.wecom === 'object' && msg.wecom.conversationId) || msg.topic;
-      return id ? 'faq-pending:' + String(id) : null;
+    const build = () => {
+      const b = createFaqBot({
+        entries: src.entries as never,
+        synonymsText: (config.synonyms || '') + '\n' + src.synFile,
+        builtinSynonyms: !off(config.builtinSynonyms),
+        smallTalk: !off(config.smallTalk),
+        smallTalkText: (config.smallTalkPhrases || '') + '\n' + src.stFile,
+        repliesText: config.smallTalkReplies || '',
+        answerAt: optNum(config.answerConfidence),
+        suggestAt: optNum(config.suggestConfidence),
+        reranker,
+      });
+      bot = b;
+      node.status({ fill: 'green', shape: 'dot', text: RED._('faq-lookup.status.entries', { n: String(b.index.size) }) });
+      reranker?.prepare(b.index.entries).catch((e: Error) => node.warn(RED._('faq-lookup.errors.rerank', { error: e.message })));
     };
+    const tryBuild = () => {
+      try { build(); } catch (e) { fail(e as Error); } // prettier-ignore
+    };
+    const files: FileSource[] = [];
+    let ready = false;
+    let kbLoaded = !(config.kbFile || '').trim();
+    const watch = (file: string | undefined, onText: (text: string, full: string) => void) => {
+      if ((file || '').trim()) files.push(watchTextFile(file!.trim(), userDir, (t, full) => (onText(t, full), ready && kbLoaded && tryBuild()), fail));
+    };
+    watch(config.synonymsFile, (t) => (src.synFile = t));
+    watch(config.smallTalkFile, (t) => (src.stFile = t));
+    watch(config.kbFile, (t, full) => ((src.entries = parseKb(t, full)), (kbLoaded = true)));
+    ready = true;
+    if (kbLoaded) tryBuild();
 
-    const answerMsg = (msg: Msg, res: FaqResult, idx: FaqIndex, entryIndex: number, score: number) => {
-      const e = idx.entries[entryIndex];
-      msg.payload = e.answer;
-      msg.faq = { id: e.id, question: e.question, score, candidates: res.candidates };
-      return msg;
+    const reply = (msg: Msg, d: FaqDecision, b: FaqBot, text: string) => {
+      const e = d.index !== undefined ? b.index.entries[d.index] : null;
+      const band = d.kind === 'answer' && d.score === 1 && d.confidence === 1 ? 'picked' : d.kind;
+      opsEvent(RED, d.kind === 'answer' ? 'faq.answer' : d.kind === 'suggest' ? 'faq.suggest' : d.kind === 'smallTalk' && d.reply ? 'faq.answer' : 'faq.miss', msg, { faqId: e?.id, faqIds: d.candidates.map((c) => c.id), score: d.score, confidence: d.confidence, band, text });
+      msg.faq = { id: e ? e.id : null, question: e ? e.question : null, score: d.score, confidence: d.confidence, candidates: d.candidates, ...(d.smallTalk ? { smallTalk: d.smallTalk } : {}), ...(d.reranked ? { reranked: true } : {}) };
+      if (d.kind === 'smallTalk') {
+        if (!d.reply) return [null, null, msg];
+        msg.payload = d.reply;
+        return [msg, null, null];
+      }
+      if (d.kind === 'answer' && e) {
+        msg.payload = e.answer;
+        return [msg, null, null];
+      }
+      if (d.kind === 'suggest') {
+        msg.payload = suggestionText(d.candidates.map((c) => c.question), RED._('faq-lookup.suggest.prompt'), (n) => RED._('faq-lookup.suggest.hint', { choices: RED._(`faq-lookup.suggest.choices${n}`) }));
+        return [null, msg, null];
+      }
+      return [null, null, msg];
     };
 
     node.on('input', async (msg: Msg, send, done) => {
       try {
         if (msg.kb !== undefined) {
-          build(typeof msg.kb === 'string' ? JSON.parse(msg.kb) : msg.kb);
-          if (msg.payload === undefined || msg.payload === null || msg.payload === '') {
-            done();
-            return;
-          }
+          src.entries = typeof msg.kb === 'string' ? JSON.parse(msg.kb) : msg.kb;
+          build();
+          if (msg.payload === undefined || msg.payload === null || msg.payload === '') return done();
         }
-        const idx = index;
-        if (!idx) {
-          done(new Error(RED._('faq-lookup.errors.noKb')));
-          return;
-        }
+        const b = bot;
+        if (!b) return done(new Error(RED._('faq-lookup.errors.noKb')));
         const text = typeof msg.payload === 'string' ? msg.payload : msg.payload == null ? '' : String(msg.payload);
-        const key = convKey(msg);
-
-        // a numbered reply to a pending suggestion
-        const choice = /^([1-9])$/.exec(normalise(text).replace(/^第|个$|条$/g, ''));
-        if (key) {
-          const pending = await kv.get<Pending>(key);
-          if (pending && Date.now() - pending.at <= ttlMs && choice) {
-            const id = pending.ids[Number(choice[1]) - 1];
-            const ei = idx.entries.findIndex((e) => e.id === id);
-            if (ei >= 0) {
-              await kv.set(key, undefined);
-              const cands = pending.ids.map((pid) => {
-                const e = idx.entries.find((x) => x.id === pid);
-                return { id: pid, question: e ? e.question : '', score: 1 };
-              });
-              send([answerMsg(msg, { best: null, candidates: cands }, idx, ei, 1), null, null]);
-              done();
-              return;
-            }
-          } else if (pending) {
-            await kv.set(key, undefined);
+        const conv = (msg.wecom && typeof msg.wecom === 'object' && msg.wecom.conversationId) || msg.topic;
+        const pkey = conv ? 'faq-pending:' + String(conv) : null;
+        if (pkey) {
+          const step = stepPending(await kv.get<Pending>(pkey), text, Date.now(), ttlMs);
+          if (step.action !== 'none') await kv.set(pkey, undefined);
+          const ei = step.action === 'choose' ? b.index.entries.findIndex((e) => e.id === step.id) : -1;
+          if (ei >= 0) {
+            const e = b.index.entries[ei];
+            send(reply(msg, { kind: 'answer', index: ei, score: 1, confidence: 1, candidates: [{ id: e.id, question: e.question, score: 1 }] }, b, text) as never);
+            return done();
           }
         }
-
-        const res = idx.search(text, 3, { longListFloor: suggestTh });
-        const score = res.best ? res.best.score : 0;
-        if (res.best && score >= answerTh) {
-          send([answerMsg(msg, res, idx, res.best.index, score), null, null]);
-        } else if (res.best && score >= suggestTh && res.candidates.length > 0) {
-          const top = res.candidates.slice(0, 3);
-          const lines = top.map((c, i) => `${i + 1}. ${c.question}`);
-          msg.faq = { id: null, question: null, score, candidates: res.candidates };
-          const choices = RED._(`faq-lookup.suggest.choices${top.length}`);
-          msg.payload = RED._('faq-lookup.suggest.prompt') + '\n' + lines.join('\n') + '\n' + RED._('faq-lookup.suggest.hint', { choices });
-          if (key) await kv.set(key, { ids: top.map((c) => c.id), at: Date.now() } as Pending);
-          send([null, msg, null]);
-        } else {
-          msg.faq = { id: null, question: null, score, candidates: res.candidates };
-          send([null, null, msg]);
-        }
+        const d = await b.decide(text);
+        if (d.kind === 'suggest' && pkey) await kv.set(pkey, makePending(d.candidates.map((c) => c.id), Date.now()));
+        send(reply(msg, d, b, text) as never);
         done();
       } catch (e) {
         done(e as Error);
@@ -135,11 +138,10 @@ export = function register(RED: NodeAPI) {
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {
-      if (file) file.close();
-      file = null;
+      for (const f of files.splice(0)) f.close();
       node.status({});
       done();
     });
   }
-  RED.nodes.registerType('faq-lookup', FaqLookupNode);
+  RED.nodes.registerType('faq-lookup', FaqLookupNode, { credentials: { rerankKey: { type: 'password' } } } as never);
 };

@@ -20,6 +20,8 @@ import { mediaProblem, MediaRejected, resolveOutgoing } from '../lib/handoff/med
 import type { WecomMeta } from '../lib/types';
 import { DuplicatePath, fullPath, registerUpgrade, rejectUpgrade } from '../shared/ws-upgrade';
 import { mountMediaRoute } from './media-route';
+import { configureOps, opsBridgeEvent, opsEvent, opsGauges } from '../shared/events';
+import { mountConsole } from '../shared/console-routes';
 
 interface WsBridgeDef extends NodeDef {
   mode?: 'server' | 'client';
@@ -35,9 +37,17 @@ interface WsBridgeDef extends NodeDef {
   reconnectMaxSec?: number | string;
   maxMediaMb?: number | string;
   mediaOrigins?: string;
+  // agent console, ops view, metrics and the event record (nodes/shared/console-routes.ts, events.ts)
+  console?: boolean | string;
+  ops?: boolean | string;
+  metrics?: boolean | string;
+  eventsRetentionDays?: number | string;
+  eventsMaxMb?: number | string;
 }
 interface WsBridgeCreds {
   token?: string;
+  opsPassword?: string;
+  metricsToken?: string;
 }
 
 const num = (v: unknown, dflt: number, min = 0): number => {
@@ -142,10 +152,12 @@ export = function register(RED: NodeAPI): void {
           const msg = text ? { payload: text, topic: conversationId, wecom, agent: { id: who }, bridge: { event: 'reply', conversationId, agentId } } : null;
           // handoff hears of the agent's activity (its idle timeout counts from the last message of either side)
           const activity = { payload: { event: 'activity', conversationId, agentId }, topic: conversationId, bridge: { event: 'activity', conversationId, agentId } };
+          opsEvent(RED, 'reply', msg ?? { topic: conversationId, wecom }, { agentId, media: extra.media ? true : undefined });
           node.send([msg as unknown as NodeMessage, activity as unknown as NodeMessage]);
           if (extra.media) sendMedia(conversationId, wecom, agentId, extra);
         },
         event(e: BridgeEvent, wecom) {
+          opsBridgeEvent(RED, e as unknown as Record<string, unknown>, wecom);
           if (e.event === 'overflow') node.warn(RED._('ws-bridge.warn.overflow', { agent: e.agentId, count: e.conversations }));
           const msg: Record<string, unknown> = { payload: e, topic: 'conversationId' in e ? e.conversationId : 'presence', bridge: e };
           if (wecom) msg.wecom = wecom;
@@ -199,10 +211,14 @@ export = function register(RED: NodeAPI): void {
     };
 
     let cleanup: Array<() => void> = [];
+    configureOps(RED, { retentionDays: num(def.eventsRetentionDays, 30), maxMb: num(def.eventsMaxMb, 50) });
+    opsGauges(node, () => ({ agentsOnline: hub.stats().agents, queued: hub.stats().queued, groups: {} }));
 
     if (mode === 'server') {
       const path = fullPath(RED.settings.httpNodeRoot as string | false | undefined, def.path || '/wecom/ws');
       const wss = new WebSocketServer({ noServer: true, maxPayload });
+      const on = (v: unknown, dflt: boolean) => (v === undefined || v === '' ? dflt : v === true || v === 'true');
+      cleanup.push(mountConsole(RED, node, { bridgePath: def.path || '/wecom/ws', wsFullPath: path, console: on(def.console, true), ops: on(def.ops, true), opsPassword: (node.credentials?.opsPassword ?? '').trim() || (process.env.WECOM_OPS_PASSWORD ?? '').trim(), metrics: on(def.metrics, false), metricsToken: (node.credentials?.metricsToken ?? '').trim() || (process.env.WECOM_METRICS_TOKEN ?? '').trim() }));
       if (!token) {
         broken = true;
         node.status({ fill: 'red', shape: 'ring', text: 'ws-bridge.status.noToken' });
@@ -354,6 +370,6 @@ export = function register(RED: NodeAPI): void {
   }
 
   RED.nodes.registerType('ws-bridge', WsBridge as unknown as Parameters<NodeAPI['nodes']['registerType']>[1], {
-    credentials: { token: { type: 'password' } },
+    credentials: { token: { type: 'password' }, opsPassword: { type: 'password' }, metricsToken: { type: 'password' } },
   });
 };

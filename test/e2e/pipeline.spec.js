@@ -8,7 +8,7 @@ const { useSandbox, exampleFlow } = require('./sandbox');
 const { until: waitUntil } = require('../helpers/runtime');
 
 const until = (probe, what, ms = 15000) => waitUntil(probe, what, ms);
-const { FaqIndex } = require('../../dist/nodes/lib/bot/faq-index');
+const { createFaqBot } = require('../../dist/nodes/lib/bot/faq-bot');
 const { sealCallback } = require('../../dist/nodes/lib/wecom/callback');
 const { aesKeyFrom } = require('../../dist/nodes/lib/wecom/crypto');
 const { buildXml } = require('../../dist/nodes/lib/wecom/xml');
@@ -93,13 +93,10 @@ describe('e2e: the bundled pipeline (keywords → FAQ → human) for app and 微
   it('offers a did-you-mean list for a vague question, and a numbered reply answers it', async function () {
     // Pick a vague question that the flow's own FAQ node scores in its grey band (between its thresholds).
     const faqNode = exampleFlow().find((n) => n.type === 'faq-lookup');
-    const index = new FaqIndex(faqNode.entries);
-    const vague = ['打印的问题', '电子版', '我想问下发票的事', '试用版的事情', '关于退款'].find((q) => {
-      const r = index.search(q, 3, { longListFloor: faqNode.suggestThreshold });
-      return r.best && r.best.score >= faqNode.suggestThreshold && r.best.score < faqNode.answerThreshold;
-    });
+    const bot = createFaqBot({ entries: faqNode.entries, synonymsText: faqNode.synonyms });
+    const vague = ['打印的问题', '电子版', '我想问下发票的事', '试用版的事情', '关于退款'].find((q) => bot.decideLexical(q).kind === 'suggest');
     assert.ok(vague, 'one of the vague questions falls in the grey band');
-    const expected = index.search(vague, 3).best;
+    const expected = bot.decideLexical(vague).candidates[0];
     const user = `dym-${run}`;
     const [list] = await say('app', user, vague);
     assert.match(list.text, /您是不是想问/);

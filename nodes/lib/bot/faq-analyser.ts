@@ -5,6 +5,7 @@
  */
 import { normalise } from './text-normalise';
 import { wordsOfNormalised } from './tokenise';
+import { DEFAULT_SYNONYMS, FAQ_TRAD_MAP } from './faq-synonyms';
 
 export interface AnalyzerOptions {
   /** Extra or replacing synonyms: variant → canonical (e.g. {"退钱": "退款"}). */
@@ -27,42 +28,7 @@ export function firstClause(text: string): string | null {
   return parts.length >= 2 ? parts[0] : null;
 }
 
-/** Built-in synonyms: variant → canonical term. General customer-service usage, not tied to one KB. */
-export const DEFAULT_SYNONYMS: Record<string, string> = {
-  // money / price
-  '价钱': '价格', '价位': '价格', '收费': '价格', '费用': '价格', '多少钱': '价格', '几多钱': '价格',
-  '要钱': '价格', '报价': '价格', '价目': '价格', '售价': '价格', '资费': '价格', '贵不贵': '价格',
-  '不要钱': '免费', '不收费': '免费', '不花钱': '免费', '白嫖': '免费',
-  // refunds / arrival of money
-  '退钱': '退款', '退费': '退款', '钱退': '退款', '退回来': '退款到账', '退回': '退款', '返还': '退款',
-  '到帐': '到账', '入账': '到账', '到卡': '到账', '到我卡上': '到账', '没收到钱': '没到账', '没到账': '没到账',
-  // goods return / exchange
-  '退掉': '退货', '换一个': '换货', '换个': '换货',
-  // invoices
-  '发漂': '发票', '发标': '发票', '开票': '开发票', '专票': '专用发票', '普票': '普通发票', '税票': '发票',
-  // account
-  '登陆': '登录', '登入': '登录', '账户': '账号', '帐号': '账号', '帐户': '账号', '用户名': '账号',
-  '手机号码': '手机号', '电话号码': '手机号', '验证码': '验证码', '忘了': '忘记', '忘掉': '忘记',
-  // coupons
-  '优惠卷': '优惠券', '优惠劵': '优惠券', '代金券': '优惠券', '抵用券': '优惠券', '红包': '优惠券',
-  // shipping
-  '快递费': '运费', '邮费': '运费', '寄件': '发货', '发出': '发货', '寄出': '发货', '发或': '发货',
-  '物流': '快递', '包裹': '快递',
-  // repairs / warranty
-  '质保': '保修', '保修期': '保修', '维修': '报修', '修理': '报修', '修一下': '报修', '坏掉': '坏了', '故障': '坏了',
-  // human agent / contact
-  '人工客服': '人工', '真人': '人工', '客服电话': '电话', '联系方式': '电话', '热线': '电话',
-  // how / when / can
-  '如何': '怎么', '怎样': '怎么', '咋': '怎么', '怎么样': '怎么', '怎么弄': '怎么', '怎么办': '怎么',
-  '多长时间': '多久', '几天': '多久', '多少天': '多久', '什么时候': '多久', '啥时候': '多久',
-  '啥': '什么', '能不能': '可以', '能否': '可以', '可不可以': '可以', '行不行': '可以', '能': '可以',
-  '区别': '不同', '不一样': '不同', '差别': '不同', '差异': '不同',
-  // misc
-  '收银机': '收银设备', '一体机': '收银设备', 'pos机': '收银设备',
-  '付钱': '付款', '支付': '付款', '交钱': '付款', '缴费': '付款',
-  '取消掉': '取消', '撤销': '取消',
-  '软件': '系统',
-};
+export { DEFAULT_SYNONYMS } from './faq-synonyms';
 
 /** Built-in stop words: politeness, particles, pronouns and filler that say nothing about the intent. */
 export const DEFAULT_STOP_WORDS: string[] = (
@@ -71,6 +37,15 @@ export const DEFAULT_STOP_WORDS: string[] = (
   '一下 下 是 就 都 也 又 还是 这个 那个 这 那 个 一 和 跟 与 及 或 或者 然后 而且 但是 可是 就是 那么 这么 ' +
   '现在 刚刚 刚才 已经 请教 帮 帮忙 帮我 给 让 想 要 需要 得了 好 好的 ok 嗯嗯 呢么 呗 哎 唉 老板 客服 小姐姐'
 ).split(/\s+/).filter(Boolean);
+
+const FAQ_TRAD_CLASS = `[${Array.from(FAQ_TRAD_MAP.keys()).join('')}]`;
+const FAQ_TRAD_RE = new RegExp(FAQ_TRAD_CLASS, 'gu');
+const FAQ_TRAD_TEST = new RegExp(FAQ_TRAD_CLASS, 'u');
+/** normalise() plus the FAQ's extra traditional → simplified characters. */
+export function faqNormalise(text: string): string {
+  const n = normalise(text);
+  return FAQ_TRAD_TEST.test(n) ? n.replace(FAQ_TRAD_RE, (c) => FAQ_TRAD_MAP.get(c) ?? c) : n;
+}
 
 const HAN = /\p{Script=Han}/u;
 /** Han test per BMP code unit, filled lazily from the regex (0 unknown, 1 no, 2 yes). */
@@ -91,8 +66,8 @@ export class Analyzer {
   constructor(opts: AnalyzerOptions = {}) {
     const map = new Map<string, string>();
     const add = (from: string, to: string) => {
-      const f = normalise(from);
-      const t = normalise(to);
+      const f = faqNormalise(from);
+      const t = faqNormalise(to);
       if (f && t && f !== t) map.set(f, t);
     };
     if (opts.builtinSynonyms !== false) for (const [f, t] of Object.entries(DEFAULT_SYNONYMS)) add(f, t);
@@ -113,7 +88,10 @@ export class Analyzer {
    * so 支付 → 付款 never touches 支付宝, and 多少钱 (多少|钱) still becomes 价格.
    */
   canonicalWords(text: string): string[] {
-    const ws = wordsOfNormalised(normalise(text));
+    return this.canonOf(wordsOfNormalised(faqNormalise(text)), 0);
+  }
+
+  private canonOf(ws: string[], depth: number): string[] {
     if (this.synMap.size === 0) return ws;
     const out: string[] = [];
     const maxLen = this.synMaxLen;
@@ -131,7 +109,7 @@ export class Analyzer {
       for (let L = n; L >= 1; L--) {
         const to = this.synMap.get(keys[L - 1]);
         if (to !== undefined) {
-          for (const w of this.canonCut(to)) out.push(w);
+          for (const w of this.canonCut(to, depth)) out.push(w);
           i += L;
           done = true;
           break;
@@ -143,10 +121,15 @@ export class Analyzer {
   }
 
   private readonly cutCache = new Map<string, string[]>();
-  private canonCut(t: string): string[] {
+  /** The canonical term's words, themselves canonicalised (chains resolve; at most 3 levels, no cycles). */
+  private canonCut(t: string, depth: number): string[] {
     let c = this.cutCache.get(t);
     if (!c) {
       c = wordsOfNormalised(t);
+      if (depth < 3) {
+        const again = this.canonOf(c, depth + 1);
+        if (again.join('') !== t) c = again;
+      }
       this.cutCache.set(t, c);
     }
     return c;

@@ -31,11 +31,34 @@ export interface FaqCandidate {
   score: number;
 }
 
+/** What the confidence model reads about the best candidate (all 0…1 unless said otherwise). */
+export interface FaqFeatures {
+  /** Raw score of the best and the runner-up candidate. */
+  score: number;
+  second: number;
+  /** Share of the message's content words (IDF-weighted) found in the best entry's questions. */
+  cover: number;
+  /** Same, counting the entry's answer too. */
+  coverAll: number;
+  /** IDF share of the rarest message word the KB knows (in another entry) but the best entry lacks. */
+  missing: number;
+  /** IDF-weighted share of the message's words the KB never uses (another topic, or noise). */
+  unknown: number;
+  /** Words the best entry matches and the runner-up does not, minus the reverse (IDF share, -1…1). */
+  distinct: number;
+  /** Number of content words in the message. */
+  words: number;
+  /** Number of Han characters + latin words in the message's content. */
+  chars: number;
+}
+
 export interface FaqResult {
   /** Best entry, or null when the KB is empty or nothing shares a term with the message. */
   best: (FaqCandidate & { answer: string; index: number }) | null;
   /** Top candidates, best first (at most `topK`). */
   candidates: FaqCandidate[];
+  /** Features of the best candidate for the confidence model (null when there is no candidate). */
+  features: FaqFeatures | null;
 }
 
 export interface FaqIndexOptions extends AnalyzerOptions {
@@ -296,14 +319,16 @@ export class FaqIndex {
   /** Rank entries for a message. */
   search(text: string, topK = 3, opts: FaqSearchOptions = {}): FaqResult {
     const K = Math.max(1, topK);
-    let { e: topE, s: topS } = this.rank(text, K, opts);
+    const terms = this.analyzer.terms(text);
+    let { e: topE, s: topS } = this.rank(terms, K, opts);
     // A message that asks two things is about its first question: when the message has several clauses,
     // the first clause with content is ranked on its own too, and each entry keeps its better score.
     const first = this.k.mainClause > 0 ? firstClause(text) : null;
-    if (first !== null && this.analyzer.terms(first).length > 0) {
+    const firstTerms = first !== null ? this.analyzer.terms(first) : [];
+    if (firstTerms.length > 0) {
       // only entries whose clause score × mainClause can beat the whole message's k-th score matter
       const kth = topE.length === K ? topS[K - 1] : 0;
-      const m = this.rank(first, K, opts, kth / this.k.mainClause);
+      const m = this.rank(firstTerms, K, opts, kth / this.k.mainClause);
       const best = new Map<number, number>();
       topE.forEach((e, i) => best.set(e, topS[i]));
       m.e.forEach((e, i) => {
@@ -314,17 +339,63 @@ export class FaqIndex {
       topE = merged.map((x) => x[0]);
       topS = merged.map((x) => x[1]);
     }
-    if (topE.length === 0) return { best: null, candidates: [] };
+    if (topE.length === 0) return { best: null, candidates: [], features: null };
     const candidates = topE.map((e, i) => ({ id: this.entries[e].id, question: this.entries[e].question, score: round(topS[i]) }));
     const entry = this.entries[topE[0]];
-    return { best: { id: entry.id, question: entry.question, answer: entry.answer, score: round(topS[0]), index: topE[0] }, candidates };
+    const features = this.features(terms, topE, topS);
+    return { best: { id: entry.id, question: entry.question, answer: entry.answer, score: round(topS[0]), index: topE[0] }, candidates, features };
+  }
+
+  /** Confidence features of the best candidate (words only; bigrams are left to the score). */
+  private features(terms: Array<{ t: string; kind: 0 | 1 }>, topE: number[], topS: number[]): FaqFeatures {
+    const words = new Map<string, number>();
+    let chars = 0;
+    for (const { t, kind } of terms) {
+      if (kind !== 0 || words.has(t)) continue;
+      words.set(t, this.idfOf(t));
+      chars += /^[a-z0-9]+$/.test(t) ? 1 : t.length;
+    }
+    const maxIdf = Math.log(1 + (this.entries.length - 0.5) / 1.5) || 1;
+    const inEntry = (e: number, answerToo: boolean): Set<number> => {
+      const set = new Set<number>();
+      for (let v = this.entVar[e]; v < this.entVar[e + 1]; v++) for (let i = this.varStart[v]; i < this.varStart[v + 1]; i++) set.add(this.varTerms[i]);
+      if (answerToo) for (let i = this.ansStart[e]; i < this.ansStart[e + 1]; i++) set.add(this.ansTerms[i]);
+      return set;
+    };
+    const q1 = inEntry(topE[0], false);
+    const a1 = inEntry(topE[0], true);
+    const q2 = topE.length > 1 ? inEntry(topE[1], false) : new Set<number>();
+    let total = 0, cover = 0, coverAll = 0, missing = 0, unknown = 0, d1 = 0, d2 = 0;
+    for (const [t, idf] of words) {
+      total += idf;
+      const id = this.termIds.get(t);
+      const in1 = id !== undefined && q1.has(id);
+      const in2 = id !== undefined && q2.has(id);
+      if (in1) cover += idf;
+      if (id === undefined) unknown += idf;
+      else if (a1.has(id)) coverAll += idf;
+      else missing = Math.max(missing, idf / maxIdf);
+      if (in1 && !in2) d1 += idf;
+      if (in2 && !in1) d2 += idf;
+    }
+    const T = total || 1;
+    return {
+      score: round(topS[0]),
+      second: round(topS[1] ?? 0),
+      cover: round(cover / T),
+      coverAll: round(coverAll / T),
+      missing: round(Math.min(1, missing)),
+      unknown: round(unknown / T),
+      distinct: round((d1 - d2) / T),
+      words: words.size,
+      chars,
+    };
   }
 
   /** Exact top-k (entry indices, scores) for one text. */
-  private rank(text: string, topK: number, opts: FaqSearchOptions, minScore = 0): { e: number[]; s: number[] } {
+  private rank(terms: Array<{ t: string; kind: 0 | 1; pos: number }>, topK: number, opts: FaqSearchOptions, minScore = 0): { e: number[]; s: number[] } {
     const { wordWeight: WORD_W, bigramWeight: BIGRAM_W, alpha: ALPHA, entryBonus: ENTRY_BONUS, answerBonus: ANSWER_BONUS } = this.k;
     const CORE = 1 - ENTRY_BONUS - ANSWER_BONUS;
-    const terms = this.analyzer.terms(text);
     const qw = new Map<string, number>();
     for (const { t, kind, pos } of terms) {
       // earlier terms weigh a little more (a message asking two things is labelled by the first)

@@ -96,6 +96,8 @@ export interface StateStore {
    * Entries for `consumer` of `group`: first its own unacknowledged ones (after a restart with the same
    * instanceId), then new ones, then (with claimIdleMs) ones another consumer left unacknowledged.
    * The group is created on first use, starting at the beginning of the stream.
+   * A consumer's own unacknowledged entries are handed back on its first read in this run of the store
+   * (not on every read: entries in flight are not handed out twice). Acknowledged entries may be trimmed.
    */
   readGroup<T = unknown>(stream: string, group: string, consumer: string, opts?: ReadGroupOptions): Promise<StreamEntry<T>[]>;
   /** Acknowledge (and allow trimming of) entries. */

@@ -1,0 +1,306 @@
+/**
+ * The index the ops view reads: events rolled up into hour buckets as they are recorded (counters, a wait
+ * histogram, peaks, and the distinct unanswered questions with counts), so a day view sums 24 buckets
+ * instead of reading the record. It pairs events of one conversation itself (handoff → assigned gives the
+ * wait; a suggestion followed by anything but a pick is a declined did-you-mean). Serialisable to JSON.
+ * Pure: no Node-RED import.
+ */
+import type { OpsEvent } from './event';
+import { normalise } from '../bot/text-normalise';
+
+export const HOUR_MS = 3_600_000;
+/** Distinct unanswered questions kept per hour bucket (the most frequent win). */
+const UNANSWERED_PER_HOUR = 300;
+const EXAMPLES = 3;
+/** Wait histogram: bin i holds waits up to 1 s · 1.2^i (bin 0: ≤ 1 s). */
+const BIN_BASE = 1.2;
+const BINS = 64;
+
+export interface Unanswered {
+  text: string;
+  count: number;
+  last: number;
+  miss: number;
+  declined: number;
+  examples: string[];
+}
+
+export interface Bucket {
+  n: Record<string, number>;
+  wait: number[];
+  queuePeak: number;
+  agentsPeak: number;
+  groups: Record<string, number>;
+  un: Record<string, Unanswered>;
+}
+
+export interface Summary {
+  from: number;
+  to: number;
+  totals: Record<string, number>;
+  /** One entry per hour in [from, to): the hour's start and its counters. */
+  hours: Array<{ hour: number; n: Record<string, number>; queuePeak: number; agentsPeak: number }>;
+  wait: { count: number; p50: number | null; p90: number | null };
+  queuePeak: number;
+  agentsPeak: number;
+  groups: Record<string, number>;
+}
+
+const emptyBucket = (): Bucket => ({ n: {}, wait: [], queuePeak: 0, agentsPeak: 0, groups: {}, un: {} });
+const inc = (r: Record<string, number>, k: string, by = 1) => {
+  r[k] = (r[k] ?? 0) + by;
+};
+
+export function waitBin(ms: number): number {
+  if (ms <= 1000) return 0;
+  return Math.min(BINS - 1, Math.ceil(Math.log(ms / 1000) / Math.log(BIN_BASE)));
+}
+/** Upper bound (ms) of a wait bin. */
+export const binUpper = (i: number): number => Math.round(1000 * BIN_BASE ** i);
+
+/** The q-quantile (0..1) of a wait histogram, as its bin's upper bound (≤ 20 % above the true value). */
+export function quantile(hist: number[], q: number): number | null {
+  const total = hist.reduce((a, b) => a + (b || 0), 0);
+  if (total === 0) return null;
+  const rank = Math.max(1, Math.ceil(q * total));
+  let seen = 0;
+  for (let i = 0; i < hist.length; i++) {
+    seen += hist[i] || 0;
+    if (seen >= rank) return binUpper(i);
+  }
+  return binUpper(hist.length - 1);
+}
+
+export interface RollupState {
+  v: 1;
+  hours: Record<string, Bucket>;
+  waiting: Record<string, number>;
+  suggested: Record<string, { text: string; ts: number }>;
+}
+
+export class Rollup {
+  readonly hours = new Map<number, Bucket>();
+  /** conversationId → when it was handed off (until an agent has it). */
+  private waiting = new Map<string, number>();
+  /** conversationId → the question a did-you-mean list was offered for (until the next event decides). */
+  private suggested = new Map<string, { text: string; ts: number }>();
+
+  /** Counters since this object was made or resetTotals() (what Prometheus reads); never pruned. */
+  totals: Record<string, number> = {};
+
+  private inc(b: Bucket, k: string): void {
+    inc(b.n, k);
+    inc(this.totals, k);
+  }
+
+  resetTotals(): void {
+    this.totals = {};
+  }
+
+  private bucket(ts: number): Bucket {
+    const h = Math.floor(ts / HOUR_MS);
+    let b = this.hours.get(h);
+    if (!b) this.hours.set(h, (b = emptyBucket()));
+    return b;
+  }
+
+  private unanswered(b: Bucket, text: string, ts: number, kind: 'miss' | 'declined'): void {
+    const t = (text ?? '').trim();
+    if (!t) return;
+    const key = normalise(t);
+    if (!key) return;
+    let u = b.un[key];
+    if (!u) {
+      if (Object.keys(b.un).length >= UNANSWERED_PER_HOUR) {
+        // full: replace the least frequent single occurrence, else drop this one
+        const victim = Object.entries(b.un).find(([, x]) => x.count === 1);
+        if (!victim) return;
+        delete b.un[victim[0]];
+      }
+      u = b.un[key] = { text: t, count: 0, last: 0, miss: 0, declined: 0, examples: [] };
+    }
+    u.count++;
+    u[kind]++;
+    if (ts >= u.last) {
+      u.last = ts;
+      u.text = t;
+    }
+    if (!u.examples.includes(t)) {
+      u.examples.push(t);
+      if (u.examples.length > EXAMPLES) u.examples.shift();
+    }
+  }
+
+  /** Settle a pending did-you-mean of this conversation: `picked` when the user chose an entry. */
+  private settle(conv: string | undefined, picked: boolean): void {
+    if (!conv) return;
+    const s = this.suggested.get(conv);
+    if (!s) return;
+    this.suggested.delete(conv);
+    if (picked) return;
+    const b = this.bucket(s.ts);
+    this.inc(b, 'declined');
+    this.unanswered(b, s.text, s.ts, 'declined');
+  }
+
+  add(e: OpsEvent): void {
+    const b = this.bucket(e.ts);
+    const conv = e.conversationId;
+    switch (e.type) {
+      case 'message.in':
+        this.inc(b, 'in');
+        break;
+      case 'keyword.hit':
+        this.settle(conv, false);
+        this.inc(b, e.answered === false ? 'keywordRoute' : 'keyword');
+        break;
+      case 'faq.answer':
+        if (e.band === 'picked') {
+          this.settle(conv, true);
+          this.inc(b, 'picked');
+        } else {
+          this.settle(conv, false);
+          this.inc(b, 'faq');
+        }
+        break;
+      case 'faq.suggest':
+        this.settle(conv, false);
+        this.inc(b, 'suggest');
+        if (conv) this.suggested.set(conv, { text: String(e.text ?? ''), ts: e.ts });
+        break;
+      case 'faq.miss':
+        this.settle(conv, false);
+        this.inc(b, 'miss');
+        this.unanswered(b, String(e.text ?? ''), e.ts, 'miss');
+        break;
+      case 'handoff':
+        this.settle(conv, false);
+        this.inc(b, 'handoff');
+        this.inc(b, `handoff:${String(e.reason ?? 'unknown')}`);
+        if (conv && !this.waiting.has(conv)) this.waiting.set(conv, e.ts);
+        break;
+      case 'queued':
+        if (typeof e.position === 'number') b.queuePeak = Math.max(b.queuePeak, e.position + 1);
+        break;
+      case 'assigned': {
+        this.inc(b, 'assigned');
+        const since = conv ? this.waiting.get(conv) : undefined;
+        if (since !== undefined && conv) {
+          this.waiting.delete(conv);
+          const bin = waitBin(Math.max(0, e.ts - since));
+          b.wait[bin] = (b.wait[bin] || 0) + 1;
+          this.inc(b, 'waited');
+        }
+        break;
+      }
+      case 'transfer':
+        this.inc(b, 'transfer');
+        break;
+      case 'closed':
+        if (conv) this.waiting.delete(conv);
+        this.inc(b, 'closed');
+        this.inc(b, `closed:${String(e.by ?? 'unknown')}`);
+        break;
+      case 'reply':
+        this.inc(b, 'reply');
+        break;
+      case 'delivery':
+        this.inc(b, e.ok === false ? 'undelivered' : 'delivered');
+        break;
+      case 'presence': {
+        if (typeof e.agentsOnline === 'number') b.agentsPeak = Math.max(b.agentsPeak, e.agentsOnline);
+        if (typeof e.queued === 'number') b.queuePeak = Math.max(b.queuePeak, e.queued);
+        const g = e.groups;
+        if (g && typeof g === 'object') {
+          for (const [name, n] of Object.entries(g as Record<string, unknown>)) {
+            if (typeof n === 'number') b.groups[name] = Math.max(b.groups[name] ?? 0, n);
+          }
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  /** Counters, wait quantiles and peaks for [from, to) (ms; whole hours are summed). */
+  summary(from: number, to: number): Summary {
+    const h0 = Math.floor(from / HOUR_MS);
+    const h1 = Math.ceil(to / HOUR_MS);
+    const totals: Record<string, number> = {};
+    const wait: number[] = [];
+    const hours: Summary['hours'] = [];
+    const groups: Record<string, number> = {};
+    let queuePeak = 0;
+    let agentsPeak = 0;
+    for (let h = h0; h < h1; h++) {
+      const b = this.hours.get(h);
+      if (!b) {
+        hours.push({ hour: h * HOUR_MS, n: {}, queuePeak: 0, agentsPeak: 0 });
+        continue;
+      }
+      for (const [k, v] of Object.entries(b.n)) inc(totals, k, v);
+      for (let i = 0; i < b.wait.length; i++) if (b.wait[i]) wait[i] = (wait[i] || 0) + b.wait[i];
+      for (const [g, n] of Object.entries(b.groups)) groups[g] = Math.max(groups[g] ?? 0, n);
+      queuePeak = Math.max(queuePeak, b.queuePeak);
+      agentsPeak = Math.max(agentsPeak, b.agentsPeak);
+      hours.push({ hour: h * HOUR_MS, n: { ...b.n }, queuePeak: b.queuePeak, agentsPeak: b.agentsPeak });
+    }
+    const count = wait.reduce((a, x) => a + (x || 0), 0);
+    return { from, to, totals, hours, wait: { count, p50: quantile(wait, 0.5), p90: quantile(wait, 0.9) }, queuePeak, agentsPeak, groups };
+  }
+
+  /** The distinct unanswered questions of [from, to), merged over the hours. */
+  unansweredIn(from: number, to: number): Unanswered[] {
+    const h0 = Math.floor(from / HOUR_MS);
+    const h1 = Math.ceil(to / HOUR_MS);
+    const all = new Map<string, Unanswered>();
+    for (let h = h0; h < h1; h++) {
+      const b = this.hours.get(h);
+      if (!b) continue;
+      for (const [k, u] of Object.entries(b.un)) {
+        const m = all.get(k);
+        if (!m) all.set(k, { ...u, examples: [...u.examples] });
+        else {
+          m.count += u.count;
+          m.miss += u.miss;
+          m.declined += u.declined;
+          if (u.last >= m.last) {
+            m.last = u.last;
+            m.text = u.text;
+          }
+          for (const x of u.examples) if (!m.examples.includes(x)) m.examples.push(x);
+          if (m.examples.length > EXAMPLES) m.examples.splice(0, m.examples.length - EXAMPLES);
+        }
+      }
+    }
+    return [...all.values()];
+  }
+
+  /** Forget hours before `ts`. */
+  prune(ts: number): void {
+    const h0 = Math.floor(ts / HOUR_MS);
+    for (const h of this.hours.keys()) if (h < h0) this.hours.delete(h);
+    for (const [k, t] of this.waiting) if (t < ts) this.waiting.delete(k);
+    for (const [k, s] of this.suggested) if (s.ts < ts) this.suggested.delete(k);
+  }
+
+  toJSON(): RollupState {
+    return {
+      v: 1,
+      hours: Object.fromEntries(this.hours),
+      waiting: Object.fromEntries(this.waiting),
+      suggested: Object.fromEntries(this.suggested),
+    };
+  }
+
+  static fromJSON(s: unknown): Rollup {
+    const r = new Rollup();
+    const st = s as RollupState | null;
+    if (!st || st.v !== 1) return r;
+    for (const [h, b] of Object.entries(st.hours ?? {})) r.hours.set(Number(h), { ...emptyBucket(), ...b });
+    for (const [k, t] of Object.entries(st.waiting ?? {})) r.waiting.set(k, t);
+    for (const [k, x] of Object.entries(st.suggested ?? {})) r.suggested.set(k, x);
+    return r;
+  }
+}

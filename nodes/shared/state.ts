@@ -1,0 +1,86 @@
+/**
+ * The state store of this Node-RED runtime: one per process and configuration, shared by every node of the
+ * package, kept open across redeploys (closed a little after the last node let it go).
+ *
+ * Chosen by (first that is set):
+ *   settings.js `wecomState: { kind: 'local' | 'memory' | 'redis', dir, url }`,
+ *   env WECOM_STATE (local | memory | redis), WECOM_STATE_DIR, REDIS_URL (selects redis),
+ *   WECOM_REDIS_PREFIX / wecomState.prefix (key prefix, default `wecom:`, one per app sharing a Redis),
+ *   else 'local' in `<userDir>/wecom-state/` — or 'memory' when the runtime has no user dir (test helper).
+ */
+import * as path from 'node:path';
+import type { NodeAPI } from 'node-red';
+import { createStore, type StoreOptions } from '../lib/state/index';
+import type { StateBackendKind, StateStore } from '../lib/state/store';
+
+interface Entry {
+  store: StateStore;
+  refs: number;
+  closing?: NodeJS.Timeout;
+}
+const open = new Map<string, Entry>();
+/** Grace before the store of a runtime with no node left is closed (a redeploy reopens within it). */
+const CLOSE_GRACE_MS = 5000;
+
+export interface StateSettings {
+  kind?: StateBackendKind;
+  dir?: string;
+  url?: string;
+  [extra: string]: unknown;
+}
+
+/** The store options this runtime's settings and environment select. */
+export function stateOptions(settings: { userDir?: string; wecomState?: StateSettings }, env: NodeJS.ProcessEnv = process.env): StoreOptions {
+  const s = settings.wecomState ?? {};
+  const envKind = (env.WECOM_STATE || '').trim() as StateBackendKind | '';
+  const kind: StateBackendKind = s.kind ?? (envKind || (env.REDIS_URL ? 'redis' : settings.userDir ? 'local' : 'memory'));
+  const dir = s.dir ?? env.WECOM_STATE_DIR ?? (settings.userDir ? path.join(settings.userDir, 'wecom-state') : undefined);
+  const prefix = s.prefix ?? env.WECOM_REDIS_PREFIX; // redis: several apps on one Redis
+  return { ...s, kind, dir: dir ? path.resolve(dir) : undefined, url: s.url ?? env.REDIS_URL, ...(prefix ? { prefix } : {}) };
+}
+
+export interface StoreHandle {
+  store: StateStore;
+  /** Let go of the store (call once, on node close). */
+  release(): void;
+}
+
+/** The runtime's store (opened on first use). Throws a clear Error for an unusable configuration. */
+export function acquireStore(RED: NodeAPI): StoreHandle {
+  const opts = stateOptions(RED.settings as unknown as { userDir?: string; wecomState?: StateSettings });
+  const id = opts.kind === 'memory' ? 'memory:' + runtimeId(RED) : `${opts.kind}:${opts.dir ?? opts.url ?? ''}`;
+  let e = open.get(id);
+  if (!e) open.set(id, (e = { store: createStore(opts), refs: 0 }));
+  const entry = e;
+  if (entry.closing) clearTimeout(entry.closing);
+  entry.closing = undefined;
+  entry.refs++;
+  let released = false;
+  return {
+    store: entry.store,
+    release() {
+      if (released) return;
+      released = true;
+      if (--entry.refs > 0) return;
+      const close = () => {
+        if (entry.refs > 0 || open.get(id) !== entry) return;
+        open.delete(id);
+        void entry.store.close().catch(() => undefined);
+      };
+      // Memory holds nothing worth keeping across a redeploy (and tests expect a clean slate).
+      if (opts.kind === 'memory') return close();
+      entry.closing = setTimeout(close, CLOSE_GRACE_MS);
+      entry.closing.unref();
+    },
+  };
+}
+
+/** A memory store is per runtime (the test helper starts several in one process). */
+const runtimes = new WeakMap<object, string>();
+let runtimeSeq = 0;
+function runtimeId(RED: NodeAPI): string {
+  const key = RED.settings as unknown as object;
+  let id = runtimes.get(key);
+  if (!id) runtimes.set(key, (id = String(++runtimeSeq)));
+  return id;
+}

@@ -1,0 +1,7 @@
+'use strict';
+const { MemoryStore } = require('../dist/nodes/lib/state/memory');
+const stateConformance = require('./helpers/state-conformance');
+
+stateConformance('memory', {
+  create: async ({ instanceId }) => new MemoryStore({ instanceId }),
+});

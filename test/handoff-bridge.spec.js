@@ -453,12 +453,12 @@ describe('handoff + ws-bridge', function () {
     }
   });
 
-  describe('with a file context store', function () {
+  describe('with the local (disk) state store', function () {
     let dir;
     let clean;
     before(() => {
       dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wecom-handoff-'));
-      helper.settings({ contextStorage: { file: { module: 'localfilesystem', config: { dir, cache: false } } } });
+      helper.settings({ wecomState: { kind: 'local', dir } });
     });
     after(() => {
       helper.settings({});

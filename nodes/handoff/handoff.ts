@@ -5,8 +5,10 @@
  * results (msg.wecomResult, recorded in the transcript). The decisions are in lib/handoff/engine.ts.
  */
 import type { NodeAPI, Node, NodeDef, NodeMessage } from 'node-red';
-import { contextKV, type ContextLike } from '../lib/state/context-store';
 import { ConversationStore } from '../lib/handoff/conversation-store';
+import { DueTimers } from '../lib/state/due-timers';
+import { settleInbox } from '../lib/state/inbox';
+import { acquireStore, type StoreHandle } from '../shared/state';
 import { DEFAULT_TEXTS, HandoffEngine, type Emit, type HandoffTexts, type Msg } from '../lib/handoff/engine';
 import { compileWordList, DEFAULT_CANCEL_WORDS, DEFAULT_TRANSFER_EXCLUDE, DEFAULT_TRANSFER_WORDS } from '../lib/handoff/transfer-words';
 import { parseBusinessHours, type BusinessHours } from '../lib/handoff/business-hours';
@@ -41,7 +43,6 @@ interface HandoffDef extends NodeDef {
 }
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, min: 60_000, h: 3_600_000 };
-const MAX_TIMER = 2 ** 31 - 1;
 
 function num(v: unknown, dflt: number, min = 0): number {
   const n = Number(v);
@@ -61,7 +62,6 @@ export = function register(RED: NodeAPI): void {
   function Handoff(this: Node, def: HandoffDef) {
     RED.nodes.createNode(this, def);
     const node = this;
-    const timers = new Map<string, NodeJS.Timeout>();
     let closed = false;
 
     let transfer: CompiledRules | null;
@@ -90,7 +90,17 @@ export = function register(RED: NodeAPI): void {
     }
     const unit = UNIT_MS[def.idleUnit ?? 'min'] ?? 60_000;
 
-    const store = new ConversationStore(contextKV(node.context() as unknown as ContextLike, def.store));
+    // Conversations and their timers live in the runtime's state store (durable with the local store).
+    let handle: StoreHandle;
+    try {
+      handle = acquireStore(RED);
+    } catch (err) {
+      node.status({ fill: 'red', shape: 'ring', text: 'handoff.status.badConfig' });
+      node.error(RED._('handoff.errors.store', { message: (err as Error).message }));
+      return;
+    }
+    const state = handle.store;
+    const store = new ConversationStore(state, Date.now, RETENTION_MS);
     const engine = new HandoffEngine(
       store,
       {
@@ -104,7 +114,13 @@ export = function register(RED: NodeAPI): void {
         texts,
         nativeTransfer: def.native ? nativeTransfer(def.account ? (RED.nodes.getNode(def.account) as WecomAccountNode | null) : null, def.servicer || undefined) : undefined,
       },
-      (id, at) => schedule(id, at),
+      (id, at) => void timers.schedule(id, at),
+    );
+    const timers = new DueTimers(
+      state,
+      `handoff-timers:${node.id}`,
+      (id) => engine.expire(id).then(emit),
+      (err) => node.error(RED._('handoff.errors.store', { message: err.message })),
     );
 
     const showStatus = () => {
@@ -131,24 +147,6 @@ export = function register(RED: NodeAPI): void {
       showStatus();
     };
 
-    function schedule(id: string, at: number | null): void {
-      const old = timers.get(id);
-      if (old) clearTimeout(old);
-      timers.delete(id);
-      if (at === null || closed) return;
-      const t = setTimeout(
-        () => {
-          timers.delete(id);
-          engine
-            .expire(id)
-            .then(emit)
-            .catch((err: Error) => node.error(RED._('handoff.errors.store', { message: err.message })));
-        },
-        Math.min(MAX_TIMER, Math.max(0, at - Date.now())),
-      );
-      timers.set(id, t);
-    }
-
     node.on('input', (msg: NodeMessage, _send, done) => {
       const m = msg as unknown as Msg;
       opsHandoffInput(RED, m);
@@ -160,7 +158,13 @@ export = function register(RED: NodeAPI): void {
         done(new Error(RED._('handoff.errors.noWecom')));
         return;
       }
-      work.then(
+      work
+        .then(async (out) => {
+          // A user message that does not go on to the bot has its outcome recorded in the conversation.
+          if (out && m.wecomResult === undefined && !m.bridge && out.bot.length === 0) await settleInbox(state, m.wecom?.inbox);
+          return out;
+        })
+        .then(
         (out) => {
           if (out) emit(out);
           // presence changes the status although nothing is sent (other events that change it send something)
@@ -173,6 +177,7 @@ export = function register(RED: NodeAPI): void {
 
     // Re-arm timers and re-offer active conversations once every node of the flow exists.
     const startup = setTimeout(() => {
+      timers.start();
       engine
         .restore()
         .then(emit)
@@ -191,8 +196,8 @@ export = function register(RED: NodeAPI): void {
       closed = true;
       clearTimeout(startup);
       clearInterval(sweeper);
-      for (const t of timers.values()) clearTimeout(t);
-      timers.clear();
+      timers.stop();
+      handle.release();
       node.status({});
       done();
     });

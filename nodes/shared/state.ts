@@ -62,11 +62,14 @@ export function acquireStore(RED: NodeAPI): StoreHandle {
       if (released) return;
       released = true;
       if (--entry.refs > 0) return;
-      entry.closing = setTimeout(() => {
+      const close = () => {
         if (entry.refs > 0 || open.get(id) !== entry) return;
         open.delete(id);
         void entry.store.close().catch(() => undefined);
-      }, CLOSE_GRACE_MS);
+      };
+      // Memory holds nothing worth keeping across a redeploy (and tests expect a clean slate).
+      if (opts.kind === 'memory') return close();
+      entry.closing = setTimeout(close, CLOSE_GRACE_MS);
       entry.closing.unref();
     },
   };

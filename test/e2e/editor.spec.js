@@ -122,36 +122,26 @@ describe('e2e: Node-RED editor in Chromium', function () {
     assert.deepEqual(b.errors, [], `console/page errors: ${JSON.stringify(b.errors, null, 1)}`);
   });
 
-  it('a keyword rule changed in the keyword-match dialog and deployed changes the bot\'s answer', async function () {
+  /** Wait for the simulator to record the bot's answer to `userId` after record `since`. */
+  async function botAnswer(userId, since) {
+    const deadline = Date.now() + 15000;
+    for (;;) {
+      const got = sb.simulator.records(since).find((r) => r.direction === 'bot' && r.userId === userId);
+      if (got || Date.now() > deadline) return got || null;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** Run `fn(page, kwNode)` on the editor with the example flow; the example flow is redeployed afterwards. */
+  async function withKeywordNode(fn) {
     const flow = exampleFlow();
-    const kw = flow && flow.find((n) => n.type === 'keyword-match' && Array.isArray(n.rules) && n.rules.some((r) => (r.keywords || []).includes('价格')));
-    assert.ok(kw && sb.simulator, 'the example flow has the 价格 keyword rule and the sandbox runs the simulator');
-    const word = `报价${Date.now().toString(36).slice(-4)}`;
-    const answer = `E2E 报价说明 ${word}：标准版每年 999 元。`;
+    const kw = flow && flow.find((n) => n.type === 'keyword-match');
+    assert.ok(kw && sb.simulator, 'the example flow has a keyword-match node and the sandbox runs the simulator');
     const original = await (await fetch(new URL('flows', sb.url), { headers: { 'Node-RED-API-Version': 'v2' } })).json();
     const page = await b.newPage();
     try {
       await browser.openEditor(page, sb.url, { lang: 'en-US' });
-      await browser.openEditDialog(page, kw.id);
-      // the rule row holding 价格: add a keyword and a new answer through the dialog's own inputs
-      const row = page.locator('#node-input-rule-container > li').filter({ has: page.locator('.kw-keywords') }).nth(kw.rules.findIndex((r) => (r.keywords || []).includes('价格')));
-      const keywords = row.locator('.kw-keywords');
-      await keywords.fill(`${await keywords.inputValue()} | ${word}`);
-      await row.locator('.kw-reply').fill(answer);
-      await page.click('#node-dialog-ok');
-      await page.waitForFunction(() => document.querySelectorAll('.red-ui-tray').length === 0);
-      await browser.deploy(page);
-      const since = sb.simulator.records().reduce((m, r) => Math.max(m, r.seq), 0);
-      const userId = `kw${Date.now().toString(36)}`;
-      await sb.simulator.userSays({ channel: 'app', userId, text: `请问${word}` });
-      const deadline = Date.now() + 15000;
-      let got = null;
-      while (!got && Date.now() < deadline) {
-        got = sb.simulator.records(since).find((r) => r.direction === 'bot' && r.userId === userId);
-        if (!got) await new Promise((r) => setTimeout(r, 100));
-      }
-      assert.ok(got, 'the bot answered');
-      assert.equal(got.text, answer);
+      await fn(page, kw);
     } finally {
       await page.close();
       // put the example flow back for the other e2e specs sharing this sandbox
@@ -161,6 +151,76 @@ describe('e2e: Node-RED editor in Chromium', function () {
         body: JSON.stringify({ flows: original.flows }),
       });
     }
+  }
+
+  it('a keyword rule added in the keyword-match dialog and deployed answers on the existing wiring', async function () {
+    const word = `发票${Date.now().toString(36).slice(-4)}`;
+    const answer = `E2E 发票说明 ${word}：在后台「发票管理」申请。`;
+    await withKeywordNode(async (page, kw) => {
+      await browser.openEditDialog(page, kw.id);
+      const rows = page.locator('#node-input-rule-container > li');
+      const before = await rows.count();
+      await page.locator('.red-ui-tray button.red-ui-editableList-addButton').click();
+      await page.waitForFunction((n) => document.querySelectorAll('#node-input-rule-container > li').length === n + 1, before);
+      const row = rows.nth(before);
+      await row.locator('.kw-keywords').fill(word);
+      await row.locator('.kw-reply').fill(answer);
+      await page.click('#node-dialog-ok');
+      await page.waitForFunction(() => document.querySelectorAll('.red-ui-tray').length === 0);
+      const state = await page.evaluate((id) => {
+        const n = RED.nodes.node(id);
+        return { outputs: n.outputs, valid: n.valid, rules: n.rules.length };
+      }, kw.id);
+      assert.deepEqual(state, { outputs: 2, valid: true, rules: before + 1 }, 'the new rule shares the answered output');
+      await browser.deploy(page);
+      const since = sb.simulator.records().reduce((m, r) => Math.max(m, r.seq), 0);
+      const userId = `kw${Date.now().toString(36)}`;
+      await sb.simulator.userSays({ channel: 'app', userId, text: `请问${word}怎么开` });
+      const got = await botAnswer(userId, since);
+      assert.ok(got, 'the bot answered');
+      assert.equal(got.text, answer);
+    });
     assert.deepEqual(b.errors, [], `console/page errors: ${JSON.stringify(b.errors, null, 1)}`);
+  });
+
+  it('switched to one output per rule, the unwired rule output is flagged before deploy and the flag goes once it is wired', async function () {
+    await withKeywordNode(async (page, kw) => {
+      await browser.openEditDialog(page, kw.id);
+      await page.selectOption('#node-input-routing', 'rules');
+      await page.click('#node-dialog-ok');
+      await page.waitForFunction(() => document.querySelectorAll('.red-ui-tray').length === 0);
+      const flagged = await page.evaluate((id) => {
+        const n = RED.nodes.node(id);
+        const wired = (p) => RED.nodes.filterLinks({ source: n }).filter((l) => Number(l.sourcePort) === p).map((l) => l.target.id);
+        const el = document.getElementById(id);
+        const triangle = el && el.querySelector('.red-ui-flow-node-error');
+        return {
+          outputs: n.outputs,
+          wires: [0, 1, 2].map(wired),
+          valid: n.valid,
+          errors: n.validationErrors,
+          triangle: !!triangle && !triangle.classList.contains('hide'),
+        };
+      }, kw.id);
+      assert.equal(flagged.outputs, kw.rules.length + 1);
+      assert.deepEqual(flagged.wires, [['wecomOut'], [], ['faq']], 'the answered wire moved to rule 1, otherwise kept, rule 2 unwired');
+      assert.equal(flagged.valid, false, 'the node is marked invalid');
+      assert.match(flagged.errors.join(' '), /output 2 not wired/);
+      assert.ok(flagged.triangle, 'the warning triangle shows on the canvas');
+      // Deploy stops at the "not properly configured" dialog, which names the node; cancel it
+      await page.click('#red-ui-header-button-deploy');
+      await page.waitForSelector('#red-ui-deploy-dialog-confirm-deploy-deploy', { state: 'visible', timeout: 15000 });
+      const listed = await page.evaluate(() => Array.from(document.querySelectorAll('.red-ui-deploy-dialog-confirm-list li')).map((li) => li.textContent));
+      assert.ok(listed.some((t) => t.includes('(keyword-match)')), `the deploy warning lists the keyword node: ${JSON.stringify(listed)}`);
+      await page.locator('.red-ui-notification button', { hasText: 'Cancel' }).click();
+      // wiring the output clears the flag
+      const after = await page.evaluate((id) => {
+        const n = RED.nodes.node(id);
+        const link = { source: n, sourcePort: 1, target: RED.nodes.node('wecomOut') };
+        RED.nodes.addLink(link);
+        return { valid: n.valid };
+      }, kw.id);
+      assert.equal(after.valid, true);
+    });
   });
 });

@@ -43,7 +43,7 @@ export function record(c: Conversation, from: From, text: string, ts: number, ma
 
 /** A copy of msg.wecom that is safe to store: no raw payload, no passive-reply slot. */
 export function storableWecom(w: WecomMeta): WecomMeta {
-  const { raw: _raw, replyKey: _rk, ...rest } = w;
+  const { raw: _raw, replyKey: _rk, inbox: _in, ...rest } = w;
   return { ...rest, raw: {} };
 }
 

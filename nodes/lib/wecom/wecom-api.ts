@@ -24,7 +24,7 @@ export interface WecomApiOptions {
   /** Default https://qyapi.weixin.qq.com (a simulator or proxy in tests). */
   apiBase?: string;
   retry?: RetryOptions;
-  /** HTTP connections to the API host (default 16). */
+  /** HTTP connections to the API host (default 64). */
   connections?: number;
   /** enable_duplicate_check interval for message/send, seconds (0 = off; default 0). */
   duplicateCheckSec?: number;
@@ -93,7 +93,8 @@ export class WecomApi {
   async sendAppMessage(msgtype: string, content: Record<string, unknown>, to: AppTarget, o: AppSendOptions = {}): Promise<SendResult> {
     if (!this.agentId) throw new TypeError('agentId is required for app messages');
     const body = appBody(this.agentId, to, msgtype, content, { duplicateCheckSec: this.dupSec, ...o });
-    if (body.enable_duplicate_check === 1) this.keepRepeat(body);
+    // A caller that sets duplicateCheckSec has decided about repeats itself (wecom-out's durable record).
+    if (body.enable_duplicate_check === 1 && !o.repeatDecided) this.keepRepeat(body);
     const ans = await this.client.call('message/send', { method: 'POST', json: body });
     const msgid = ans.msgid === undefined ? undefined : String(ans.msgid);
     const invaliduser = typeof ans.invaliduser === 'string' && ans.invaliduser ? ans.invaliduser : undefined;

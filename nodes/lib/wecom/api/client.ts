@@ -14,7 +14,7 @@ export interface ClientOptions {
   corpId: string;
   secret: string;
   retry?: RetryOptions;
-  /** Pool connections per origin (default 16). */
+  /** Pool connections per origin (default 64: a few hung sends must not take them all). */
   connections?: number;
 }
 

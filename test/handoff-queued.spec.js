@@ -45,6 +45,10 @@ describe('handoff: while queued', function () {
     const { e, store } = engine();
     await e.user(msg('转人工'));
     assert.strictEqual((await store.get(ID)).state, 'queued');
+    // offered to the agents, not yet queued by the bridge: messages go to the agent side
+    const offered = await e.user(msg('还在吗'));
+    assert.deepStrictEqual([offered.bot.length, offered.agent.map((m) => m.payload.type)], [0, ['message']]);
+    await e.bridge({ event: 'queued', conversationId: ID, position: 0, agentsOnline: 0 });
     const q = msg('价格多少');
     const first = await e.user(q);
     assert.deepStrictEqual([first.bot.length, first.agent.length], [1, 0], 'the bot gets it first');
@@ -57,6 +61,7 @@ describe('handoff: while queued', function () {
   it('a transfer word while queued goes to the agent directly; a cancel word brings the bot back', async function () {
     const { e, store } = engine();
     await e.user(msg('转人工'));
+    await e.bridge({ event: 'queued', conversationId: ID, position: 0, agentsOnline: 0 });
     const again = await e.user(msg('人工客服'));
     assert.deepStrictEqual([again.bot.length, again.agent.map((m) => m.payload.type)], [0, ['message']]);
     const cancel = await e.user(msg('取消人工'));
@@ -67,6 +72,7 @@ describe('handoff: while queued', function () {
   it('with botWhileQueued off, every message of a queued user goes to the agent (as before)', async function () {
     const { e } = engine({ botWhileQueued: false });
     await e.user(msg('转人工'));
+    await e.bridge({ event: 'queued', conversationId: ID, position: 0, agentsOnline: 0 });
     const out = await e.user(msg('价格多少'));
     assert.deepStrictEqual([out.bot.length, out.agent.map((m) => m.payload.type)], [0, ['message']]);
   });

@@ -175,9 +175,9 @@ describe('agent side v2 (ws-bridge)', function () {
     const q2 = await t.notice.next((m) => notice('queue')(m) && m.wecom.userId === 'u3');
     t.h.receive(kfMsg('v2', 'wkB', '转人工'));
     const q3 = await t.notice.next((m) => notice('queue')(m) && m.wecom.userId === 'v2');
-    assert.match(q1.payload, /前面还有 0 位/);
-    assert.match(q2.payload, /前面还有 1 位/);
-    assert.match(q3.payload, /前面还有 0 位/, 'the support queue counts only support conversations');
+    assert.match(q1.payload, /是第 1 位/);
+    assert.match(q2.payload, /是第 2 位/);
+    assert.match(q3.payload, /是第 1 位/, 'the support queue counts only support conversations');
     t.h.receive(kfMsg('w1', 'wkC', '转人工'));
     const q4 = await t.notice.next((m) => m.wecom.userId === 'w1' && (notice('queue')(m) || notice('noAgent')(m)));
     assert.strictEqual(q4.handoff.notice, 'noAgent', 'no agent of the vip group is online although others are');

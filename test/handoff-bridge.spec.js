@@ -167,7 +167,7 @@ describe('handoff + ws-bridge', function () {
 
     t.h.receive(userMsg('u1', '转人工'));
     const note = await t.notice.next(kind('transfer'));
-    assert.strictEqual(note.payload, '正在为您转接人工客服，请稍候…');
+    assert.strictEqual(note.payload, '正在为您转接人工客服，请稍候…回复“取消人工”可回到机器人。');
     assert.strictEqual(note.wecom.conversationId, cid('u1'));
     const ho = await a1.next('handoff');
     assert.strictEqual(ho.conversationId, cid('u1'));
@@ -255,10 +255,10 @@ describe('handoff + ws-bridge', function () {
     await sleep(50); // the bridge reports its (empty) presence once started
     t.h.receive(userMsg('q1', '转人工'));
     const n1 = await t.notice.next(kind('noAgent'));
-    assert.match(n1.payload, /前面还有 0 位/);
+    assert.match(n1.payload, /是第 1 位/);
     t.h.receive(userMsg('q2', '人工'));
     const n2 = await t.notice.next(kind('noAgent'));
-    assert.match(n2.payload, /前面还有 1 位/);
+    assert.match(n2.payload, /是第 2 位/);
     assert.strictEqual(n2.wecom.conversationId, cid('q2'));
 
     const a1 = mkAgent('a1');
@@ -415,7 +415,7 @@ describe('handoff + ws-bridge', function () {
     t.h.receive(userMsg('r3', '转人工'));
     const q = await t.notice.next(kind('queue'));
     assert.strictEqual(q.wecom.conversationId, cid('r3'));
-    assert.match(q.payload, /前面还有 0 位/);
+    assert.match(q.payload, /是第 1 位/);
     // every agent is shown what waits (so it can accept it)
     const listed = await waitFrame(a2, (f) => f.type === 'queue' && f.queued === 1);
     assert.deepStrictEqual(listed.conversations.map((c) => [c.conversationId, c.userId, c.text]), [[cid('r3'), 'r3', '转人工']]);

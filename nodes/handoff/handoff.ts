@@ -10,7 +10,7 @@ import { DueTimers } from '../lib/state/due-timers';
 import { settleInbox } from '../lib/state/inbox';
 import { acquireStore, type StoreHandle } from '../shared/state';
 import { DEFAULT_TEXTS, HandoffEngine, type Emit, type GroupOptions, type HandoffTexts, type Msg } from '../lib/handoff/engine';
-import { compileWordList, DEFAULT_CANCEL_WORDS, DEFAULT_TRANSFER_EXCLUDE, DEFAULT_TRANSFER_WORDS } from '../lib/handoff/transfer-words';
+import { compileWordList, DEFAULT_CANCEL_WORDS, DEFAULT_TRANSFER_EXCLUDE, DEFAULT_TRANSFER_WORDS, splitList } from '../lib/handoff/transfer-words';
 import { parseBusinessHours, type BusinessHours } from '../lib/handoff/business-hours';
 import { nativeTransfer } from '../shared/kf-transfer';
 import type { WecomAccountNode } from '../shared/account-node';
@@ -38,6 +38,7 @@ interface HandoffDef extends NodeDef {
   holidays?: string;
   timeZone?: string;
   native?: boolean;
+  botWhileQueued?: boolean | string;
   account?: string;
   servicer?: string;
   /** Rows {type: 'kf'|'app', id: open_kfid|AgentID, group} of the group mapping. */
@@ -126,10 +127,13 @@ export = function register(RED: NodeAPI): void {
         cancel,
         missThreshold: Math.max(1, Math.floor(num(def.missThreshold, 1, 1))),
         idleMs: num(def.idleTimeout, 30) * unit,
-        queueMs: num(def.queueTimeout, 0) * unit,
+        // a queue that never times out can trap a user: 10 (idle units) unless set
+        queueMs: num(def.queueTimeout, 10) * unit,
         transcriptMax: Math.max(1, Math.floor(num(def.transcriptMax, 20, 1))),
         hours,
         texts,
+        cancelWord: (splitList(listField(def.cancelWords)) ?? DEFAULT_CANCEL_WORDS).find((w) => !w.startsWith('/')) ?? '',
+        botWhileQueued: def.botWhileQueued !== false && def.botWhileQueued !== 'false',
         groups: groupOptions(def),
         nativeTransfer: def.native ? nativeTransfer(def.account ? (RED.nodes.getNode(def.account) as WecomAccountNode | null) : null, def.servicer || undefined) : undefined,
       },

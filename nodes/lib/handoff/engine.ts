@@ -33,14 +33,14 @@ export interface HandoffTexts {
 }
 
 export const DEFAULT_TEXTS: HandoffTexts = {
-  transfer: '正在为您转接人工客服，请稍候…',
-  queue: '当前客服繁忙，您已进入排队，前面还有 {position} 位，请稍候。',
-  noAgent: '当前暂无客服在线，您已进入排队，前面还有 {position} 位。客服上线后会第一时间为您服务。',
+  transfer: '正在为您转接人工客服，请稍候…回复“{cancel}”可回到机器人。',
+  queue: '当前客服繁忙，您在排队中，是第 {place} 位。等待期间可以继续提问；回复“{cancel}”可回到机器人。',
+  noAgent: '当前暂无客服在线，您在排队中，是第 {place} 位，客服上线后会第一时间为您服务。等待期间可以继续提问；回复“{cancel}”可回到机器人。',
   joined: '人工客服已接入，请问有什么可以帮您？',
   closedAgent: '本次人工服务已结束，感谢您的咨询。如需帮助可随时留言。',
   closedTimeout: '由于长时间没有新消息，本次人工服务已结束。如需帮助请再次发送“人工”。',
   closedUser: '已为您取消人工服务，机器人将继续为您解答。',
-  queueTimeout: '抱歉，当前客服繁忙，暂时无法接入。您可以稍后再次发送“人工”。',
+  queueTimeout: '抱歉，当前客服繁忙，暂时无法接入，已为您转回机器人。您可以稍后再次发送“人工”。',
   offHours: '现在是非工作时间，人工客服暂时无法接入。您可以留言，我们会在工作时间尽快回复。',
   miss: '抱歉，我暂时无法回答这个问题，可以换个说法再问一次吗？',
   transferred: '正在为您转接其他客服，请稍候…',
@@ -67,6 +67,10 @@ export interface HandoffOptions {
   texts: HandoffTexts;
   /** Set for native WeCom transfer (kf/service_state/trans to state 3) instead of the bridge. */
   nativeTransfer?: (wecom: WecomMeta) => Promise<void>;
+  /** The word notices name as the way back to the bot ({cancel} in texts). */
+  cancelWord?: string;
+  /** While queued, the bot still answers what it can; only its misses go to the agent's history. */
+  botWhileQueued?: boolean;
   groups?: GroupOptions;
 }
 
@@ -128,7 +132,7 @@ export class HandoffEngine {
 
   private notice(out: Emit, c: Conversation, text: string, kind: string, wecom?: WecomMeta, vars: Record<string, string | number> = {}): void {
     if (!text || !(wecom ?? c.wecom)) return;
-    out.notice.push({ payload: fill(text, vars), topic: c.id, wecom: wecom ?? c.wecom, handoff: { notice: kind, conversationId: c.id } });
+    out.notice.push({ payload: fill(text, { cancel: this.opt.cancelWord ?? '取消人工', ...vars }), topic: c.id, wecom: wecom ?? c.wecom, handoff: { notice: kind, conversationId: c.id } });
   }
 
   private toAgent(out: Emit, c: Conversation, frame: HandoffFrame | MessageFrame | ClosedFrame, extra: Record<string, unknown> = {}): void {
@@ -196,6 +200,12 @@ export class HandoffEngine {
     this.toAgent(out, c, this.handoffFrame(c, text));
   }
 
+  /** A waiting user's message goes to the bot first (not a cancel or transfer word, not a native transfer). */
+  private botFirst(c: Conversation, seen: boolean, text: string): boolean {
+    if (c.state !== 'queued' || !c.waiting || !this.opt.botWhileQueued || c.native) return false;
+    return seen || (matches(this.opt.cancel, text) === null && matches(this.opt.transfer, text) === null);
+  }
+
   private done(c: Conversation): void {
     const dl = nextDeadline(c, this.opt.idleMs, this.opt.queueMs);
     this.schedule(c.id, dl ? dl.at : null);
@@ -225,7 +235,7 @@ export class HandoffEngine {
       } else if (isEvent) {
         if (!seen && c.state === 'bot') out.bot.push(msg);
       } else if (c.state === 'bot') {
-        const kw = seen ? null : matches(this.opt.transfer, text);
+        const kw = seen || matches(this.opt.cancel, text) !== null ? null : matches(this.opt.transfer, text);
         const asked = h.action === 'transfer' || (seen && isFaqMiss(msg.faq));
         if (kw !== null) await this.transfer(out, c, 'keyword', text, w, group);
         else if (asked) {
@@ -236,6 +246,12 @@ export class HandoffEngine {
             else await this.transfer(out, c, c.misses > 1 ? 'repeat_miss' : 'no_answer', text, w, group);
           } else await this.transfer(out, c, reason, text, w, group);
         } else if (!seen) out.bot.push(msg);
+      } else if (this.botFirst(c, seen, text)) {
+        // queued: the bot answers what it can; a miss comes back here and joins the agent's history
+        if (!seen) out.bot.push(msg);
+        else if (h.action === 'transfer' || isFaqMiss(msg.faq)) {
+          this.toAgent(out, c, { type: 'message', conversationId: c.id, userId: w.userId, msgType: w.msgType, text, msgId: w.msgId, ts: this.now() });
+        }
       } else if (!seen) {
         if (matches(this.opt.cancel, text) !== null) this.back(out, c, 'user', this.opt.texts.closedUser, 'closedUser', w);
         else if (!c.native) {
@@ -295,12 +311,13 @@ export class HandoffEngine {
         case 'queued': {
           if (c.state === 'bot') break;
           if (c.state === 'human') toQueued(c, c.reason ?? 'keyword', now);
+          c.waiting = true;
           if (typeof e.group === 'string') c.group = e.group;
           if (e.transfer === true) break;
           const position = typeof e.position === 'number' ? e.position : 0;
           // "no agent online" counts the agents of the conversation's group when the bridge says
           const none = typeof e.groupOnline === 'number' ? e.groupOnline === 0 : this.agentsOnline === 0;
-          this.notice(out, c, none ? this.opt.texts.noAgent : this.opt.texts.queue, none ? 'noAgent' : 'queue', undefined, { position });
+          this.notice(out, c, none ? this.opt.texts.noAgent : this.opt.texts.queue, none ? 'noAgent' : 'queue', undefined, { position, place: position + 1 });
           break;
         }
         case 'transferred':

@@ -220,9 +220,8 @@ export = function register(RED: NodeAPI): void {
       clearTimeout(startup);
       clearInterval(sweeper);
       timers.stop();
-      handle.release();
       node.status({});
-      done();
+      void handle.release().then(() => done());
     });
   }
 

@@ -40,6 +40,6 @@ describe('redis backend (real redis-server)', () => {
     },
     peer: (store, { instanceId }) => open(instanceId, prefixes.get(store)),
     // Nothing listens on that port: Redis is down.
-    unwritable: async () => new RedisStore({ url: `redis://127.0.0.1:${await rs.freePort()}`, instanceId: 'down', maxReconnectDelayMs: 100 }),
+    unwritable: async () => new RedisStore({ url: `redis://127.0.0.1:${await rs.freePort()}`, instanceId: 'down', maxReconnectDelayMs: 100, startWaitMs: 0 }),
   });
 });

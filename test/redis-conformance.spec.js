@@ -6,13 +6,7 @@ const stateConformance = require('./helpers/state-conformance');
 const { RedisStore } = require('../dist/nodes/lib/state/redis');
 
 describe('redis backend (real redis-server)', () => {
-  if (!rs.available()) {
-    it('needs redis-server', function () {
-      console.log(`      ${rs.HOW_TO_GET}`);
-      this.skip();
-    });
-    return;
-  }
+  if (rs.missing()) return;
   let server;
   let seq = 0;
   let prefix = '';

@@ -24,13 +24,7 @@ function clusterFlow() {
 
 describe('e2e cluster: two Node-REDs on one Redis serve one WeCom app', function () {
   this.timeout(180000);
-  if (!rs.available()) {
-    it('needs redis-server', function () {
-      console.log(`      ${rs.HOW_TO_GET}`);
-      this.skip();
-    });
-    return;
-  }
+  if (rs.missing()) return;
   let redis;
   let sim;
   let creds;

@@ -124,6 +124,25 @@ describe('e2e cluster: two Node-REDs on one Redis serve one WeCom app', function
     assert.equal(delta(before, 'duplicatesSuppressed'), 0);
   });
 
+  it('微信客服: callbacks alternated between the instances → each message pulled and answered once', async () => {
+    const proxy = await cl.startProxy([A, B].map((n) => ({ host: '127.0.0.1', port: n.port })));
+    sim.setCallbackUrl(`${proxy.url}/wecom/callback`);
+    try {
+      const users = Array.from({ length: 12 }, (_, i) => user('kf', i));
+      for (const round of [0, 1]) {
+        const said = await Promise.all(users.map((u) => sim.userSays({ channel: 'kf', userId: u, text: '你好' })));
+        assert.ok(said.every((r) => r.status === 200));
+        await until(() => users.every((u) => bot(u).filter((r) => GREETING.test(r.text)).length >= round + 1), `round ${round} answered`, 60000);
+      }
+      await settled('kf');
+      await sleep(1500); // a late duplicate pull would show up here
+      for (const u of users) assert.equal(bot(u).filter((r) => GREETING.test(r.text)).length, 2, u);
+    } finally {
+      sim.setCallbackUrl('');
+      await proxy.close();
+    }
+  });
+
   it('an idle timeout fires once', async () => {
     const u = user('idle', 0);
     assert.equal((await cl.postCallback(creds, A.url, cl.appTextCallback(creds, u, '转人工'))).status, 200);

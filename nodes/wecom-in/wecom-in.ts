@@ -149,6 +149,11 @@ export = function register(RED: NodeAPI): void {
       return;
     }
     const state = handle.store;
+    // Redis down (or back): the status says so at once, not only after the next refused callback.
+    const offHealth = state.onHealth((ok) => {
+      storeDown = !ok;
+      showCounts();
+    });
     const stream = inboxStream(node.id);
     // A consumer name per run: what a stopped run (crash, redeploy) left pending is taken over after replayAfterMs.
     const consumer = `${state.instanceId}:${node.id}:${randomUUID().slice(0, 8)}`;
@@ -338,6 +343,7 @@ export = function register(RED: NodeAPI): void {
 
     node.on('close', (removed: boolean, done: () => void) => {
       closed = true;
+      offHealth();
       clearInterval(poller);
       showCounts.cancel();
       unmount();

@@ -276,3 +276,55 @@ describe('agent side v2 (ws-bridge)', function () {
     assert.strictEqual(await a.closed, 4001, 'the dead connection was replaced');
   });
 });
+
+describe('agent side v2: 客服账号 for the group mapping, structured messages', function () {
+  const { startSim, simAccount } = require('./helpers/simulator');
+  const accountMod = require('../dist/nodes/wecom-account/wecom-account.js');
+  let sim;
+  const open = [];
+  before(async () => {
+    sim = await startSim({ openKfIds: ['wkSales', 'wkSupport'] });
+    await helper.startServer();
+  });
+  after(async () => {
+    await helper.stopServer();
+    await sim.stop();
+  });
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((c) => c.close()));
+    await helper.unload();
+  });
+
+  it('the handoff editor gets the account\'s 客服账号 by name from kf/account/list (admin endpoint)', async () => {
+    const acc = simAccount('acc', sim);
+    await load([accountMod, handoffNode], [{ id: 'tab', type: 'tab' }, acc.node, { id: 'h', z: 'tab', type: 'handoff', account: 'acc', wires: [[], [], []] }], acc.credentials);
+    const res = await helper.request().get('/wecom/kf-accounts/acc').expect(200);
+    assert.deepStrictEqual(res.body, [{ open_kfid: 'wkSales', name: 'Sandbox 客服 1' }, { open_kfid: 'wkSupport', name: 'Sandbox 客服 2' }]);
+    assert.ok(!JSON.stringify(res.body).includes(acc.credentials.acc.kfSecret), 'no secret in the answer');
+    const none = await helper.request().get('/wecom/kf-accounts/nope').expect(404);
+    assert.match(none.body.error, /deploy/i);
+  });
+
+  it('location and link messages reach the agent as structured fields', async () => {
+    const t = await start();
+    const a = agentClient(helper.url().replace(/^http/, 'ws') + '/wecom/ws', { token: TOKEN, agent: 'geo' });
+    open.push(a);
+    await a.opened;
+    t.h.receive(kfMsg('loc', 'wkSales', '转人工'));
+    await a.next('handoff');
+    const m = kfMsg('loc', 'wkSales', '[location]');
+    m.wecom.msgType = 'location';
+    m.wecom.raw = { msgtype: 'location', location: { latitude: 23.13, longitude: 113.26, name: '广州塔', address: '阅江西路222号' } };
+    t.h.receive(m);
+    const f = await a.next('message');
+    assert.deepStrictEqual(f.location, { latitude: 23.13, longitude: 113.26, name: '广州塔', address: '阅江西路222号' });
+    t.h.receive(appMsg('lnk', '转人工'));
+    await a.next('handoff');
+    const l = appMsg('lnk', '[link]');
+    l.wecom.msgType = 'link';
+    l.wecom.raw = { MsgType: 'link', Title: '退货政策', Description: '七天无理由', Url: 'https://example.com/returns', PicUrl: 'https://example.com/p.png' };
+    t.h.receive(l);
+    const g = await a.next('message');
+    assert.deepStrictEqual(g.link, { title: '退货政策', description: '七天无理由', url: 'https://example.com/returns', picUrl: 'https://example.com/p.png' });
+  });
+});

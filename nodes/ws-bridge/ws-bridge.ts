@@ -297,7 +297,7 @@ export = function register(RED: NodeAPI): void {
         ws = sock;
         sock.on('open', () => {
           attempt = 0;
-          const conn = hub.open(socketSink(sock), 'upstream');
+          const conn = hub.open(socketSink(sock), 'upstream', { system: true });
           watch(sock, conn);
           showStatus();
         });

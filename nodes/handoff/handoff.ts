@@ -9,12 +9,13 @@ import { ConversationStore } from '../lib/handoff/conversation-store';
 import { DueTimers } from '../lib/state/due-timers';
 import { settleInbox } from '../lib/state/inbox';
 import { acquireStore, type StoreHandle } from '../shared/state';
-import { DEFAULT_TEXTS, HandoffEngine, type Emit, type HandoffTexts, type Msg } from '../lib/handoff/engine';
-import { compileWordList, DEFAULT_CANCEL_WORDS, DEFAULT_TRANSFER_EXCLUDE, DEFAULT_TRANSFER_WORDS } from '../lib/handoff/transfer-words';
+import { DEFAULT_TEXTS, HandoffEngine, type Emit, type GroupOptions, type HandoffTexts, type Msg } from '../lib/handoff/engine';
+import { compileWordList, DEFAULT_CANCEL_WORDS, DEFAULT_TRANSFER_EXCLUDE, DEFAULT_TRANSFER_WORDS, splitList } from '../lib/handoff/transfer-words';
 import { parseBusinessHours, type BusinessHours } from '../lib/handoff/business-hours';
 import { nativeTransfer } from '../shared/kf-transfer';
 import type { WecomAccountNode } from '../shared/account-node';
 import type { CompiledRules } from '../lib/bot/keyword-rules';
+import { mountKfAccounts } from './kf-accounts';
 import { opsHandoffInput, opsHandoffOutput } from '../shared/events';
 
 type TextKey = keyof HandoffTexts;
@@ -37,8 +38,12 @@ interface HandoffDef extends NodeDef {
   holidays?: string;
   timeZone?: string;
   native?: boolean;
+  botWhileQueued?: boolean | string;
   account?: string;
   servicer?: string;
+  /** Rows {type: 'kf'|'app', id: open_kfid|AgentID, group} of the group mapping. */
+  groupMap?: Array<{ type?: string; id?: string; group?: string }>;
+  groupFallback?: string;
   [text: string]: unknown;
 }
 
@@ -58,7 +63,21 @@ function listField(v: unknown): string | undefined {
 /** How long a conversation that is with the bot is kept after its last message. */
 const RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 
+/** The editor's group mapping as the engine takes it: `kf:<open_kfid>` / `app:<AgentID>` → group. */
+function groupOptions(def: HandoffDef): GroupOptions | undefined {
+  const rows = Array.isArray(def.groupMap) ? def.groupMap : [];
+  const map: Record<string, string> = {};
+  for (const r of rows) {
+    const id = String(r?.id ?? '').trim();
+    const group = String(r?.group ?? '').trim();
+    if (id && group) map[`${r.type === 'app' ? 'app' : 'kf'}:${id}`] = group;
+  }
+  const fallback = def.groupFallback === 'any';
+  return Object.keys(map).length || fallback ? { map, fallback } : undefined;
+}
+
 export = function register(RED: NodeAPI): void {
+  mountKfAccounts(RED);
   function Handoff(this: Node, def: HandoffDef) {
     RED.nodes.createNode(this, def);
     const node = this;
@@ -108,10 +127,14 @@ export = function register(RED: NodeAPI): void {
         cancel,
         missThreshold: Math.max(1, Math.floor(num(def.missThreshold, 1, 1))),
         idleMs: num(def.idleTimeout, 30) * unit,
-        queueMs: num(def.queueTimeout, 0) * unit,
+        // a queue that never times out can trap a user: 10 (idle units) unless set
+        queueMs: num(def.queueTimeout, 10) * unit,
         transcriptMax: Math.max(1, Math.floor(num(def.transcriptMax, 20, 1))),
         hours,
         texts,
+        cancelWord: (splitList(listField(def.cancelWords)) ?? DEFAULT_CANCEL_WORDS).find((w) => !w.startsWith('/')) ?? '',
+        botWhileQueued: def.botWhileQueued !== false && def.botWhileQueued !== 'false',
+        groups: groupOptions(def),
         nativeTransfer: def.native ? nativeTransfer(def.account ? (RED.nodes.getNode(def.account) as WecomAccountNode | null) : null, def.servicer || undefined) : undefined,
       },
       (id, at) => void timers.schedule(id, at),
@@ -197,9 +220,8 @@ export = function register(RED: NodeAPI): void {
       clearTimeout(startup);
       clearInterval(sweeper);
       timers.stop();
-      handle.release();
       node.status({});
-      done();
+      void handle.release().then(() => done());
     });
   }
 

@@ -342,10 +342,11 @@ export = function register(RED: NodeAPI): void {
       openSlots.clear();
       if (removed) dropProcessFallback(kfNamespace);
       node.status({});
-      kfPuller.stop().then(
-        () => (handle.release(), done()),
-        () => (handle.release(), done()),
-      );
+      kfPuller
+        .stop()
+        .catch(() => undefined)
+        .then(() => handle.release())
+        .then(() => done());
     });
   }
 

@@ -291,9 +291,8 @@ export = function register(RED: NodeAPI): void {
       // Unsent entries stay in the outbox: the next run (after a redeploy or restart) sends them.
       queue.close();
       live.clear();
-      handle.release();
       node.status({});
-      done();
+      void handle.release().then(() => done());
     });
   }
 

@@ -29,6 +29,10 @@ export interface Conversation {
   native?: boolean;
   /** msgId of the last user message recorded (a message coming back from the bot path is not recorded twice). */
   lastUserMsgId?: string;
+  /** The agents' group this conversation was handed to (ws-bridge groups). */
+  group?: string;
+  /** Queued and told so by the bridge (no agent took it at once): the bot may answer meanwhile. */
+  waiting?: boolean;
 }
 
 export function newConversation(id: string, now: number): Conversation {
@@ -61,6 +65,7 @@ export function toQueued(c: Conversation, reason: string, now: number): void {
   c.reason = reason;
   c.since = now;
   delete c.agent;
+  delete c.waiting;
   c.misses = 0;
 }
 

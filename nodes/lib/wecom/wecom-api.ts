@@ -121,6 +121,11 @@ export class WecomApi {
     }
   }
 
+  /** The cached access token, for calls that stream (media/get); never log it. */
+  accessToken(): Promise<string> {
+    return this.client.accessToken();
+  }
+
   uploadMedia(type: MediaType, src: MediaSource): Promise<Uploaded> {
     return uploadMedia(this.client, type, src);
   }

@@ -66,6 +66,11 @@ export class ApiClient {
     }, undefined, undefined, undefined, (err) => err instanceof WecomApiError && err.kind === 'config');
   }
 
+  /** The cached access token (fetched when needed), for streaming calls such as media/get. */
+  accessToken(): Promise<string> {
+    return this.tokens.get();
+  }
+
   /** Call `/cgi-bin/<api>` with the access token. */
   call(api: string, opts: CallOptions = {}): Promise<ApiAnswer> {
     return this.exchange(api, opts, this.tokens);

@@ -347,6 +347,16 @@ export class BridgeHub<M = unknown> {
     return n;
   }
 
+  /** Connected agents per group they joined ('*' for agents in no group, who take every group). */
+  groupsOnline(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const a of this.agents.values()) {
+      if (a.sinks.length === 0) continue;
+      for (const g of a.groups.length ? a.groups : ['*']) out[g] = (out[g] ?? 0) + 1;
+    }
+    return out;
+  }
+
   presence(agentId?: string, online?: boolean): void {
     this.cb.event({ event: 'presence', agentsOnline: this.online(), queued: this.queue.length, agentId: agentId === SYSTEM_AGENT ? undefined : agentId, online }, undefined);
   }

@@ -153,14 +153,24 @@ async function run(log) {
   warm.forEach((q) => bigBot.decideLexical(q)); warm.forEach((q) => miniBig(q));
   // many passes (each message once per pass, GC left to run as it will): the tail is the tail
   const PASSES = 20;
-  const all = (fn) => { const t = []; for (let k = 0; k < PASSES; k++) t.push(...timeEach(fn, queries)); return t.sort((a, b) => a - b); };
+  const all = (fn, passes = PASSES) => { const t = []; for (let k = 0; k < passes; k++) t.push(...timeEach(fn, queries)); return t.sort((a, b) => a - b); };
+  const perMsg = (fn, passes = PASSES) => {
+    const t = queries.map(() => []);
+    for (let k = 0; k < passes; k++) queries.forEach((q, i) => { const a = process.hrtime.bigint(); fn(q); t[i].push(Number(process.hrtime.bigint() - a) / 1e6); });
+    return t.map((x) => pct(x.sort((a, b) => a - b), 0.5)).sort((a, b) => a - b);
+  };
   const tOurs = all((q) => bigBot.decideLexical(q));
-  const tMini = all((q) => miniBig(q));
+  const tMini = all((q) => miniBig(q), 3); // MiniSearch is ~50× slower: 3 passes
+  // each message's median over the passes: one-off preemptions by other processes drop out, the cost of
+  // the slowest messages stays
+  const mOurs = perMsg((q) => bigBot.decideLexical(q));
+  const mMini = perMsg((q) => miniBig(q), 3);
   log(`10k-KB latency over ${tOurs.length} lookups; load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} on ${os.cpus().length} CPUs (a shared machine inflates the tail)`);
   rows.push({ group: 'faq speed (10k KB)', metric: 'index build', value: buildMs, unit: 'ms', baseline: 'MiniSearch', baselineValue: miniBuild, ratio: miniBuild / buildMs });
   for (const [p, name, target] of [[0.5, 'lookup p50'], [0.99, 'lookup p99', '< 1 ms'], [0.999, 'lookup p99.9']]) {
     rows.push({ group: 'faq speed (10k KB)', metric: name, value: pct(tOurs, p), unit: 'ms', baseline: 'MiniSearch', baselineValue: pct(tMini, p), ratio: pct(tMini, p) / pct(tOurs, p), target });
   }
+  rows.push({ group: 'faq speed (10k KB)', metric: 'p99 of per-message medians', value: pct(mOurs, 0.99), unit: 'ms', baseline: 'MiniSearch', baselineValue: pct(mMini, 0.99), ratio: pct(mMini, 0.99) / pct(mOurs, 0.99) });
   rows.push({ group: 'faq speed (10k KB)', metric: 'index memory (heap + array buffers)', value: memMb, unit: 'MB' });
 
   // keyword matching: 10,000 rules (10,000 distinct keywords: Han substrings of 2–4 characters from the

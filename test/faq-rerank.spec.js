@@ -58,30 +58,21 @@ describe('FAQ semantic re-ranker (stub embeddings server on loopback)', function
     assert.ok(again.ready);
   });
 
-  it('falls back to the lexical decision when the endpoint errors', async function () {
-    const rr = new EmbeddingReranker({ url: s.url, budgetMs: 500 });
+  // the lexical decision, unchanged, when the endpoint misbehaves during a message
+  async function fallsBack(misbehaviour, budgetMs) {
+    const rr = new EmbeddingReranker({ url: s.url, budgetMs });
     await rr.prepare(KB);
     const bot = createFaqBot({ entries: KB, reranker: rr });
     const lexical = createFaqBot({ entries: KB }).decideLexical('退款的事');
-    mode.current = 'error';
+    mode.current = misbehaviour;
     assert.equal(await rr.rerank('退款的事', [{ index: 0, score: 0.5 }]), null);
     const d = await bot.decide('退款的事');
     assert.equal(d.reranked, undefined);
     assert.equal(d.kind, lexical.kind);
     assert.deepEqual(d.candidates.map((c) => c.id), lexical.candidates.map((c) => c.id));
-  });
-
-  it('falls back to the lexical decision when the endpoint is slower than the budget', async function () {
-    const rr = new EmbeddingReranker({ url: s.url, budgetMs: 100 });
-    await rr.prepare(KB);
-    const bot = createFaqBot({ entries: KB, reranker: rr });
-    const lexical = createFaqBot({ entries: KB }).decideLexical('退款的事');
-    mode.current = 'slow';
-    const d = await bot.decide('退款的事');
-    assert.equal(d.reranked, undefined);
-    assert.equal(d.kind, lexical.kind);
-    assert.deepEqual(d.candidates.map((c) => c.id), lexical.candidates.map((c) => c.id));
-  });
+  }
+  it('falls back to the lexical decision when the endpoint errors', () => fallsBack('error', 500));
+  it('falls back to the lexical decision when the endpoint is slower than the budget', () => fallsBack('slow', 100));
 
   it('makes no call when the lexical answer is certain', async function () {
     const rr = new EmbeddingReranker({ url: s.url, budgetMs: 500 });

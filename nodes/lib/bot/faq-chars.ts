@@ -18,14 +18,14 @@ export function hanChars(text: string): string[] {
 export class CharIndex {
   private readonly post = new Map<string, number[]>();
   private readonly idf = new Map<string, number>();
-  /** Per entry: its variants' character sets. */
-  private readonly vars: Array<Array<Set<string>>>;
+  /** Per entry: its variants' distinct Han characters (short strings: includes() beats a Set here). */
+  private readonly vars: string[][];
   private readonly n: number;
 
   /** `variants[e]` = the content words of each of entry e's question variants, joined. */
   constructor(variants: string[][]) {
     this.n = variants.length;
-    this.vars = variants.map((vs) => vs.map((v) => new Set(hanChars(v))));
+    this.vars = variants.map((vs) => vs.map((v) => hanChars(v).join('')));
     this.vars.forEach((vs, e) => {
       const seen = new Set<string>();
       for (const v of vs) for (const c of v) if (!seen.has(c)) {
@@ -58,12 +58,12 @@ export class CharIndex {
       for (const v of this.vars[e]) {
         let hit = 0;
         let nHit = 0;
-        for (const c of q) if (v.has(c)) {
+        for (const c of q) if (v.includes(c)) {
           hit += this.idf.get(c)!;
           nHit++;
         }
         if (nHit === 0) continue;
-        const s = (hit / total) * Math.pow(nHit / v.size, 0.2);
+        const s = (hit / total) * Math.pow(nHit / v.length, 0.2);
         if (s > best) best = s;
       }
       if (best > 0) out.push([e, best]);

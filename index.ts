@@ -28,3 +28,6 @@ export { DEFAULT_ANSWER_THRESHOLD, DEFAULT_SUGGEST_THRESHOLD } from './nodes/lib
 export { WecomApi, WecomApiError } from './nodes/lib/wecom/wecom-api';
 export type { WecomApiOptions, SendResult } from './nodes/lib/wecom/wecom-api';
 export type { RetryOptions } from './nodes/lib/wecom/api/retry';
+/** ws-bridge agent tokens: bind one agent id, signed with the bridge Token (see docs/agent-protocol.md). */
+export { mintAgentToken, verifyAgentToken } from './nodes/lib/handoff/agent-token';
+export type { AgentClaims, MintOptions } from './nodes/lib/handoff/agent-token';

@@ -49,20 +49,22 @@
     attached: ['将发送：{name}', 'Will send: {name}'],
     app: ['企业微信应用', 'WeCom app'], kf: ['微信客服', 'WeChat Customer Service'],
     queuedTag: ['排队中', 'queued'], closedTag: ['已结束', 'closed'],
-    groupTag: ['组：{g}', 'group: {g}']
+    groupTag: ['组：{g}', 'group: {g}'],
+    systemLink: ['系统连接', 'system link']
   });
 
   var TOKEN_KEY = 'wecom-console-token';
   var AGENT_KEY = 'wecom-console-agent';
-  var MAX_ATTACH = 48 * 1024; // raw bytes: base64 grows by a third and must fit the bridge's frame limit
+  var MAX_ATTACH = 10 * 1024 * 1024; // WeCom's image/video limit; the bridge's Max media decides the rest
   var state = {
     ws: null, token: '', agentId: '', groups: '', wsPath: '/wecom/ws', nextId: 1, pending: [],
     convs: {}, order: 0, selected: null, queuedCount: 0, welcomed: false, retry: 0, retryTimer: null,
-    manual: false, supports: {}, lastSeq: 0, ackTimer: null, attachment: null, renderQueued: false
+    manual: false, features: {}, lastSeq: 0, ackTimer: null, attachment: null, renderQueued: false, system: false
   };
 
   // ---- connection ----
   function setConn(s, key, vars) {
+    state.conn = [s, key, vars];
     var p = $('conn-state');
     p.setAttribute('data-state', s);
     p.textContent = t(key, vars);
@@ -92,6 +94,7 @@
     var q = '?token=' + encodeURIComponent(state.token);
     if (state.agentId) q += '&agent=' + encodeURIComponent(state.agentId);
     if (state.groups) q += '&groups=' + encodeURIComponent(state.groups);
+    if (state.lastSeq) q += '&ack=' + state.lastSeq;
     setConn('connecting', 'connecting');
     var ws;
     try { ws = new WebSocket(proto + '//' + location.host + state.wsPath + q); } catch (e) { showSignin(t('badCredential')); return; }
@@ -140,15 +143,33 @@
     return null;
   }
 
-  /** Acknowledge processed frames (batched) when the bridge numbers them and says it takes `received`. */
+  /**
+   * Frames about conversations carry seq (protocol v2): one already processed (a replay after reconnect) is
+   * dropped; processed ones are acknowledged with `received`, batched, when the bridge lists that feature.
+   * Returns false for a duplicate.
+   */
+  var SEQ_TYPES = { handoff: true, message: true, closed: true, undelivered: true };
   function noteSeq(f) {
-    if (typeof f.seq !== 'number') return;
-    if (f.seq > state.lastSeq) state.lastSeq = f.seq;
-    if (!state.supports.received || state.ackTimer) return;
+    if (typeof f.seq !== 'number' || !SEQ_TYPES[f.type]) return true; // welcome's seq is the server's last, not a frame's
+    if (f.seq <= state.lastSeq) return false;
+    state.lastSeq = f.seq;
+    if (!state.features.received || state.ackTimer) return true;
     state.ackTimer = setTimeout(function () {
       state.ackTimer = null;
       if (state.ws && state.ws.readyState === WebSocket.OPEN) state.ws.send(JSON.stringify({ type: 'received', seq: state.lastSeq }));
     }, 200);
+    return true;
+  }
+
+  /** A media URL of the bridge (relative to the WebSocket) with the credential, so <img> and links can read it. */
+  function mediaUrl(u) {
+    if (typeof u !== 'string' || !u) return null;
+    if (/^blob:/.test(u)) return u;
+    var url = ui.safeUrl(u);
+    if (!url) return null;
+    var parsed = new URL(url);
+    if (parsed.origin === location.origin && !parsed.searchParams.has('token')) parsed.searchParams.set('token', state.token);
+    return parsed.href;
   }
 
   // ---- conversations ----
@@ -163,22 +184,27 @@
     return c;
   }
 
-  function item(h) {
-    var x = { from: h.from === 'agent' || h.from === 'bot' ? h.from : 'user', text: h.text == null ? '' : String(h.text), ts: h.ts };
-    if (h.media && typeof h.media === 'object') x.media = h.media;
+  /** A history entry or user message → what the page shows (media, location and link as structured parts). */
+  function item(h, from) {
+    var x = { from: from || (h.from === 'agent' || h.from === 'bot' ? h.from : 'user'), text: h.text == null ? '' : String(h.text), ts: h.ts };
+    if (h.media && typeof h.media === 'object') { x.media = h.media; if (/^\[\w+\]$/.test(x.text)) x.text = ''; }
+    if (h.location && typeof h.location === 'object') x.location = h.location;
+    if (h.link && typeof h.link === 'object') x.link = h.link;
     if (h.agentId) x.agentId = String(h.agentId);
     return x;
   }
 
   function onFrame(f) {
-    noteSeq(f);
+    if (!noteSeq(f)) return;
     var c;
     switch (f.type) {
       case 'welcome':
         if (f.agentId) state.agentId = String(f.agentId);
+        state.system = f.system === true;
         state.welcomed = true;
-        state.supports = {};
-        (Array.isArray(f.supports) ? f.supports : []).forEach(function (s) { state.supports[s] = true; });
+        state.features = {};
+        (Array.isArray(f.features) ? f.features : []).forEach(function (x) { state.features[x] = true; });
+        if (typeof f.seq === 'number' && f.seq < state.lastSeq) state.lastSeq = f.seq; // the server restarted its numbering
         if (Array.isArray(f.groups)) state.groups = f.groups.join(',');
         state.queuedCount = typeof f.queued === 'number' ? f.queued : 0;
         (f.conversations || []).forEach(function (x) {
@@ -189,7 +215,7 @@
         });
         try { sessionStorage.setItem(TOKEN_KEY, state.token); localStorage.setItem(AGENT_KEY, state.agentId); } catch (e) { /* ignore */ }
         setConn('open', 'connected');
-        $('me').textContent = state.agentId;
+        $('me').textContent = state.system ? t('systemLink') : state.agentId;
         showConsole();
         return;
       case 'queue':
@@ -214,7 +240,7 @@
         c.order = ++state.order;
         if (Array.isArray(f.history)) c.history = f.history.map(item);
         if (f.text && !(c.history.length && c.history[c.history.length - 1].from === 'user' && c.history[c.history.length - 1].text === f.text)) {
-          c.history.push({ from: 'user', text: String(f.text), ts: f.ts, media: f.media });
+          c.history.push(item(f, 'user'));
         }
         c.history.push({ notice: t('handedOver', { reason: c.reason || '—' }) });
         if (f.transferredFrom) c.history.push({ notice: t('transferredFrom', { from: String(f.transferredFrom), note: f.note ? '：' + String(f.note) : '' }) });
@@ -226,7 +252,7 @@
         if (!f.conversationId) return;
         c = conv(f.conversationId, f);
         if (c.status === 'closed') c.status = 'active';
-        c.history.push({ from: 'user', text: f.text != null ? String(f.text) : '', ts: f.ts, media: f.media && typeof f.media === 'object' ? f.media : undefined });
+        c.history.push(item(f, 'user'));
         c.order = ++state.order;
         if (state.selected !== c.id) c.unread++;
         break;
@@ -348,7 +374,7 @@
   }
 
   function mediaNode(m) {
-    var url = ui.safeUrl(m.url);
+    var url = mediaUrl(m.url);
     var box = el('div', 'media');
     var mime = String(m.mime || '');
     if (url && /^image\//.test(mime)) {
@@ -401,6 +427,13 @@
         var b = el('div', 'bubble');
         if (h.text) b.appendChild(el('div', 'text', h.text));
         if (h.media) b.appendChild(mediaNode(h.media));
+        if (h.location) b.appendChild(el('div', 'note', '📍 ' + [h.location.name, h.location.address].filter(Boolean).join(' · ') + ' (' + h.location.latitude + ', ' + h.location.longitude + ')'));
+        if (h.link) {
+          var href = ui.safeUrl(h.link.url);
+          var a = el(href ? 'a' : 'span', 'note', '🔗 ' + (h.link.title || h.link.url || ''));
+          if (href) { a.href = href; a.target = '_blank'; a.rel = 'noopener noreferrer'; }
+          b.appendChild(a);
+        }
         wrap.appendChild(b);
         m.appendChild(wrap);
         m.appendChild(el('div', 'time', h.failed ? t('failed') : h.pending ? '…' : ui.hhmm(h.ts)));
@@ -486,8 +519,14 @@
     $('lang-zh').setAttribute('aria-pressed', String(ui.lang() === 'zh'));
     $('lang-en').setAttribute('aria-pressed', String(ui.lang() === 'en'));
   }
-  $('lang-zh').addEventListener('click', function () { ui.setLang('zh', function () { langButtons(); render(); }); });
-  $('lang-en').addEventListener('click', function () { ui.setLang('en', function () { langButtons(); render(); }); });
+  function relabel() {
+    langButtons();
+    if (state.conn) setConn(state.conn[0], state.conn[1], state.conn[2]);
+    if (state.welcomed) $('me').textContent = state.system ? t('systemLink') : state.agentId;
+    render();
+  }
+  $('lang-zh').addEventListener('click', function () { ui.setLang('zh', relabel); });
+  $('lang-en').addEventListener('click', function () { ui.setLang('en', relabel); });
 
   ui.applyI18n();
   langButtons();

@@ -33,6 +33,8 @@ export interface SandboxOptions {
   userDir?: string;
   /** Only warnings and errors from Node-RED, and no banner. */
   quiet?: boolean;
+  /** Write Node-RED's log (info and above) to this file instead of the console (tests keep mocha's output clean). */
+  logFile?: string;
   /** Environment to read WECOM_* from; default process.env (sandbox mode writes the generated values into it). */
   env?: NodeJS.ProcessEnv;
 }
@@ -341,12 +343,14 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     flowFile: 'flows.json',
     flowFilePretty: true,
     credentialSecret: credentialSecret(userDir, env),
+    // relative file names of file nodes (the example flow's transcript) land in the user dir, not the cwd
+    fileWorkingDirectory: userDir,
     httpAdminRoot: '/',
     httpNodeRoot: '/',
     uiHost: host,
     uiPort: port,
     contextStorage: { default: 'file', file: { module: 'localfilesystem' }, memory: { module: 'memory' } },
-    logging: { console: { level: quiet ? 'warn' : 'info', metrics: false, audit: false } },
+    logging: opts.logFile ? fileLogging(opts.logFile) : { console: { level: quiet ? 'warn' : 'info', metrics: false, audit: false } },
     editorTheme: {
       page: { title: 'node-red-contrib-wecom' },
       header: { title: sandboxMode ? 'node-red-contrib-wecom · sandbox' : 'node-red-contrib-wecom' },
@@ -431,6 +435,19 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     console.log(lines.join('\n'));
   }
   return sandbox;
+}
+
+const LEVELS: Record<number, string> = { 10: 'fatal', 20: 'error', 30: 'warn', 40: 'info', 50: 'debug', 60: 'trace' };
+
+/** Node-RED logging settings that append its log lines to `file` (a custom logger; the console logger off). */
+function fileLogging(file: string): Record<string, unknown> {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const handler = () => (m: { level: number; msg: unknown; type?: string; name?: string; id?: string }) => {
+    const who = m.type ? `[${m.type}:${m.name || m.id || ''}] ` : '';
+    const text = typeof m.msg === 'string' ? m.msg : m.msg instanceof Error ? (m.msg.stack ?? m.msg.message) : JSON.stringify(m.msg);
+    fs.appendFileSync(file, `${new Date().toISOString()} [${LEVELS[m.level] ?? m.level}] ${who}${text}\n`);
+  };
+  return { console: { level: 'off' }, file: { level: 'info', metrics: false, audit: false, handler } };
 }
 
 function once(fn: () => Promise<void>): () => Promise<void> {

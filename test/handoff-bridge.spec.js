@@ -167,7 +167,7 @@ describe('handoff + ws-bridge', function () {
 
     t.h.receive(userMsg('u1', '转人工'));
     const note = await t.notice.next(kind('transfer'));
-    assert.strictEqual(note.payload, '正在为您转接人工客服，请稍候…');
+    assert.strictEqual(note.payload, '正在为您转接人工客服，请稍候…回复“取消人工”可回到机器人。');
     assert.strictEqual(note.wecom.conversationId, cid('u1'));
     const ho = await a1.next('handoff');
     assert.strictEqual(ho.conversationId, cid('u1'));
@@ -231,8 +231,9 @@ describe('handoff + ws-bridge', function () {
     await a1.opened;
     t.h.receive(userMsg('u3', '人工客服'));
     await a1.next('handoff');
-    const closed = await a1.next('closed');
+    const { seq, ...closed } = await a1.next('closed');
     assert.deepStrictEqual(closed, { type: 'closed', conversationId: cid('u3'), by: 'timeout' });
+    assert.ok(Number.isSafeInteger(seq), 'frames about conversations carry a seq');
     await t.notice.next(kind('closedTimeout'));
     t.h.receive(userMsg('u3', '在吗'));
     assert.strictEqual((await t.bot.next()).payload, '在吗');
@@ -254,10 +255,10 @@ describe('handoff + ws-bridge', function () {
     await sleep(50); // the bridge reports its (empty) presence once started
     t.h.receive(userMsg('q1', '转人工'));
     const n1 = await t.notice.next(kind('noAgent'));
-    assert.match(n1.payload, /前面还有 0 位/);
+    assert.match(n1.payload, /是第 1 位/);
     t.h.receive(userMsg('q2', '人工'));
     const n2 = await t.notice.next(kind('noAgent'));
-    assert.match(n2.payload, /前面还有 1 位/);
+    assert.match(n2.payload, /是第 2 位/);
     assert.strictEqual(n2.wecom.conversationId, cid('q2'));
 
     const a1 = mkAgent('a1');
@@ -330,25 +331,35 @@ describe('handoff + ws-bridge', function () {
 
   it('answers malformed and unknown frames with error frames and keeps the connection', async () => {
     await start();
-    const a = mkAgent(null);
-    await a.opened;
+    const sys = mkAgent(null);
+    await sys.opened;
+    assert.strictEqual((await sys.next()).system, true, 'without an agent id the connection is the system link');
+    assert.strictEqual((await sys.next()).type, 'queue');
     const cases = [
       ['not json', 'bad_json'],
       ['[1,2]', 'bad_json'],
       ['{"no":"type"}', 'unknown_type'],
       ['{"type":"dance"}', 'unknown_type'],
-      ['{"type":"reply","conversationId":"c","text":"hi"}', 'no_agent_id'],
-      ['{"type":"hello"}', 'bad_frame'],
+      ['{"type":"reply","conversationId":"c","text":"hi"}', 'not_found'],
+      ['{"type":"hello","agentId":"bad id"}', 'bad_frame'],
+      ['{"type":"hello","agentId":"late"}', 'agent_mismatch'],
     ];
     for (const [raw, code] of cases) {
-      a.send(raw);
-      const e = await a.next();
+      sys.send(raw);
+      const e = await sys.next();
       assert.strictEqual(e.type, 'error', raw);
       assert.strictEqual(e.code, code, raw);
     }
+    // a version-1 client names itself with hello as its first frame
+    const a = mkAgent(null);
+    await a.opened;
+    assert.strictEqual((await a.next()).type, 'welcome');
+    assert.strictEqual((await a.next()).type, 'queue');
     a.send({ type: 'hello', agentId: 'h1', id: 'x' });
     assert.deepStrictEqual(await a.next(), { type: 'ack', ref: 'hello', id: 'x' });
-    assert.strictEqual((await a.next()).type, 'welcome');
+    const w = await a.next();
+    assert.strictEqual(w.type, 'welcome');
+    assert.strictEqual(w.agentId, 'h1');
     assert.deepStrictEqual(await a.next(), { type: 'queue', queued: 0, conversations: [] }, 'the queue snapshot follows the welcome');
     const more = [
       [{ type: 'reply', conversationId: 'nope', text: 'hi' }, 'not_found'],
@@ -381,7 +392,7 @@ describe('handoff + ws-bridge', function () {
     // what wecom-out's error output sends for a reply WeCom refused
     reply.error = { message: 'not sent: 1 message(s) would exceed the 5 replies allowed per customer message', errcode: 95001, kind: 'session' };
     helper.getNode('b').receive(reply);
-    const u = await a1.next('undelivered');
+    const { seq: _seq, ...u } = await a1.next('undelivered');
     assert.deepStrictEqual(u, { type: 'undelivered', conversationId: cid('nd'), text: '第六条回复', errcode: 95001, message: reply.error.message });
     // a failed bot message (no agent) is not an agent frame and is not an error of the bridge either
     helper.getNode('b').receive({ payload: 'bot text', wecom: wecom('nd', 'z'), error: { message: 'x' } });
@@ -404,7 +415,7 @@ describe('handoff + ws-bridge', function () {
     t.h.receive(userMsg('r3', '转人工'));
     const q = await t.notice.next(kind('queue'));
     assert.strictEqual(q.wecom.conversationId, cid('r3'));
-    assert.match(q.payload, /前面还有 0 位/);
+    assert.match(q.payload, /是第 1 位/);
     // every agent is shown what waits (so it can accept it)
     const listed = await waitFrame(a2, (f) => f.type === 'queue' && f.queued === 1);
     assert.deepStrictEqual(listed.conversations.map((c) => [c.conversationId, c.userId, c.text]), [[cid('r3'), 'r3', '转人工']]);
@@ -453,12 +464,12 @@ describe('handoff + ws-bridge', function () {
     }
   });
 
-  describe('with a file context store', function () {
+  describe('with the local (disk) state store', function () {
     let dir;
     let clean;
     before(() => {
       dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wecom-handoff-'));
-      helper.settings({ contextStorage: { file: { module: 'localfilesystem', config: { dir, cache: false } } } });
+      helper.settings({ wecomState: { kind: 'local', dir } });
     });
     after(() => {
       helper.settings({});

@@ -4,7 +4,7 @@
 const assert = require('node:assert');
 const { parseBusinessHours, isOpen, ScheduleError } = require('../dist/nodes/lib/handoff/business-hours.js');
 const { KeyedMutex } = require('../dist/nodes/lib/state/keyed-mutex.js');
-const { memoryKV } = require('../dist/nodes/lib/state/context-store.js');
+const { MemoryStore } = require('../dist/nodes/lib/state/memory.js');
 const { ConversationStore } = require('../dist/nodes/lib/handoff/conversation-store.js');
 const { HandoffEngine, DEFAULT_TEXTS } = require('../dist/nodes/lib/handoff/engine.js');
 const { compileWordList, DEFAULT_TRANSFER_WORDS, DEFAULT_TRANSFER_EXCLUDE } = require('../dist/nodes/lib/handoff/transfer-words.js');
@@ -50,7 +50,7 @@ describe('KeyedMutex', function () {
 });
 
 function engine(opts = {}, clock = { t: MON_10_SH }) {
-  const store = new ConversationStore(memoryKV(), () => clock.t);
+  const store = new ConversationStore(new MemoryStore(), () => clock.t);
   const scheduled = new Map();
   const e = new HandoffEngine(
     store,
@@ -90,6 +90,18 @@ describe('handoff engine', function () {
     assert.deepStrictEqual(c.wecom.raw, {}, 'raw payload is not stored');
     assert.strictEqual(c.wecom.replyKey, undefined);
     assert.deepStrictEqual(await store.active(), ['kf:ww1:wk1:u']);
+  });
+
+  it('a user message emitted again from the inbox (its first run stopped midway) goes to the bot again, recorded once', async function () {
+    const { e, store } = engine();
+    const m = msg('你好');
+    assert.strictEqual((await e.user(m)).bot.length, 1);
+    const again = await e.user(JSON.parse(JSON.stringify(m)));
+    assert.strictEqual(again.bot.length, 1, 'the replay is answered');
+    assert.deepStrictEqual((await store.get('kf:ww1:wk1:u')).transcript.map((h) => h.text), ['你好']);
+    // The same message coming back from the bot path as a miss is still not sent to the bot again.
+    const miss = await e.user(Object.assign(JSON.parse(JSON.stringify(m)), { faq: { answer: null } }));
+    assert.strictEqual(miss.bot.length, 0);
   });
 
   it('keeps only the last N transcript entries', async function () {
@@ -195,10 +207,9 @@ describe('agent protocol', function () {
 
 describe('ConversationStore.sweepIdle', function () {
   const { ConversationStore } = require('../dist/nodes/lib/handoff/conversation-store');
-  const { memoryKV } = require('../dist/nodes/lib/state/context-store');
   it('forgets idle conversations with the bot, and keeps recent ones and those with a human', async function () {
     let now = 1_000_000;
-    const store = new ConversationStore(memoryKV(), () => now);
+    const store = new ConversationStore(new MemoryStore(), () => now);
     await store.update('old-bot', (c) => { c.lastActivity = now; });
     await store.update('old-human', (c) => { c.state = 'human'; c.agent = 'a1'; c.lastActivity = now; });
     now += 10_000;

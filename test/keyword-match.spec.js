@@ -159,6 +159,45 @@ describe('keyword-match node', function () {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  it('routing "answer": one answered output for every rule with a reply, otherwise for the rest', async function () {
+    await load(kwMod, flow({ routing: 'answer' }, 2));
+    const got = await route(helper.getNode('k1'), ['价格多少', '人工智能是什么', '转人工'], 2);
+    assert.deepEqual(got.map((g) => [g.out, g.msg.payload]), [[0, '基础版 99 元/月'], [1, '人工智能是什么'], [1, '转人工']]);
+    assert.equal(got[0].msg.keyword.label, undefined);
+    assert.equal(got[0].msg.keyword.keyword, '价格');
+    assert.equal(got[0].msg.wecom.conversationId, 'c1');
+    assert.equal(got[1].msg.keyword, undefined, 'no rule matched');
+    assert.equal(got[2].msg.keyword.label, 'human', 'a rule without a reply tags the message and lets it continue');
+  });
+
+  it('routing "answer" keeps its two outputs when a rule is added (a new rule answers on the same wire)', async function () {
+    const rules = RULES.concat([{ keywords: ['发票'], mode: 'contains', reply: '发票在后台申请' }]);
+    await load(kwMod, flow({ routing: 'answer', rules }, 2));
+    const got = await route(helper.getNode('k1'), ['发票怎么开'], 2);
+    assert.deepEqual(got.map((g) => [g.out, g.msg.payload, g.msg.keyword.rule]), [[0, '发票在后台申请', 4]]);
+  });
+
+  it('a node saved without the routing option keeps one output per rule (old flows keep their wiring)', async function () {
+    await load(kwMod, flow());
+    const got = await route(helper.getNode('k1'), ['我要找客服', '费用'], 4);
+    assert.deepEqual(got.map((g) => g.out), [1, 2]);
+  });
+
+  it('an unwired rule output is logged once at start, naming the output', async function () {
+    const wires = [['o0'], [], ['o2'], ['o3']];
+    await load(kwMod, flow({ wires }));
+    const warns = () => helper.log().args.filter((a) => a[0] && a[0].level === helper.log().WARN && a[0].id === 'k1').map((a) => String(a[0].msg));
+    assert.equal(warns().length, 1);
+    assert.match(warns()[0], /2 \(2: 客服\)/);
+    await route(helper.getNode('k1'), ['我要找客服', '我要找客服'], 4);
+    assert.equal(warns().length, 1, 'not repeated per message');
+  });
+
+  it('a fully wired node logs no warning', async function () {
+    await load(kwMod, flow({ routing: 'answer' }, 2));
+    assert.deepEqual(helper.log().args.filter((a) => a[0] && a[0].level === helper.log().WARN && a[0].id === 'k1'), []);
+  });
+
   it('msg.rules replaces the extra rule set', async function () {
     await load(kwMod, flow({ rules: [], msgRules: true }, 2));
     const k = helper.getNode('k1');

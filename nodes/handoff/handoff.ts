@@ -5,14 +5,17 @@
  * results (msg.wecomResult, recorded in the transcript). The decisions are in lib/handoff/engine.ts.
  */
 import type { NodeAPI, Node, NodeDef, NodeMessage } from 'node-red';
-import { contextKV, type ContextLike } from '../lib/state/context-store';
 import { ConversationStore } from '../lib/handoff/conversation-store';
-import { DEFAULT_TEXTS, HandoffEngine, type Emit, type HandoffTexts, type Msg } from '../lib/handoff/engine';
-import { compileWordList, DEFAULT_CANCEL_WORDS, DEFAULT_TRANSFER_EXCLUDE, DEFAULT_TRANSFER_WORDS } from '../lib/handoff/transfer-words';
+import { DueTimers } from '../lib/state/due-timers';
+import { settleInbox } from '../lib/state/inbox';
+import { acquireStore, type StoreHandle } from '../shared/state';
+import { DEFAULT_TEXTS, HandoffEngine, type Emit, type GroupOptions, type HandoffTexts, type Msg } from '../lib/handoff/engine';
+import { compileWordList, DEFAULT_CANCEL_WORDS, DEFAULT_TRANSFER_EXCLUDE, DEFAULT_TRANSFER_WORDS, splitList } from '../lib/handoff/transfer-words';
 import { parseBusinessHours, type BusinessHours } from '../lib/handoff/business-hours';
 import { nativeTransfer } from '../shared/kf-transfer';
 import type { WecomAccountNode } from '../shared/account-node';
 import type { CompiledRules } from '../lib/bot/keyword-rules';
+import { mountKfAccounts } from './kf-accounts';
 import { opsHandoffInput, opsHandoffOutput } from '../shared/events';
 
 type TextKey = keyof HandoffTexts;
@@ -35,13 +38,16 @@ interface HandoffDef extends NodeDef {
   holidays?: string;
   timeZone?: string;
   native?: boolean;
+  botWhileQueued?: boolean | string;
   account?: string;
   servicer?: string;
+  /** Rows {type: 'kf'|'app', id: open_kfid|AgentID, group} of the group mapping. */
+  groupMap?: Array<{ type?: string; id?: string; group?: string }>;
+  groupFallback?: string;
   [text: string]: unknown;
 }
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, min: 60_000, h: 3_600_000 };
-const MAX_TIMER = 2 ** 31 - 1;
 
 function num(v: unknown, dflt: number, min = 0): number {
   const n = Number(v);
@@ -57,11 +63,24 @@ function listField(v: unknown): string | undefined {
 /** How long a conversation that is with the bot is kept after its last message. */
 const RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 
+/** The editor's group mapping as the engine takes it: `kf:<open_kfid>` / `app:<AgentID>` → group. */
+function groupOptions(def: HandoffDef): GroupOptions | undefined {
+  const rows = Array.isArray(def.groupMap) ? def.groupMap : [];
+  const map: Record<string, string> = {};
+  for (const r of rows) {
+    const id = String(r?.id ?? '').trim();
+    const group = String(r?.group ?? '').trim();
+    if (id && group) map[`${r.type === 'app' ? 'app' : 'kf'}:${id}`] = group;
+  }
+  const fallback = def.groupFallback === 'any';
+  return Object.keys(map).length || fallback ? { map, fallback } : undefined;
+}
+
 export = function register(RED: NodeAPI): void {
+  mountKfAccounts(RED);
   function Handoff(this: Node, def: HandoffDef) {
     RED.nodes.createNode(this, def);
     const node = this;
-    const timers = new Map<string, NodeJS.Timeout>();
     let closed = false;
 
     let transfer: CompiledRules | null;
@@ -90,7 +109,22 @@ export = function register(RED: NodeAPI): void {
     }
     const unit = UNIT_MS[def.idleUnit ?? 'min'] ?? 60_000;
 
-    const store = new ConversationStore(contextKV(node.context() as unknown as ContextLike, def.store));
+    // Conversations and their timers live in the runtime's state store (durable with the local store).
+    let handle: StoreHandle;
+    try {
+      handle = acquireStore(RED);
+    } catch (err) {
+      node.status({ fill: 'red', shape: 'ring', text: 'handoff.status.badConfig' });
+      node.error(RED._('handoff.errors.store', { message: (err as Error).message }));
+      return;
+    }
+    const state = handle.store;
+    let storeDown = false;
+    const offHealth = state.onHealth((ok) => {
+      storeDown = !ok;
+      showStatus();
+    });
+    const store = new ConversationStore(state, Date.now, RETENTION_MS);
     const engine = new HandoffEngine(
       store,
       {
@@ -98,17 +132,28 @@ export = function register(RED: NodeAPI): void {
         cancel,
         missThreshold: Math.max(1, Math.floor(num(def.missThreshold, 1, 1))),
         idleMs: num(def.idleTimeout, 30) * unit,
-        queueMs: num(def.queueTimeout, 0) * unit,
+        // a queue that never times out can trap a user: 10 (idle units) unless set
+        queueMs: num(def.queueTimeout, 10) * unit,
         transcriptMax: Math.max(1, Math.floor(num(def.transcriptMax, 20, 1))),
         hours,
         texts,
+        cancelWord: (splitList(listField(def.cancelWords)) ?? DEFAULT_CANCEL_WORDS).find((w) => !w.startsWith('/')) ?? '',
+        botWhileQueued: def.botWhileQueued !== false && def.botWhileQueued !== 'false',
+        groups: groupOptions(def),
         nativeTransfer: def.native ? nativeTransfer(def.account ? (RED.nodes.getNode(def.account) as WecomAccountNode | null) : null, def.servicer || undefined) : undefined,
       },
-      (id, at) => schedule(id, at),
+      (id, at) => void timers.schedule(id, at),
+    );
+    const timers = new DueTimers(
+      state,
+      `handoff-timers:${node.id}`,
+      (id) => engine.expire(id).then(emit),
+      (err) => node.error(RED._('handoff.errors.store', { message: err.message })),
     );
 
     const showStatus = () => {
       if (closed) return;
+      if (storeDown) return node.status({ fill: 'red', shape: 'ring', text: 'handoff.status.storeDown' });
       store
         .active()
         .then((ids) => {
@@ -131,24 +176,6 @@ export = function register(RED: NodeAPI): void {
       showStatus();
     };
 
-    function schedule(id: string, at: number | null): void {
-      const old = timers.get(id);
-      if (old) clearTimeout(old);
-      timers.delete(id);
-      if (at === null || closed) return;
-      const t = setTimeout(
-        () => {
-          timers.delete(id);
-          engine
-            .expire(id)
-            .then(emit)
-            .catch((err: Error) => node.error(RED._('handoff.errors.store', { message: err.message })));
-        },
-        Math.min(MAX_TIMER, Math.max(0, at - Date.now())),
-      );
-      timers.set(id, t);
-    }
-
     node.on('input', (msg: NodeMessage, _send, done) => {
       const m = msg as unknown as Msg;
       opsHandoffInput(RED, m);
@@ -160,7 +187,13 @@ export = function register(RED: NodeAPI): void {
         done(new Error(RED._('handoff.errors.noWecom')));
         return;
       }
-      work.then(
+      work
+        .then(async (out) => {
+          // A user message that does not go on to the bot has its outcome recorded in the conversation.
+          if (out && m.wecomResult === undefined && !m.bridge && out.bot.length === 0) await settleInbox(state, m.wecom?.inbox);
+          return out;
+        })
+        .then(
         (out) => {
           if (out) emit(out);
           // presence changes the status although nothing is sent (other events that change it send something)
@@ -173,6 +206,7 @@ export = function register(RED: NodeAPI): void {
 
     // Re-arm timers and re-offer active conversations once every node of the flow exists.
     const startup = setTimeout(() => {
+      timers.start();
       engine
         .restore()
         .then(emit)
@@ -189,12 +223,12 @@ export = function register(RED: NodeAPI): void {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       closed = true;
+      offHealth();
       clearTimeout(startup);
       clearInterval(sweeper);
-      for (const t of timers.values()) clearTimeout(t);
-      timers.clear();
+      timers.stop();
       node.status({});
-      done();
+      void handle.release().then(() => done());
     });
   }
 

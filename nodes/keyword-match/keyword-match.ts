@@ -1,10 +1,12 @@
 /**
- * `keyword-match`: routes (and optionally answers) a message by keyword rules. One output per rule
- * (in rule order = priority), an optional output for rules loaded from a file or msg.rules, and an
- * "otherwise" output. All rules are compiled into one automaton per deploy (lib/bot/keyword-rules.ts).
+ * `keyword-match`: answers (or routes) a message by keyword rules, in rule order = priority. By default one
+ * "answered" output and one "otherwise"; with routing 'rules' one output per rule, as the core switch node
+ * (layout in lib/bot/keyword-outputs.ts). All rules are compiled into one automaton per deploy
+ * (lib/bot/keyword-rules.ts).
  */
 import type { NodeAPI, Node, NodeDef, NodeMessage } from 'node-red';
 import { compileRules, RuleError, type CompiledRules, type KeywordRule, type RuleMatch } from '../lib/bot/keyword-rules';
+import { keywordLayout, routingOf, unwiredRuleOutputs } from '../lib/bot/keyword-outputs';
 import { watchTextFile, type FileSource } from '../shared/file-source';
 import { opsEvent } from '../shared/events';
 
@@ -14,6 +16,8 @@ interface KeywordMatchDef extends NodeDef {
   rulesFile?: string;
   msgRules?: boolean | string;
   outputs?: number;
+  routing?: string;
+  wires?: string[][];
 }
 
 type Msg = NodeMessage & { keyword?: unknown; rules?: unknown; wecom?: unknown };
@@ -38,9 +42,12 @@ export = function register(RED: NodeAPI) {
     const all = bool(config.matchAll);
     const rulesFile = (config.rulesFile || '').trim();
     const hasExtra = rulesFile !== '' || bool(config.msgRules);
-    const extraOutput = rules.length; // index of the file / msg.rules output, when hasExtra
-    const otherwiseOutput = rules.length + (hasExtra ? 1 : 0);
-    const nOutputs = otherwiseOutput + 1;
+    const layout = keywordLayout(routingOf(config.routing), rules, hasExtra);
+    // a rule output with no wire drops what it matches: say so once, at start
+    const unwired = unwiredRuleOutputs(layout, config.wires);
+    if (unwired.length) {
+      node.warn(`${RED._('keyword-match.errors.unwired')} ${unwired.map((o) => `${o.port + 1} (${o.label})`).join(', ')}`);
+    }
 
     let compiled: CompiledRules | null = null;
     let extra: CompiledRules | null = null;
@@ -86,9 +93,10 @@ export = function register(RED: NodeAPI) {
 
     const outputFor = (m: RuleMatch, fromExtra: boolean) => {
       const rule = fromExtra ? extraRules[m.ruleIndex] : rules[m.ruleIndex];
+      const reply = rule && typeof rule.reply === 'string' && rule.reply !== '' ? rule.reply : undefined;
       return {
-        port: fromExtra ? extraOutput : m.ruleIndex,
-        reply: rule && typeof rule.reply === 'string' && rule.reply !== '' ? rule.reply : undefined,
+        port: layout.portFor(m.ruleIndex, fromExtra, reply !== undefined),
+        reply,
         info: { rule: m.ruleIndex + 1, keyword: m.keyword, mode: m.mode, label: rule?.label || undefined, source: fromExtra ? 'extra' : 'rules' },
       };
     };
@@ -130,19 +138,20 @@ export = function register(RED: NodeAPI) {
         return;
       }
       if (hits.length) opsEvent(RED, 'keyword.hit', msg, { rule: hits[0].info.rule, label: hits[0].info.label, keyword: hits[0].info.keyword, source: hits[0].info.source, answered: hits[0].reply !== undefined, text });
-      const out: Array<Msg | null> = new Array(nOutputs).fill(null);
+      // one slot per output; in 'answer' routing several rules can share the answered output
+      const out: Array<Msg[] | null> = new Array(layout.outputs).fill(null);
       if (hits.length === 0) {
-        out[otherwiseOutput] = msg;
+        out[layout.otherwise] = [msg];
       } else {
         const copies = hits.map((_h, i) => (i === 0 ? msg : (RED.util.cloneMessage(msg) as Msg)));
         hits.forEach((h, i) => {
           const m = copies[i];
           if (h.reply !== undefined) m.payload = h.reply;
           m.keyword = h.info;
-          out[h.port] = m;
+          (out[h.port] = out[h.port] || []).push(m);
         });
       }
-      send(out as NodeMessage[]);
+      send(out);
       done();
     });
 

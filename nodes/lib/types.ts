@@ -40,6 +40,8 @@ export interface WecomMeta {
   accountId?: string;
   /** Internal: passive-reply slot key (wecom-in ↔ wecom-out); not for users. */
   replyKey?: string;
+  /** Internal: this message's inbox entry (wecom-in), settled once its outcome is recorded; not for users. */
+  inbox?: { s: string; id: string };
 }
 
 export function appConversationId(corpId: string, agentId: string, userId: string): string {

@@ -1,6 +1,6 @@
 /**
  * The state store of this Node-RED runtime: one per process and configuration, shared by every node of the
- * package, kept open across redeploys (closed a little after the last node let it go).
+ * package, closed when the last node lets it go (a full redeploy reopens it).
  *
  * Chosen by (first that is set):
  *   settings.js `wecomState: { kind: 'local' | 'memory' | 'redis', dir, url }`,
@@ -16,11 +16,8 @@ import type { StateBackendKind, StateStore } from '../lib/state/store';
 interface Entry {
   store: StateStore;
   refs: number;
-  closing?: NodeJS.Timeout;
 }
 const open = new Map<string, Entry>();
-/** Grace before the store of a runtime with no node left is closed (a redeploy reopens within it). */
-const CLOSE_GRACE_MS = 5000;
 
 export interface StateSettings {
   kind?: StateBackendKind;
@@ -41,8 +38,11 @@ export function stateOptions(settings: { userDir?: string; wecomState?: StateSet
 
 export interface StoreHandle {
   store: StateStore;
-  /** Let go of the store (call once, on node close). */
-  release(): void;
+  /**
+   * Let go of the store (call once, on node close, and wait for it): the last node to let go closes it,
+   * so a runtime that stops (SIGTERM, RED.stop) has finished every write before the process exits.
+   */
+  release(): Promise<void>;
 }
 
 /** The runtime's store (opened on first use). Throws a clear Error for an unusable configuration. */
@@ -52,22 +52,16 @@ export function acquireStore(RED: NodeAPI): StoreHandle {
   let e = open.get(id);
   if (!e) open.set(id, (e = { store: createStore(opts), refs: 0 }));
   const entry = e;
-  if (entry.closing) clearTimeout(entry.closing);
-  entry.closing = undefined;
   entry.refs++;
   let released = false;
   return {
     store: entry.store,
-    release() {
+    async release() {
       if (released) return;
       released = true;
-      if (--entry.refs > 0) return;
-      entry.closing = setTimeout(() => {
-        if (entry.refs > 0 || open.get(id) !== entry) return;
-        open.delete(id);
-        void entry.store.close().catch(() => undefined);
-      }, CLOSE_GRACE_MS);
-      entry.closing.unref();
+      if (--entry.refs > 0 || open.get(id) !== entry) return;
+      open.delete(id);
+      await entry.store.close().catch(() => undefined);
     },
   };
 }

@@ -3,6 +3,7 @@
  * verifies, decrypts and parses every POST, acknowledges at once, de-duplicates WeCom's re-sends and
  * emits each message once in the package's message contract (see lib/types.ts).
  */
+import { randomUUID } from 'node:crypto';
 import type { NodeAPI, Node, NodeDef, NodeMessage } from 'node-red';
 import type { Request, Response, RequestHandler } from 'express';
 import type { WecomAccountNode } from '../shared/account-node';
@@ -16,6 +17,11 @@ import { openPassiveSlot, releasePassiveSlot } from '../lib/wecom/passive-reply'
 import { str, type XmlRecord } from '../lib/wecom/xml';
 import { KfPuller } from '../lib/wecom/kf/puller';
 import { withProcessFallback, dropProcessFallback } from '../lib/wecom/kf/process-fallback';
+import { StateUnavailable, type StreamEntry } from '../lib/state/store';
+import { INBOX_GROUP, inboxStream } from '../lib/state/inbox';
+import { storeKV } from '../lib/state/store-kv';
+import { acquireStore, type StoreHandle } from '../shared/state';
+import { throttled } from '../shared/throttle';
 
 interface WecomInDef extends NodeDef {
   account: string;
@@ -30,7 +36,23 @@ interface WecomInDef extends NodeDef {
   kfSkipBacklog?: boolean;
   /** 微信客服: welcome text sent on enter_session within welcome_code's 20 s ('' = none). */
   kfWelcome?: string;
+  /** A message left without a recorded outcome by a stopped run is emitted again after this many seconds. */
+  replayAfterSec?: number | string;
+  /** A message emitted this long ago without a recorded outcome counts as answered by the flow (s). */
+  settleSec?: number | string;
 }
+
+/** One recorded callback: the decrypted message, its dedupe key and the nonce that claimed the key. */
+interface InboxValue {
+  rec: XmlRecord;
+  k: string;
+  n: string;
+}
+
+/** How long WeCom's re-sends of one message are recognised (it re-sends within about 20 s). */
+const DEDUPE_TTL_MS = 15 * 60 * 1000;
+const DEFAULT_REPLAY_AFTER_SEC = 10;
+const DEFAULT_SETTLE_SEC = 60;
 
 const DEFAULT_PATH = '/wecom/callback';
 const MAX_PASSIVE_BUDGET_MS = 4000;
@@ -41,6 +63,11 @@ const WARNINGS_PER_MINUTE = 10;
 function normalisePath(p: string | undefined): string {
   const t = (p ?? '').trim() || DEFAULT_PATH;
   return t.startsWith('/') ? t : `/${t}`;
+}
+
+function seconds(v: unknown, dflt: number, min: number): number {
+  const n = Number(v);
+  return v === undefined || v === '' || !Number.isFinite(n) ? dflt : Math.max(min, n);
 }
 
 function clampBudget(v: unknown): number {
@@ -58,18 +85,21 @@ export = function register(RED: NodeAPI): void {
     const passive = def.passiveReply === true;
     const budget = clampBudget(def.passiveBudgetMs);
     const maxBody = Math.max(1, Number(def.maxBodyKb) || DEFAULT_MAX_BODY_KB) * 1024;
-    const deduper = new Deduper(contextKV(node.context() as unknown as ContextLike, def.dedupeStore));
     const openSlots = new Set<string>();
     let accepted = 0;
     let rejected = 0;
     let warnWindow = { start: Date.now(), count: 0, suppressed: 0 };
 
-    const showCounts = () =>
+    let storeDown = false;
+    // At most four status updates a second, not one translation per message.
+    const showCounts = throttled(250, () => {
+      if (storeDown) return node.status({ fill: 'red', shape: 'ring', text: 'wecom-in.status.storeDown' });
       node.status({
         fill: rejected > 0 && accepted === 0 ? 'yellow' : 'green',
         shape: 'dot',
         text: RED._('wecom-in.status.counts', { accepted, rejected }),
       });
+    });
 
     const rateLimitedWarn = (text: string) => {
       const now = Date.now();
@@ -109,6 +139,28 @@ export = function register(RED: NodeAPI): void {
       node.error(RED._('wecom-in.errors.pathInUse', { path, node: holder }));
       return;
     }
+    let handle: StoreHandle;
+    try {
+      handle = acquireStore(RED);
+    } catch (err) {
+      releasePath(path, node.id);
+      node.status({ fill: 'red', shape: 'ring', text: 'wecom-in.status.storeDown' });
+      node.error(RED._('wecom-in.errors.store', { message: (err as Error).message }));
+      return;
+    }
+    const state = handle.store;
+    // Redis down (or back): the status says so at once, not only after the next refused callback.
+    const offHealth = state.onHealth((ok) => {
+      storeDown = !ok;
+      showCounts();
+    });
+    const stream = inboxStream(node.id);
+    // A consumer name per run: what a stopped run (crash, redeploy) left pending is taken over after replayAfterMs.
+    const consumer = `${state.instanceId}:${node.id}:${randomUUID().slice(0, 8)}`;
+    const replayAfterMs = seconds(def.replayAfterSec, DEFAULT_REPLAY_AFTER_SEC, 1) * 1000;
+    const settleMs = seconds(def.settleSec, DEFAULT_SETTLE_SEC, 1) * 1000;
+    const dedupeRecord = (k: string) => `dedupe:${node.id}:${k}`;
+    let closed = false;
 
     const emit = (m: InboundMessage) => node.send(m as unknown as NodeMessage);
 
@@ -117,7 +169,9 @@ export = function register(RED: NodeAPI): void {
     // The cursor also lives in process memory: without a configured context store Node-RED wipes node
     // context on every redeploy.
     const kfNamespace = `${node.id}:${account.settings.apiBase}:${keys.receiveId}`;
-    const kfKV = withProcessFallback(contextKV(node.context() as unknown as ContextLike, def.kfStore), kfNamespace);
+    // Several instances on Redis: the cursor, the kf dedupe and a pull lease per open_kfid are shared.
+    const sharedKf = state.kind === 'redis';
+    const kfKV = sharedKf ? storeKV(state, kfNamespace) : withProcessFallback(contextKV(node.context() as unknown as ContextLike, def.kfStore), kfNamespace);
     const kfPuller = new KfPuller({
       api: () => account.api('kf'),
       kv: kfKV,
@@ -132,6 +186,7 @@ export = function register(RED: NodeAPI): void {
       welcome: (def.kfWelcome ?? '').trim(),
       budget: account.kfBudget,
       onError: (err) => node.warn(RED._('wecom-in.errors.kfWelcome', { message: err.message })),
+      lease: sharedKf ? (name, ttlMs) => state.lease(name, ttlMs) : undefined,
     });
     const pullKf = async (rec: XmlRecord, inbound: InboundMessage): Promise<void> => {
       const openKfId = str(rec, 'OpenKfId');
@@ -147,31 +202,108 @@ export = function register(RED: NodeAPI): void {
       }
     };
 
-    const deliver = async (rec: XmlRecord, res: Response | null) => {
+    /** Passive-reply slots of recorded messages not yet emitted, by nonce. */
+    const slotByNonce = new Map<string, string>();
+    /** Entries emitted in this run and not yet settled, by id → settle deadline. */
+    const unsettled = new Map<string, number>();
+
+    const deliverEntry = async (e: StreamEntry<InboxValue>): Promise<void> => {
+      const v = e.value;
+      const owner = await state.get<string>(dedupeRecord(v.k));
+      const slot = slotByNonce.get(v.n);
+      slotByNonce.delete(v.n);
+      if (owner !== undefined && owner !== v.n) {
+        // A re-send of a message already recorded under another entry.
+        releasePassiveSlot(slot);
+        await state.ack(stream, INBOX_GROUP, [e.id]);
+        return;
+      }
+      const inbound = toInbound(v.rec, keys.receiveId, account.settings.agentId);
+      inbound.wecom.accountId = account.id;
+      inbound.wecom.inbox = { s: stream, id: e.id };
+      if (slot) inbound.wecom.replyKey = slot;
+      unsettled.set(e.id, Date.now() + settleMs);
+      emit(inbound);
+    };
+
+    // The consumer: emits what was recorded (and, after replayAfterMs, what a stopped run left without an outcome).
+    let pumping = false;
+    let pumpAgain = false;
+    const pump = (): void => {
+      if (closed) return;
+      if (pumping) {
+        pumpAgain = true;
+        return;
+      }
+      pumping = true;
+      void (async () => {
+        try {
+          do {
+            pumpAgain = false;
+            const batch = await state.readGroup<InboxValue>(stream, INBOX_GROUP, consumer, { count: 200, claimIdleMs: replayAfterMs });
+            if (closed) return;
+            for (const e of batch) await deliverEntry(e);
+            if (batch.length === 200) pumpAgain = true;
+          } while (pumpAgain && !closed);
+        } catch (err) {
+          node.error(RED._('wecom-in.errors.internal', { message: (err as Error)?.message ?? String(err) }));
+        } finally {
+          pumping = false;
+        }
+      })();
+    };
+    const poller = setInterval(() => {
+      pump();
+      // Entries the flow answered without a recorded outcome (it intentionally sent nothing) settle here.
+      const now = Date.now();
+      const due = [...unsettled].filter(([, at]) => at <= now).map(([id]) => id);
+      for (const id of due) unsettled.delete(id);
+      if (due.length > 0) state.ack(stream, INBOX_GROUP, due).catch(() => undefined);
+    }, Math.min(1000, replayAfterMs / 2));
+
+    const deliverKf = async (rec: XmlRecord, res: Response) => {
       const inbound = toInbound(rec, keys.receiveId, account.settings.agentId);
       inbound.wecom.accountId = account.id;
-      if (!(await deduper.firstTime(dedupeKey(rec)))) {
-        if (res && !res.headersSent) res.status(200).end();
-        return;
-      }
+      const first = await state.claim(dedupeRecord(dedupeKey(rec)), 1, DEDUPE_TTL_MS);
+      if (!res.headersSent) res.status(200).end();
+      if (first) await pullKf(rec, inbound);
+    };
+
+    const deliver = async (rec: XmlRecord, res: Response) => {
       accepted++;
       showCounts();
-      if (inbound.wecom.event === 'kf_msg_or_event') {
-        if (res && !res.headersSent) res.status(200).end();
-        await pullKf(rec, inbound);
-        return;
-      }
-      if (res) {
-        const key = openPassiveSlot(budget, (xml) => {
-          openSlots.delete(key);
-          if (res.headersSent) return;
+      if (str(rec, 'Event').toLowerCase() === 'kf_msg_or_event') return deliverKf(rec, res);
+      let slot: string | undefined;
+      let unrecorded = false;
+      const nonce = randomUUID();
+      if (passive) {
+        slot = openPassiveSlot(budget, (xml) => {
+          openSlots.delete(slot as string);
+          if (res.headersSent || unrecorded) return;
           if (xml === null) res.status(200).end();
           else res.status(200).type('application/xml').send(sealReply(keys, xml));
         });
-        openSlots.add(key);
-        inbound.wecom.replyKey = key;
+        openSlots.add(slot);
+        slotByNonce.set(nonce, slot);
       }
-      emit(inbound);
+      try {
+        const k = dedupeKey(rec);
+        await Promise.all([state.claim(dedupeRecord(k), nonce, DEDUPE_TTL_MS), state.append(stream, { rec, k, n: nonce } satisfies InboxValue)]);
+      } catch (err) {
+        unrecorded = true;
+        slotByNonce.delete(nonce);
+        if (slot) {
+          openSlots.delete(slot);
+          releasePassiveSlot(slot);
+        }
+        throw err;
+      }
+      if (storeDown) {
+        storeDown = false;
+        showCounts();
+      }
+      if (!passive && !res.headersSent) res.status(200).end();
+      pump();
     };
 
     const onGet: RequestHandler = (req: Request, res: Response) => {
@@ -190,12 +322,16 @@ export = function register(RED: NodeAPI): void {
       readBody(req, maxBody)
         .then((body) => {
           const opened = openCallback(keys, req.query as Record<string, unknown>, body);
-          if (!passive) res.status(200).end();
-          return deliver(opened.message, passive ? res : null);
+          return deliver(opened.message, res);
         })
         .catch((err: unknown) => {
           if (err instanceof BodyTooLarge) return reject(res, 413, err.message);
           if (err instanceof CallbackError) return reject(res, err.status, err.message);
+          if (err instanceof StateUnavailable) {
+            // Not recorded, so not acknowledged: WeCom re-sends it later.
+            storeDown = true;
+            return reject(res, 503, err.message);
+          }
           if (!res.headersSent) res.status(500).end();
           node.error(RED._('wecom-in.errors.internal', { message: (err as Error)?.message ?? String(err) }));
         });
@@ -203,15 +339,24 @@ export = function register(RED: NodeAPI): void {
 
     const unmount = mountRoutes(RED, path, { get: onGet, post: onPost });
     showCounts();
+    pump();
 
     node.on('close', (removed: boolean, done: () => void) => {
+      closed = true;
+      offHealth();
+      clearInterval(poller);
+      showCounts.cancel();
       unmount();
       releasePath(path, node.id);
       for (const key of openSlots) releasePassiveSlot(key);
       openSlots.clear();
       if (removed) dropProcessFallback(kfNamespace);
       node.status({});
-      kfPuller.stop().then(() => done(), () => done());
+      kfPuller
+        .stop()
+        .catch(() => undefined)
+        .then(() => handle.release())
+        .then(() => done());
     });
   }
 

@@ -2,19 +2,24 @@
  * `ws-bridge`: the agents' side of the handoff, over WebSocket.
  * Server mode: agents connect to a path on Node-RED's own server (one shared upgrade dispatcher), with a
  * token (`Authorization: Bearer` or `?token=`). Client mode: connects out to the customer-service system.
- * Input: frames from `handoff` (msg.payload = handoff | message | closed frame).
- * Output 1: agent replies (msg.payload = text, msg.wecom of the conversation) → wecom-out.
+ * Agents present the shared token (with ?agent=: that agent; without: the system link) or an agent token.
+ * Input: frames from `handoff` (msg.payload = handoff | message | closed frame); wecom-out's errors.
+ * Output 1: agent replies (msg.payload = text, or a media object; msg.wecom of the conversation) → wecom-out.
+ * Also serves users' media to agents at <path>/media/<ref> (media-route.ts).
  * Output 2: events for handoff (msg.bridge = {event: assigned | queued | closed | presence | overflow, …}).
  */
 import type { NodeAPI, Node, NodeDef, NodeMessage } from 'node-red';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { sameSecret } from '../lib/wecom/same-secret';
 import WebSocket, { WebSocketServer } from 'ws';
-import { BridgeHub, type AgentSink, type BridgeEvent, type Connection } from '../lib/handoff/bridge-hub';
-import { validAgentId, type ClosedFrame, type HandoffFrame, type MessageFrame, type ToAgentFrame } from '../lib/handoff/agent-protocol';
+import { BridgeHub, type AgentSink, type BridgeEvent, type Connection, type OpenOptions, type ReplyExtra } from '../lib/handoff/bridge-hub';
+import { parseGroups, validAgentId, type ClosedFrame, type HandoffFrame, type MediaInfo, type MessageFrame, type ToAgentFrame } from '../lib/handoff/agent-protocol';
+import { checkCredential } from '../lib/handoff/agent-token';
+import { MediaLinker } from '../lib/handoff/media-link';
+import { mediaProblem, MediaRejected, resolveOutgoing } from '../lib/handoff/media-out';
 import type { WecomMeta } from '../lib/types';
 import { DuplicatePath, fullPath, registerUpgrade, rejectUpgrade } from '../shared/ws-upgrade';
+import { mountMediaRoute } from './media-route';
 import { configureOps, opsBridgeEvent, opsEvent, opsGauges } from '../shared/events';
 import { mountConsole } from '../shared/console-routes';
 
@@ -30,6 +35,8 @@ interface WsBridgeDef extends NodeDef {
   heartbeatSec?: number | string;
   maxFrameKb?: number | string;
   reconnectMaxSec?: number | string;
+  maxMediaMb?: number | string;
+  mediaOrigins?: string;
   // agent console, ops view, metrics and the event record (nodes/shared/console-routes.ts, events.ts)
   console?: boolean | string;
   ops?: boolean | string;
@@ -71,6 +78,19 @@ function socketSink(ws: WebSocket): AgentSink {
 }
 
 type Frame = HandoffFrame | MessageFrame | ClosedFrame;
+
+/** Query parameters of an agent connection: ?groups=a,b and ?ack=N (throws on bad values). */
+function connectOptions(url: URL): OpenOptions {
+  const o: OpenOptions = {};
+  const groups = url.searchParams.get('groups');
+  if (groups !== null) o.groups = parseGroups(groups);
+  const ack = url.searchParams.get('ack');
+  if (ack !== null) {
+    if (!/^\d{1,16}$/.test(ack)) throw new Error('ack is a seq');
+    o.ack = Number(ack);
+  }
+  return o;
+}
 function isFrame(p: unknown): p is Frame {
   if (!p || typeof p !== 'object') return false;
   const f = p as Record<string, unknown>;
@@ -85,23 +105,56 @@ export = function register(RED: NodeAPI): void {
     // A blank token credential is read from WECOM_AGENT_WS_TOKEN, so a flow can deploy from the environment.
     const token = ((node.credentials?.token ?? '').trim() || (process.env.WECOM_AGENT_WS_TOKEN ?? '').trim());
     const heartbeatMs = num(def.heartbeatSec, 30) * 1000;
-    const maxPayload = Math.max(1, num(def.maxFrameKb, 64)) * 1024;
+    const maxMedia = Math.max(1, num(def.maxMediaMb, 20)) * 1024 * 1024;
+    // frames with base64 media data may be as large as the media cap allows
+    const maxPayload = Math.max(1, num(def.maxFrameKb, 64)) * 1024 + Math.ceil((maxMedia * 4) / 3);
     const origins = (def.origins ?? '').split(/[\s,]+/).map((s) => s.trim()).filter(Boolean);
+    const mediaOrigins = (def.mediaOrigins ?? '').split(/[\s,]+/).map((s) => s.trim().replace(/\/+$/, '')).filter(Boolean);
+    const mediaBase = fullPath(RED.settings.httpNodeRoot as string | false | undefined, def.path || '/wecom/ws').replace(/\/+$/, '') + '/media/';
+    const linker = new MediaLinker(token || 'no token', mediaBase);
     let closing = false;
+
+    /** User media in frames for agents: WeCom media_id → a URL this node serves. */
+    const linkMedia = (f: Frame, wecom: WecomMeta | undefined): Frame => {
+      if (!wecom?.accountId) return f;
+      const link = (m: MediaInfo | undefined) => (m && m.mediaId ? linker.link(m, wecom.accountId!, wecom.channel) : m);
+      if (f.type === 'message' && f.media?.mediaId) return { ...f, media: link(f.media) };
+      if (f.type === 'handoff' && f.history.some((h) => h.media?.mediaId)) return { ...f, history: f.history.map((h) => (h.media?.mediaId ? { ...h, media: link(h.media) } : h)) };
+      return f;
+    };
+
+    /** An agent's media: fetched or decoded, checked, then sent to wecom-out; else `undelivered` with the rule. */
+    const sendMedia = (conversationId: string, wecom: WecomMeta | undefined, agentId: string, extra: ReplyExtra) => {
+      resolveOutgoing(extra.media!, { origins: mediaOrigins, maxBytes: maxMedia })
+        .then((m) => {
+          if (closing) return;
+          const payload = { msgtype: m.kind, [m.kind]: { data: m.data, filename: m.name, contentType: m.mime } };
+          const bridge = { event: 'reply', conversationId, agentId, media: { name: m.name, mime: m.mime, size: m.size } };
+          node.send([{ payload, topic: conversationId, wecom, agent: { id: extra.actor ?? agentId }, bridge } as unknown as NodeMessage, null]);
+        })
+        .catch((err: Error) => {
+          if (closing) return;
+          const r = err instanceof MediaRejected ? err : new MediaRejected(`not sent: ${err.message}`, {});
+          hub.undelivered(agentId, { type: 'undelivered', conversationId, text: '', media: r.info, rule: r.rule, message: r.message });
+        });
+    };
 
     const hub = new BridgeHub<WecomMeta>(
       {
         maxPerAgent: mode === 'client' ? 0 : Math.floor(num(def.maxPerAgent, 5)),
         bufferSize: Math.max(1, Math.floor(num(def.bufferSize, 500))),
         graceMs: mode === 'client' ? -1 : num(def.graceSec, 60) * 1000,
+        checkMedia: (m) => mediaProblem(m, mediaOrigins),
       },
       {
-        reply(conversationId, wecom, agentId, text) {
-          const msg = { payload: text, topic: conversationId, wecom, agent: { id: agentId }, bridge: { event: 'reply', conversationId, agentId } };
+        reply(conversationId, wecom, agentId, text, extra) {
+          const who = extra.actor ?? agentId;
+          const msg = text ? { payload: text, topic: conversationId, wecom, agent: { id: who }, bridge: { event: 'reply', conversationId, agentId } } : null;
           // handoff hears of the agent's activity (its idle timeout counts from the last message of either side)
           const activity = { payload: { event: 'activity', conversationId, agentId }, topic: conversationId, bridge: { event: 'activity', conversationId, agentId } };
-          opsEvent(RED, 'reply', msg, { agentId });
+          opsEvent(RED, 'reply', msg ?? { topic: conversationId, wecom }, { agentId, media: extra.media ? true : undefined });
           node.send([msg as unknown as NodeMessage, activity as unknown as NodeMessage]);
+          if (extra.media) sendMedia(conversationId, wecom, agentId, extra);
         },
         event(e: BridgeEvent, wecom) {
           opsBridgeEvent(RED, e as unknown as Record<string, unknown>, wecom);
@@ -159,7 +212,7 @@ export = function register(RED: NodeAPI): void {
 
     let cleanup: Array<() => void> = [];
     configureOps(RED, { retentionDays: num(def.eventsRetentionDays, 30), maxMb: num(def.eventsMaxMb, 50) });
-    opsGauges(node, () => ({ agentsOnline: hub.stats().agents, queued: hub.stats().queued, groups: {} }));
+    opsGauges(node, () => ({ agentsOnline: hub.stats().agents, queued: hub.stats().queued, groups: hub.groupsOnline() }));
 
     if (mode === 'server') {
       const path = fullPath(RED.settings.httpNodeRoot as string | false | undefined, def.path || '/wecom/ws');
@@ -173,14 +226,31 @@ export = function register(RED: NodeAPI): void {
       }
       const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
         const url = new URL(req.url ?? '/', 'http://localhost');
-        const given = tokenOf(req, url);
-        if (!token || given === null || !sameSecret(given, token)) return rejectUpgrade(socket, 401, 'Unauthorized');
+        const cred = checkCredential(token, tokenOf(req, url));
+        if (!cred) return rejectUpgrade(socket, 401, 'Unauthorized');
         const origin = req.headers.origin;
         if (origins.length > 0 && (typeof origin !== 'string' || !origins.includes(origin))) return rejectUpgrade(socket, 403, 'Forbidden');
-        const agentParam = url.searchParams.get('agent') ?? (req.headers['x-agent-id'] as string | undefined) ?? null;
+        let agentParam = url.searchParams.get('agent') ?? (req.headers['x-agent-id'] as string | undefined) ?? null;
         if (agentParam !== null && !validAgentId(agentParam)) return rejectUpgrade(socket, 400, 'Bad Request');
+        let opts: OpenOptions;
+        try {
+          opts = connectOptions(url);
+        } catch {
+          return rejectUpgrade(socket, 400, 'Bad Request');
+        }
+        if (!cred.shared) {
+          // an agent token is that agent, and only that agent
+          if (agentParam !== null && agentParam !== cred.claims.agentId) return rejectUpgrade(socket, 403, 'Forbidden');
+          agentParam = cred.claims.agentId;
+          opts.bound = true;
+          if (cred.claims.groups) {
+            opts.groups = cred.claims.groups;
+            opts.fixedGroups = true;
+          }
+        }
+        const agentId = agentParam;
         wss.handleUpgrade(req, socket, head, (ws) => {
-          const conn = hub.open(socketSink(ws), agentParam);
+          const conn = hub.open(socketSink(ws), agentId, opts);
           watch(ws, conn);
           showStatus();
         });
@@ -188,6 +258,7 @@ export = function register(RED: NodeAPI): void {
       try {
         if (!RED.server) throw new Error('no server');
         cleanup.push(registerUpgrade(RED.server as unknown as Server, path, onUpgrade));
+        if (token) cleanup.push(mountMediaRoute(RED, { route: (def.path || '/wecom/ws').replace(/\/+$/, '') + '/media/:ref', token, linker, maxBytes: maxMedia }));
       } catch (err) {
         broken = true;
         node.status({ fill: 'red', shape: 'ring', text: 'ws-bridge.status.error' });
@@ -226,7 +297,7 @@ export = function register(RED: NodeAPI): void {
         ws = sock;
         sock.on('open', () => {
           attempt = 0;
-          const conn = hub.open(socketSink(sock), 'upstream');
+          const conn = hub.open(socketSink(sock), 'upstream', { system: true });
           watch(sock, conn);
           showStatus();
         });
@@ -257,7 +328,7 @@ export = function register(RED: NodeAPI): void {
     cleanup.push(() => clearTimeout(hello));
 
     node.on('input', (msg: NodeMessage, _send, done) => {
-      const m = msg as NodeMessage & { handoff?: { agentId?: unknown; restore?: unknown }; wecom?: WecomMeta; error?: { message?: unknown; errcode?: unknown }; bridge?: { event?: unknown; conversationId?: unknown; agentId?: unknown } };
+      const m = msg as NodeMessage & { handoff?: { agentId?: unknown; restore?: unknown; fallback?: unknown }; wecom?: WecomMeta; error?: { message?: unknown; errcode?: unknown }; bridge?: { event?: unknown; conversationId?: unknown; agentId?: unknown; media?: { name?: string; mime?: string; size?: number } } };
       // wecom-out's error output: an agent's reply WeCom did not take is reported back to that agent.
       if (m.error && typeof m.error === 'object') {
         const b = m.bridge;
@@ -266,6 +337,7 @@ export = function register(RED: NodeAPI): void {
             type: 'undelivered',
             conversationId: b.conversationId,
             text: typeof m.payload === 'string' ? m.payload : '',
+            media: b.media,
             errcode: typeof m.error.errcode === 'number' ? m.error.errcode : undefined,
             message: String(m.error.message ?? ''),
           });
@@ -279,7 +351,7 @@ export = function register(RED: NodeAPI): void {
       }
       const agentId = typeof m.handoff?.agentId === 'string' ? m.handoff.agentId : undefined;
       try {
-        hub.fromHandoff(m.payload, m.wecom, agentId, m.handoff?.restore === true);
+        hub.fromHandoff(linkMedia(m.payload, m.wecom), m.wecom, agentId, m.handoff?.restore === true, { fallback: m.handoff?.fallback === true });
         showStatus();
         done();
       } catch (err) {

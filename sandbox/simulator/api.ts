@@ -195,8 +195,18 @@ export class SimApi {
     if (f.size <= 5) return err(40006, 'invalid file size (must be > 5 bytes)');
     if (f.size > MEDIA_LIMIT[type]) return err(45001, 'media size out of limit');
     const id = `sim_${type}_${rand(12)}`;
-    this.st.media.set(id, { type, size: f.size, filename: f.name });
+    this.st.media.set(id, { type, size: f.size, filename: f.name, data: Buffer.from(await f.arrayBuffer()), contentType: f.type || undefined });
     return ok({ type, media_id: id, created_at: String(Math.floor(Date.now() / 1000)) });
+  }
+
+  /** media/get: the bytes of a temporary media (uploaded, or sent by a user), or an error answer. */
+  mediaGet(q: URLSearchParams): Answer | { data: Buffer; contentType: string; filename: string } {
+    this.st.count('media/get');
+    const a = this.auth(q);
+    if ('errcode' in a) return a;
+    const m = this.st.media.get(q.get('media_id') ?? '');
+    if (!m || !m.data) return err(40007, 'invalid media_id');
+    return { data: m.data, contentType: m.contentType || 'application/octet-stream', filename: m.filename };
   }
 
   private syncMsg(b: Record<string, unknown>): Answer {

@@ -19,6 +19,17 @@ export interface DriverConfig {
   resends: number;
 }
 
+/** A user's picture, voice, video or file (the simulator keeps the bytes for media/get). */
+export interface UserMedia {
+  channel: 'app' | 'kf';
+  userId: string;
+  type: 'image' | 'voice' | 'video' | 'file';
+  data: Buffer | Uint8Array;
+  filename?: string;
+  contentType?: string;
+  openKfId?: string;
+}
+
 const WELCOME_LIFE_MS = 20_000;
 const SYNC_TOKEN_LIFE_MS = 10 * 60_000;
 
@@ -34,6 +45,28 @@ export class Driver {
     return o.channel === 'kf' ? this.kfSays(o.userId, o.text, o.openKfId || this.st.openKfIds[0]) : this.appSays(o.userId, o.text);
   }
 
+  async userSends(o: UserMedia): Promise<{ msgId: string; mediaId: string; status: number }> {
+    if (!o.userId) throw new TypeError('userId is required');
+    if (!['image', 'voice', 'video', 'file'].includes(o.type)) throw new TypeError('type is image, voice, video or file');
+    const data = Buffer.from(o.data);
+    const mediaId = `sim_user_${o.type}_${rand(12)}`;
+    const filename = o.filename || `${o.type}.bin`;
+    this.st.media.set(mediaId, { type: o.type, size: data.length, filename, data, contentType: o.contentType });
+    const label = `[${o.type}]`;
+    if (o.channel === 'kf') {
+      const { msgId, status } = await this.kfSays(o.userId, label, o.openKfId || this.st.openKfIds[0], { msgtype: o.type, [o.type]: { media_id: mediaId } });
+      return { msgId, mediaId, status };
+    }
+    const msgId = this.st.nextMsgId();
+    const fields: Record<string, unknown> = { ToUserName: this.cfg.corpId, FromUserName: o.userId, CreateTime: Math.floor(Date.now() / 1000), MsgType: o.type, MediaId: mediaId };
+    if (o.type === 'image') fields.PicUrl = `https://wework.qpic.cn/sim/${mediaId}`;
+    if (o.type === 'voice') fields.Format = 'amr';
+    Object.assign(fields, { MsgId: msgId, AgentID: Number(this.cfg.agentId) });
+    this.st.record({ direction: 'user', channel: 'app', userId: o.userId, msgtype: o.type, text: label, data: { msgId, mediaId } });
+    const status = await this.post(buildXml(fields), o.userId);
+    return { msgId, mediaId, status };
+  }
+
   private async appSays(userId: string, text: string) {
     const msgId = this.st.nextMsgId();
     const inner = buildXml({ ToUserName: this.cfg.corpId, FromUserName: userId, CreateTime: Math.floor(Date.now() / 1000), MsgType: 'text', Content: text, MsgId: msgId, AgentID: Number(this.cfg.agentId) });
@@ -42,7 +75,7 @@ export class Driver {
     return { msgId, status };
   }
 
-  private async kfSays(userId: string, text: string, openKfId: string) {
+  private async kfSays(userId: string, text: string, openKfId: string, body: Record<string, unknown> = { msgtype: 'text', text: { content: text } }) {
     const log = this.st.kfLog.get(openKfId);
     if (!log) throw new TypeError(`unknown openKfId ${openKfId}`);
     const now = Date.now();
@@ -59,8 +92,8 @@ export class Driver {
     s.lastCustomerAt = now;
     s.repliesSinceCustomer = 0;
     const msgId = this.st.nextMsgId();
-    log.push({ msgid: msgId, open_kfid: openKfId, external_userid: userId, send_time: Math.floor(now / 1000), origin: 3, msgtype: 'text', text: { content: text } });
-    this.st.record({ direction: 'user', channel: 'kf', userId, openKfId, msgtype: 'text', text, data: { msgId } });
+    log.push({ msgid: msgId, open_kfid: openKfId, external_userid: userId, send_time: Math.floor(now / 1000), origin: 3, ...body });
+    this.st.record({ direction: 'user', channel: 'kf', userId, openKfId, msgtype: String(body.msgtype), text, data: { msgId } });
     const token = `ENC${rand(20)}`;
     this.st.syncTokens.set(token, now + SYNC_TOKEN_LIFE_MS);
     const inner = buildXml({ ToUserName: this.cfg.corpId, CreateTime: Math.floor(now / 1000), MsgType: 'event', Event: 'kf_msg_or_event', Token: token, OpenKfId: openKfId });

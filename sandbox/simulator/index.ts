@@ -13,9 +13,10 @@ import type { AddressInfo } from 'node:net';
 import { aesKeyFrom } from '../../nodes/lib/wecom/crypto';
 import { SimState, type SimRecord } from './state';
 import { SimApi, type Answer } from './api';
-import { Driver } from './driver';
+import { Driver, type UserMedia } from './driver';
 
 export type { SimRecord } from './state';
+export type { UserMedia } from './driver';
 
 export interface SimulatorOptions {
   port?: number /*0 = any*/;
@@ -48,6 +49,10 @@ export interface Simulator {
   stop(): Promise<void>;
   setCallbackUrl(url: string): void;
   userSays(o: { channel: 'app' | 'kf'; userId: string; text: string; openKfId?: string }): Promise<{ msgId: string; status: number }>;
+  /** A user sends a picture, voice, video or file; media/get serves the bytes under the returned mediaId. */
+  userSends(o: UserMedia): Promise<{ msgId: string; mediaId: string; status: number }>;
+  /** The bytes of a temporary media (uploaded by the app or sent by a user). */
+  mediaData(mediaId: string): Buffer | undefined;
   records(sinceSeq?: number): SimRecord[];
   on(event: 'record', cb: (r: SimRecord) => void): void;
   setFaults(f: { errorRate?: number; latencyMs?: number }): void;
@@ -136,6 +141,12 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
         return sendJson(res, 200, { errcode: 47001, errmsg: 'data format error' });
       }
     }
+    if (name === 'media/get') {
+      const m = api.mediaGet(url.searchParams);
+      if ('errcode' in m) return sendJson(res, 200, m);
+      res.writeHead(200, { 'content-type': m.contentType, 'content-length': String(m.data.length), 'content-disposition': `attachment; filename="${encodeURIComponent(m.filename)}"` });
+      return void res.end(m.data);
+    }
     const answer: Answer = await api.handle(name, { query: url.searchParams, json, raw, contentType });
     // A simulated timeout: the request WAS processed, but the answer never arrives in time.
     if (fault === 'timeout') return later(hangMs, () => res.destroy());
@@ -209,6 +220,8 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       driver.cfg.callbackUrl = url || undefined;
     },
     userSays: (o) => driver.userSays(o),
+    userSends: (o) => driver.userSends(o),
+    mediaData: (id) => st.media.get(id)?.data,
     records: (since) => st.records(since ?? 0),
     on(event, cb) {
       if (event === 'record') st.on('record', cb);

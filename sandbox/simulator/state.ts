@@ -17,6 +17,15 @@ export interface SimRecord {
   data?: unknown;
 }
 
+/** A temporary media: uploaded by the app, or sent by a user (served by media/get). */
+export interface SimMedia {
+  type: string;
+  size: number;
+  filename: string;
+  data?: Buffer;
+  contentType?: string;
+}
+
 export interface KfSession {
   openKfId: string;
   userId: string;
@@ -37,7 +46,7 @@ export const rand = (bytes = 16): string => randomBytes(bytes).toString('hex');
 export class SimState extends EventEmitter {
   readonly tokens = new Map<string, { who: 'agent' | 'kf'; expiresAt: number }>();
   readonly currentToken = new Map<'agent' | 'kf', string>();
-  readonly media = new Map<string, { type: string; size: number; filename: string }>();
+  readonly media = new Map<string, SimMedia>();
   /** userId → send times (ms) of app messages, for the 30/min rule. */
   readonly appSends = new Map<string, number[]>();
   /** enable_duplicate_check: body → time. */

@@ -1,12 +1,17 @@
 'use strict';
-// Browser-test harness: playwright-core driving the system Chromium (/usr/bin/chromium, headless, no
-// downloads), with console/page error collection and helpers for the Node-RED editor.
+// Browser-test harness: playwright-core driving a headless Chromium (no downloads), with console/page error
+// collection and helpers for the Node-RED editor.
+// Which Chromium: CHROMIUM_PATH when set; else /usr/bin/chromium when present (WECOM_TEST_NO_SYSTEM_CHROMIUM=1
+// ignores it, to check the fallback); else the binary inside the @sparticuz/chromium dev dependency, unpacked
+// once into test/.tmp/sparticuz-<version>/.
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { execFileSync } = require('node:child_process');
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const SCREENSHOTS = path.resolve(__dirname, '..', '..', 'docs', 'screenshots');
+const ROOT = path.resolve(__dirname, '..', '..');
+const SYSTEM_CHROMIUM = '/usr/bin/chromium';
+const SCREENSHOTS = path.join(ROOT, 'docs', 'screenshots');
 const FLAGS = [
   '--headless',
   '--no-sandbox',
@@ -17,22 +22,88 @@ const FLAGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
+// the packaged (serverless) build renders fonts in one process; its multi-process font path aborts
+const PACKAGED_FLAGS = ['--single-process', '--no-zygote', '--font-render-hinting=none'];
 const NOISE = [/ResizeObserver loop/i];
 
-/** Why browser tests cannot run here, or null when they can. */
-/** Throw a clear error when Chromium or playwright-core is missing (the browser tests are part of npm test). */
+/** The system Chromium, unless told to ignore it. */
+function systemChromium() {
+  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
+  if (process.env.WECOM_TEST_NO_SYSTEM_CHROMIUM === '1') return null;
+  return fs.existsSync(SYSTEM_CHROMIUM) ? SYSTEM_CHROMIUM : null;
+}
+
+function sparticuzDir() {
+  let dir;
+  try {
+    dir = path.dirname(require.resolve('@sparticuz/chromium')); // its exports map hides package.json
+  } catch {
+    return null;
+  }
+  for (; path.dirname(dir) !== dir; dir = path.dirname(dir)) {
+    const file = path.join(dir, 'package.json');
+    const pkg = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : {};
+    if (pkg.name === '@sparticuz/chromium') return { version: pkg.version };
+  }
+  return null;
+}
+
+/**
+ * Unpack @sparticuz/chromium's brotli-packed binary (it ships inside the npm package) into a cache dir of
+ * this checkout and return its path. The package unpacks into os.tmpdir(), so a child process does it with
+ * TMPDIR pointing at a private staging dir, which is then renamed into place (safe when runs overlap).
+ */
+function sparticuzChromium() {
+  const sp = sparticuzDir();
+  if (!sp) return null;
+  const base = path.join(ROOT, 'test', '.tmp');
+  const cache = path.join(base, `sparticuz-${sp.version}`);
+  const exe = path.join(cache, 'chromium');
+  if (fs.existsSync(exe)) return exe;
+  fs.mkdirSync(base, { recursive: true });
+  const staging = fs.mkdtempSync(path.join(base, 'sparticuz-staging-'));
+  try {
+    const script = "const c = require('@sparticuz/chromium'); (c.default || c).executablePath().then((p) => process.stdout.write(p))";
+    execFileSync(process.execPath, ['-e', script], { cwd: ROOT, env: { ...process.env, TMPDIR: staging }, stdio: ['ignore', 'pipe', 'inherit'] });
+    // its fonts.conf names /tmp/fonts; point it at the unpacked fonts and the system's
+    const fonts = path.join(staging, 'fonts');
+    fs.writeFileSync(path.join(fonts, 'fonts.conf'), `<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n  <dir>${path.join(cache, 'fonts')}</dir>\n  <dir>/usr/share/fonts</dir>\n  <cachedir>${path.join(cache, 'fonts-cache')}</cachedir>\n</fontconfig>\n`);
+    fs.renameSync(staging, cache);
+  } catch (e) {
+    fs.rmSync(staging, { recursive: true, force: true });
+    if (!fs.existsSync(exe)) throw e; // another run put it in place first
+  }
+  return exe;
+}
+
+let resolved;
+/** {path, source} of the Chromium to drive, or {why} when there is none. */
+function chromium() {
+  if (resolved) return resolved;
+  const sys = systemChromium();
+  if (sys) return (resolved = { path: sys, source: 'system' });
+  if (!sparticuzDir()) {
+    return { why: `${SYSTEM_CHROMIUM} not found and @sparticuz/chromium is not installed (npm install)` };
+  }
+  return (resolved = { path: sparticuzChromium(), source: '@sparticuz/chromium' });
+}
+
+/** Throw a clear error when no Chromium or playwright-core is available (the browser tests are part of npm test). */
 function requireBrowser() {
   const why = unavailable();
   if (why) throw new Error(`browser tests need Chromium: ${why}`);
 }
 
+/** Why browser tests cannot run here, or null when they can. */
 function unavailable() {
   try {
     require.resolve('playwright-core');
   } catch {
     return 'playwright-core is not installed';
   }
-  if (!fs.existsSync(CHROMIUM)) return `${CHROMIUM} not found (apt-get install -y chromium)`;
+  const c = chromium();
+  if (c.why) return c.why;
+  if (!fs.existsSync(c.path)) return `${c.path} not found`;
   return null;
 }
 
@@ -41,13 +112,18 @@ function unavailable() {
  * `errors` collects console errors and uncaught page errors of every page opened with newPage().
  */
 async function launch(opts = {}) {
-  const { chromium } = require('playwright-core');
+  const { chromium: pw } = require('playwright-core');
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chromium-e2e-'));
   // launchPersistentContext gives the fresh --user-data-dir; the headless flag is passed explicitly
-  const context = await chromium.launchPersistentContext(dataDir, {
-    executablePath: CHROMIUM,
+  const exe = chromium();
+  if (exe.why) throw new Error(exe.why);
+  // the packaged Chromium reads its fonts from the dir it was unpacked into
+  const env = exe.source === 'system' ? undefined : { ...process.env, FONTCONFIG_PATH: path.join(path.dirname(exe.path), 'fonts') };
+  const context = await pw.launchPersistentContext(dataDir, {
+    executablePath: exe.path,
+    env,
     headless: true,
-    args: FLAGS,
+    args: exe.source === 'system' ? FLAGS : FLAGS.concat(PACKAGED_FLAGS),
     locale: opts.locale || 'en-US',
     viewport: opts.viewport || { width: 1400, height: 900 },
   });
@@ -199,7 +275,7 @@ function paletteCategoryLabel(page, category) {
 }
 
 module.exports = {
-  CHROMIUM,
+  chromium,
   SCREENSHOTS,
   FLAGS,
   unavailable,

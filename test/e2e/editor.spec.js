@@ -63,12 +63,30 @@ describe('e2e: Node-RED editor in Chromium', function () {
     return labels;
   }
 
+  /** Screenshot of the whole example flow: wider window, sidebar hidden, zoomed out; then back as it was. */
+  async function shootWholeFlow(page, name) {
+    const size = page.viewportSize();
+    await page.setViewportSize({ width: 1700, height: 820 });
+    await page.evaluate(() => {
+      RED.actions.invoke('core:toggle-sidebar');
+      RED.actions.invoke('core:zoom-out');
+      RED.actions.invoke('core:zoom-out');
+    });
+    await page.waitForTimeout(500); // let the canvas redraw (nothing asserts on timing)
+    await browser.screenshot(page, name);
+    await page.evaluate(() => {
+      RED.actions.invoke('core:zoom-reset');
+      RED.actions.invoke('core:toggle-sidebar');
+    });
+    await page.setViewportSize(size);
+  }
+
   async function checkLanguage(lang) {
     const page = await b.newPage();
     await browser.openEditor(page, sb.url, { lang });
     const types = await browser.editorTypes(page);
     const ours = packageTypes().filter((t) => types.includes(t));
-    if (SHOTS) await browser.screenshot(page, `editor-${lang}`);
+    if (SHOTS) await shootWholeFlow(page, `editor-${lang}`);
     const problems = [];
     for (const type of ours) {
       const labels = await labelsOf(page, type);
@@ -94,16 +112,19 @@ describe('e2e: Node-RED editor in Chromium', function () {
     const info = await page.evaluate(() => {
       const nodes = [];
       RED.nodes.eachNode((n) => nodes.push({ id: n.id, type: n.type }));
-      return { nodes, tabs: RED.workspaces.count(), unknown: nodes.filter((n) => n.type === 'unknown' || !RED.nodes.getType(n.type)).map((n) => n.type) };
+      const invalid = [];
+      RED.nodes.eachNode((n) => { if (n.valid === false) invalid.push(`${n.type} ${n.id}: ${JSON.stringify(n.validationErrors)}`); });
+      return { nodes, invalid, tabs: RED.workspaces.count(), unknown: nodes.filter((n) => n.type === 'unknown' || !RED.nodes.getType(n.type)).map((n) => n.type) };
     });
     await page.waitForTimeout(500); // let late console errors arrive; nothing asserts on timing
     await page.close();
     assert.deepEqual(b.errors, [], `console/page errors: ${JSON.stringify(b.errors, null, 1)}`);
     assert.ok(flow, 'examples/wecom-customer-service.json exists');
-    const expectedIds = flow.filter((n) => n.type !== 'tab' && n.z && !n.type.startsWith('subflow')).map((n) => n.id);
+    const expectedIds = flow.filter((n) => n.type !== 'tab' && n.type !== 'group' && n.z && !n.type.startsWith('subflow')).map((n) => n.id);
     const loadedIds = new Set(info.nodes.map((n) => n.id));
     assert.deepEqual(expectedIds.filter((id) => !loadedIds.has(id)), [], 'every node of the example flow is in the editor');
     assert.deepEqual(info.unknown, [], 'no unknown node types in the example flow');
+    assert.deepEqual(info.invalid, [], 'no node of the example flow is marked invalid (warning triangle)');
   });
 
   it('every node dialog shows English labels, and the palette category is "WeCom"', async function () {
@@ -122,36 +143,26 @@ describe('e2e: Node-RED editor in Chromium', function () {
     assert.deepEqual(b.errors, [], `console/page errors: ${JSON.stringify(b.errors, null, 1)}`);
   });
 
-  it('a keyword rule changed in the keyword-match dialog and deployed changes the bot\'s answer', async function () {
+  /** Wait for the simulator to record the bot's answer to `userId` after record `since`. */
+  async function botAnswer(userId, since) {
+    const deadline = Date.now() + 15000;
+    for (;;) {
+      const got = sb.simulator.records(since).find((r) => r.direction === 'bot' && r.userId === userId);
+      if (got || Date.now() > deadline) return got || null;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** Run `fn(page, kwNode)` on the editor with the example flow; the example flow is redeployed afterwards. */
+  async function withKeywordNode(fn) {
     const flow = exampleFlow();
-    const kw = flow && flow.find((n) => n.type === 'keyword-match' && Array.isArray(n.rules) && n.rules.some((r) => (r.keywords || []).includes('价格')));
-    assert.ok(kw && sb.simulator, 'the example flow has the 价格 keyword rule and the sandbox runs the simulator');
-    const word = `报价${Date.now().toString(36).slice(-4)}`;
-    const answer = `E2E 报价说明 ${word}：标准版每年 999 元。`;
+    const kw = flow && flow.find((n) => n.type === 'keyword-match');
+    assert.ok(kw && sb.simulator, 'the example flow has a keyword-match node and the sandbox runs the simulator');
     const original = await (await fetch(new URL('flows', sb.url), { headers: { 'Node-RED-API-Version': 'v2' } })).json();
     const page = await b.newPage();
     try {
       await browser.openEditor(page, sb.url, { lang: 'en-US' });
-      await browser.openEditDialog(page, kw.id);
-      // the rule row holding 价格: add a keyword and a new answer through the dialog's own inputs
-      const row = page.locator('#node-input-rule-container > li').filter({ has: page.locator('.kw-keywords') }).nth(kw.rules.findIndex((r) => (r.keywords || []).includes('价格')));
-      const keywords = row.locator('.kw-keywords');
-      await keywords.fill(`${await keywords.inputValue()} | ${word}`);
-      await row.locator('.kw-reply').fill(answer);
-      await page.click('#node-dialog-ok');
-      await page.waitForFunction(() => document.querySelectorAll('.red-ui-tray').length === 0);
-      await browser.deploy(page);
-      const since = sb.simulator.records().reduce((m, r) => Math.max(m, r.seq), 0);
-      const userId = `kw${Date.now().toString(36)}`;
-      await sb.simulator.userSays({ channel: 'app', userId, text: `请问${word}` });
-      const deadline = Date.now() + 15000;
-      let got = null;
-      while (!got && Date.now() < deadline) {
-        got = sb.simulator.records(since).find((r) => r.direction === 'bot' && r.userId === userId);
-        if (!got) await new Promise((r) => setTimeout(r, 100));
-      }
-      assert.ok(got, 'the bot answered');
-      assert.equal(got.text, answer);
+      await fn(page, kw);
     } finally {
       await page.close();
       // put the example flow back for the other e2e specs sharing this sandbox
@@ -161,6 +172,76 @@ describe('e2e: Node-RED editor in Chromium', function () {
         body: JSON.stringify({ flows: original.flows }),
       });
     }
+  }
+
+  it('a keyword rule added in the keyword-match dialog and deployed answers on the existing wiring', async function () {
+    const word = `发票${Date.now().toString(36).slice(-4)}`;
+    const answer = `E2E 发票说明 ${word}：在后台「发票管理」申请。`;
+    await withKeywordNode(async (page, kw) => {
+      await browser.openEditDialog(page, kw.id);
+      const rows = page.locator('#node-input-rule-container > li');
+      const before = await rows.count();
+      await page.locator('.red-ui-tray button.red-ui-editableList-addButton').click();
+      await page.waitForFunction((n) => document.querySelectorAll('#node-input-rule-container > li').length === n + 1, before);
+      const row = rows.nth(before);
+      await row.locator('.kw-keywords').fill(word);
+      await row.locator('.kw-reply').fill(answer);
+      await page.click('#node-dialog-ok');
+      await page.waitForFunction(() => document.querySelectorAll('.red-ui-tray').length === 0);
+      const state = await page.evaluate((id) => {
+        const n = RED.nodes.node(id);
+        return { outputs: n.outputs, valid: n.valid, rules: n.rules.length };
+      }, kw.id);
+      assert.deepEqual(state, { outputs: 2, valid: true, rules: before + 1 }, 'the new rule shares the answered output');
+      await browser.deploy(page);
+      const since = sb.simulator.records().reduce((m, r) => Math.max(m, r.seq), 0);
+      const userId = `kw${Date.now().toString(36)}`;
+      await sb.simulator.userSays({ channel: 'app', userId, text: `请问${word}怎么开` });
+      const got = await botAnswer(userId, since);
+      assert.ok(got, 'the bot answered');
+      assert.equal(got.text, answer);
+    });
     assert.deepEqual(b.errors, [], `console/page errors: ${JSON.stringify(b.errors, null, 1)}`);
+  });
+
+  it('switched to one output per rule, the unwired rule output is flagged before deploy and the flag goes once it is wired', async function () {
+    await withKeywordNode(async (page, kw) => {
+      await browser.openEditDialog(page, kw.id);
+      await page.selectOption('#node-input-routing', 'rules');
+      await page.click('#node-dialog-ok');
+      await page.waitForFunction(() => document.querySelectorAll('.red-ui-tray').length === 0);
+      const flagged = await page.evaluate((id) => {
+        const n = RED.nodes.node(id);
+        const wired = (p) => RED.nodes.filterLinks({ source: n }).filter((l) => Number(l.sourcePort) === p).map((l) => l.target.id);
+        const el = document.getElementById(id);
+        const triangle = el && el.querySelector('.red-ui-flow-node-error');
+        return {
+          outputs: n.outputs,
+          wires: [0, 1, 2].map(wired),
+          valid: n.valid,
+          errors: n.validationErrors,
+          triangle: !!triangle && !triangle.classList.contains('hide'),
+        };
+      }, kw.id);
+      assert.equal(flagged.outputs, kw.rules.length + 1);
+      assert.deepEqual(flagged.wires, [kw.wires[0], [], kw.wires[1]], 'the answered wire moved to rule 1, otherwise kept, rule 2 unwired');
+      assert.equal(flagged.valid, false, 'the node is marked invalid');
+      assert.match(flagged.errors.join(' '), /output 2 not wired/);
+      assert.ok(flagged.triangle, 'the warning triangle shows on the canvas');
+      // Deploy stops at the "not properly configured" dialog, which names the node; cancel it
+      await page.click('#red-ui-header-button-deploy');
+      await page.waitForSelector('#red-ui-deploy-dialog-confirm-deploy-deploy', { state: 'visible', timeout: 15000 });
+      const listed = await page.evaluate(() => Array.from(document.querySelectorAll('.red-ui-deploy-dialog-confirm-list li')).map((li) => li.textContent));
+      assert.ok(listed.some((t) => t.includes('(keyword-match)')), `the deploy warning lists the keyword node: ${JSON.stringify(listed)}`);
+      await page.locator('.red-ui-notification button', { hasText: 'Cancel' }).click();
+      // wiring the output clears the flag
+      const after = await page.evaluate(({ id, target }) => {
+        const n = RED.nodes.node(id);
+        const link = { source: n, sourcePort: 1, target: RED.nodes.node(target) };
+        RED.nodes.addLink(link);
+        return { valid: n.valid };
+      }, { id: kw.id, target: kw.wires[0][0] });
+      assert.equal(after.valid, true);
+    });
   });
 });

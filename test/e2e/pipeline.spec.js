@@ -13,7 +13,7 @@ const { sealCallback } = require('../../dist/nodes/lib/wecom/callback');
 const { aesKeyFrom } = require('../../dist/nodes/lib/wecom/crypto');
 const { buildXml } = require('../../dist/nodes/lib/wecom/xml');
 
-const TRANSFER_NOTICE = '正在为您转接人工客服，请稍候…';
+const TRANSFER_NOTICE = '正在为您转接人工客服，请稍候…回复“取消人工”可回到机器人。';
 
 /** A WebSocket agent that records every frame and can wait for one. */
 async function connectAgent(sb, agentId) {

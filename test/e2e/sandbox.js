@@ -9,6 +9,7 @@ const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const EXAMPLE = path.join(ROOT, 'examples', 'wecom-customer-service.json');
+const LOG_FILE = path.join(ROOT, 'test', '.tmp', 'node-red-e2e.log');
 
 let starting = null;
 let stopped = false;
@@ -22,7 +23,9 @@ function sharedSandbox() {
   if (!starting) {
     userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wecom-sandbox-e2e-'));
     const { startSandbox } = require('../../dist/sandbox/start.js');
-    starting = startSandbox({ port: 0, userDir, quiet: true });
+    // Node-RED's log lines go to test/.tmp/node-red-e2e.log (new each run), not into mocha's output
+    fs.rmSync(LOG_FILE, { force: true });
+    starting = startSandbox({ port: 0, userDir, quiet: true, logFile: LOG_FILE });
   }
   return starting;
 }
@@ -64,4 +67,4 @@ function exampleFlow() {
   return fs.existsSync(EXAMPLE) ? JSON.parse(fs.readFileSync(EXAMPLE, 'utf8')) : null;
 }
 
-module.exports = { ROOT, EXAMPLE, useSandbox, packageTypes, builtTypes, exampleFlow };
+module.exports = { ROOT, EXAMPLE, LOG_FILE, useSandbox, packageTypes, builtTypes, exampleFlow };

@@ -1,32 +1,43 @@
 /**
- * The agent side of the bridge, free of sockets: agents, assignment, the queue and per-agent buffers.
- * `ws-bridge` feeds it connections and frames; the hub answers agents through their sinks and reports
- * replies and events through callbacks.
+ * The agent side of the bridge, free of sockets: agents, the system link, groups, assignment, the queue,
+ * transfer and per-agent outboxes. `ws-bridge` feeds it connections and frames; the hub answers agents
+ * through their sinks and reports replies and events through callbacks.
  *
- *  - Round robin over connected agents, at most `maxPerAgent` conversations each (0 = no cap).
- *  - A conversation sticks to its agent until closed. The queue is served oldest first whenever an agent
- *    connects or a slot frees up.
- *  - A disconnected agent keeps its conversations for `graceMs`; frames for it are buffered (at most
- *    `bufferSize`) and delivered in order when it reconnects. After the grace period, or when the buffer
- *    would overflow, its conversations are re-queued and offered to others with the full history
- *    (original history plus everything since), and the agent gets `closed` frames with by:'reassigned'.
+ *  - Round robin over connected agents of the conversation's group (agents in no group take any group), at
+ *    most `maxPerAgent` conversations each (0 = no cap; the system link has none).
+ *  - A conversation sticks to its agent until closed or transferred. The queue is served oldest first per
+ *    group whenever an agent connects or a slot frees up.
+ *  - Frames about conversations are numbered per agent (`seq`) and kept in the agent's Outbox until written
+ *    (clients that never acknowledge) or acknowledged (clients that send `received`/`ack`); what is kept is
+ *    replayed in order on reconnect. A disconnected agent keeps its conversations for `graceMs`; after that,
+ *    or when the outbox would overflow, its conversations are re-queued and offered to others with the full
+ *    history, and the agent gets `closed` frames with by:'reassigned'.
  */
 import {
   ack,
+  FEATURES,
   FrameError,
   parseAgentFrame,
+  PROTOCOL_VERSION,
   validAgentId,
+  type Attachments,
   type ClosedFrame,
   type HandoffFrame,
   type HistoryItem,
   type MessageFrame,
+  type OutgoingMedia,
   type QueueFrame,
+  type QueueItem,
   type ToAgentFrame,
   type UndeliveredFrame,
 } from './agent-protocol';
+import { MemoryOutbox, type Outbox } from './outbox';
+
+/** The agent record of the system link (not a valid agent id, so no agent can claim it). */
+export const SYSTEM_AGENT = '*system';
 
 export interface AgentSink {
-  /** Send one frame; false when the socket can no longer take it (it is then buffered). */
+  /** Send one frame; false when the socket can no longer take it (it is then kept). */
   send(frame: ToAgentFrame): boolean;
   /** Close the connection (another connection of the same agent replaced it). */
   close(code: number, reason: string): void;
@@ -38,27 +49,47 @@ export interface HubOptions {
   graceMs: number;
   /** Longest history kept per conversation for re-offers. */
   historyMax?: number;
+  /** Where an agent's frames wait for delivery/acknowledgement (default: in memory). */
+  outbox?: (agentId: string) => Outbox;
+  /** Why a reply's media cannot be tried (answered with a bad_media error), or null. */
+  checkMedia?: (m: OutgoingMedia) => string | null;
 }
 
 export type BridgeEvent =
-  | { event: 'assigned'; conversationId: string; agentId: string; agentsOnline: number }
-  | { event: 'queued'; conversationId: string; position: number; agentsOnline: number; requeued?: boolean }
+  | { event: 'assigned'; conversationId: string; agentId: string; agentsOnline: number; group?: string; transfer?: boolean }
+  | { event: 'queued'; conversationId: string; position: number; agentsOnline: number; groupOnline: number; group?: string; requeued?: boolean; transfer?: boolean }
   | { event: 'closed'; conversationId: string; agentId: string; by: 'agent'; agentsOnline: number }
+  | { event: 'transferred'; conversationId: string; from: string; to: string; note?: string; agentsOnline: number }
   | { event: 'presence'; agentsOnline: number; queued: number; agentId?: string; online?: boolean }
   | { event: 'overflow'; agentId: string; conversations: number; agentsOnline: number };
 
+export interface ReplyExtra {
+  /** On a system link: the person who acted. */
+  actor?: string;
+  media?: OutgoingMedia;
+}
+
 export interface HubCallbacks<M> {
-  reply(conversationId: string, meta: M | undefined, agentId: string, text: string): void;
+  reply(conversationId: string, meta: M | undefined, agentId: string, text: string, extra: ReplyExtra): void;
   event(e: BridgeEvent, meta: M | undefined): void;
 }
 
 interface Agent {
   id: string;
-  sink: AgentSink | null;
+  system: boolean;
+  /** Open connections; the last one is used (agents have at most one, the system link may have several). */
+  sinks: AgentSink[];
   convs: Set<string>;
-  buffer: ToAgentFrame[];
+  outbox: Outbox;
+  /** The client acknowledges: frames are kept until `received`, not just until written. */
+  acking: boolean;
   grace: NodeJS.Timeout | null;
   order: number;
+  /** Empty = every group. */
+  groups: string[];
+  fixedGroups: boolean;
+  /** The queue as last sent to this agent (ids joined), so unchanged snapshots are not resent. */
+  queueKey: string | null;
 }
 
 interface Conv<M> {
@@ -68,13 +99,49 @@ interface Conv<M> {
   offer: HandoffFrame;
   history: HistoryItem[];
   queuedAt: number;
+  group?: string;
+  /** Offer to any agent while no agent of the group is online. */
+  fallback: boolean;
+  /** Transferred to a group and not yet assigned: its assignment is a transfer (no "joined" notice). */
+  transferring?: boolean;
 }
 
-/** One connection; agentId null until `?agent=` or a hello frame names it. */
+/** One connection; agentId is SYSTEM_AGENT for a system link. */
 export interface Connection {
   agentId: string | null;
   sink: AgentSink;
+  /** Bound by an agent token: can never be another agent. */
+  bound: boolean;
+  system: boolean;
+  /** No frame received yet (a system link may still name its agent with hello). */
+  fresh: boolean;
 }
+
+export interface OpenOptions {
+  groups?: string[];
+  /** Groups fixed by an agent token. */
+  fixedGroups?: boolean;
+  /** The client acknowledges and has processed everything up to this seq. */
+  ack?: number;
+  /** An agent token named the agent. */
+  bound?: boolean;
+  /** This named connection speaks for a whole system (client mode's `upstream`): no cap, frames may name who acted. */
+  system?: boolean;
+}
+
+export interface FromHandoffOptions {
+  /** The conversation waits for nobody: while no agent of its group is online, any agent may take it. */
+  fallback?: boolean;
+}
+
+const attachments = (f: Attachments): Attachments => {
+  const out: Attachments = {};
+  if (f.msgType && f.msgType !== 'text') out.msgType = f.msgType;
+  if (f.media) out.media = f.media;
+  if (f.location) out.location = f.location;
+  if (f.link) out.link = f.link;
+  return out;
+};
 
 export class BridgeHub<M = unknown> {
   private agents = new Map<string, Agent>();
@@ -82,8 +149,6 @@ export class BridgeHub<M = unknown> {
   private queue: string[] = [];
   private rr = 0;
   private orderSeq = 0;
-  /** The queue as last announced to the agents (ids joined), so unchanged snapshots are not resent. */
-  private announced = '';
 
   constructor(
     private opt: HubOptions,
@@ -92,48 +157,123 @@ export class BridgeHub<M = unknown> {
 
   // ---- agents -------------------------------------------------------------------------------
 
-  /** A new connection; agentId may be null (then the first frame must be hello). */
-  open(sink: AgentSink, agentId: string | null): Connection {
-    const conn: Connection = { agentId: null, sink };
-    if (agentId !== null) this.identify(conn, agentId);
+  /** A new connection. Without an agent id (and not bound) it is the system link. */
+  open(sink: AgentSink, agentId: string | null, o: OpenOptions = {}): Connection {
+    const conn: Connection = { agentId: null, sink, bound: o.bound === true, system: agentId === null, fresh: true };
+    this.identify(conn, agentId ?? SYSTEM_AGENT, o);
     return conn;
   }
 
-  private identify(conn: Connection, agentId: string): void {
-    conn.agentId = agentId;
-    let a = this.agents.get(agentId);
+  private agent(id: string): Agent {
+    let a = this.agents.get(id);
     if (!a) {
-      a = { id: agentId, sink: null, convs: new Set(), buffer: [], grace: null, order: this.orderSeq++ };
-      this.agents.set(agentId, a);
+      a = {
+        id,
+        system: id === SYSTEM_AGENT,
+        sinks: [],
+        convs: new Set(),
+        outbox: this.opt.outbox ? this.opt.outbox(id) : new MemoryOutbox(Date.now()),
+        acking: false,
+        grace: null,
+        order: this.orderSeq++,
+        groups: [],
+        fixedGroups: false,
+        queueKey: null,
+      };
+      this.agents.set(id, a);
     }
-    if (a.sink && a.sink !== conn.sink) a.sink.close(4001, 'replaced by a newer connection');
-    a.sink = conn.sink;
+    return a;
+  }
+
+  private identify(conn: Connection, agentId: string, o: OpenOptions): void {
+    conn.agentId = agentId;
+    const a = this.agent(agentId);
+    if (o.system) a.system = true;
+    if (!a.system) {
+      for (const s of a.sinks) if (s !== conn.sink) s.close(4001, 'replaced by a newer connection');
+      a.sinks = [];
+    }
+    a.sinks.push(conn.sink);
     if (a.grace) clearTimeout(a.grace);
     a.grace = null;
-    conn.sink.send({ type: 'welcome', agentId, conversations: [...a.convs], queued: this.queue.length });
-    const pending = a.buffer;
-    a.buffer = [];
-    for (const f of pending) this.deliver(a, f);
-    this.presence(agentId, true);
-    this.drain();
-    conn.sink.send(this.queueFrame()); // what waits, so the agent can accept it
-  }
-
-  private queueFrame(): QueueFrame {
-    const conversations = this.queue.flatMap((id) => {
-      const c = this.convs.get(id);
-      return c ? [{ conversationId: id, channel: c.offer.channel, userId: c.offer.userId, reason: c.offer.reason, text: c.history.length ? c.history[c.history.length - 1].text : c.offer.text, ts: c.queuedAt }] : [];
+    if (o.groups && (!a.fixedGroups || o.fixedGroups)) {
+      a.groups = o.groups;
+      a.fixedGroups = o.fixedGroups === true;
+    }
+    if (o.ack !== undefined) {
+      a.acking = true;
+      a.outbox.ack(o.ack);
+    }
+    conn.sink.send({
+      type: 'welcome',
+      version: PROTOCOL_VERSION,
+      features: FEATURES,
+      agentId: agentId === SYSTEM_AGENT ? null : agentId,
+      system: a.system,
+      groups: [...a.groups],
+      conversations: [...a.convs],
+      queued: this.queueFor(a).length,
+      seq: a.outbox.lastSeq(),
     });
-    return { type: 'queue', queued: conversations.length, conversations };
+    this.flush(a);
+    this.presence(agentId, true);
+    a.queueKey = null; // a new connection gets the queue snapshot (from drain's announcement)
+    this.drain(); // what waits, so the agent can accept it
   }
 
-  /** Tell every connected agent what waits, when that changed (a snapshot: never buffered). */
+  /** Write what the outbox holds to the agent's connection, in order. */
+  private flush(a: Agent): void {
+    const sink = a.sinks[a.sinks.length - 1];
+    if (!sink) return;
+    let written = 0;
+    for (const f of a.outbox.pending()) {
+      if (!sink.send(f)) break;
+      written = (f as { seq?: number }).seq ?? written;
+    }
+    if (!a.acking && written) a.outbox.ack(written);
+  }
+
+  private eligible(a: Agent, c: Conv<M>): boolean {
+    if (c.group === undefined || a.groups.length === 0 || a.groups.includes(c.group)) return true;
+    return c.fallback && this.groupOnline(c.group) === 0;
+  }
+
+  private room(a: Agent): boolean {
+    return a.system || this.opt.maxPerAgent <= 0 || a.convs.size < this.opt.maxPerAgent;
+  }
+
+  /** Queued conversations this agent may take, oldest first, with positions per group. */
+  private queueFor(a: Agent): QueueItem[] {
+    const seen = new Map<string, number>();
+    const out: QueueItem[] = [];
+    for (const id of this.queue) {
+      const c = this.convs.get(id);
+      if (!c) continue;
+      const key = c.group ?? '';
+      const position = seen.get(key) ?? 0;
+      seen.set(key, position + 1);
+      if (!this.eligible(a, c)) continue;
+      const item: QueueItem = { conversationId: id, channel: c.offer.channel, userId: c.offer.userId, reason: c.offer.reason, position, text: c.history.length ? c.history[c.history.length - 1].text : c.offer.text, ts: c.queuedAt };
+      if (c.group !== undefined) item.group = c.group;
+      out.push(item);
+    }
+    return out;
+  }
+
+  private sendQueue(a: Agent, force = false): void {
+    const sink = a.sinks[a.sinks.length - 1];
+    if (!sink) return;
+    const conversations = this.queueFor(a);
+    const key = conversations.map((c) => `${c.conversationId}@${c.position}`).join('\n');
+    if (!force && key === a.queueKey) return;
+    a.queueKey = key;
+    const f: QueueFrame = { type: 'queue', queued: conversations.length, conversations };
+    sink.send(f);
+  }
+
+  /** Tell every connected agent what waits for it, when that changed (a snapshot: never kept). */
   private announceQueue(): void {
-    const now = this.queue.join('\n');
-    if (now === this.announced) return;
-    this.announced = now;
-    const f = this.queueFrame();
-    for (const a of this.agents.values()) a.sink?.send(f);
+    for (const a of this.agents.values()) this.sendQueue(a);
   }
 
   /** The connection closed. */
@@ -141,64 +281,104 @@ export class BridgeHub<M = unknown> {
     const id = conn.agentId;
     if (id === null) return;
     const a = this.agents.get(id);
-    if (!a || a.sink !== conn.sink) return;
-    a.sink = null;
-    if (a.convs.size === 0 && a.buffer.length === 0) this.agents.delete(id);
+    if (!a) return;
+    const i = a.sinks.indexOf(conn.sink);
+    if (i < 0) return;
+    a.sinks.splice(i, 1);
+    if (a.sinks.length > 0) return; // another system-link connection carries on
+    a.queueKey = null;
+    if (a.convs.size === 0 && a.outbox.size() === 0) this.agents.delete(id);
     else if (this.opt.graceMs >= 0) a.grace = setTimeout(() => this.expireAgent(id), this.opt.graceMs);
     this.presence(id, false);
+    this.drain(); // a group may now have no one online: fallback conversations become anyone's
   }
 
   private expireAgent(id: string): void {
     const a = this.agents.get(id);
-    if (!a || a.sink) return;
+    if (!a || a.sinks.length > 0) return;
     a.grace = null;
     this.release(a);
-    if (a.buffer.length === 0) this.agents.delete(id);
+    if (a.outbox.size() === 0) this.agents.delete(id);
   }
 
-  /** Re-queue all of an agent's conversations (grace over or buffer overflow). */
+  /** Re-queue all of an agent's conversations (grace over or outbox overflow). */
   private release(a: Agent): void {
     const ids = [...a.convs];
     a.convs.clear();
-    a.buffer = ids.map((conversationId) => ({ type: 'closed', conversationId, by: 'reassigned' }) as ClosedFrame);
+    a.outbox.clear();
+    for (const conversationId of ids) this.write(a, { type: 'closed', conversationId, by: 'reassigned' });
     for (const id of ids) {
       const c = this.convs.get(id);
       if (!c) continue;
       c.agentId = null;
       c.queuedAt = Date.now();
+      c.offer.requeued = true;
       this.queue.push(id);
-      this.cb.event({ event: 'queued', conversationId: id, position: this.queue.length - 1, agentsOnline: this.online(), requeued: true }, c.meta);
+      this.cb.event({ event: 'queued', conversationId: id, position: this.position(id), agentsOnline: this.online(), groupOnline: this.groupOnline(c.group), group: c.group, requeued: true }, c.meta);
     }
     this.drain();
   }
 
+  /** Number, keep and try to write a frame; no overflow check. */
+  private write(a: Agent, f: ToAgentFrame): void {
+    const seq = a.outbox.push(f);
+    const sink = a.sinks[a.sinks.length - 1];
+    if (sink && sink.send(f) && !a.acking) a.outbox.ack(seq);
+  }
+
   private deliver(a: Agent, f: ToAgentFrame): void {
-    if (a.sink && a.sink.send(f)) return;
-    a.buffer.push(f);
-    if (a.buffer.length > this.opt.bufferSize) {
-      const n = a.convs.size;
-      this.cb.event({ event: 'overflow', agentId: a.id, conversations: n, agentsOnline: this.online() }, undefined);
+    this.write(a, f);
+    if (a.outbox.size() > this.opt.bufferSize) {
+      this.cb.event({ event: 'overflow', agentId: a.id, conversations: a.convs.size, agentsOnline: this.online() }, undefined);
       this.release(a);
     }
   }
 
   online(): number {
     let n = 0;
-    for (const a of this.agents.values()) if (a.sink) n++;
+    for (const a of this.agents.values()) if (a.sinks.length > 0) n++;
     return n;
   }
 
+  /** Connected agents that take conversations of `group` (everyone for no group). */
+  groupOnline(group: string | undefined): number {
+    let n = 0;
+    for (const a of this.agents.values()) if (a.sinks.length > 0 && (group === undefined || a.groups.length === 0 || a.groups.includes(group))) n++;
+    return n;
+  }
+
+  /** Connected agents per group they joined ('*' for agents in no group, who take every group). */
+  groupsOnline(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const a of this.agents.values()) {
+      if (a.sinks.length === 0) continue;
+      for (const g of a.groups.length ? a.groups : ['*']) out[g] = (out[g] ?? 0) + 1;
+    }
+    return out;
+  }
+
   presence(agentId?: string, online?: boolean): void {
-    this.cb.event({ event: 'presence', agentsOnline: this.online(), queued: this.queue.length, agentId, online }, undefined);
+    this.cb.event({ event: 'presence', agentsOnline: this.online(), queued: this.queue.length, agentId: agentId === SYSTEM_AGENT ? undefined : agentId, online }, undefined);
+  }
+
+  /** A conversation's place in its group's queue (0 = next), -1 when not queued. */
+  private position(id: string): number {
+    const c = this.convs.get(id);
+    let n = 0;
+    for (const q of this.queue) {
+      if (q === id) return n;
+      if (this.convs.get(q)?.group === c?.group) n++;
+    }
+    return -1;
   }
 
   // ---- assignment ---------------------------------------------------------------------------
 
-  private pick(): Agent | null {
-    const list = [...this.agents.values()].filter((a) => a.sink).sort((x, y) => x.order - y.order);
+  private pick(c: Conv<M>): Agent | null {
+    const list = [...this.agents.values()].filter((a) => a.sinks.length > 0).sort((x, y) => x.order - y.order);
     for (let i = 0; i < list.length; i++) {
       const a = list[(this.rr + i) % list.length];
-      if (this.opt.maxPerAgent <= 0 || a.convs.size < this.opt.maxPerAgent) {
+      if (this.room(a) && this.eligible(a, c)) {
         this.rr = (this.rr + i + 1) % list.length;
         return a;
       }
@@ -206,22 +386,32 @@ export class BridgeHub<M = unknown> {
     return null;
   }
 
-  private assign(c: Conv<M>, a: Agent): void {
+  private assign(c: Conv<M>, a: Agent, transfer = c.transferring === true): void {
+    delete c.transferring;
     c.agentId = a.id;
     a.convs.add(c.id);
     const f: HandoffFrame = { ...c.offer, history: [...c.history], ts: Date.now() };
+    if (c.group !== undefined) f.group = c.group;
+    delete f.seq;
     this.deliver(a, f);
-    this.cb.event({ event: 'assigned', conversationId: c.id, agentId: a.id, agentsOnline: this.online() }, c.meta);
+    this.cb.event({ event: 'assigned', conversationId: c.id, agentId: a.id, agentsOnline: this.online(), group: c.group, transfer: transfer || undefined }, c.meta);
   }
 
-  /** Offer queued conversations, oldest first, while some agent has room. */
+  /** Offer queued conversations, oldest first, to agents of their group with room. */
   private drain(): void {
-    while (this.queue.length > 0) {
-      const a = this.pick();
-      if (!a) break;
-      const id = this.queue.shift()!;
-      const c = this.convs.get(id);
-      if (c) this.assign(c, a);
+    for (let i = 0; i < this.queue.length; ) {
+      const c = this.convs.get(this.queue[i]);
+      if (!c) {
+        this.queue.splice(i, 1);
+        continue;
+      }
+      const a = this.pick(c);
+      if (!a) {
+        i++;
+        continue;
+      }
+      this.queue.splice(i, 1);
+      this.assign(c, a);
     }
     this.announceQueue();
   }
@@ -233,12 +423,9 @@ export class BridgeHub<M = unknown> {
   }
 
   private attachSticky(c: Conv<M>, agentId: string): Agent {
-    let a = this.agents.get(agentId);
-    if (!a) {
-      a = { id: agentId, sink: null, convs: new Set(), buffer: [], grace: null, order: this.orderSeq++ };
-      this.agents.set(agentId, a);
-      if (this.opt.graceMs >= 0) a.grace = setTimeout(() => this.expireAgent(agentId), this.opt.graceMs);
-    }
+    const known = this.agents.has(agentId);
+    const a = this.agent(agentId);
+    if (!known && this.opt.graceMs >= 0) a.grace = setTimeout(() => this.expireAgent(agentId), this.opt.graceMs);
     a.convs.add(c.id);
     c.agentId = agentId;
     return a;
@@ -251,7 +438,7 @@ export class BridgeHub<M = unknown> {
    * believes has the conversation (re-attaches it after a restart of the bridge); `restore` re-attaches
    * without sending the handoff frame again.
    */
-  fromHandoff(frame: HandoffFrame | MessageFrame | ClosedFrame, meta: M | undefined, agentId?: string, restore = false): void {
+  fromHandoff(frame: HandoffFrame | MessageFrame | ClosedFrame, meta: M | undefined, agentId?: string, restore = false, o: FromHandoffOptions = {}): void {
     const id = frame.conversationId;
     let c = this.convs.get(id);
     if (frame.type === 'handoff') {
@@ -259,9 +446,11 @@ export class BridgeHub<M = unknown> {
         if (meta !== undefined) c.meta = meta;
         return; // idempotent: already queued or with an agent
       }
-      c = { id, meta, agentId: null, offer: { ...frame, history: [] }, history: [...frame.history], queuedAt: Date.now() };
+      const offer: HandoffFrame = { ...frame, history: [] };
+      delete offer.seq;
+      c = { id, meta, agentId: null, offer, history: [...frame.history], queuedAt: Date.now(), group: frame.group || undefined, fallback: o.fallback === true };
       this.convs.set(id, c);
-      if (agentId && validAgentId(agentId)) {
+      if (agentId && (validAgentId(agentId) || agentId === SYSTEM_AGENT)) {
         const a = this.attachSticky(c, agentId);
         if (!restore) this.deliver(a, { ...frame });
         return;
@@ -269,29 +458,30 @@ export class BridgeHub<M = unknown> {
       this.queue.push(id);
       this.drain();
       if (c.agentId === null) {
-        this.cb.event({ event: 'queued', conversationId: id, position: this.queue.indexOf(id), agentsOnline: this.online() }, c.meta);
+        this.cb.event({ event: 'queued', conversationId: id, position: this.position(id), agentsOnline: this.online(), groupOnline: this.groupOnline(c.group), group: c.group }, c.meta);
       }
       return;
     }
     if (frame.type === 'message') {
+      const item: HistoryItem = { from: 'user', text: frame.text, ts: frame.ts, ...attachments(frame) };
       if (!c) {
         const offer: HandoffFrame = { type: 'handoff', conversationId: id, channel: '', userId: frame.userId, reason: 'resume', text: frame.text, history: [], ts: frame.ts, requeued: true };
-        this.fromHandoff(offer, meta, agentId, true);
+        this.fromHandoff(offer, meta, agentId, true, o);
         c = this.convs.get(id)!;
         if (c.agentId === null) {
-          this.push(c, { from: 'user', text: frame.text, ts: frame.ts });
+          this.push(c, item);
           return;
         }
       }
       if (meta !== undefined) c.meta = meta;
-      this.push(c, { from: 'user', text: frame.text, ts: frame.ts });
-      if (c.agentId !== null) this.deliver(this.agents.get(c.agentId)!, frame);
+      this.push(c, item);
+      if (c.agentId !== null) this.deliver(this.agents.get(c.agentId)!, { ...frame });
       return;
     }
     // closed
     if (!c) {
       const a = agentId ? this.agents.get(agentId) : undefined;
-      if (a) this.deliver(a, frame);
+      if (a) this.deliver(a, { ...frame });
       return;
     }
     this.convs.delete(id);
@@ -301,74 +491,162 @@ export class BridgeHub<M = unknown> {
       const a = this.agents.get(c.agentId);
       if (a) {
         a.convs.delete(id);
-        this.deliver(a, frame);
+        this.deliver(a, { ...frame });
       }
     }
     this.drain();
   }
 
   /**
-   * An agent's reply that could not be delivered to the user (wecom-out's error output): tell that agent,
-   * buffered like any frame if it is away. False when the agent is unknown to the bridge.
+   * An agent's reply that did not reach the user (wecom-out's error output, or a media rule): tell that
+   * agent, kept like any frame if it is away. False when the agent is unknown to the bridge.
    */
   undelivered(agentId: string, frame: UndeliveredFrame): boolean {
     const a = this.agents.get(agentId);
     if (!a) return false;
-    this.deliver(a, frame);
+    this.deliver(a, { ...frame });
     return true;
   }
 
   // ---- from agents --------------------------------------------------------------------------
 
-  /** One text frame from an agent connection; always answers with ack or error on that connection. */
+  /** One text frame from an agent connection; answers with ack or error (nothing for `received`). */
   receive(conn: Connection, text: string): void {
-    let reply: ToAgentFrame;
+    let reply: ToAgentFrame | null;
     let after: (() => void) | undefined;
     try {
       [reply, after] = this.handle(conn, text);
     } catch (err) {
       reply = err instanceof FrameError ? err.toFrame() : { type: 'error', code: 'bad_frame', message: 'frame could not be handled' };
     }
-    conn.sink.send(reply);
+    conn.fresh = false;
+    if (reply) conn.sink.send(reply);
     // Effects that send more frames run after the ack, so the ack always comes first.
     if (after) after();
   }
 
-  private handle(conn: Connection, text: string): [ToAgentFrame, (() => void)?] {
+  /** A system-link connection became an agent: it leaves the system link's connections. */
+  private leaveSystem(conn: Connection): void {
+    const sys = this.agents.get(SYSTEM_AGENT);
+    if (!sys) return;
+    const i = sys.sinks.indexOf(conn.sink);
+    if (i >= 0) sys.sinks.splice(i, 1);
+    conn.system = false;
+    conn.agentId = null;
+    if (sys.sinks.length > 0) return;
+    sys.queueKey = null;
+    this.release(sys); // nobody else speaks for the system: what it held is offered again at once
+    this.agents.delete(SYSTEM_AGENT);
+    this.presence(SYSTEM_AGENT, false);
+  }
+
+  private handle(conn: Connection, text: string): [ToAgentFrame | null, (() => void)?] {
     const f = parseAgentFrame(text);
     if (f.type === 'ping') return [ack('ping', f.id)];
-    if (f.type === 'hello') {
-      if (!validAgentId(f.agentId)) throw new FrameError('bad_frame', 'agentId may use letters, digits and _ . @ : - (1–128)', f.id, 'hello');
-      if (conn.agentId !== null && conn.agentId !== f.agentId) throw new FrameError('agent_mismatch', `this connection is agent "${conn.agentId}"`, f.id, 'hello');
-      if (conn.agentId === null) return [ack('hello', f.id), () => this.identify(conn, f.agentId)];
-      return [ack('hello', f.id)];
+    const a = conn.agentId !== null ? this.agents.get(conn.agentId) : undefined;
+    if (f.type === 'received') {
+      if (a) {
+        a.acking = true;
+        a.outbox.ack(f.seq);
+      }
+      return [null];
     }
-    if (conn.agentId === null) throw new FrameError('no_agent_id', 'identify first: connect with ?agent=<id> or send {"type":"hello","agentId":…}', f.id, f.type);
-    const a = this.agents.get(conn.agentId)!;
+    if (f.type === 'hello') {
+      if (f.agentId !== undefined && f.agentId !== conn.agentId) {
+        if (!validAgentId(f.agentId)) throw new FrameError('bad_frame', 'agentId may use letters, digits and _ . @ : - (1–128)', f.id, 'hello');
+        if (!conn.system || conn.bound) throw new FrameError('agent_mismatch', `this connection is agent "${conn.agentId}"`, f.id, 'hello');
+        if (!conn.fresh) throw new FrameError('agent_mismatch', 'this connection is the system link: name the agent in the URL or in the first frame', f.id, 'hello');
+        const agentId = f.agentId;
+        return [ack('hello', f.id), () => {
+          this.leaveSystem(conn);
+          this.identify(conn, agentId, { groups: f.groups, ack: f.ack });
+        }];
+      }
+      if (f.groups && a?.fixedGroups) throw new FrameError('bad_frame', 'your agent token fixes your groups', f.id, 'hello');
+      return [ack('hello', f.id), () => {
+        if (!a) return;
+        if (f.ack !== undefined) {
+          a.acking = true;
+          a.outbox.ack(f.ack);
+        }
+        if (f.groups) {
+          a.groups = f.groups;
+          this.drain();
+          this.sendQueue(a, true);
+        }
+      }];
+    }
+    if (!a) throw new FrameError('no_agent_id', 'identify first: connect with ?agent=<id> or send {"type":"hello","agentId":…}', f.id, f.type);
+    const actor = a.system ? f.agentId : undefined;
     const c = this.convs.get(f.conversationId);
     if (!c) throw new FrameError('not_found', 'no such conversation with the bridge', f.id, f.type);
+    const mine = () => {
+      if (c.agentId !== a.id) throw new FrameError('not_assigned', 'this conversation is not assigned to you', f.id, f.type);
+    };
     switch (f.type) {
-      case 'reply':
-        if (c.agentId !== a.id) throw new FrameError('not_assigned', 'this conversation is not assigned to you', f.id, f.type);
-        this.push(c, { from: 'agent', text: f.text, ts: Date.now() });
-        this.cb.reply(c.id, c.meta, a.id, f.text);
+      case 'reply': {
+        mine();
+        const problem = f.media && this.opt.checkMedia ? this.opt.checkMedia(f.media) : null;
+        if (problem) throw new FrameError('bad_media', problem, f.id, f.type);
+        const h: HistoryItem = { from: 'agent', text: f.text, ts: Date.now() };
+        const who = actor ?? (a.id === SYSTEM_AGENT ? undefined : a.id);
+        if (who) h.agentId = who;
+        if (f.media) h.text = f.text || `[${f.media.name ?? 'media'}]`;
+        this.push(c, h);
+        this.cb.reply(c.id, c.meta, a.id, f.text, { actor, media: f.media });
         return [ack('reply', f.id, c.id)];
+      }
       case 'close':
-        if (c.agentId !== a.id) throw new FrameError('not_assigned', 'this conversation is not assigned to you', f.id, f.type);
+        mine();
         this.convs.delete(c.id);
         a.convs.delete(c.id);
-        this.cb.event({ event: 'closed', conversationId: c.id, agentId: a.id, by: 'agent', agentsOnline: this.online() }, c.meta);
+        this.cb.event({ event: 'closed', conversationId: c.id, agentId: actor ?? a.id, by: 'agent', agentsOnline: this.online() }, c.meta);
         return [ack('close', f.id, c.id), () => this.drain()];
       case 'accept': {
         if (c.agentId === a.id) return [ack('accept', f.id, c.id)];
         if (c.agentId !== null) throw new FrameError('taken', 'another agent has this conversation', f.id, f.type);
-        if (this.opt.maxPerAgent > 0 && a.convs.size >= this.opt.maxPerAgent) throw new FrameError('capacity', `you already have ${a.convs.size} conversations (the limit)`, f.id, f.type);
+        if (!this.eligible(a, c)) throw new FrameError('not_in_group', `this conversation is for group "${c.group}"`, f.id, f.type);
+        if (!this.room(a)) throw new FrameError('capacity', `you already have ${a.convs.size} conversations (the limit)`, f.id, f.type);
         this.queue.splice(this.queue.indexOf(c.id), 1);
         c.agentId = a.id;
         a.convs.add(c.id);
         return [ack('accept', f.id, c.id), () => {
           this.assign(c, a);
           this.announceQueue();
+        }];
+      }
+      case 'transfer': {
+        mine();
+        const from = actor ?? (a.id === SYSTEM_AGENT ? 'system' : a.id);
+        const group = f.to.startsWith('group:') ? f.to.slice(6) : null;
+        let target: Agent | undefined;
+        if (group === null) {
+          target = this.agents.get(f.to);
+          if (!target || target.id === SYSTEM_AGENT) throw new FrameError('unknown_agent', `agent "${f.to}" is not connected`, f.id, f.type);
+          if (target === a) return [ack('transfer', f.id, c.id)];
+          if (!this.room(target)) throw new FrameError('capacity', `agent "${f.to}" already has ${target.convs.size} conversations (the limit)`, f.id, f.type);
+        }
+        return [ack('transfer', f.id, c.id), () => {
+          a.convs.delete(c.id);
+          this.deliver(a, { type: 'closed', conversationId: c.id, by: 'transferred' });
+          c.offer = { ...c.offer, transferredFrom: from, reason: 'transfer' };
+          if (f.note) c.offer.note = f.note;
+          else delete c.offer.note;
+          this.cb.event({ event: 'transferred', conversationId: c.id, from, to: f.to, note: f.note, agentsOnline: this.online() }, c.meta);
+          if (target) {
+            this.assign(c, target, true);
+            this.announceQueue();
+            return;
+          }
+          c.group = group!;
+          c.transferring = true;
+          c.agentId = null;
+          c.queuedAt = Date.now();
+          this.queue.push(c.id);
+          this.drain();
+          if (c.agentId === null) {
+            this.cb.event({ event: 'queued', conversationId: c.id, position: this.position(c.id), agentsOnline: this.online(), groupOnline: this.groupOnline(c.group), group: c.group, transfer: true }, c.meta);
+          }
         }];
       }
     }

@@ -1,74 +1,63 @@
 /**
- * Conversations persisted through an AsyncKV (Node-RED context with a chosen store), one key per
- * conversation plus an index of the conversations that are not with the bot (for re-arming timers
- * and re-offering after a restart). All changes of one conversation are serialised (KeyedMutex), so two
- * messages of the same conversation arriving together see each other's effects.
+ * Conversations in the StateStore, one record per conversation (`conv:<id>`) plus one marker per
+ * conversation that is not with the bot (`conv-active:<id>`, for re-arming timers and re-offering after a
+ * restart). All changes of one conversation are serialised in this process (KeyedMutex), so two messages of
+ * the same conversation arriving together see each other's effects; every change is recorded (durable with
+ * the local store) before update() resolves. Conversations with the bot expire in the store `retentionMs`
+ * after their last change (swept by the store: nothing is rewritten whole).
  */
-import type { AsyncKV } from '../state/context-store';
+import type { StateStore } from '../state/store';
 import { KeyedMutex } from '../state/keyed-mutex';
 import { newConversation, type Conversation } from './conversation';
 
-const INDEX_KEY = 'handoff_active';
-
-/** Context keys are property paths: encode everything but a safe set so ids cannot nest or collide. */
-export function convKey(id: string): string {
-  return 'handoff_c_' + id.replace(/[^A-Za-z0-9_:@-]/g, (ch) => '%' + ch.codePointAt(0)!.toString(16) + ';');
-}
+const CONV = 'conv:';
+const ACTIVE = 'conv-active:';
+/** Default: a conversation with the bot is forgotten a week after its last change. */
+export const DEFAULT_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 
 export class ConversationStore {
   private mutex = new KeyedMutex();
 
   constructor(
-    private kv: AsyncKV,
+    private store: StateStore,
     private now: () => number = Date.now,
+    private retentionMs: number = DEFAULT_RETENTION_MS,
   ) {}
 
   async get(id: string): Promise<Conversation | undefined> {
-    return this.kv.get<Conversation>(convKey(id));
+    return this.store.get<Conversation>(CONV + id);
   }
 
   /**
-   * Run `fn` on the conversation under its lock and store the result. `fn` mutates the record in place
-   * and returns a value; returning with the record unchanged still stores it (cheap, and keeps things simple).
+   * Run `fn` on the conversation under its lock and record the result. `fn` mutates the record in place
+   * and returns a value.
    */
   update<T>(id: string, fn: (c: Conversation) => T | Promise<T>): Promise<T> {
     return this.mutex.run(id, async () => {
-      const stored = await this.kv.get<Conversation>(convKey(id));
-      const c: Conversation = stored ? (JSON.parse(JSON.stringify(stored)) as Conversation) : newConversation(id, this.now());
+      const stored = await this.store.get<Conversation>(CONV + id);
+      const c: Conversation = stored ?? newConversation(id, this.now());
       const wasActive = stored !== undefined && stored.state !== 'bot';
       const out = await fn(c);
-      await this.kv.set(convKey(id), c);
       const active = c.state !== 'bot';
-      if (active !== wasActive) await this.setActive(id, active);
+      const writes: Promise<void>[] = [this.store.set(CONV + id, c, active ? {} : { ttlMs: this.retentionMs })];
+      if (active !== wasActive) writes.push(active ? this.store.set(ACTIVE + id, 1) : this.store.delete(ACTIVE + id));
+      await Promise.all(writes);
       return out;
     });
   }
 
-  private setActive(id: string, active: boolean): Promise<void> {
-    return this.mutex.run('\u0000index', async () => {
-      const list = (await this.kv.get<string[]>(INDEX_KEY)) ?? [];
-      const has = list.includes(id);
-      if (active && !has) list.push(id);
-      else if (!active && has) list.splice(list.indexOf(id), 1);
-      else return;
-      await this.kv.set(INDEX_KEY, list);
-    });
-  }
-
   /**
-   * Forget conversations that are with the bot and have been idle for `retentionMs` (their transcript
-   * too), so a store does not grow with every user who ever wrote. Resolves to how many were removed.
+   * Forget conversations that are with the bot and have been idle for `retentionMs` now (the store also
+   * expires them by itself). Resolves to how many were removed.
    */
   async sweepIdle(retentionMs: number): Promise<number> {
     let removed = 0;
-    for (const key of await this.kv.keys()) {
-      if (!key.startsWith('handoff_c_')) continue;
-      const peek = await this.kv.get<Conversation>(key);
-      if (!peek || peek.state !== 'bot' || this.now() - peek.lastActivity < retentionMs) continue;
-      await this.mutex.run(peek.id, async () => {
-        const c = await this.kv.get<Conversation>(key);
+    for await (const key of this.store.keys(CONV)) {
+      const id = key.slice(CONV.length);
+      await this.mutex.run(id, async () => {
+        const c = await this.store.get<Conversation>(key);
         if (c && c.state === 'bot' && this.now() - c.lastActivity >= retentionMs) {
-          await this.kv.set(key, undefined);
+          await this.store.delete(key);
           removed++;
         }
       });
@@ -78,6 +67,8 @@ export class ConversationStore {
 
   /** Ids of the conversations that are queued or with a human. */
   async active(): Promise<string[]> {
-    return [...((await this.kv.get<string[]>(INDEX_KEY)) ?? [])];
+    const out: string[] = [];
+    for await (const key of this.store.keys(ACTIVE)) out.push(key.slice(ACTIVE.length));
+    return out;
   }
 }

@@ -29,6 +29,10 @@ export interface Conversation {
   native?: boolean;
   /** msgId of the last user message recorded (a message coming back from the bot path is not recorded twice). */
   lastUserMsgId?: string;
+  /** The agents' group this conversation was handed to (ws-bridge groups). */
+  group?: string;
+  /** Queued and told so by the bridge (no agent took it at once): the bot may answer meanwhile. */
+  waiting?: boolean;
 }
 
 export function newConversation(id: string, now: number): Conversation {
@@ -43,7 +47,7 @@ export function record(c: Conversation, from: From, text: string, ts: number, ma
 
 /** A copy of msg.wecom that is safe to store: no raw payload, no passive-reply slot. */
 export function storableWecom(w: WecomMeta): WecomMeta {
-  const { raw: _raw, replyKey: _rk, ...rest } = w;
+  const { raw: _raw, replyKey: _rk, inbox: _in, ...rest } = w;
   return { ...rest, raw: {} };
 }
 
@@ -61,6 +65,7 @@ export function toQueued(c: Conversation, reason: string, now: number): void {
   c.reason = reason;
   c.since = now;
   delete c.agent;
+  delete c.waiting;
   c.misses = 0;
 }
 

@@ -11,7 +11,8 @@
  */
 import type { WecomMeta } from '../types';
 import type { CompiledRules } from '../bot/keyword-rules';
-import type { ClosedBy, ClosedFrame, HandoffFrame, MessageFrame } from './agent-protocol';
+import type { Attachments, ClosedBy, ClosedFrame, HandoffFrame, MessageFrame } from './agent-protocol';
+import { attachmentsOf } from './media-fields';
 import { isOpen, localTime, type BusinessHours } from './business-hours';
 import { matches } from './transfer-words';
 import { ConversationStore } from './conversation-store';
@@ -28,20 +29,30 @@ export interface HandoffTexts {
   queueTimeout: string;
   offHours: string;
   miss: string;
+  transferred: string;
 }
 
 export const DEFAULT_TEXTS: HandoffTexts = {
-  transfer: '正在为您转接人工客服，请稍候…',
-  queue: '当前客服繁忙，您已进入排队，前面还有 {position} 位，请稍候。',
-  noAgent: '当前暂无客服在线，您已进入排队，前面还有 {position} 位。客服上线后会第一时间为您服务。',
+  transfer: '正在为您转接人工客服，请稍候…回复“{cancel}”可回到机器人。',
+  queue: '当前客服繁忙，您在排队中，是第 {place} 位。等待期间可以继续提问；回复“{cancel}”可回到机器人。',
+  noAgent: '当前暂无客服在线，您在排队中，是第 {place} 位，客服上线后会第一时间为您服务。等待期间可以继续提问；回复“{cancel}”可回到机器人。',
   joined: '人工客服已接入，请问有什么可以帮您？',
   closedAgent: '本次人工服务已结束，感谢您的咨询。如需帮助可随时留言。',
   closedTimeout: '由于长时间没有新消息，本次人工服务已结束。如需帮助请再次发送“人工”。',
   closedUser: '已为您取消人工服务，机器人将继续为您解答。',
-  queueTimeout: '抱歉，当前客服繁忙，暂时无法接入。您可以稍后再次发送“人工”。',
+  queueTimeout: '抱歉，当前客服繁忙，暂时无法接入，已为您转回机器人。您可以稍后再次发送“人工”。',
   offHours: '现在是非工作时间，人工客服暂时无法接入。您可以留言，我们会在工作时间尽快回复。',
   miss: '抱歉，我暂时无法回答这个问题，可以换个说法再问一次吗？',
+  transferred: '正在为您转接其他客服，请稍候…',
 };
+
+/** Which group a conversation goes to: msg.handoff.group, else `map` by 微信客服 account or app. */
+export interface GroupOptions {
+  /** Keys `kf:<open_kfid>` and `app:<AgentID>` → group name. */
+  map: Record<string, string>;
+  /** While no agent of the group is online, offer the conversation to any agent (else it waits). */
+  fallback: boolean;
+}
 
 export interface HandoffOptions {
   transfer: CompiledRules | null;
@@ -56,6 +67,11 @@ export interface HandoffOptions {
   texts: HandoffTexts;
   /** Set for native WeCom transfer (kf/service_state/trans to state 3) instead of the bridge. */
   nativeTransfer?: (wecom: WecomMeta) => Promise<void>;
+  /** The word notices name as the way back to the bot ({cancel} in texts). */
+  cancelWord?: string;
+  /** While queued, the bot still answers what it can; only its misses go to the agent's history. */
+  botWhileQueued?: boolean;
+  groups?: GroupOptions;
 }
 
 export type Msg = Record<string, unknown> & { payload?: unknown; wecom?: WecomMeta };
@@ -73,8 +89,26 @@ function fill(tpl: string, vars: Record<string, string | number>): string {
 function textOf(payload: unknown): string {
   if (typeof payload === 'string') return payload;
   if (payload === undefined || payload === null) return '';
-  if (typeof payload === 'object') return JSON.stringify(payload);
+  if (Buffer.isBuffer(payload)) return '[file]';
+  if (typeof payload === 'object') {
+    const p = payload as Record<string, unknown>;
+    if (typeof p.msgtype === 'string' && p.msgtype !== 'text') return `[${p.msgtype}]`;
+    return JSON.stringify(payload);
+  }
   return String(payload);
+}
+
+/** The media an agent sent (ws-bridge → wecom-out → here): type, name and MIME for the transcript. */
+function sentMedia(payload: unknown): Attachments {
+  if (!payload || typeof payload !== 'object' || Buffer.isBuffer(payload)) return {};
+  const p = payload as Record<string, unknown>;
+  const type = p.msgtype;
+  if (type !== 'image' && type !== 'voice' && type !== 'video' && type !== 'file') return {};
+  const inner = (p[type] ?? {}) as Record<string, unknown>;
+  const media: NonNullable<Attachments['media']> = { type };
+  if (typeof inner.filename === 'string') media.name = inner.filename;
+  if (typeof inner.contentType === 'string') media.mime = inner.contentType;
+  return { msgType: type, media };
 }
 
 function isFaqMiss(faq: unknown): boolean {
@@ -98,11 +132,12 @@ export class HandoffEngine {
 
   private notice(out: Emit, c: Conversation, text: string, kind: string, wecom?: WecomMeta, vars: Record<string, string | number> = {}): void {
     if (!text || !(wecom ?? c.wecom)) return;
-    out.notice.push({ payload: fill(text, vars), topic: c.id, wecom: wecom ?? c.wecom, handoff: { notice: kind, conversationId: c.id } });
+    out.notice.push({ payload: fill(text, { cancel: this.opt.cancelWord ?? '取消人工', ...vars }), topic: c.id, wecom: wecom ?? c.wecom, handoff: { notice: kind, conversationId: c.id } });
   }
 
   private toAgent(out: Emit, c: Conversation, frame: HandoffFrame | MessageFrame | ClosedFrame, extra: Record<string, unknown> = {}): void {
-    out.agent.push({ payload: frame, topic: c.id, wecom: c.wecom, handoff: { conversationId: c.id, agentId: c.agent, ...extra } });
+    const fallback = this.opt.groups?.fallback ? { fallback: true } : {};
+    out.agent.push({ payload: frame, topic: c.id, wecom: c.wecom, handoff: { conversationId: c.id, agentId: c.agent, ...fallback, ...extra } });
   }
 
   private handoffFrame(c: Conversation, text: string, requeued = false): HandoffFrame {
@@ -116,8 +151,16 @@ export class HandoffEngine {
       history: c.transcript.map((h) => ({ ...h })),
       ts: this.now(),
     };
+    if (c.group) f.group = c.group;
     if (requeued) f.requeued = true;
     return f;
+  }
+
+  private groupOf(w: WecomMeta | undefined, h: Record<string, unknown>): string | undefined {
+    if (typeof h.group === 'string' && h.group.trim()) return h.group.trim();
+    const map = this.opt.groups?.map ?? {};
+    if (!w) return undefined;
+    return (w.channel === 'kf' ? map[`kf:${w.openKfId ?? ''}`] : undefined) ?? map[`app:${w.agentId}`] ?? undefined;
   }
 
   private back(out: Emit, c: Conversation, by: ClosedBy, text: string, kind: string, wecom?: WecomMeta): void {
@@ -130,9 +173,11 @@ export class HandoffEngine {
     }
   }
 
-  private async transfer(out: Emit, c: Conversation, reason: string, text: string, wecom: WecomMeta | undefined): Promise<void> {
+  private async transfer(out: Emit, c: Conversation, reason: string, text: string, wecom: WecomMeta | undefined, group?: string): Promise<void> {
     const now = this.now();
     c.misses = 0;
+    if (group) c.group = group;
+    else delete c.group;
     if (this.opt.hours && !isOpen(this.opt.hours, now)) {
       const day = localTime(now, this.opt.hours.timeZone).date;
       if (c.offHoursDay !== day) {
@@ -155,6 +200,12 @@ export class HandoffEngine {
     this.toAgent(out, c, this.handoffFrame(c, text));
   }
 
+  /** A waiting user's message goes to the bot first (not a cancel or transfer word, not a native transfer). */
+  private botFirst(c: Conversation, seen: boolean, text: string): boolean {
+    if (c.state !== 'queued' || !c.waiting || !this.opt.botWhileQueued || c.native) return false;
+    return seen || (matches(this.opt.cancel, text) === null && matches(this.opt.transfer, text) === null);
+  }
+
   private done(c: Conversation): void {
     const dl = nextDeadline(c, this.opt.idleMs, this.opt.queueMs);
     this.schedule(c.id, dl ? dl.at : null);
@@ -167,35 +218,49 @@ export class HandoffEngine {
     const text = textOf(msg.payload);
     const h = (msg.handoff && typeof msg.handoff === 'object' ? msg.handoff : {}) as Record<string, unknown>;
     await this.store.update(w.conversationId, async (c) => {
-      const seen = (w.msgId !== undefined && w.msgId !== '' && c.lastUserMsgId === w.msgId) || msg.faq !== undefined;
+      const recorded = w.msgId !== undefined && w.msgId !== '' && c.lastUserMsgId === w.msgId;
+      // Coming back from the bot path (a miss) vs. the same user message emitted again from the inbox (its
+      // first run stopped before an outcome was recorded, e.g. a kill -9 or another instance took it over):
+      // the replay is routed again, but not recorded twice.
+      const returning = msg.faq !== undefined || typeof h.action === 'string';
+      const seen = (recorded && returning) || msg.faq !== undefined;
       // Events (subscribe, click, enter_session…) reach the bot but never count as a question: an FAQ miss
       // on "[event:…]" must not hand the user to a human, and agents are not sent them.
       const isEvent = w.msgType === 'event';
       c.wecom = storableWecom(w);
-      if (!seen && !isEvent) {
+      const att = attachmentsOf(w);
+      if (!seen && !recorded && !isEvent) {
         c.lastUserMsgId = w.msgId;
         record(c, 'user', text, this.now(), this.opt.transcriptMax);
+        if (att.msgType) Object.assign(c.transcript[c.transcript.length - 1], att);
       }
+      const group = this.groupOf(w, h);
       if (h.action === 'release' && c.state !== 'bot') {
         this.back(out, c, 'agent', this.opt.texts.closedAgent, 'closedAgent', w);
       } else if (isEvent) {
         if (!seen && c.state === 'bot') out.bot.push(msg);
       } else if (c.state === 'bot') {
-        const kw = seen ? null : matches(this.opt.transfer, text);
+        const kw = seen || matches(this.opt.cancel, text) !== null ? null : matches(this.opt.transfer, text);
         const asked = h.action === 'transfer' || (seen && isFaqMiss(msg.faq));
-        if (kw !== null) await this.transfer(out, c, 'keyword', text, w);
+        if (kw !== null) await this.transfer(out, c, 'keyword', text, w, group);
         else if (asked) {
           const reason = typeof h.reason === 'string' && h.reason ? h.reason : 'no_answer';
           if (reason === 'no_answer') {
             c.misses += 1;
             if (c.misses < this.opt.missThreshold) this.notice(out, c, this.opt.texts.miss, 'miss', w);
-            else await this.transfer(out, c, c.misses > 1 ? 'repeat_miss' : 'no_answer', text, w);
-          } else await this.transfer(out, c, reason, text, w);
+            else await this.transfer(out, c, c.misses > 1 ? 'repeat_miss' : 'no_answer', text, w, group);
+          } else await this.transfer(out, c, reason, text, w, group);
         } else if (!seen) out.bot.push(msg);
+      } else if (this.botFirst(c, seen, text)) {
+        // queued: the bot answers what it can; a miss comes back here and joins the agent's history
+        if (!seen) out.bot.push(msg);
+        else if (h.action === 'transfer' || isFaqMiss(msg.faq)) {
+          this.toAgent(out, c, { type: 'message', conversationId: c.id, userId: w.userId, msgType: w.msgType, text, msgId: w.msgId, ts: this.now() });
+        }
       } else if (!seen) {
         if (matches(this.opt.cancel, text) !== null) this.back(out, c, 'user', this.opt.texts.closedUser, 'closedUser', w);
         else if (!c.native) {
-          const frame: MessageFrame = { type: 'message', conversationId: c.id, userId: w.userId, msgType: w.msgType, text, msgId: w.msgId, ts: this.now() };
+          const frame: MessageFrame = { type: 'message', conversationId: c.id, userId: w.userId, msgType: w.msgType, text, msgId: w.msgId, ts: this.now(), ...att };
           this.toAgent(out, c, frame);
         }
       }
@@ -213,8 +278,12 @@ export class HandoffEngine {
     const b = msg.bridge as Record<string, unknown> | undefined;
     const h = msg.handoff as Record<string, unknown> | undefined;
     const from = b?.event === 'reply' || msg.agent !== undefined ? 'agent' : 'bot';
+    const who = (msg.agent as { id?: unknown } | undefined)?.id;
     await this.store.update(w.conversationId, (c) => {
       record(c, from, textOf(msg.payload), this.now(), this.opt.transcriptMax);
+      const last = c.transcript[c.transcript.length - 1];
+      Object.assign(last, sentMedia(msg.payload));
+      if (from === 'agent' && typeof who === 'string' && who) last.agentId = who;
       if (from === 'bot' && c.state === 'bot' && !h?.notice) c.misses = 0;
       this.done(c);
     });
@@ -238,18 +307,27 @@ export class HandoffEngine {
             out.agent.push({ payload: { type: 'closed', conversationId: id, by: 'user' } satisfies ClosedFrame, topic: id, wecom: c.wecom, handoff: { conversationId: id, agentId: agent } });
           } else if (c.state === 'queued' || c.agent !== agent) {
             toHuman(c, agent, now);
-            this.notice(out, c, this.opt.texts.joined, 'joined', undefined, { agent });
+            // after a transfer the user was told already ('transferred')
+            if (e.transfer !== true) this.notice(out, c, this.opt.texts.joined, 'joined', undefined, { agent });
           }
+          if (typeof e.group === 'string') c.group = e.group;
           break;
         }
         case 'queued': {
           if (c.state === 'bot') break;
           if (c.state === 'human') toQueued(c, c.reason ?? 'keyword', now);
+          c.waiting = true;
+          if (typeof e.group === 'string') c.group = e.group;
+          if (e.transfer === true) break;
           const position = typeof e.position === 'number' ? e.position : 0;
-          const none = this.agentsOnline === 0;
-          this.notice(out, c, none ? this.opt.texts.noAgent : this.opt.texts.queue, none ? 'noAgent' : 'queue', undefined, { position });
+          // "no agent online" counts the agents of the conversation's group when the bridge says
+          const none = typeof e.groupOnline === 'number' ? e.groupOnline === 0 : this.agentsOnline === 0;
+          this.notice(out, c, none ? this.opt.texts.noAgent : this.opt.texts.queue, none ? 'noAgent' : 'queue', undefined, { position, place: position + 1 });
           break;
         }
+        case 'transferred':
+          if (c.state !== 'bot') this.notice(out, c, this.opt.texts.transferred, 'transferred', undefined, { agent: String(e.to ?? '') });
+          break;
         case 'activity':
           if (c.state !== 'bot') c.lastActivity = Math.max(c.lastActivity, now);
           break;

@@ -6,7 +6,7 @@ import { compileRules, type CompiledRules, type MatchMode, MATCH_MODES } from '.
 
 export const DEFAULT_TRANSFER_WORDS = ['人工', '客服', '转人工', '人工客服'];
 export const DEFAULT_TRANSFER_EXCLUDE = ['不用转人工', '不要转人工', '不需要人工', '不用人工', '客服电话', '客服热线'];
-export const DEFAULT_CANCEL_WORDS = ['取消转人工', '不用转人工', '不要转人工', '结束人工', '返回机器人'];
+export const DEFAULT_CANCEL_WORDS = ['取消人工', '取消转人工', '不用转人工', '不要转人工', '结束人工', '返回机器人'];
 
 export interface WordListConfig {
   words?: string | string[];

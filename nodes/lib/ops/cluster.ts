@@ -26,16 +26,16 @@ const PUNCT = /^[\p{P}\p{S}\s]+$/u;
 const STOP = new Set(['的', '了', '吗', '呢', '吧', '啊', '我', '你', '是', '在', '怎么', '什么', '请问', '一下', '有', '要', '想', '能', '可以']);
 
 const cache = new Map<string, Set<string>>();
-/** The token set of a question (cached; words without punctuation or stop words, plus Han bigrams). */
+/** The token set of a question (cached by its text; words without punctuation or stop words, plus Han bigrams). */
 export function tokenSet(text: string): Set<string> {
-  const norm = normalise(text);
-  let s = cache.get(norm);
+  let s = cache.get(text);
   if (s) return s;
+  const norm = normalise(text);
   s = new Set<string>();
   for (const w of wordsOfNormalised(norm)) if (!PUNCT.test(w) && !STOP.has(w)) s.add(w);
   for (const g of bigramsOfNormalised(norm)) s.add('#' + g);
   if (cache.size > 20000) cache.clear();
-  cache.set(norm, s);
+  cache.set(text, s);
   return s;
 }
 
@@ -53,7 +53,7 @@ export function clusterUnanswered(items: Unanswered[], threshold = 0.34): Unansw
   const groups: Array<{ g: UnansweredGroup; tokens: Set<string>; ex: Array<{ t: string; ts: number }> }> = [];
   const byToken = new Map<string, number[]>();
   for (const u of sorted) {
-    const tokens = tokenSet(u.text);
+    const tokens = u.tokens ? new Set(u.tokens) : tokenSet(u.text);
     let best = -1;
     let bestSim = threshold;
     const seen = new Set<number>();

@@ -7,6 +7,7 @@
  */
 import type { OpsEvent } from './event';
 import { normalise } from '../bot/text-normalise';
+import { tokenSet } from './cluster';
 
 export const HOUR_MS = 3_600_000;
 /** Distinct unanswered questions kept per hour bucket (the most frequent win). */
@@ -23,6 +24,8 @@ export interface Unanswered {
   miss: number;
   declined: number;
   examples: string[];
+  /** The question's token set for clustering (cluster.ts), computed once when the question is first seen. */
+  tokens?: string[];
 }
 
 export interface Bucket {
@@ -117,7 +120,7 @@ export class Rollup {
         if (!victim) return;
         delete b.un[victim[0]];
       }
-      u = b.un[key] = { text: t, count: 0, last: 0, miss: 0, declined: 0, examples: [] };
+      u = b.un[key] = { text: t, count: 0, last: 0, miss: 0, declined: 0, examples: [], tokens: [...tokenSet(t)] };
     }
     u.count++;
     u[kind]++;

@@ -14,6 +14,7 @@ import { appBody, kfBody, newKfMsgId, type AppSendOptions, type AppTarget } from
 import { splitUtf8, MAX_TEXT_BYTES } from './api/text-split';
 import { uploadMedia, type MediaSource, type MediaType, type Uploaded } from './api/media';
 import { DEFAULT_API_BASE } from './account-settings';
+import type { StateStore } from '../state/store';
 
 export interface WecomApiOptions {
   corpId: string;
@@ -24,10 +25,12 @@ export interface WecomApiOptions {
   /** Default https://qyapi.weixin.qq.com (a simulator or proxy in tests). */
   apiBase?: string;
   retry?: RetryOptions;
-  /** HTTP connections to the API host (default 16). */
+  /** HTTP connections to the API host (default 64). */
   connections?: number;
   /** enable_duplicate_check interval for message/send, seconds (0 = off; default 0). */
   duplicateCheckSec?: number;
+  /** Share the access_token with other instances through this state store (see api/shared-token). */
+  tokenStore?: StateStore;
 }
 
 export interface SendResult {
@@ -59,7 +62,7 @@ export class WecomApi {
     this.corpId = o.corpId;
     this.agentId = o.agentId ?? '';
     this.dupSec = o.duplicateCheckSec ?? 0;
-    this.client = new ApiClient({ apiBase: (o.apiBase || DEFAULT_API_BASE).replace(/\/+$/, ''), corpId: o.corpId, secret: o.secret, retry: o.retry, connections: o.connections });
+    this.client = new ApiClient({ apiBase: (o.apiBase || DEFAULT_API_BASE).replace(/\/+$/, ''), corpId: o.corpId, secret: o.secret, retry: o.retry, connections: o.connections, tokenStore: o.tokenStore });
   }
 
   get stats(): ClientStats {
@@ -93,7 +96,8 @@ export class WecomApi {
   async sendAppMessage(msgtype: string, content: Record<string, unknown>, to: AppTarget, o: AppSendOptions = {}): Promise<SendResult> {
     if (!this.agentId) throw new TypeError('agentId is required for app messages');
     const body = appBody(this.agentId, to, msgtype, content, { duplicateCheckSec: this.dupSec, ...o });
-    if (body.enable_duplicate_check === 1) this.keepRepeat(body);
+    // A caller that sets duplicateCheckSec has decided about repeats itself (wecom-out's durable record).
+    if (body.enable_duplicate_check === 1 && !o.repeatDecided) this.keepRepeat(body);
     const ans = await this.client.call('message/send', { method: 'POST', json: body });
     const msgid = ans.msgid === undefined ? undefined : String(ans.msgid);
     const invaliduser = typeof ans.invaliduser === 'string' && ans.invaliduser ? ans.invaliduser : undefined;
@@ -118,6 +122,11 @@ export class WecomApi {
     if (this.recentBodies.size > 5000) {
       for (const [k, t] of this.recentBodies) if (now - t >= 14_400_000 || this.recentBodies.size > 5000) this.recentBodies.delete(k);
     }
+  }
+
+  /** The cached access token, for calls that stream (media/get); never log it. */
+  accessToken(): Promise<string> {
+    return this.client.accessToken();
   }
 
   uploadMedia(type: MediaType, src: MediaSource): Promise<Uploaded> {

@@ -40,7 +40,7 @@ export class HttpTransport {
   readonly prefix: string;
   private shared: Shared | null;
 
-  constructor(apiBase: string, connections = 16) {
+  constructor(apiBase: string, connections = 64) {
     const u = new URL(apiBase);
     this.origin = u.origin;
     this.prefix = u.pathname.replace(/\/+$/, '');

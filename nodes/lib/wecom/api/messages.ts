@@ -17,6 +17,8 @@ export interface AppSendOptions {
   safe?: 0 | 1;
   /** Seconds; > 0 turns on enable_duplicate_check with this interval (max 14 400). */
   duplicateCheckSec?: number;
+  /** The caller decided about intended repeats itself (wecom-out's durable record): no in-process detection. */
+  repeatDecided?: boolean;
 }
 
 const join = (v: string | string[] | undefined): string | undefined => {

@@ -12,6 +12,8 @@ import type { UserRateLimiter } from './user-limiter';
 import type { KfBudget } from '../kf/budget';
 import type { KfSessionKeeper } from '../kf/session';
 import type { SendPlan } from './plan';
+import type { RepeatRecord } from './repeat-record';
+import { createHash } from 'node:crypto';
 
 export interface ExecDeps {
   api: WecomApi;
@@ -25,6 +27,13 @@ export interface ExecDeps {
   duplicateCheckSec?: number;
   /** Called when a send is held (for status). */
   onHold?: (ms: number) => void;
+  /**
+   * A stable id of this send (the outbox entry): with `repeats`, decides per part whether the duplicate
+   * check is on (a retry/replay of this send) or off (an intended repeat); for 微信客服 it makes the msgids,
+   * so a replay after a crash re-uses them.
+   */
+  sendId?: string;
+  repeats?: RepeatRecord;
 }
 
 export interface SendOutcome {
@@ -85,7 +94,13 @@ export async function executePlan(plan: SendPlan, d: ExecDeps): Promise<SendOutc
     for (let i = 0; i < units; i++) {
       await holdForBudget(plan, d);
       const body = texts ? { content: texts[i] } : (content as Record<string, unknown>);
-      const r = await d.api.sendAppMessage(plan.msgtype, body, plan.to, { duplicateCheckSec: d.duplicateCheckSec });
+      const decided = d.repeats && d.sendId ? await d.repeats.checkFor([d.api.agentId, plan.to, plan.msgtype, body], `${d.sendId}#${i}`) : undefined;
+      const r = await d.api.sendAppMessage(
+        plan.msgtype,
+        body,
+        plan.to,
+        decided === undefined ? { duplicateCheckSec: d.duplicateCheckSec } : { duplicateCheckSec: decided, repeatDecided: true },
+      );
       for (const u of plan.users) d.limiter.take(u);
       out.msgids.push(...r.msgids);
       out.msgid = r.msgid ?? out.msgid;
@@ -108,7 +123,7 @@ export async function executePlan(plan: SendPlan, d: ExecDeps): Promise<SendOutc
     });
   }
   await d.sessions.ensure(d.api, openKfId, userId);
-  const base = newKfMsgId();
+  const base = d.sendId ? createHash('sha256').update(d.sendId).digest('hex').slice(0, 32) : newKfMsgId();
   for (let i = 0; i < units; i++) {
     const id = units === 1 ? base : `${base.slice(0, 28)}_${i}`;
     const body = texts ? { content: texts[i] } : (content as Record<string, unknown>);

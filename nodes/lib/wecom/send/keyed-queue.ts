@@ -5,6 +5,9 @@
  * A task may ask to be deferred (resolve `{ deferMs }`): it stays at the head of its key, the key
  * waits, and the slot is free for other keys meanwhile (a user over WeCom's per-member limit does
  * not hold up everyone else).
+ *
+ * A task still running after `stallMs` stops counting against `concurrency`: a few users whose sends hang
+ * (a stalled WeCom API) never hold up the others. Per-key order is kept regardless.
  */
 export type TaskResult = void | { deferMs: number };
 type Task = (() => Promise<TaskResult>) & { dropped?: () => void };
@@ -14,14 +17,19 @@ export class KeyedQueue {
   private readonly ready: string[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
   private running = 0;
+  /** Running tasks that passed stallMs (not counted in `running`). */
+  private stalled = 0;
   private waiting = 0;
   private closed = false;
 
-  constructor(private readonly concurrency = 8) {}
+  constructor(
+    private readonly concurrency = 8,
+    private readonly opts: { stallMs?: number; onSettled?: () => void } = {},
+  ) {}
 
   /** Tasks not yet finished (queued, deferred + running). */
   get length(): number {
-    return this.waiting + this.running;
+    return this.waiting + this.running + this.stalled;
   }
 
   /** Queue `run` under `key`; `dropped` is called instead if the queue closes before it runs. */
@@ -65,10 +73,22 @@ export class KeyedQueue {
       }
       this.waiting--;
       this.running++;
+      let stalled = false;
+      const stall =
+        this.opts.stallMs && this.opts.stallMs > 0
+          ? setTimeout(() => {
+              stalled = true;
+              this.running--;
+              this.stalled++;
+              this.pump();
+            }, this.opts.stallMs)
+          : undefined;
       task()
         .catch(() => undefined)
         .then((result) => {
-          this.running--;
+          if (stall) clearTimeout(stall);
+          if (stalled) this.stalled--;
+          else this.running--;
           if (this.closed) return;
           const rest = this.queues.get(key) ?? [];
           if (result && typeof result === 'object' && result.deferMs >= 0) {
@@ -85,6 +105,7 @@ export class KeyedQueue {
           } else if (rest.length > 0) this.ready.push(key);
           else this.queues.delete(key);
           this.pump();
+          this.opts.onSettled?.();
         });
     }
   }

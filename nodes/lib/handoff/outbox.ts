@@ -1,0 +1,63 @@
+/**
+ * The frames owed to one agent, numbered per agent (`seq`), kept until acknowledged. This small interface is
+ * the seam for a shared backend later (a StateStore stream with acks, for several Node-RED instances);
+ * today's implementation is in memory.
+ */
+import type { ToAgentFrame } from './agent-protocol';
+
+export interface Outbox {
+  /** Number the frame (sets frame.seq) and keep it; returns the seq. */
+  push(frame: ToAgentFrame & { seq?: number }): number;
+  /** Everything up to and including `seq` was processed: forget it. */
+  ack(seq: number): void;
+  /** Kept frames, oldest first. */
+  pending(): ToAgentFrame[];
+  /** How many frames are kept. */
+  size(): number;
+  /** The last seq given out (0: none). */
+  lastSeq(): number;
+  /** Forget every kept frame (numbering continues). */
+  clear(): void;
+}
+
+export class MemoryOutbox implements Outbox {
+  private frames: Array<ToAgentFrame & { seq?: number }> = [];
+  private head = 0;
+  private last: number;
+
+  /** Numbering starts after `start` (a time-based start keeps seqs growing across agent records and restarts). */
+  constructor(start = 0) {
+    this.last = start;
+  }
+
+  push(frame: ToAgentFrame & { seq?: number }): number {
+    frame.seq = ++this.last;
+    this.frames.push(frame);
+    return this.last;
+  }
+
+  ack(seq: number): void {
+    while (this.head < this.frames.length && (this.frames[this.head].seq ?? 0) <= seq) this.head++;
+    if (this.head > 64 && this.head * 2 > this.frames.length) {
+      this.frames = this.frames.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  pending(): ToAgentFrame[] {
+    return this.frames.slice(this.head);
+  }
+
+  size(): number {
+    return this.frames.length - this.head;
+  }
+
+  lastSeq(): number {
+    return this.last;
+  }
+
+  clear(): void {
+    this.frames = [];
+    this.head = 0;
+  }
+}

@@ -1,0 +1,43 @@
+'use strict';
+// A Node-RED runtime in its own process for the durability specs: the user dir comes from DUR_USERDIR
+// (flows.json and flows_cred.json written by the spec), the state store is the local one under it.
+// Prints one JSON line {port} once the flows run; SIGTERM stops Node-RED cleanly.
+const http = require('node:http');
+const path = require('node:path');
+const RED = require('node-red');
+const { prepareUserDir } = require('../../dist/sandbox/start.js');
+
+const userDir = process.env.DUR_USERDIR;
+prepareUserDir(userDir, path.resolve(__dirname, '..', '..'));
+const server = http.createServer((req, res) =>
+  RED.httpAdmin(req, res, () =>
+    RED.httpNode(req, res, () => {
+      res.statusCode = 404;
+      res.end();
+    }),
+  ),
+);
+RED.init(server, {
+  userDir,
+  flowFile: 'flows.json',
+  credentialSecret: false,
+  httpAdminRoot: '/admin',
+  httpNodeRoot: '/',
+  logging: { console: { level: 'error', metrics: false, audit: false } },
+  editorTheme: { tours: false, projects: { enabled: false } },
+  telemetry: { enabled: false, updateNotification: false },
+  externalModules: { autoInstall: false, palette: { allowInstall: false } },
+  wecomState: { kind: 'local', dir: path.join(userDir, 'wecom-state') },
+});
+server.listen(0, '127.0.0.1', async () => {
+  const started = new Promise((resolve) => RED.events.once('flows:started', resolve));
+  await RED.start();
+  await started;
+  process.stdout.write(JSON.stringify({ port: server.address().port }) + '\n');
+});
+process.on('SIGTERM', () => {
+  RED.stop().then(
+    () => (process.env.DUR_DEBUG && process.stderr.write('stopped\n'), process.exit(0)),
+    () => process.exit(1),
+  );
+});

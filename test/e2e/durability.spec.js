@@ -1,0 +1,193 @@
+'use strict';
+// Exactly once to the user, end to end, with real processes: Node-RED runs in a child process on a user dir
+// with the local (disk) state store; a steady stream of text callbacks is interrupted by kill -9, SIGTERM or
+// a full redeploy; Node-RED is started again on the same user dir; every callback that was not acknowledged
+// is re-sent WeCom-style (same body), and some acknowledged ones too (a lost 200). The simulator counts the
+// answers: every message is answered exactly once.
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const http = require('node:http');
+const { spawn } = require('node:child_process');
+const { textXml, sealed } = require('../helpers/fixtures');
+const { startSim, simAccount } = require('../helpers/simulator');
+const { until, sleep } = require('../helpers/runtime');
+
+const CHILD = path.join(__dirname, 'durability-child.js');
+const CB = '/wecom/cb';
+
+function writeFlow(userDir, sim) {
+  const acc = simAccount('acc', sim);
+  const flow = [
+    { id: 'tab', type: 'tab', label: 'durability' },
+    acc.node,
+    { id: 'in', z: 'tab', type: 'wecom-in', account: 'acc', path: CB, replayAfterSec: 1, wires: [['tpl']] },
+    { id: 'tpl', z: 'tab', type: 'template', field: 'payload', fieldType: 'msg', syntax: 'mustache', output: 'str', template: 're:{{payload}}', wires: [['out']] },
+    { id: 'out', z: 'tab', type: 'wecom-out', account: 'acc', replayAfterSec: 1, dupCheckSec: 600, wires: [[]] },
+  ];
+  fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flow));
+  fs.writeFileSync(path.join(userDir, 'flows_cred.json'), JSON.stringify(acc.credentials));
+  return flow;
+}
+
+/** Start Node-RED in a child process; resolves {child, port, exited}. */
+function startRed(userDir) {
+  const child = spawn(process.execPath, [CHILD], { env: Object.assign({}, process.env, { DUR_USERDIR: userDir }), stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (line) resolve({ child, port: JSON.parse(line).port, exited });
+    });
+    exited.then((code) => reject(new Error(`Node-RED exited (${code}) before it started: ${err.slice(-2000)}`)));
+  });
+}
+
+function post(port, pathAndQs, body, headers) {
+  return new Promise((resolve) => {
+    const req = http.request({ host: '127.0.0.1', port, path: pathAndQs, method: 'POST', headers: Object.assign({ 'content-type': 'text/xml' }, headers || {}) }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode));
+    });
+    req.on('error', () => resolve(0));
+    req.setTimeout(10000, () => req.destroy());
+    req.end(body);
+  });
+}
+
+let msgSeq = 8800000000000000000n;
+function makeMessages(prefix, n, users) {
+  return Array.from({ length: n }, (_, i) => {
+    const text = `${prefix}-${i}`;
+    const s = sealed(textXml(text, { user: `${prefix}u${i % users}`, msgId: String(msgSeq++) }));
+    return { text, user: `${prefix}u${i % users}`, qs: s.qs, body: s.body, acked: false };
+  });
+}
+
+describe('e2e durability: real Node-RED processes, kill -9 / SIGTERM / redeploy', function () {
+  this.timeout(120000);
+  let sim;
+  const dirs = [];
+  let red = null;
+
+  before(async () => {
+    sim = await startSim();
+  });
+  afterEach(async () => {
+    if (red && red.child.exitCode === null) {
+      red.child.kill('SIGKILL');
+      await red.exited;
+    }
+    red = null;
+  });
+  after(async () => {
+    await sim.stop();
+    for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+  });
+
+  const answers = (text) => sim.records().filter((r) => r.direction === 'bot' && r.text === `re:${text}`).length;
+
+  function freshDir() {
+    const d = fs.mkdtempSync(path.join(os.tmpdir(), 'wecom-durability-'));
+    dirs.push(d);
+    writeFlow(d, sim);
+    return d;
+  }
+
+  /** Post `msgs` at a steady pace (~50/s), calling `disrupt` when `at` of them have been fired. */
+  async function stream(msgs, at, disrupt) {
+    const inFlight = [];
+    for (let i = 0; i < msgs.length; i++) {
+      if (i === at) await disrupt();
+      const m = msgs[i];
+      const port = red.port;
+      inFlight.push(post(port, CB + m.qs, m.body).then((status) => (m.acked = m.acked || status === 200)));
+      await sleep(20);
+    }
+    await Promise.all(inFlight);
+  }
+
+  /** WeCom re-sends what got no 200 until it does; and re-sends `lost` acknowledged ones (their 200 was lost). */
+  async function resend(msgs, lost) {
+    for (const m of lost) assert.equal(await post(red.port, CB + m.qs, m.body), 200);
+    for (const m of msgs.filter((x) => !x.acked)) {
+      let last = 0;
+      await until(async () => (m.acked = (last = await post(red.port, CB + m.qs, m.body)) === 200), `a 200 for the re-sent ${m.text} (last status ${last})`, 20000);
+    }
+  }
+
+  async function exactlyOnce(msgs) {
+    await until(() => msgs.every((m) => answers(m.text) >= 1), 'an answer to every message', 40000);
+    // Long enough for any replay (replayAfterSec 1) to have produced a second answer.
+    await sleep(2500);
+    const wrong = msgs.filter((m) => answers(m.text) !== 1).map((m) => `${m.text}×${answers(m.text)}`);
+    assert.deepEqual(wrong, [], 'every message answered exactly once');
+  }
+
+  for (const kind of ['kill -9', 'SIGTERM']) {
+    it(`${kind} in the middle of a stream: every acknowledged message answered exactly once; re-sends not processed again`, async () => {
+      const dir = freshDir();
+      red = await startRed(dir);
+      const prefix = kind === 'SIGTERM' ? 'term' : 'kill';
+      const msgs = makeMessages(prefix, 120, 12);
+      let downAt = 0;
+      await stream(msgs, 60, async () => {
+        red.child.kill(kind === 'SIGTERM' ? 'SIGTERM' : 'SIGKILL');
+        downAt = Date.now();
+        await red.exited;
+      });
+      assert.ok(downAt > 0);
+      const ackedBefore = msgs.filter((m) => m.acked);
+      assert.ok(ackedBefore.length >= 10, 'a good part was acknowledged before the stop');
+      assert.ok(msgs.some((m) => !m.acked), 'some callbacks went unacknowledged (the process was down)');
+      red = await startRed(dir);
+      await resend(msgs, ackedBefore.slice(-10));
+      await exactlyOnce(msgs);
+    });
+  }
+
+  it('a full redeploy in the middle of a stream: every message answered exactly once', async () => {
+    const dir = freshDir();
+    red = await startRed(dir);
+    const flow = JSON.parse(fs.readFileSync(path.join(dir, 'flows.json'), 'utf8'));
+    const msgs = makeMessages('dep', 120, 12);
+    await stream(msgs, 60, async () => {
+      const body = JSON.stringify(flow);
+      const status = await new Promise((resolve) => {
+        const req = http.request(
+          { host: '127.0.0.1', port: red.port, path: '/flows', method: 'POST', headers: { 'content-type': 'application/json', 'Node-RED-Deployment-Type': 'full', 'Node-RED-API-Version': 'v1' } },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode));
+          },
+        );
+        req.on('error', () => resolve(0));
+        req.end(body);
+      });
+      assert.ok(status === 200 || status === 204, `deploy answered ${status}`);
+    });
+    await resend(msgs, msgs.filter((m) => m.acked).slice(0, 5));
+    await exactlyOnce(msgs);
+  });
+
+  it('the same answer to one user twice, with a restart in between, reaches the user twice', async () => {
+    const dir = freshDir();
+    red = await startRed(dir);
+    const [a] = makeMessages('same', 1, 1);
+    const b = Object.assign({}, a, sealed(textXml(a.text, { user: a.user, msgId: String(msgSeq++) })));
+    assert.equal(await post(red.port, CB + a.qs, a.body), 200);
+    await until(() => answers(a.text) === 1, 'the first answer', 20000);
+    red.child.kill('SIGTERM');
+    await red.exited;
+    red = await startRed(dir);
+    assert.equal(await post(red.port, CB + b.qs, b.body), 200);
+    await until(() => answers(a.text) === 2, 'the identical second answer after the restart', 20000);
+    const sameUser = sim.records().filter((r) => r.direction === 'bot' && r.userId === a.user);
+    assert.equal(sameUser.length, 2);
+  });
+});

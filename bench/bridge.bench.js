@@ -106,20 +106,23 @@ async function run(log) {
   await until(() => total(socks) >= 2 * AGENTS);
   // inbound: agents → bridge. Round robin in connection order with a cap of 1 gave conversation c<i> to agent a<i>.
   const start = total(socks);
-  let t0 = process.hrtime.bigint();
+  const t0 = process.hrtime.bigint();
   for (let k = 0; k < FRAMES_PER_AGENT; k++) socks.forEach((ws, i) => ws.send(JSON.stringify({ type: 'reply', conversationId: `c${i}`, text: 'hello', id: k })));
   await until(() => replies >= AGENTS * FRAMES_PER_AGENT && total(socks) - start >= AGENTS * FRAMES_PER_AGENT);
   const inbound = (AGENTS * FRAMES_PER_AGENT) / (Number(process.hrtime.bigint() - t0) / 1e9);
   log(`inbound ${inbound.toFixed(0)} frames/s`);
 
-  // outbound: handoff → bridge → agents
-  const start2 = total(socks);
-  t0 = process.hrtime.bigint();
-  for (let k = 0; k < FRAMES_PER_AGENT; k++) {
-    for (let i = 0; i < AGENTS; i++) b.receive({ payload: { type: 'message', conversationId: `c${i}`, userId: `u${i}`, msgType: 'text', text: 'hi', msgId: `x${k}`, ts: 1 }, wecom: wecom(i) });
-  }
-  await until(() => total(socks) - start2 >= AGENTS * FRAMES_PER_AGENT);
-  const outbound = (AGENTS * FRAMES_PER_AGENT) / (Number(process.hrtime.bigint() - t0) / 1e9);
+  // outbound: handoff → bridge → agents (FRAMES_PER_AGENT message frames for each conversation)
+  const pushMessages = async (clients, tag) => {
+    const from = total(clients);
+    const t = process.hrtime.bigint();
+    for (let k = 0; k < FRAMES_PER_AGENT; k++) {
+      for (let i = 0; i < AGENTS; i++) b.receive({ payload: { type: 'message', conversationId: `c${i}`, userId: `u${i}`, msgType: 'text', text: 'hi', msgId: `${tag}${k}`, ts: 1 }, wecom: wecom(i) });
+    }
+    await until(() => total(clients) - from >= AGENTS * FRAMES_PER_AGENT);
+    return (AGENTS * FRAMES_PER_AGENT) / (Number(process.hrtime.bigint() - t) / 1e9);
+  };
+  const outbound = await pushMessages(socks, 'x');
   log(`outbound ${outbound.toFixed(0)} frames/s`);
 
   // the same with consoles that acknowledge every frame: they reconnect with ?ack= and answer each seq
@@ -132,13 +135,7 @@ async function run(log) {
     });
   }
   await until(() => total(acking) >= AGENTS);
-  const start3 = total(acking);
-  t0 = process.hrtime.bigint();
-  for (let k = 0; k < FRAMES_PER_AGENT; k++) {
-    for (let i = 0; i < AGENTS; i++) b.receive({ payload: { type: 'message', conversationId: `c${i}`, userId: `u${i}`, msgType: 'text', text: 'hi', msgId: `y${k}`, ts: 1 }, wecom: wecom(i) });
-  }
-  await until(() => total(acking) - start3 >= AGENTS * FRAMES_PER_AGENT);
-  const acked = (AGENTS * FRAMES_PER_AGENT) / (Number(process.hrtime.bigint() - t0) / 1e9);
+  const acked = await pushMessages(acking, 'y');
   log(`outbound with acknowledgements ${acked.toFixed(0)} frames/s`);
 
   acking.forEach((ws) => ws.terminate());

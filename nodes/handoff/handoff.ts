@@ -17,6 +17,7 @@ import type { WecomAccountNode } from '../shared/account-node';
 import type { CompiledRules } from '../lib/bot/keyword-rules';
 import { mountKfAccounts } from './kf-accounts';
 import { opsHandoffInput, opsHandoffOutput } from '../shared/events';
+import { statusText } from '../shared/status-text';
 
 type TextKey = keyof HandoffTexts;
 const TEXT_KEYS = Object.keys(DEFAULT_TEXTS) as TextKey[];
@@ -162,7 +163,7 @@ export = function register(RED: NodeAPI): void {
           node.status({
             fill: 'green',
             shape: agents ? 'dot' : 'ring',
-            text: RED._('handoff.status.counts', { active: ids.length, agents: agents === undefined ? '?' : agents }),
+            text: statusText('handoff.status.counts', { active: ids.length, agents: agents === undefined ? '?' : agents }),
           });
         })
         .catch(() => undefined);

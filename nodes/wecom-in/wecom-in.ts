@@ -22,6 +22,7 @@ import { INBOX_GROUP, inboxStream } from '../lib/state/inbox';
 import { storeKV } from '../lib/state/store-kv';
 import { acquireStore, type StoreHandle } from '../shared/state';
 import { throttled } from '../shared/throttle';
+import { statusText } from '../shared/status-text';
 
 interface WecomInDef extends NodeDef {
   account: string;
@@ -97,7 +98,7 @@ export = function register(RED: NodeAPI): void {
       node.status({
         fill: rejected > 0 && accepted === 0 ? 'yellow' : 'green',
         shape: 'dot',
-        text: RED._('wecom-in.status.counts', { accepted, rejected }),
+        text: statusText('wecom-in.status.counts', { accepted, rejected }),
       });
     });
 

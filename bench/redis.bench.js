@@ -95,13 +95,18 @@ async function run(log) {
     // Round trips per message: MONITOR a short run on the same instance.
     const mon = await admin.monitor();
     let sent = 0;
+    const byCmd = new Map();
     mon.on('monitor', (_time, args, source) => {
-      if (source !== 'lua' && !/^(monitor|info|ping|client|hello|select)$/i.test(String(args[0]))) sent++;
+      if (source === 'lua' || /^(monitor|info|ping|client|hello|select)$/i.test(String(args[0]))) return;
+      sent++;
+      const name = String(args[0]).toLowerCase();
+      byCmd.set(name, (byCmd.get(name) || 0) + 1);
     });
     await pipeline(creds, sim, [started[0].url], batch(200, 'rt'), true);
     await new Promise((r) => setTimeout(r, 300));
     mon.disconnect();
     const perMsg = sent / 200;
+    log(`commands per message by name: ${[...byCmd].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${(v / 200).toFixed(1)}`).join(', ')}`);
     // Memory: every key the run left under this instance's prefix, per user.
     let bytes = 0;
     let keys = 0;

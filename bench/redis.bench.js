@@ -62,6 +62,7 @@ async function run(log) {
   const sim = await startSimulator({ port: 0, ...creds, perUserPerMinute: 1e9, apiPerWindow: 1e9 });
   const redis = await redisServer.start({ persist: true });
   const admin = new Redis(redis.url);
+  admin.on('error', () => undefined);
   const env = cl.wecomEnv(creds, sim.url);
   const rows = [];
   const started = [];
@@ -94,6 +95,7 @@ async function run(log) {
     const one = await measure('redis1', [await start('r1', { WECOM_STATE: 'redis', REDIS_URL: redis.url, WECOM_REDIS_PREFIX: 'b1:' })], true);
     // Round trips per message: MONITOR a short run on the same instance.
     const mon = await admin.monitor();
+    mon.on('error', () => undefined);
     let sent = 0;
     const byCmd = new Map();
     mon.on('monitor', (_time, args, source) => {

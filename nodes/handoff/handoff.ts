@@ -8,6 +8,7 @@ import type { NodeAPI, Node, NodeDef, NodeMessage } from 'node-red';
 import { ConversationStore } from '../lib/handoff/conversation-store';
 import { DueTimers } from '../lib/state/due-timers';
 import { settleInbox } from '../lib/state/inbox';
+import { throttled } from '../shared/throttle';
 import { acquireStore, type StoreHandle } from '../shared/state';
 import { DEFAULT_TEXTS, HandoffEngine, type Emit, type GroupOptions, type HandoffTexts, type Msg } from '../lib/handoff/engine';
 import { compileWordList, DEFAULT_CANCEL_WORDS, DEFAULT_TRANSFER_EXCLUDE, DEFAULT_TRANSFER_WORDS, splitList } from '../lib/handoff/transfer-words';
@@ -152,7 +153,8 @@ export = function register(RED: NodeAPI): void {
       (err) => node.error(RED._('handoff.errors.store', { message: err.message })),
     );
 
-    const showStatus = () => {
+    // At most once a second: counting active conversations lists keys (a scan of the whole keyspace on Redis).
+    const showStatus = throttled(1000, () => {
       if (closed) return;
       if (storeDown) return node.status({ fill: 'red', shape: 'ring', text: 'handoff.status.storeDown' });
       store
@@ -167,7 +169,7 @@ export = function register(RED: NodeAPI): void {
           });
         })
         .catch(() => undefined);
-    };
+    });
 
     const emit = (out: Emit) => {
       if (closed) return;
@@ -225,6 +227,7 @@ export = function register(RED: NodeAPI): void {
     node.on('close', (_removed: boolean, done: () => void) => {
       closed = true;
       offHealth();
+      showStatus.cancel();
       clearTimeout(startup);
       clearInterval(sweeper);
       timers.stop();

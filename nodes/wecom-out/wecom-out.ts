@@ -23,6 +23,7 @@ import type { StreamEntry } from '../lib/state/store';
 import { acquireStore, type StoreHandle } from '../shared/state';
 import { throttled } from '../shared/throttle';
 import { opsDelivery } from '../shared/events';
+import { statusText } from '../shared/status-text';
 
 interface WecomOutDef extends NodeDef {
   account: string;
@@ -82,7 +83,7 @@ export = function register(RED: NodeAPI): void {
       node.status({
         fill: last.ok ? 'green' : 'red',
         shape: q > 0 ? 'ring' : 'dot',
-        text: RED._('wecom-out.status.summary', { last: last.text, queue: q }),
+        text: statusText('wecom-out.status.summary', { last: last.text, queue: q }),
       });
     });
     const queue = new KeyedQueue(Math.max(1, Math.min(64, Number(def.concurrency) || 8)), { stallMs: STALL_MS, onSettled: showStatus });
@@ -127,7 +128,7 @@ export = function register(RED: NodeAPI): void {
 
     const fail = (msg: OutMsg, cb: Callbacks | undefined, err: Error) => {
       const safe = err instanceof WecomApiError || err instanceof PlanError ? err : new Error(String(err?.message ?? err));
-      last = { ok: false, text: err instanceof WecomApiError && err.errcode ? RED._('wecom-out.status.errcode', { errcode: err.errcode }) : RED._('wecom-out.status.failed') };
+      last = { ok: false, text: err instanceof WecomApiError && err.errcode ? statusText('wecom-out.status.errcode', { errcode: err.errcode }) : 'wecom-out.status.failed' };
       showStatus();
       opsDelivery(RED, msg, { errcode: (safe as WecomApiError).errcode });
       if (errorOutput) msg.error = { message: safe.message, errcode: (safe as WecomApiError).errcode, kind: (safe as WecomApiError).kind };
@@ -190,7 +191,7 @@ export = function register(RED: NodeAPI): void {
           await finish(true);
           msg.wecomResult = outcome;
           opsDelivery(RED, msg);
-          last = { ok: true, text: outcome.passive ? RED._('wecom-out.status.passive') : RED._('wecom-out.status.sent', { parts: outcome.parts }) };
+          last = { ok: true, text: outcome.passive ? 'wecom-out.status.passive' : statusText('wecom-out.status.sent', { parts: outcome.parts }) };
           showStatus();
           if (cb) {
             cb.send(errorOutput ? [msg, null] : msg);

@@ -159,6 +159,11 @@ describe('e2e: Node-RED editor in Chromium', function () {
   }
 
   it('node statuses follow the editor language: Chinese in a zh-CN editor, English in an en-US one', async function () {
+    // let wecom-out send once, so its status is the composite "sent (1) · queue 0" one
+    const since = sb.simulator.records().reduce((m, r) => Math.max(m, r.seq), 0);
+    const userId = `status${Date.now().toString(36)}`;
+    await sb.simulator.userSays({ channel: 'app', userId, text: '价格多少' });
+    assert.ok(await botAnswer(userId, since), 'the bot answered');
     for (const lang of ['zh-CN', 'en-US']) {
       const page = await b.newPage();
       try {

@@ -64,6 +64,7 @@
 
   // ---- connection ----
   function setConn(s, key, vars) {
+    state.conn = [s, key, vars];
     var p = $('conn-state');
     p.setAttribute('data-state', s);
     p.textContent = t(key, vars);
@@ -147,8 +148,9 @@
    * dropped; processed ones are acknowledged with `received`, batched, when the bridge lists that feature.
    * Returns false for a duplicate.
    */
+  var SEQ_TYPES = { handoff: true, message: true, closed: true, undelivered: true };
   function noteSeq(f) {
-    if (typeof f.seq !== 'number') return true;
+    if (typeof f.seq !== 'number' || !SEQ_TYPES[f.type]) return true; // welcome's seq is the server's last, not a frame's
     if (f.seq <= state.lastSeq) return false;
     state.lastSeq = f.seq;
     if (!state.features.received || state.ackTimer) return true;
@@ -517,8 +519,14 @@
     $('lang-zh').setAttribute('aria-pressed', String(ui.lang() === 'zh'));
     $('lang-en').setAttribute('aria-pressed', String(ui.lang() === 'en'));
   }
-  $('lang-zh').addEventListener('click', function () { ui.setLang('zh', function () { langButtons(); render(); }); });
-  $('lang-en').addEventListener('click', function () { ui.setLang('en', function () { langButtons(); render(); }); });
+  function relabel() {
+    langButtons();
+    if (state.conn) setConn(state.conn[0], state.conn[1], state.conn[2]);
+    if (state.welcomed) $('me').textContent = state.system ? t('systemLink') : state.agentId;
+    render();
+  }
+  $('lang-zh').addEventListener('click', function () { ui.setLang('zh', relabel); });
+  $('lang-en').addEventListener('click', function () { ui.setLang('en', relabel); });
 
   ui.applyI18n();
   langButtons();

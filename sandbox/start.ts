@@ -343,6 +343,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     flowFile: 'flows.json',
     flowFilePretty: true,
     credentialSecret: credentialSecret(userDir, env),
+    // relative file names of file nodes (the example flow's transcript) land in the user dir, not the cwd
+    fileWorkingDirectory: userDir,
     httpAdminRoot: '/',
     httpNodeRoot: '/',
     uiHost: host,

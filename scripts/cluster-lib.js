@@ -43,7 +43,8 @@ function startInstance(opts = {}) {
   const userDir = opts.userDir || fs.mkdtempSync(path.join(os.tmpdir(), `wecom-${opts.name || 'node'}-`));
   if (opts.flows) fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(opts.flows, null, 2));
   const env = { ...process.env, ...(opts.env || {}), WECOM_CLUSTER_USER_DIR: userDir, WECOM_CLUSTER_QUIET: opts.quiet === false ? '0' : '1' };
-  const child = fork(path.join(__dirname, 'cluster-instance.js'), [], { env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  // cwd = the user dir: relative file names in a flow (the transcript file node) land there.
+  const child = fork(path.join(__dirname, 'cluster-instance.js'), [], { cwd: userDir, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   const log = opts.log || (() => {});
   const tail = [];
   const onOut = (d) => {

@@ -276,3 +276,119 @@ describe('agent side v2 (ws-bridge)', function () {
     assert.strictEqual(await a.closed, 4001, 'the dead connection was replaced');
   });
 });
+
+describe('agent side v2: 客服账号 for the group mapping, structured messages', function () {
+  const { startSim, simAccount } = require('./helpers/simulator');
+  const accountMod = require('../dist/nodes/wecom-account/wecom-account.js');
+  let sim;
+  const open = [];
+  before(async () => {
+    sim = await startSim({ openKfIds: ['wkSales', 'wkSupport'] });
+    await helper.startServer();
+  });
+  after(async () => {
+    await helper.stopServer();
+    await sim.stop();
+  });
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((c) => c.close()));
+    await helper.unload();
+  });
+
+  it('the handoff editor gets the account\'s 客服账号 by name from kf/account/list (admin endpoint)', async () => {
+    const acc = simAccount('acc', sim);
+    await load([accountMod, handoffNode], [{ id: 'tab', type: 'tab' }, acc.node, { id: 'h', z: 'tab', type: 'handoff', account: 'acc', wires: [[], [], []] }], acc.credentials);
+    const res = await helper.request().get('/wecom/kf-accounts/acc').expect(200);
+    assert.deepStrictEqual(res.body, [{ open_kfid: 'wkSales', name: 'Sandbox 客服 1' }, { open_kfid: 'wkSupport', name: 'Sandbox 客服 2' }]);
+    assert.ok(!JSON.stringify(res.body).includes(acc.credentials.acc.kfSecret), 'no secret in the answer');
+    const none = await helper.request().get('/wecom/kf-accounts/nope').expect(404);
+    assert.match(none.body.error, /deploy/i);
+  });
+
+  it('location and link messages reach the agent as structured fields', async () => {
+    const t = await start();
+    const a = agentClient(helper.url().replace(/^http/, 'ws') + '/wecom/ws', { token: TOKEN, agent: 'geo' });
+    open.push(a);
+    await a.opened;
+    t.h.receive(kfMsg('loc', 'wkSales', '转人工'));
+    await a.next('handoff');
+    const m = kfMsg('loc', 'wkSales', '[location]');
+    m.wecom.msgType = 'location';
+    m.wecom.raw = { msgtype: 'location', location: { latitude: 23.13, longitude: 113.26, name: '广州塔', address: '阅江西路222号' } };
+    t.h.receive(m);
+    const f = await a.next('message');
+    assert.deepStrictEqual(f.location, { latitude: 23.13, longitude: 113.26, name: '广州塔', address: '阅江西路222号' });
+    t.h.receive(appMsg('lnk', '转人工'));
+    await a.next('handoff');
+    const l = appMsg('lnk', '[link]');
+    l.wecom.msgType = 'link';
+    l.wecom.raw = { MsgType: 'link', Title: '退货政策', Description: '七天无理由', Url: 'https://example.com/returns', PicUrl: 'https://example.com/p.png' };
+    t.h.receive(l);
+    const g = await a.next('message');
+    assert.deepStrictEqual(g.link, { title: '退货政策', description: '七天无理由', url: 'https://example.com/returns', picUrl: 'https://example.com/p.png' });
+  });
+});
+
+describe('agent side v2: fallback, token groups, media link limits', function () {
+  const { startSim, simAccount } = require('./helpers/simulator');
+  const accountMod = require('../dist/nodes/wecom-account/wecom-account.js');
+  const { MediaLinker } = require('../dist/nodes/lib/handoff/media-link.js');
+  const { startHttp, stopHttp, httpUrl } = require('./helpers/runtime');
+  let sim;
+  const open = [];
+  const mk = (opts) => {
+    const c = agentClient(helper.url().replace(/^http/, 'ws') + '/wecom/ws', Object.assign({ token: TOKEN }, opts));
+    open.push(c);
+    return c;
+  };
+  before(async () => {
+    sim = await startSim();
+    await helper.startServer();
+    await startHttp();
+  });
+  after(async () => {
+    await stopHttp();
+    await helper.stopServer();
+    await sim.stop();
+  });
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((c) => c.close()));
+    await helper.unload();
+  });
+
+  it('with "offer to any agent", a conversation whose group has no one online goes to another agent at once', async () => {
+    const t = await start({ groupMap: [{ type: 'kf', id: 'wkV', group: 'vip' }], groupFallback: 'any' });
+    const s = mk({ agent: 's', groups: 'sales' });
+    await s.opened;
+    t.h.receive(kfMsg('fb', 'wkV', '转人工'));
+    const ho = await s.next('handoff');
+    assert.deepStrictEqual([ho.conversationId, ho.group], [kcid('fb', 'wkV'), 'vip']);
+  });
+
+  it('an agent token can fix the agent\'s groups', async () => {
+    await start();
+    const a = mk({ token: mintAgentToken(TOKEN, 'gina', { groups: ['vip'] }), groups: 'sales' });
+    await a.opened;
+    assert.deepStrictEqual((await a.next('welcome')).groups, ['vip'], 'the token\'s groups win over ?groups=');
+    a.send({ type: 'hello', groups: ['sales'] });
+    assert.strictEqual((await a.next('error')).code, 'bad_frame');
+  });
+
+  it('media links expire (410), and a file over Max media is refused (413) without reading it whole', async () => {
+    const acc = simAccount('acc', sim);
+    const flow = [{ id: 'tab', type: 'tab' }, acc.node, { id: 'b', z: 'tab', type: 'ws-bridge', mode: 'server', path: '/wecom/ws', maxMediaMb: 1, wires: [[], []] }];
+    await load([accountMod, bridgeNode], flow, Object.assign({ b: { token: TOKEN } }, acc.credentials));
+    const big = await sim.userSends({ channel: 'app', userId: 'big', type: 'file', data: Buffer.alloc(1024 * 1024 + 1, 7), filename: 'big.bin' });
+    const small = await sim.userSends({ channel: 'app', userId: 'small', type: 'file', data: Buffer.alloc(1000, 8), filename: 'small.bin' });
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    const link = (id, now) => new MediaLinker(TOKEN, '/wecom/ws/media/', now).link({ type: 'file', mediaId: id }, 'acc', 'app').url;
+    assert.strictEqual((await fetch(httpUrl(link(small.mediaId)), { headers: auth })).status, 200);
+    assert.strictEqual((await fetch(httpUrl(link(big.mediaId)), { headers: auth })).status, 413);
+    const old = link(small.mediaId, () => Date.now() - 73 * 3600 * 1000);
+    assert.strictEqual((await fetch(httpUrl(old), { headers: auth })).status, 410);
+    const day = link(small.mediaId, () => Date.now() - 24 * 3600 * 1000);
+    assert.strictEqual((await fetch(httpUrl(day), { headers: auth })).status, 200, 'still valid after 24 hours');
+    const agentToken = mintAgentToken(TOKEN, 'alice');
+    assert.strictEqual((await fetch(httpUrl(link(small.mediaId)), { headers: { authorization: `Bearer ${agentToken}` } })).status, 200, 'an agent token reads media too');
+  });
+});

@@ -92,6 +92,18 @@ describe('handoff engine', function () {
     assert.deepStrictEqual(await store.active(), ['kf:ww1:wk1:u']);
   });
 
+  it('a user message emitted again from the inbox (its first run stopped midway) goes to the bot again, recorded once', async function () {
+    const { e, store } = engine();
+    const m = msg('你好');
+    assert.strictEqual((await e.user(m)).bot.length, 1);
+    const again = await e.user(JSON.parse(JSON.stringify(m)));
+    assert.strictEqual(again.bot.length, 1, 'the replay is answered');
+    assert.deepStrictEqual((await store.get('kf:ww1:wk1:u')).transcript.map((h) => h.text), ['你好']);
+    // The same message coming back from the bot path as a miss is still not sent to the bot again.
+    const miss = await e.user(Object.assign(JSON.parse(JSON.stringify(m)), { faq: { answer: null } }));
+    assert.strictEqual(miss.bot.length, 0);
+  });
+
   it('keeps only the last N transcript entries', async function () {
     const { e, store } = engine();
     for (const t of ['1', '2', '3', '4']) await e.user(msg(t));

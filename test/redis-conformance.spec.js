@@ -6,13 +6,7 @@ const stateConformance = require('./helpers/state-conformance');
 const { RedisStore } = require('../dist/nodes/lib/state/redis');
 
 describe('redis backend (real redis-server)', () => {
-  if (!rs.available()) {
-    it('needs redis-server', function () {
-      console.log(`      ${rs.HOW_TO_GET}`);
-      this.skip();
-    });
-    return;
-  }
+  if (rs.missing()) return;
   let server;
   let seq = 0;
   let prefix = '';
@@ -40,6 +34,6 @@ describe('redis backend (real redis-server)', () => {
     },
     peer: (store, { instanceId }) => open(instanceId, prefixes.get(store)),
     // Nothing listens on that port: Redis is down.
-    unwritable: async () => new RedisStore({ url: `redis://127.0.0.1:${await rs.freePort()}`, instanceId: 'down', maxReconnectDelayMs: 100 }),
+    unwritable: async () => new RedisStore({ url: `redis://127.0.0.1:${await rs.freePort()}`, instanceId: 'down', maxReconnectDelayMs: 100, startWaitMs: 0 }),
   });
 });

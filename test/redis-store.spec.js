@@ -7,6 +7,7 @@ const { RedisStore } = require('../dist/nodes/lib/state/redis');
 const { StateUnavailable } = require('../dist/nodes/lib/state/store');
 const { createStore } = require('../dist/nodes/lib/state/index');
 const { stateOptions } = require('../dist/nodes/shared/state');
+const { sharedToken } = require('../dist/nodes/lib/wecom/api/shared-token');
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -108,6 +109,19 @@ describe('redis state store (real redis-server)', function () {
     assert.equal(await server.cli(`XLEN t${n}:s:inbox`), ':0');
   });
 
+  it('claimIdleMs never hands a consumer back its own entries (it may still be working on them)', async () => {
+    const a = await store('A');
+    const b = await store('B');
+    for (let i = 0; i < 3; i++) await a.append('work', i);
+    const mine = await a.readGroup('work', 'g', 'A');
+    assert.equal(mine.length, 3);
+    await sleep(80);
+    assert.deepEqual(await a.readGroup('work', 'g', 'A', { claimIdleMs: 50 }), []);
+    const taken = await b.readGroup('work', 'g', 'B', { claimIdleMs: 50 });
+    assert.deepEqual(taken.map((e) => e.value), [0, 1, 2]);
+    assert.deepEqual(await b.readGroup('work', 'g', 'B', { claimIdleMs: 1 }), []);
+  });
+
   it('an entry is kept until every group has acknowledged it', async () => {
     const a = await store('A');
     await a.append('frames', { f: 1 });
@@ -178,7 +192,7 @@ describe('redis state store (real redis-server)', function () {
 
   it('a password in the URL never shows in an error', async () => {
     const port = await rs.freePort(); // nothing listens there
-    const s = new RedisStore({ url: `redis://:s3cretPass@127.0.0.1:${port}`, instanceId: 'P', maxReconnectDelayMs: 100 });
+    const s = new RedisStore({ url: `redis://:s3cretPass@127.0.0.1:${port}`, instanceId: 'P', maxReconnectDelayMs: 100, startWaitMs: 300 });
     open.push(s);
     const err = await s.ready(500).then(
       () => null,
@@ -211,5 +225,32 @@ describe('redis state store (real redis-server)', function () {
     assert.equal(again.instanceId, a.instanceId);
     assert.notEqual(other.instanceId, a.instanceId);
     assert.throws(() => createStore({ kind: 'redis' }), /REDIS_URL/);
+  });
+
+  it('access_token shared by two instances: 100 concurrent requests → one gettoken; a refused token is fetched again once', async () => {
+    const a = await store('A');
+    const b = await store('B');
+    let calls = 0;
+    const gettoken = async () => {
+      calls++;
+      await sleep(30);
+      return { token: `tok${calls}`, expiresIn: 7200 };
+    };
+    const sa = sharedToken(a, 'api\ncorp\nsecret-hash', gettoken);
+    const sb = sharedToken(b, 'api\ncorp\nsecret-hash', gettoken);
+    const got = await Promise.all(Array.from({ length: 100 }, (_, i) => (i % 2 ? sa : sb).fetcher()));
+    assert.equal(calls, 1);
+    assert.deepEqual([...new Set(got.map((t) => t.token))], ['tok1']);
+    assert.ok(got.every((t) => t.expiresIn > 7000));
+    sa.forget('tok1');
+    await sleep(20);
+    const after = await Promise.all([sa.fetcher(), sb.fetcher()]);
+    assert.equal(calls, 2);
+    assert.deepEqual(after.map((t) => t.token), ['tok2', 'tok2']);
+    // Redis down: each instance fetches its own token rather than stop sending.
+    await server.stop();
+    for (let i = 0; i < 100 && a.ok; i++) await sleep(10);
+    sa.forget('tok2');
+    assert.equal((await sa.fetcher()).token, 'tok3');
   });
 });

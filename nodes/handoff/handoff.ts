@@ -119,6 +119,11 @@ export = function register(RED: NodeAPI): void {
       return;
     }
     const state = handle.store;
+    let storeDown = false;
+    const offHealth = state.onHealth((ok) => {
+      storeDown = !ok;
+      showStatus();
+    });
     const store = new ConversationStore(state, Date.now, RETENTION_MS);
     const engine = new HandoffEngine(
       store,
@@ -148,6 +153,7 @@ export = function register(RED: NodeAPI): void {
 
     const showStatus = () => {
       if (closed) return;
+      if (storeDown) return node.status({ fill: 'red', shape: 'ring', text: 'handoff.status.storeDown' });
       store
         .active()
         .then((ids) => {
@@ -217,6 +223,7 @@ export = function register(RED: NodeAPI): void {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       closed = true;
+      offHealth();
       clearTimeout(startup);
       clearInterval(sweeper);
       timers.stop();

@@ -7,11 +7,12 @@ import type { NodeAPI } from 'node-red';
 import type { Request, Response } from 'express';
 import type { WecomAccountNode } from '../shared/account-node';
 
-let mounted = false;
+/** The admin apps the route is on (once per app; a new runtime brings a new app). */
+const mounted = new WeakSet<object>();
 
 export function mountKfAccounts(RED: NodeAPI): void {
-  if (mounted || !RED.httpAdmin) return;
-  mounted = true;
+  if (!RED.httpAdmin || mounted.has(RED.httpAdmin)) return;
+  mounted.add(RED.httpAdmin);
   const auth = RED.auth?.needsPermission ? RED.auth.needsPermission('handoff.read') : (_q: Request, _r: Response, next: () => void) => next();
   RED.httpAdmin.get('/wecom/kf-accounts/:id', auth, (req: Request, res: Response) => {
     const account = RED.nodes.getNode(String(req.params.id ?? '')) as WecomAccountNode | null;

@@ -13,6 +13,7 @@ import type { RetryOptions } from '../lib/wecom/api/retry';
 import { UserRateLimiter } from '../lib/wecom/send/user-limiter';
 import { KfBudget } from '../lib/wecom/kf/budget';
 import { KfSessionKeeper } from '../lib/wecom/kf/session';
+import { acquireStore, stateOptions, type StateSettings, type StoreHandle } from '../shared/state';
 
 interface AccountDef extends NodeDef {
   corpId?: string;
@@ -62,6 +63,13 @@ export = function register(RED: NodeAPI): void {
     const settingsRetry = (RED.settings as unknown as { wecom?: { retry?: RetryOptions } }).wecom?.retry;
     const retry: RetryOptions | undefined = def.retry ?? settingsRetry;
     const clients = new Map<string, WecomApi>();
+    // Several instances on one Redis share one access_token (one gettoken for all of them).
+    let shared: StoreHandle | null = null;
+    const tokenStore = () => {
+      if (stateOptions(RED.settings as unknown as { userDir?: string; wecomState?: StateSettings }).kind !== 'redis') return undefined;
+      shared ??= acquireStore(RED);
+      return shared.store;
+    };
 
     this.api = (kind: ApiKind = 'agent') => {
       const s = this.settings;
@@ -72,7 +80,7 @@ export = function register(RED: NodeAPI): void {
       if (!secret) throw new Error(RED._('wecom-account.errors.noSecret'));
       let c = clients.get(secret);
       if (!c) {
-        c = new WecomApi({ corpId: s.corpId, secret, agentId: s.agentId, apiBase: s.apiBase, retry });
+        c = new WecomApi({ corpId: s.corpId, secret, agentId: s.agentId, apiBase: s.apiBase, retry, tokenStore: tokenStore() });
         clients.set(secret, c);
       }
       return c;
@@ -81,6 +89,8 @@ export = function register(RED: NodeAPI): void {
     this.on('close', (_removed: boolean, done: () => void) => {
       const all = [...clients.values()];
       clients.clear();
+      shared?.release();
+      shared = null;
       Promise.all(all.map((c) => c.close())).then(() => done(), () => done());
     });
 

@@ -19,6 +19,7 @@ import { KfPuller } from '../lib/wecom/kf/puller';
 import { withProcessFallback, dropProcessFallback } from '../lib/wecom/kf/process-fallback';
 import { StateUnavailable, type StreamEntry } from '../lib/state/store';
 import { INBOX_GROUP, inboxStream } from '../lib/state/inbox';
+import { storeKV } from '../lib/state/store-kv';
 import { acquireStore, type StoreHandle } from '../shared/state';
 import { throttled } from '../shared/throttle';
 
@@ -148,6 +149,11 @@ export = function register(RED: NodeAPI): void {
       return;
     }
     const state = handle.store;
+    // Redis down (or back): the status says so at once, not only after the next refused callback.
+    const offHealth = state.onHealth((ok) => {
+      storeDown = !ok;
+      showCounts();
+    });
     const stream = inboxStream(node.id);
     // A consumer name per run: what a stopped run (crash, redeploy) left pending is taken over after replayAfterMs.
     const consumer = `${state.instanceId}:${node.id}:${randomUUID().slice(0, 8)}`;
@@ -163,7 +169,9 @@ export = function register(RED: NodeAPI): void {
     // The cursor also lives in process memory: without a configured context store Node-RED wipes node
     // context on every redeploy.
     const kfNamespace = `${node.id}:${account.settings.apiBase}:${keys.receiveId}`;
-    const kfKV = withProcessFallback(contextKV(node.context() as unknown as ContextLike, def.kfStore), kfNamespace);
+    // Several instances on Redis: the cursor, the kf dedupe and a pull lease per open_kfid are shared.
+    const sharedKf = state.kind === 'redis';
+    const kfKV = sharedKf ? storeKV(state, kfNamespace) : withProcessFallback(contextKV(node.context() as unknown as ContextLike, def.kfStore), kfNamespace);
     const kfPuller = new KfPuller({
       api: () => account.api('kf'),
       kv: kfKV,
@@ -178,6 +186,7 @@ export = function register(RED: NodeAPI): void {
       welcome: (def.kfWelcome ?? '').trim(),
       budget: account.kfBudget,
       onError: (err) => node.warn(RED._('wecom-in.errors.kfWelcome', { message: err.message })),
+      lease: sharedKf ? (name, ttlMs) => state.lease(name, ttlMs) : undefined,
     });
     const pullKf = async (rec: XmlRecord, inbound: InboundMessage): Promise<void> => {
       const openKfId = str(rec, 'OpenKfId');
@@ -334,6 +343,7 @@ export = function register(RED: NodeAPI): void {
 
     node.on('close', (removed: boolean, done: () => void) => {
       closed = true;
+      offHealth();
       clearInterval(poller);
       showCounts.cancel();
       unmount();

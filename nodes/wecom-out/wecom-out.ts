@@ -73,8 +73,10 @@ export = function register(RED: NodeAPI): void {
     const replayAfterMs = Math.max(1, Number(def.replayAfterSec) || 10) * 1000;
     let last: { ok: boolean; text: string } = { ok: true, text: '' };
     let closing = false;
+    let storeDown = false;
     const showStatus = throttled(250, () => {
       if (closing) return;
+      if (storeDown) return node.status({ fill: 'red', shape: 'ring', text: 'wecom-out.status.storeDown' });
       const q = queue.length;
       if (!last.text && q === 0) return node.status({ fill: 'grey', shape: 'ring', text: 'wecom-out.status.idle' });
       node.status({
@@ -100,6 +102,10 @@ export = function register(RED: NodeAPI): void {
     }
     showStatus();
     const state = handle.store;
+    const offHealth = state.onHealth((ok) => {
+      storeDown = !ok;
+      showStatus();
+    });
     const stream = `outbox:${node.id}`;
     const consumer = `${state.instanceId}:${node.id}:${randomUUID().slice(0, 8)}`;
     const repeats = new RepeatRecord(state, dupCheckSec);
@@ -286,6 +292,7 @@ export = function register(RED: NodeAPI): void {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       closing = true;
+      offHealth();
       clearInterval(poller);
       showStatus.cancel();
       // Unsent entries stay in the outbox: the next run (after a redeploy or restart) sends them.

@@ -212,7 +212,7 @@ export = function register(RED: NodeAPI): void {
 
     let cleanup: Array<() => void> = [];
     configureOps(RED, { retentionDays: num(def.eventsRetentionDays, 30), maxMb: num(def.eventsMaxMb, 50) });
-    opsGauges(node, () => ({ agentsOnline: hub.stats().agents, queued: hub.stats().queued, groups: {} }));
+    opsGauges(node, () => ({ agentsOnline: hub.stats().agents, queued: hub.stats().queued, groups: hub.groupsOnline() }));
 
     if (mode === 'server') {
       const path = fullPath(RED.settings.httpNodeRoot as string | false | undefined, def.path || '/wecom/ws');
@@ -297,7 +297,7 @@ export = function register(RED: NodeAPI): void {
         ws = sock;
         sock.on('open', () => {
           attempt = 0;
-          const conn = hub.open(socketSink(sock), 'upstream');
+          const conn = hub.open(socketSink(sock), 'upstream', { system: true });
           watch(sock, conn);
           showStatus();
         });

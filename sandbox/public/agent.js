@@ -2,7 +2,10 @@
 // (docs/agent-protocol.md). In:  welcome {agentId, conversations[], queued} · queue {queued, conversations[]} · handoff {conversationId, channel,
 // userId, reason, text, history[], ts} · message {conversationId, text, …} · closed {conversationId, by} ·
 // ack {ref, id} · error {code, message, id}.  Out (each with an id, answered by one ack or error):
-// accept {conversationId} · reply {conversationId, text} · close {conversationId}.
+// accept {conversationId} · reply {conversationId, text, media?} · close {conversationId} · transfer {conversationId, to, note}.
+// Protocol v2: frames about conversations carry `seq`; the console acknowledges with {type:'received', seq} and
+// reconnects with ?ack=<last seq>, so nothing is lost on a dead socket. Pictures and files arrive as media.url
+// (read with the token) and are shown inline; the console can send a picture or file (base64) and transfer.
 (function () {
   'use strict';
   var ui = window.SandboxUi;
@@ -27,7 +30,37 @@
     retry: 0,
     retryTimer: null,
     manualClose: false,
+    groups: '',       // ?groups= for the connection (comma separated)
+    myGroups: [],     // as the welcome says
+    lastSeq: 0,       // the last seq processed (acknowledged to the bridge)
+    ackTimer: null,
   };
+  var GROUPS_KEY = 'wecom-agent-groups';
+
+  /** A media URL of the bridge, readable by <img>/<a>: the credential goes into ?token=. */
+  function mediaSrc(url) {
+    if (!url) return '';
+    return url + (url.indexOf('?') < 0 ? '?' : '&') + 'token=' + encodeURIComponent(state.token);
+  }
+
+  /** One history entry from a frame or history item, keeping media, location and link. */
+  function entry(h, fallbackFrom) {
+    var e = { from: h.from || fallbackFrom || 'user', text: String(h.text == null ? '' : h.text), ts: h.ts };
+    if (h.media) e.media = h.media;
+    if (h.location) e.location = h.location;
+    if (h.link) e.link = h.link;
+    if (h.agentId) e.agentId = h.agentId;
+    return e;
+  }
+
+  /** Acknowledge processed frames (batched). */
+  function ackSoon() {
+    if (state.ackTimer) return;
+    state.ackTimer = setTimeout(function () {
+      state.ackTimer = null;
+      if (state.ws && state.ws.readyState === WebSocket.OPEN && state.lastSeq) state.ws.send(JSON.stringify({ type: 'received', seq: state.lastSeq }));
+    }, 50);
+  }
 
   function setConn(s, text) {
     ui.pill('conn-state', s, text);
@@ -56,7 +89,8 @@
     state.manualClose = false;
     var proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
     var url = proto + '//' + location.host + state.wsPath + '?token=' + encodeURIComponent(state.token) +
-      '&agent=' + encodeURIComponent(state.agentId);
+      '&agent=' + encodeURIComponent(state.agentId) + '&ack=' + state.lastSeq +
+      (state.groups ? '&groups=' + encodeURIComponent(state.groups) : '');
     setConn('connecting', '连接中 Connecting');
     var ws;
     try { ws = new WebSocket(url); } catch (e) { setConn('error', '连接失败 Failed'); return; }
@@ -138,9 +172,17 @@
 
   function onFrame(f) {
     var c;
+    if (typeof f.seq === 'number') {
+      if (f.seq <= state.lastSeq) return; // replayed after a reconnect and already shown
+      state.lastSeq = f.seq;
+      ackSoon();
+    }
     switch (f.type) {
       case 'welcome':
         if (f.agentId) state.agentId = f.agentId;
+        state.myGroups = Array.isArray(f.groups) ? f.groups : [];
+        $('my-groups').textContent = state.myGroups.length ? '分组 ' + state.myGroups.join(', ') : '全部分组 all groups';
+        $('my-groups').classList.remove('hidden');
         setConn('open', '已连接 Connected · ' + state.agentId);
         state.queuedCount = typeof f.queued === 'number' ? f.queued : 0;
         (f.conversations || []).forEach(function (id) {
@@ -168,7 +210,7 @@
         if (c) {
           var sent = c.history.filter(function (h) { return h.from === 'agent' && h.text === f.text && !h.failed; }).pop();
           if (sent) sent.failed = true;
-          c.history.push({ notice: '未送达 Not delivered（' + (f.errcode || '') + '）: ' + (f.message || '') });
+          c.history.push({ notice: '未送达 Not delivered（' + (f.rule || f.errcode || '') + '）: ' + (f.message || '') });
           render();
         }
         toast('回复未送达 Reply not delivered: ' + (f.message || f.errcode || ''), true);
@@ -177,16 +219,17 @@
         if (!f.conversationId) return;
         c = conv(f.conversationId, f);
         c.reason = f.reason || c.reason;
+        c.group = f.group || '';
         c.status = isQueued(f) ? 'queued' : 'active';
         c.closedBy = null;
         c.order = ++state.order;
         if (Array.isArray(f.history)) {
-          c.history = f.history.map(function (h) { return { from: h.from || 'user', text: String(h.text == null ? '' : h.text), ts: h.ts }; });
+          c.history = f.history.map(function (h) { return entry(h); });
         }
         if (f.text && !(c.history.length && c.history[c.history.length - 1].text === f.text && c.history[c.history.length - 1].from === 'user')) {
           c.history.push({ from: 'user', text: f.text, ts: f.ts });
         }
-        c.history.push({ notice: '转人工 · handed over' + (f.reason ? '（' + f.reason + '）' : ''), ts: f.ts });
+        c.history.push({ notice: (f.transferredFrom ? '由 ' + f.transferredFrom + ' 转来 · transferred from ' + f.transferredFrom + (f.note ? '：' + f.note : '') : '转人工 · handed over' + (f.reason ? '（' + f.reason + '）' : '')), ts: f.ts });
         if (state.selected !== c.id) c.unread++;
         if (!state.selected || !state.convs[state.selected] || state.convs[state.selected].status === 'closed') state.selected = c.id;
         toast('新会话 New conversation: ' + (c.userId || c.id));
@@ -195,7 +238,7 @@
         if (!f.conversationId) return;
         c = conv(f.conversationId, f);
         if (c.status === 'closed') c.status = 'active';
-        c.history.push({ from: 'user', text: f.text != null ? String(f.text) : '[' + (f.msgType || 'message') + ']', ts: f.ts });
+        c.history.push(entry({ from: 'user', text: f.text != null ? String(f.text) : '[' + (f.msgType || 'message') + ']', ts: f.ts, media: f.media, location: f.location, link: f.link }));
         c.order = ++state.order;
         if (state.selected !== c.id) c.unread++;
         break;
@@ -225,7 +268,7 @@
 
   function byText(by) {
     return by === 'agent' ? '坐席 agent' : by === 'timeout' ? '超时 timeout' : by === 'user' ? '用户 user' :
-      by === 'reassigned' ? '已转给其他坐席 reassigned' : by;
+      by === 'reassigned' ? '已转给其他坐席 reassigned' : by === 'transferred' ? '已转接 transferred' : by;
   }
 
   // ---- actions ----
@@ -251,6 +294,37 @@
       h.failed = true;
       render();
       toast('发送失败 Reply failed: ' + (e.message || e.code), true);
+    });
+  }
+
+  /** Send a picture or file (read as base64), with the composer's text if any. */
+  function sendFile(c, file, text) {
+    var reader = new FileReader();
+    reader.onload = function () {
+      var data = String(reader.result).replace(/^data:[^,]*,/, '');
+      var h = { from: 'agent', text: text || '', ts: Date.now(), pending: true, media: { type: /^image\/(png|jpe?g)$/.test(file.type) ? 'image' : 'file', name: file.name, local: URL.createObjectURL(file) } };
+      c.history.push(h);
+      render();
+      var frame = { type: 'reply', conversationId: c.id, media: { data: data, name: file.name, mime: file.type || undefined } };
+      if (text) frame.text = text;
+      send(frame, function () { h.pending = false; render(); }, function (e) {
+        h.pending = false;
+        h.failed = true;
+        render();
+        toast('发送失败 Send failed: ' + (e.message || e.code), true);
+      });
+    };
+    reader.readAsDataURL(file);
+  }
+
+  function transfer(c) {
+    var to = window.prompt('转接给坐席 ID，或 group:分组名 · Transfer to an agent id, or group:<name>');
+    if (!to) return;
+    var note = window.prompt('备注（可选）· Note (optional)') || '';
+    var frame = { type: 'transfer', conversationId: c.id, to: to.trim() };
+    if (note) frame.note = note;
+    send(frame, function () { toast('已转接 Transferred → ' + to); }, function (e) {
+      toast('转接失败 Transfer failed: ' + (e.message || e.code), true);
     });
   }
 
@@ -295,6 +369,12 @@
       name.className = 'name';
       name.textContent = c.userId || c.id;
       if (c.channel) name.appendChild(ui.channelTag(c.channel));
+      if (c.group) {
+        var g = document.createElement('span');
+        g.className = 'tag group';
+        g.textContent = c.group;
+        name.appendChild(g);
+      }
       var prev = document.createElement('div');
       prev.className = 'preview';
       prev.textContent = lastText(c);
@@ -354,7 +434,35 @@
         f.textContent = h.from === 'user' ? '用户 User' : h.from === 'bot' ? '机器人 Bot' : '我 Me';
         var b = document.createElement('div');
         b.className = 'bubble';
-        b.textContent = h.text;
+        b.textContent = h.media && /^\[.*\]$/.test(h.text) ? '' : h.text;
+        if (h.media) {
+          var src = h.media.local || mediaSrc(h.media.url);
+          if (h.media.type === 'image') {
+            var img = document.createElement('img');
+            img.className = 'media';
+            img.alt = h.media.name || 'image';
+            img.src = src;
+            b.appendChild(img);
+          } else {
+            var a = document.createElement('a');
+            a.className = 'file';
+            a.href = src;
+            a.target = '_blank';
+            a.rel = 'noopener';
+            a.textContent = '📄 ' + (h.media.name || h.media.type) + (h.media.size ? ' (' + Math.round(h.media.size / 1024) + ' KB)' : '');
+            b.appendChild(a);
+          }
+        }
+        if (h.location) b.textContent = '📍 ' + (h.location.name || '') + ' ' + (h.location.address || '') + ' (' + h.location.latitude + ', ' + h.location.longitude + ')';
+        if (h.link) {
+          var l = document.createElement('a');
+          l.href = h.link.url || '#';
+          l.target = '_blank';
+          l.rel = 'noopener noreferrer';
+          l.textContent = '🔗 ' + (h.link.title || h.link.url || '');
+          b.textContent = '';
+          b.appendChild(l);
+        }
         wrap.appendChild(f);
         wrap.appendChild(b);
         var t = document.createElement('div');
@@ -368,6 +476,8 @@
     }
     var open = !!c && c.status !== 'closed';
     $('accept').classList.toggle('hidden', !(c && c.status === 'queued'));
+    $('transfer').classList.toggle('hidden', !(c && c.status === 'active'));
+    $('reply-file').disabled = !open;
     $('close').classList.toggle('hidden', !open);
     $('reply-text').disabled = !open;
     $('reply-send').disabled = !open;
@@ -384,6 +494,8 @@
   $('token-form').addEventListener('submit', function (e) {
     e.preventDefault();
     state.token = $('token').value.trim();
+    state.groups = $('agent-groups').value.replace(/\s+/g, '');
+    try { localStorage.setItem(GROUPS_KEY, state.groups); } catch (err) { /* ignore */ }
     var aid = $('agent-id').value.trim();
     if (aid) {
       state.agentId = aid;
@@ -412,6 +524,16 @@
     }
   });
   $('accept').addEventListener('click', function () { var c = state.convs[state.selected]; if (c) accept(c); });
+  $('transfer').addEventListener('click', function () { var c = state.convs[state.selected]; if (c) transfer(c); });
+  $('reply-file').addEventListener('change', function () {
+    var c = state.convs[state.selected];
+    var file = this.files && this.files[0];
+    this.value = '';
+    if (!c || !file) return;
+    var text = $('reply-text').value.trim();
+    $('reply-text').value = '';
+    sendFile(c, file, text);
+  });
   $('close').addEventListener('click', function () { var c = state.convs[state.selected]; if (c) closeConv(c); });
 
   fetch('/sandbox/config.json', { cache: 'no-store' })
@@ -422,6 +544,8 @@
       var fromHashToken = fromHash('token');
       state.agentId = fromHash('agent') || defaultAgentId();
       $('agent-id').value = state.agentId;
+      try { state.groups = fromHash('groups') || localStorage.getItem(GROUPS_KEY) || ''; } catch (e) { state.groups = fromHash('groups'); }
+      $('agent-groups').value = state.groups;
       if (fromHashToken) {
         // keep the token out of the address bar and history once read
         history.replaceState(null, '', location.pathname + location.search);

@@ -63,12 +63,30 @@ describe('e2e: Node-RED editor in Chromium', function () {
     return labels;
   }
 
+  /** Screenshot of the whole example flow: wider window, sidebar hidden, zoomed out; then back as it was. */
+  async function shootWholeFlow(page, name) {
+    const size = page.viewportSize();
+    await page.setViewportSize({ width: 1700, height: 820 });
+    await page.evaluate(() => {
+      RED.actions.invoke('core:toggle-sidebar');
+      RED.actions.invoke('core:zoom-out');
+      RED.actions.invoke('core:zoom-out');
+    });
+    await page.waitForTimeout(500); // let the canvas redraw (nothing asserts on timing)
+    await browser.screenshot(page, name);
+    await page.evaluate(() => {
+      RED.actions.invoke('core:zoom-reset');
+      RED.actions.invoke('core:toggle-sidebar');
+    });
+    await page.setViewportSize(size);
+  }
+
   async function checkLanguage(lang) {
     const page = await b.newPage();
     await browser.openEditor(page, sb.url, { lang });
     const types = await browser.editorTypes(page);
     const ours = packageTypes().filter((t) => types.includes(t));
-    if (SHOTS) await browser.screenshot(page, `editor-${lang}`);
+    if (SHOTS) await shootWholeFlow(page, `editor-${lang}`);
     const problems = [];
     for (const type of ours) {
       const labels = await labelsOf(page, type);
@@ -94,16 +112,19 @@ describe('e2e: Node-RED editor in Chromium', function () {
     const info = await page.evaluate(() => {
       const nodes = [];
       RED.nodes.eachNode((n) => nodes.push({ id: n.id, type: n.type }));
-      return { nodes, tabs: RED.workspaces.count(), unknown: nodes.filter((n) => n.type === 'unknown' || !RED.nodes.getType(n.type)).map((n) => n.type) };
+      const invalid = [];
+      RED.nodes.eachNode((n) => { if (n.valid === false) invalid.push(`${n.type} ${n.id}: ${JSON.stringify(n.validationErrors)}`); });
+      return { nodes, invalid, tabs: RED.workspaces.count(), unknown: nodes.filter((n) => n.type === 'unknown' || !RED.nodes.getType(n.type)).map((n) => n.type) };
     });
     await page.waitForTimeout(500); // let late console errors arrive; nothing asserts on timing
     await page.close();
     assert.deepEqual(b.errors, [], `console/page errors: ${JSON.stringify(b.errors, null, 1)}`);
     assert.ok(flow, 'examples/wecom-customer-service.json exists');
-    const expectedIds = flow.filter((n) => n.type !== 'tab' && n.z && !n.type.startsWith('subflow')).map((n) => n.id);
+    const expectedIds = flow.filter((n) => n.type !== 'tab' && n.type !== 'group' && n.z && !n.type.startsWith('subflow')).map((n) => n.id);
     const loadedIds = new Set(info.nodes.map((n) => n.id));
     assert.deepEqual(expectedIds.filter((id) => !loadedIds.has(id)), [], 'every node of the example flow is in the editor');
     assert.deepEqual(info.unknown, [], 'no unknown node types in the example flow');
+    assert.deepEqual(info.invalid, [], 'no node of the example flow is marked invalid (warning triangle)');
   });
 
   it('every node dialog shows English labels, and the palette category is "WeCom"', async function () {
@@ -203,7 +224,7 @@ describe('e2e: Node-RED editor in Chromium', function () {
         };
       }, kw.id);
       assert.equal(flagged.outputs, kw.rules.length + 1);
-      assert.deepEqual(flagged.wires, [['wecomOut'], [], ['faq']], 'the answered wire moved to rule 1, otherwise kept, rule 2 unwired');
+      assert.deepEqual(flagged.wires, [kw.wires[0], [], kw.wires[1]], 'the answered wire moved to rule 1, otherwise kept, rule 2 unwired');
       assert.equal(flagged.valid, false, 'the node is marked invalid');
       assert.match(flagged.errors.join(' '), /output 2 not wired/);
       assert.ok(flagged.triangle, 'the warning triangle shows on the canvas');
@@ -214,12 +235,12 @@ describe('e2e: Node-RED editor in Chromium', function () {
       assert.ok(listed.some((t) => t.includes('(keyword-match)')), `the deploy warning lists the keyword node: ${JSON.stringify(listed)}`);
       await page.locator('.red-ui-notification button', { hasText: 'Cancel' }).click();
       // wiring the output clears the flag
-      const after = await page.evaluate((id) => {
+      const after = await page.evaluate(({ id, target }) => {
         const n = RED.nodes.node(id);
-        const link = { source: n, sourcePort: 1, target: RED.nodes.node('wecomOut') };
+        const link = { source: n, sourcePort: 1, target: RED.nodes.node(target) };
         RED.nodes.addLink(link);
         return { valid: n.valid };
-      }, kw.id);
+      }, { id: kw.id, target: kw.wires[0][0] });
       assert.equal(after.valid, true);
     });
   });

@@ -3,6 +3,8 @@
 // user is told their place in words and how to go back (取消人工); meanwhile the bot still answers keyword and
 // FAQ questions; 取消人工 brings the bot back. Shared in-process sandbox, no WebSocket agent connected.
 const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
 const { useSandbox, exampleFlow } = require('./sandbox');
 const { until: waitUntil } = require('../helpers/runtime');
 
@@ -12,6 +14,7 @@ describe('e2e: the bundled flow with no agent online never traps the user', func
   this.timeout(60000);
   const sandbox = useSandbox();
   let sim;
+  let sb;
   const user = `noagent-${Date.now().toString(36)}`;
   const lastSeq = () => sim.records().reduce((m, r) => Math.max(m, r.seq), 0);
 
@@ -24,7 +27,7 @@ describe('e2e: the bundled flow with no agent online never traps the user', func
   }
 
   before(async function () {
-    const sb = await sandbox();
+    sb = await sandbox();
     sim = sb.simulator;
     assert.ok(sim, 'the sandbox runs the WeCom simulator');
   });
@@ -55,5 +58,11 @@ describe('e2e: the bundled flow with no agent online never traps the user', func
   it('取消人工 brings the bot back, and it goes on answering', async function () {
     await sayUntil('取消人工', /取消人工服务/);
     await sayUntil('价格多少', /^关于价格问题/);
+  });
+
+  it('the transcript is written under the Node-RED user dir', async function () {
+    const file = path.join(sb.userDir, 'wecom-transcript.jsonl');
+    const line = await until(() => fs.existsSync(file) && fs.readFileSync(file, 'utf8').split('\n').find((l) => l.includes(user)), 'the transcript line');
+    assert.ok(JSON.parse(line));
   });
 });

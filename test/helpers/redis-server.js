@@ -161,4 +161,17 @@ async function start(opts = {}) {
   return server;
 }
 
-module.exports = { available, start, freePort, HOW_TO_GET };
+/**
+ * Call inside describe(): without redis-server, registers one skipped test that says how to get it and
+ * returns true (the caller then returns without defining its Redis tests).
+ */
+function missing() {
+  if (available()) return false;
+  it('needs redis-server', function () {
+    console.log(`      ${HOW_TO_GET}`);
+    this.skip();
+  });
+  return true;
+}
+
+module.exports = { available, missing, start, freePort, HOW_TO_GET };

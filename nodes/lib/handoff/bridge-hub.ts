@@ -125,6 +125,8 @@ export interface OpenOptions {
   ack?: number;
   /** An agent token named the agent. */
   bound?: boolean;
+  /** This named connection speaks for a whole system (client mode's `upstream`): no cap, frames may name who acted. */
+  system?: boolean;
 }
 
 export interface FromHandoffOptions {
@@ -186,6 +188,7 @@ export class BridgeHub<M = unknown> {
   private identify(conn: Connection, agentId: string, o: OpenOptions): void {
     conn.agentId = agentId;
     const a = this.agent(agentId);
+    if (o.system) a.system = true;
     if (!a.system) {
       for (const s of a.sinks) if (s !== conn.sink) s.close(4001, 'replaced by a newer connection');
       a.sinks = [];
@@ -205,7 +208,7 @@ export class BridgeHub<M = unknown> {
       type: 'welcome',
       version: PROTOCOL_VERSION,
       features: FEATURES,
-      agentId: a.system ? null : agentId,
+      agentId: agentId === SYSTEM_AGENT ? null : agentId,
       system: a.system,
       groups: [...a.groups],
       conversations: [...a.convs],
@@ -342,6 +345,16 @@ export class BridgeHub<M = unknown> {
     let n = 0;
     for (const a of this.agents.values()) if (a.sinks.length > 0 && (group === undefined || a.groups.length === 0 || a.groups.includes(group))) n++;
     return n;
+  }
+
+  /** Connected agents per group they joined ('*' for agents in no group, who take every group). */
+  groupsOnline(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const a of this.agents.values()) {
+      if (a.sinks.length === 0) continue;
+      for (const g of a.groups.length ? a.groups : ['*']) out[g] = (out[g] ?? 0) + 1;
+    }
+    return out;
   }
 
   presence(agentId?: string, online?: boolean): void {
@@ -576,7 +589,7 @@ export class BridgeHub<M = unknown> {
         const problem = f.media && this.opt.checkMedia ? this.opt.checkMedia(f.media) : null;
         if (problem) throw new FrameError('bad_media', problem, f.id, f.type);
         const h: HistoryItem = { from: 'agent', text: f.text, ts: Date.now() };
-        const who = actor ?? (a.system ? undefined : a.id);
+        const who = actor ?? (a.id === SYSTEM_AGENT ? undefined : a.id);
         if (who) h.agentId = who;
         if (f.media) h.text = f.text || `[${f.media.name ?? 'media'}]`;
         this.push(c, h);
@@ -604,7 +617,7 @@ export class BridgeHub<M = unknown> {
       }
       case 'transfer': {
         mine();
-        const from = actor ?? (a.system ? 'system' : a.id);
+        const from = actor ?? (a.id === SYSTEM_AGENT ? 'system' : a.id);
         const group = f.to.startsWith('group:') ? f.to.slice(6) : null;
         let target: Agent | undefined;
         if (group === null) {

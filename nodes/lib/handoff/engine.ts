@@ -218,13 +218,18 @@ export class HandoffEngine {
     const text = textOf(msg.payload);
     const h = (msg.handoff && typeof msg.handoff === 'object' ? msg.handoff : {}) as Record<string, unknown>;
     await this.store.update(w.conversationId, async (c) => {
-      const seen = (w.msgId !== undefined && w.msgId !== '' && c.lastUserMsgId === w.msgId) || msg.faq !== undefined;
+      const recorded = w.msgId !== undefined && w.msgId !== '' && c.lastUserMsgId === w.msgId;
+      // Coming back from the bot path (a miss) vs. the same user message emitted again from the inbox (its
+      // first run stopped before an outcome was recorded, e.g. a kill -9 or another instance took it over):
+      // the replay is routed again, but not recorded twice.
+      const returning = msg.faq !== undefined || typeof h.action === 'string';
+      const seen = (recorded && returning) || msg.faq !== undefined;
       // Events (subscribe, click, enter_session…) reach the bot but never count as a question: an FAQ miss
       // on "[event:…]" must not hand the user to a human, and agents are not sent them.
       const isEvent = w.msgType === 'event';
       c.wecom = storableWecom(w);
       const att = attachmentsOf(w);
-      if (!seen && !isEvent) {
+      if (!seen && !recorded && !isEvent) {
         c.lastUserMsgId = w.msgId;
         record(c, 'user', text, this.now(), this.opt.transcriptMax);
         if (att.msgType) Object.assign(c.transcript[c.transcript.length - 1], att);

@@ -122,23 +122,22 @@ if n < want then
     end
   end
 end
--- 3) entries another consumer left unacknowledged for too long
+-- 3) entries another consumer left unacknowledged for too long (never this consumer's own: it may still be
+--    working on them)
 if idle > 0 and n < want then
-  local cursor = '0-0'
-  for _ = 1, 10 do
-    local res = redis.call('XAUTOCLAIM', key, group, consumer, idle, cursor, 'COUNT', want - n)
-    cursor = res[1]
-    for _, e in ipairs(res[2]) do
-      local v = field(e)
-      if v then
-        local pe = redis.call('XPENDING', key, group, e[1], e[1], 1)
-        push(e[1], (pe[1] and pe[1][4]) or 2, v)
-      else
-        redis.call('XACK', key, group, e[1])
+  local start = '-'
+  for _ = 1, 50 do
+    local rows = redis.call('XPENDING', key, group, 'IDLE', idle, start, '+', 100)
+    for _, p in ipairs(rows) do
+      if n >= want then break end
+      if p[2] ~= consumer then
+        local r = redis.call('XCLAIM', key, group, consumer, idle, p[1])
+        local v = r[1] and field(r[1])
+        if v then push(p[1], p[4] + 1, v) elseif not r[1] then redis.call('XACK', key, group, p[1]) end
       end
     end
-    if res[3] then for _, d in ipairs(res[3]) do redis.call('XACK', key, group, d) end end
-    if cursor == '0-0' or n >= want then break end
+    if n >= want or #rows < 100 then break end
+    start = '(' .. rows[#rows][1]
   end
 end
 table.insert(out, 1, lastOwn)

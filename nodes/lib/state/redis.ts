@@ -37,6 +37,8 @@ export interface RedisStoreOptions {
   commandTimeoutMs?: number;
   /** Longest pause between reconnection attempts. Default 1000 ms. */
   maxReconnectDelayMs?: number;
+  /** Commands issued before the first connection wait this long for it. Default 5000 ms. */
+  startWaitMs?: number;
 }
 
 type Script = { sha: string; body: string };
@@ -97,6 +99,8 @@ export class RedisStore implements StateStore {
   private healthy = false;
   private lastReason = 'connecting';
   private closed = false;
+  private everReady = false;
+  private readonly startDeadline: number;
   /** stream\0group\0consumer → where handing out its own unacknowledged entries again has got to. */
   private readonly replay = new Map<string, string>();
 
@@ -104,6 +108,7 @@ export class RedisStore implements StateStore {
     this.prefix = opts.prefix ?? 'wecom:';
     this.instanceId = opts.instanceId || `${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
     const maxDelay = opts.maxReconnectDelayMs ?? 1000;
+    this.startDeadline = Date.now() + (opts.startWaitMs ?? 5000);
     this.options = {
       // Fail fast while Redis is away: nothing waits in a client-side queue that a crash would lose.
       enableOfflineQueue: false,
@@ -116,7 +121,10 @@ export class RedisStore implements StateStore {
       lazyConnect: false,
     };
     this.client = new Redis(opts.url, { ...this.options, connectionName: `wecom-${this.instanceId}` });
-    this.client.on('ready', () => this.setHealth(true));
+    this.client.on('ready', () => {
+      this.everReady = true;
+      this.setHealth(true);
+    });
     this.client.on('error', (err: Error) => this.setHealth(false, `redis: ${err.message}`));
     this.client.on('close', () => this.setHealth(false, 'redis: connection closed'));
     this.client.on('end', () => this.setHealth(false, 'redis: connection ended'));
@@ -166,6 +174,11 @@ export class RedisStore implements StateStore {
 
   private async cmd<T>(run: () => Promise<T>): Promise<T> {
     if (this.closed) throw new StateUnavailable('redis store closed');
+    // Right after start-up, wait for the first connection (briefly) instead of failing the nodes' first reads.
+    if (!this.everReady) {
+      const left = this.startDeadline - Date.now();
+      if (left > 0) await this.ready(left);
+    }
     try {
       return await run();
     } catch (err) {

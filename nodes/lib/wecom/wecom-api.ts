@@ -14,6 +14,7 @@ import { appBody, kfBody, newKfMsgId, type AppSendOptions, type AppTarget } from
 import { splitUtf8, MAX_TEXT_BYTES } from './api/text-split';
 import { uploadMedia, type MediaSource, type MediaType, type Uploaded } from './api/media';
 import { DEFAULT_API_BASE } from './account-settings';
+import type { StateStore } from '../state/store';
 
 export interface WecomApiOptions {
   corpId: string;
@@ -28,6 +29,8 @@ export interface WecomApiOptions {
   connections?: number;
   /** enable_duplicate_check interval for message/send, seconds (0 = off; default 0). */
   duplicateCheckSec?: number;
+  /** Share the access_token with other instances through this state store (see api/shared-token). */
+  tokenStore?: StateStore;
 }
 
 export interface SendResult {
@@ -59,7 +62,7 @@ export class WecomApi {
     this.corpId = o.corpId;
     this.agentId = o.agentId ?? '';
     this.dupSec = o.duplicateCheckSec ?? 0;
-    this.client = new ApiClient({ apiBase: (o.apiBase || DEFAULT_API_BASE).replace(/\/+$/, ''), corpId: o.corpId, secret: o.secret, retry: o.retry, connections: o.connections });
+    this.client = new ApiClient({ apiBase: (o.apiBase || DEFAULT_API_BASE).replace(/\/+$/, ''), corpId: o.corpId, secret: o.secret, retry: o.retry, connections: o.connections, tokenStore: o.tokenStore });
   }
 
   get stats(): ClientStats {

@@ -5,7 +5,9 @@
  */
 import type { FormData } from 'undici';
 import { HttpFailure, HttpTransport } from './http';
-import { TokenCache, tokenKey } from './token-cache';
+import { TokenCache, tokenKey, type TokenFetcher } from './token-cache';
+import { sharedToken, type SharedToken } from './shared-token';
+import type { StateStore } from '../../state/store';
 import { backoffDelay, resolveRetry, sleep, type ResolvedRetry, type RetryOptions } from './retry';
 import { RATE_LIMIT_ERRCODE, TOKEN_ERRCODES, TRANSIENT_ERRCODES, WecomApiError } from './errors';
 
@@ -16,6 +18,8 @@ export interface ClientOptions {
   retry?: RetryOptions;
   /** Pool connections per origin (default 64: a few hung sends must not take them all). */
   connections?: number;
+  /** Share the access_token with other instances through this state store (the Redis backend). */
+  tokenStore?: StateStore;
 }
 
 export interface CallOptions {
@@ -45,6 +49,7 @@ export class ApiClient {
   readonly corpId: string;
   private readonly http: HttpTransport;
   private readonly tokens: TokenCache;
+  private readonly shared: SharedToken | undefined;
   private readonly retry: ResolvedRetry;
   readonly stats: ClientStats = { calls: 0, retries: 0, tokenRefreshes: 0 };
 
@@ -55,7 +60,8 @@ export class ApiClient {
     this.retry = resolveRetry(o.retry);
     this.http = new HttpTransport(o.apiBase, o.connections);
     const secret = o.secret;
-    this.tokens = new TokenCache(tokenKey(o.apiBase, o.corpId, secret), async () => {
+    const key = tokenKey(o.apiBase, o.corpId, secret);
+    const fetchToken: TokenFetcher = async () => {
       this.stats.tokenRefreshes++;
       const ans = await this.exchange('gettoken', { method: 'GET', query: { corpid: o.corpId, corpsecret: secret } }, undefined);
       const token = ans.access_token;
@@ -63,7 +69,9 @@ export class ApiClient {
         throw new WecomApiError({ api: 'gettoken', errcode: 0, errmsg: 'no access_token in the answer' });
       }
       return { token, expiresIn: Number(ans.expires_in) || 7200 };
-    }, undefined, undefined, undefined, (err) => err instanceof WecomApiError && err.kind === 'config');
+    };
+    this.shared = o.tokenStore ? sharedToken(o.tokenStore, key, fetchToken) : undefined;
+    this.tokens = new TokenCache(key, this.shared?.fetcher ?? fetchToken, undefined, undefined, undefined, (err) => err instanceof WecomApiError && err.kind === 'config');
   }
 
   /** The cached access token (fetched when needed), for streaming calls such as media/get. */
@@ -109,6 +117,7 @@ export class ApiClient {
       if (tokens && token && TOKEN_ERRCODES.has(errcode) && !tokenRetried) {
         tokenRetried = true;
         tokens.invalidate(token);
+        this.shared?.forget(token);
         continue;
       }
       if (TRANSIENT_ERRCODES.has(errcode) && transient < r.maxRetries) {

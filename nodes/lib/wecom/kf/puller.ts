@@ -12,6 +12,7 @@ import type { InboundMessage } from '../inbound';
 import type { WecomApi } from '../wecom-api';
 import type { KfBudget } from './budget';
 import { kfEvent, kfToInbound } from './convert';
+import type { Lease } from '../../state/store';
 
 export interface PullerOptions {
   api: () => WecomApi;
@@ -31,13 +32,18 @@ export interface PullerOptions {
   limit?: number;
   onError?: (err: Error, what: string) => void;
   now?: () => number;
+  /** Several instances: one pull per open_kfid at a time across all of them (a StateStore lease). */
+  lease?: (name: string, ttlMs: number) => Promise<Lease | null>;
 }
+
+const LEASE_MS = 30_000;
 
 const CURSOR = (openKfId: string) => `wecomKfCursor:${openKfId}`;
 const STARTED = 'wecomKfStartedAt';
 
 export class KfPuller {
   private readonly chains = new Map<string, Promise<unknown>>();
+  private readonly leases = new Map<string, Lease>();
   private stopped = false;
   private startedAt: Promise<number>;
 
@@ -56,7 +62,7 @@ export class KfPuller {
   /** Pull everything new for `openKfId`; resolves with the number of messages emitted. */
   pull(openKfId: string, token?: string): Promise<number> {
     const prev = this.chains.get(openKfId) ?? Promise.resolve();
-    const run = prev.catch(() => undefined).then(() => this.drain(openKfId, token));
+    const run = prev.catch(() => undefined).then(() => this.exclusive(openKfId, () => this.drain(openKfId, token)));
     const tail = run.catch(() => undefined);
     this.chains.set(openKfId, tail);
     tail.then(() => {
@@ -71,6 +77,26 @@ export class KfPuller {
     await Promise.all([...this.chains.values()]);
   }
 
+  /** With a lease: wait (up to ~30 s) while another instance pulls this open_kfid, then pull. */
+  private async exclusive<T>(openKfId: string, fn: () => Promise<T>): Promise<T> {
+    const take = this.o.lease;
+    if (!take) return fn();
+    const name = `kf:pull:${this.o.corpId}:${openKfId}`;
+    let lease = await take(name, LEASE_MS);
+    for (let i = 0; !lease && !this.stopped && i < 300; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      lease = await take(name, LEASE_MS);
+    }
+    if (!lease) throw new Error(`the 微信客服 pull of ${openKfId} is held by another instance`);
+    this.leases.set(openKfId, lease);
+    try {
+      return await fn();
+    } finally {
+      this.leases.delete(openKfId);
+      await lease.release().catch(() => undefined);
+    }
+  }
+
   private async drain(openKfId: string, token: string | undefined): Promise<number> {
     const o = this.o;
     const startedAt = await this.startedAt;
@@ -78,6 +104,7 @@ export class KfPuller {
     let emitted = 0;
     let useToken = token;
     for (let page = 0; !this.stopped && page < 10_000; page++) {
+      if (page > 0 && this.leases.has(openKfId) && !(await this.leases.get(openKfId)?.renew())) break;
       let ans;
       try {
         ans = await o.api().kfSyncMsg({ openKfId, cursor, token: useToken, limit: o.limit });

@@ -1,0 +1,103 @@
+'use strict';
+// The sandbox agent console (sandbox/public/agent.*) in Chromium, protocol v2: it shows its groups, a user's
+// picture inline and a file as a link (read through ws-bridge's media URL), sends a picture the user receives as an
+// image, and transfers a conversation to another agent with a note.
+const assert = require('node:assert/strict');
+const zlib = require('node:zlib');
+const browser = require('./browser');
+const { useSandbox } = require('./sandbox');
+const { until } = require('../helpers/runtime');
+const { agentClient } = require('../helpers/agent-client');
+
+/** A real w×h PNG (so the browser can decode it). */
+function makePng(w, h, rgb) {
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const td = Buffer.concat([Buffer.from(type), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(zlib.crc32(td) >>> 0);
+    return Buffer.concat([len, td, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr[8] = 8;
+  ihdr[9] = 2;
+  const row = Buffer.concat([Buffer.from([0]), Buffer.concat(Array.from({ length: w }, () => Buffer.from(rgb)))]);
+  const raw = Buffer.concat(Array.from({ length: h }, () => row));
+  return Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+describe('e2e: the sandbox agent console shows pictures and files, sends a picture, transfers, shows groups', function () {
+  this.timeout(120000);
+  const sandbox = useSandbox();
+  const run = Date.now().toString(36);
+  const me = `console-${run}`;
+  const user = `pic-${run}`;
+  let sb;
+  let sim;
+  let b;
+  let page;
+  let peer;
+
+  before(async function () {
+    browser.requireBrowser();
+    sb = await sandbox();
+    sim = sb.simulator;
+    b = await browser.launch({ locale: 'zh-CN' });
+  });
+  after(async () => {
+    if (peer) await peer.close();
+    if (b) await b.close();
+  });
+
+  it('connects with its groups and shows them', async function () {
+    page = await b.newPage();
+    await page.goto(`${sb.agentPageUrl}&agent=${me}&groups=sales,vip`);
+    await page.waitForSelector('#conn-state[data-state="open"]', { timeout: 15000 });
+    await page.waitForFunction(() => /sales, vip/.test(document.getElementById('my-groups').textContent), null, { timeout: 10000 });
+  });
+
+  it('shows a user picture inline and a file as a link, both read through the media URL', async function () {
+    await sim.userSays({ channel: 'app', userId: user, text: '转人工' });
+    const sel = `#active .conv[data-id$=":${user}"]`;
+    await page.waitForSelector(sel, { timeout: 20000 });
+    await page.click(sel);
+    await sim.userSends({ channel: 'app', userId: user, type: 'image', data: makePng(8, 6, [255, 0, 0]), contentType: 'image/png', filename: 'red.png' });
+    await page.waitForFunction(() => {
+      const img = document.querySelector('#history img.media');
+      return img && img.complete && img.naturalWidth === 8 && img.naturalHeight === 6;
+    }, null, { timeout: 20000 });
+    const doc = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(2000, 65), Buffer.from('\n%%EOF\n')]);
+    await sim.userSends({ channel: 'app', userId: user, type: 'file', data: doc, contentType: 'application/pdf', filename: 'invoice.pdf' });
+    const href = await (await page.waitForSelector('#history a.file', { timeout: 20000 })).getAttribute('href');
+    assert.match(href, /\/wecom\/ws\/media\//);
+    const bytes = await page.evaluate((u) => fetch(u).then((r) => r.arrayBuffer()).then((a) => Array.from(new Uint8Array(a))), href);
+    assert.deepEqual(Buffer.from(bytes), doc, 'the link gives the file the user sent');
+  });
+
+  it('sends a picture the user receives as an image', async function () {
+    const since = sim.records().reduce((m, r) => Math.max(m, r.seq), 0);
+    const picture = makePng(4, 4, [0, 128, 255]);
+    await page.setInputFiles('#reply-file', { name: 'blue.png', mimeType: 'image/png', buffer: picture });
+    const rec = await until(() => sim.records(since).find((r) => r.direction === 'bot' && r.userId === user && r.msgtype === 'image'), 'the image at the user', 20000);
+    assert.deepEqual(sim.mediaData(rec.data.media_id), picture);
+  });
+
+  it('transfers the conversation to another agent with a note', async function () {
+    peer = agentClient(new URL('wecom/ws', sb.url.replace(/^http/, 'ws')).toString(), { agent: `peer-${run}`, headers: { Authorization: `Bearer ${sb.agentToken}` } });
+    await peer.opened;
+    await peer.next('welcome');
+    const answers = [`peer-${run}`, '请跟进发票'];
+    page.on('dialog', (d) => d.accept(answers.shift()));
+    await page.click('#transfer');
+    const ho = await peer.next('handoff', 15000);
+    assert.equal(ho.transferredFrom, me);
+    assert.equal(ho.note, '请跟进发票');
+    assert.ok(ho.history.some((h) => h.media && h.media.type === 'image'), 'the history carries the picture');
+    await page.waitForSelector(`#closed .conv[data-id$=":${user}"]`, { timeout: 15000 });
+    peer.send({ type: 'close', conversationId: ho.conversationId });
+    await peer.next('ack');
+  });
+});

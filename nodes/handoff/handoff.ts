@@ -9,6 +9,7 @@ import { ConversationStore } from '../lib/handoff/conversation-store';
 import { DueTimers } from '../lib/state/due-timers';
 import { settleInbox } from '../lib/state/inbox';
 import { acquireStore, type StoreHandle } from '../shared/state';
+import { throttled } from '../shared/throttle';
 import { DEFAULT_TEXTS, HandoffEngine, type Emit, type GroupOptions, type HandoffTexts, type Msg } from '../lib/handoff/engine';
 import { compileWordList, DEFAULT_CANCEL_WORDS, DEFAULT_TRANSFER_EXCLUDE, DEFAULT_TRANSFER_WORDS, splitList } from '../lib/handoff/transfer-words';
 import { parseBusinessHours, type BusinessHours } from '../lib/handoff/business-hours';
@@ -151,7 +152,8 @@ export = function register(RED: NodeAPI): void {
       (err) => node.error(RED._('handoff.errors.store', { message: err.message })),
     );
 
-    const showStatus = () => {
+    // At most four status updates a second (it lists the active conversations and translates a text).
+    const showStatus = throttled(250, () => {
       if (closed) return;
       if (storeDown) return node.status({ fill: 'red', shape: 'ring', text: 'handoff.status.storeDown' });
       store
@@ -166,7 +168,7 @@ export = function register(RED: NodeAPI): void {
           });
         })
         .catch(() => undefined);
-    };
+    });
 
     const emit = (out: Emit) => {
       if (closed) return;
@@ -227,6 +229,7 @@ export = function register(RED: NodeAPI): void {
       clearTimeout(startup);
       clearInterval(sweeper);
       timers.stop();
+      showStatus.cancel();
       node.status({});
       void handle.release().then(() => done());
     });

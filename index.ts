@@ -14,7 +14,15 @@ export { words, bigrams } from './nodes/lib/bot/tokenise';
 export { compileRules, RuleError, MATCH_MODES } from './nodes/lib/bot/keyword-rules';
 export type { KeywordRule, RuleMatch, MatchMode, CompiledRules } from './nodes/lib/bot/keyword-rules';
 export { FaqIndex, DEFAULT_SYNONYMS, DEFAULT_STOP_WORDS, DEFAULT_TUNING } from './nodes/lib/bot/faq-index';
-export type { FaqEntry, FaqCandidate, FaqResult, FaqIndexOptions, FaqSearchOptions } from './nodes/lib/bot/faq-index';
+export type { FaqEntry, FaqCandidate, FaqResult, FaqFeatures, FaqIndexOptions, FaqSearchOptions } from './nodes/lib/bot/faq-index';
+export { FaqBot, createFaqBot } from './nodes/lib/bot/faq-bot';
+export type { FaqDecision, FaqBotOptions, FaqBotConfig } from './nodes/lib/bot/faq-bot';
+export { confidence, calibrate, DEFAULT_CONFIDENCE } from './nodes/lib/bot/faq-confidence';
+export type { ConfidenceModel } from './nodes/lib/bot/faq-confidence';
+export { SmallTalk, DEFAULT_SMALL_TALK, DEFAULT_SMALL_TALK_REPLIES } from './nodes/lib/bot/faq-smalltalk';
+export type { SmallTalkKind } from './nodes/lib/bot/faq-smalltalk';
+export { EmbeddingReranker } from './nodes/lib/bot/faq-rerank';
+export type { RerankOptions } from './nodes/lib/bot/faq-rerank';
 export { DEFAULT_ANSWER_THRESHOLD, DEFAULT_SUGGEST_THRESHOLD } from './nodes/lib/bot/faq-data';
 /** The WeCom server API client (message/send, media/upload, 微信客服): one line per send. */
 export { WecomApi, WecomApiError } from './nodes/lib/wecom/wecom-api';

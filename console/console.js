@@ -50,7 +50,9 @@
     app: ['企业微信应用', 'WeCom app'], kf: ['微信客服', 'WeChat Customer Service'],
     queuedTag: ['排队中', 'queued'], closedTag: ['已结束', 'closed'],
     groupTag: ['组：{g}', 'group: {g}'],
-    systemLink: ['系统连接', 'system link']
+    systemLink: ['系统连接', 'system link'],
+    reason_keyword: ['用户要求', 'user asked'], reason_no_answer: ['机器人答不上', 'bot could not answer'],
+    reason_repeat_miss: ['多次未答', 'repeated misses'], reason_transfer: ['转接', 'transfer']
   });
 
   var TOKEN_KEY = 'wecom-console-token';
@@ -242,8 +244,12 @@
         if (f.text && !(c.history.length && c.history[c.history.length - 1].from === 'user' && c.history[c.history.length - 1].text === f.text)) {
           c.history.push(item(f, 'user'));
         }
-        c.history.push({ notice: t('handedOver', { reason: c.reason || '—' }) });
-        if (f.transferredFrom) c.history.push({ notice: t('transferredFrom', { from: String(f.transferredFrom), note: f.note ? '：' + String(f.note) : '' }) });
+        var reason = c.reason;
+        c.history.push({ notice: function () { return t('handedOver', { reason: word('reason_', reason || '—') }); } });
+        if (f.transferredFrom) {
+          var tf = { from: String(f.transferredFrom), note: f.note ? '：' + String(f.note) : '' };
+          c.history.push({ notice: function () { return t('transferredFrom', tf); } });
+        }
         if (state.selected !== c.id) c.unread++;
         if (!state.selected || !state.convs[state.selected] || state.convs[state.selected].status === 'closed') state.selected = c.id;
         ui.toast(t('newConv', { who: c.userId || c.id }));
@@ -260,14 +266,16 @@
         if (!f.conversationId) return;
         c = conv(f.conversationId, f);
         c.status = 'closed';
-        c.history.push({ notice: t('closedBy', { by: t('by_' + f.by) === 'by_' + f.by ? String(f.by || '') : t('by_' + f.by) }) });
+        var by = String(f.by || '');
+        c.history.push({ notice: function () { return t('closedBy', { by: word('by_', by) }); } });
         break;
       case 'undelivered':
         c = state.convs[f.conversationId];
         if (c) {
           var sent = c.history.filter(function (h) { return h.from === 'agent' && h.text === f.text && !h.failed; }).pop();
           if (sent) sent.failed = true;
-          c.history.push({ notice: t('undelivered', { code: f.errcode || '', msg: f.message || '' }) });
+          var ud = { code: f.errcode || '', msg: f.message || '' };
+          c.history.push({ notice: function () { return t('undelivered', ud); } });
         }
         ui.toast(t('undelivered', { code: f.errcode || '', msg: f.message || '' }), true);
         break;
@@ -286,6 +294,12 @@
         return;
     }
     schedule();
+  }
+
+  /** A known code (by_agent, reason_keyword…) in the current language, or the code itself. */
+  function word(prefix, code) {
+    var s = t(prefix + code);
+    return s === prefix + code ? code : s;
   }
 
   // ---- actions ----
@@ -311,7 +325,7 @@
     send({ type: 'close', conversationId: c.id }, function () {
       if (c.status !== 'closed') {
         c.status = 'closed';
-        c.history.push({ notice: t('closedBy', { by: t('by_agent') }) });
+        c.history.push({ notice: function () { return t('closedBy', { by: t('by_agent') }); } });
       }
       render();
     }, fail);
@@ -320,7 +334,7 @@
   function transfer(c, to) {
     send({ type: 'transfer', conversationId: c.id, to: to }, function () {
       c.status = 'closed';
-      c.history.push({ notice: t('closedBy', { by: t('by_transferred') + ' → ' + to }) });
+      c.history.push({ notice: function () { return t('closedBy', { by: t('by_transferred') + ' → ' + to }); } });
       render();
     }, fail);
   }
@@ -418,7 +432,7 @@
         c.status === 'queued' ? t('queuedTag') : c.status === 'closed' ? t('closedTag') : ''].filter(Boolean).join(' · ');
       var frag = document.createDocumentFragment();
       c.history.forEach(function (h) {
-        if (h.notice) { frag.appendChild(el('div', 'notice', h.notice)); return; }
+        if (h.notice) { frag.appendChild(el('div', 'notice', h.notice())); return; }
         var mine = h.from === 'agent';
         var m = el('div', 'msg ' + h.from + (mine ? ' mine' : '') + (h.pending ? ' pending' : '') + (h.failed ? ' failed' : ''));
         m.setAttribute('data-from', h.from);

@@ -25,7 +25,7 @@
     snippet: ['该 FAQ 节点的条目在流程中：把下面的相似问粘贴到条目 {entry}', 'This FAQ node keeps its entries in the flow: paste these alternates into entry {entry}'],
     noFaq: ['流程中没有 faq-lookup 节点', 'No faq-lookup node in the flow'],
     took: ['查询 {ms} ms', 'query {ms} ms'], updated: ['更新于 {t}', 'updated {t}'],
-    misses: ['未命中 {n}', '{n} misses'], declinedN: ['未采纳 {n}', '{n} declined'],
+    misses: ['未命中 {n}', 'misses: {n}'], declinedN: ['未采纳 {n}', 'declined: {n}'],
     noRecord: ['（事件未写入文件：没有用户目录或 WECOM_EVENTS=off）', '(events are not written to files: no user dir or WECOM_EVENTS=off)'],
     reason_keyword: ['用户要求', 'user asked'], reason_no_answer: ['机器人答不上', 'bot could not answer'], reason_repeat_miss: ['多次未答', 'repeated misses'],
     failed: ['失败：{msg}', 'Failed: {msg}']

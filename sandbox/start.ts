@@ -33,6 +33,9 @@ export interface SandboxOptions {
   userDir?: string;
   /** Only warnings and errors from Node-RED, and no banner. */
   quiet?: boolean;
+  /** Request / header time limits of the HTTP server (ms): slow clients get 408. Default 30 000 / 10 000. */
+  requestTimeoutMs?: number;
+  headersTimeoutMs?: number;
   /** Write Node-RED's log (info and above) to this file instead of the console (tests keep mocha's output clean). */
   logFile?: string;
   /** Environment to read WECOM_* from; default process.env (sandbox mode writes the generated values into it). */
@@ -298,7 +301,13 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   // node-red is required lazily so that importing this module (e.g. for its helpers) does not load it.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const RED = require('node-red') as NodeRedApp;
-  const server = http.createServer((req, res) => {
+  // Who may use the editor and admin API: in sandbox mode everyone who can reach the (loopback) port; with real
+  // credentials only a logged-in admin (NODE_RED_ADMIN_PASSWORD), else only this machine (loopback clients).
+  const adminAccess = editorAccess(sandboxMode, env);
+  let app: http.RequestListener | null = null;
+  const requestTimeout = opts.requestTimeoutMs ?? 30_000;
+  const headersTimeout = Math.min(opts.headersTimeoutMs ?? 10_000, requestTimeout);
+  const server = http.createServer({ requestTimeout, headersTimeout, connectionsCheckingInterval: Math.min(1000, headersTimeout) }, (req, res) => {
     const url = req.url ?? '/';
     const notFound = () => {
       res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
@@ -335,7 +344,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       if (!serveStatic(pathname, res)) notFound();
       return;
     }
-    RED.httpAdmin(req, res, () => RED.httpNode(req, res, notFound));
+    if (app) (app as unknown as (q: typeof req, s: typeof res, n: () => void) => void)(req, res, notFound);
+    else notFound();
   });
 
   const settings: Record<string, unknown> = {
@@ -362,7 +372,16 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     externalModules: { autoInstall: false, palette: { allowInstall: false } },
     functionExternalModules: false,
   };
+  if (adminAccess.adminAuth) settings.adminAuth = adminAccess.adminAuth;
   RED.init(server, settings);
+  // One root app, as node-red's own launcher builds it: the editor/admin API (for whom it is allowed), then the
+  // flows' routes. Routes that read raw bodies (wecom-in) put their reader first on it (shared/http-routes.ts).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const express = require('express') as () => http.RequestListener & { use(fn: unknown): void };
+  const root = express();
+  root.use((req: http.IncomingMessage, res: http.ServerResponse, next: () => void) => (adminAccess.allows(req) ? RED.httpAdmin(req, res, next) : next()));
+  root.use(RED.httpNode);
+  app = root;
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -427,6 +446,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       lines.push(`  Agent WebSocket      ${base.replace(/^http/, 'ws')}${AGENT_WS_PATH}  (Authorization: Bearer $WECOM_AGENT_WS_TOKEN)`);
       lines.push(`  Agent console        ${sandbox.consoleUrl}`);
       lines.push(`  Ops view             ${sandbox.opsUrl}  (password: $WECOM_OPS_PASSWORD)`);
+      lines.push(`  Editor access        ${adminAccess.note}`);
       lines.push(generatedTokenFile ? `  Agent token          generated, saved in ${generatedTokenFile} (set WECOM_AGENT_WS_TOKEN to choose one)` : '  Agent token          $WECOM_AGENT_WS_TOKEN');
     }
     if (prepared.exampleMissing) lines.push('', `  ! examples/${EXAMPLE_FLOW} not found: started with an empty flow`);
@@ -435,6 +455,36 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     console.log(lines.join('\n'));
   }
   return sandbox;
+}
+
+/** Loopback client addresses (IPv4, IPv6 and IPv4-mapped IPv6). */
+export function isLoopback(address: string | undefined): boolean {
+  return !!address && (address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.'));
+}
+
+/**
+ * Who may use the editor and admin API (which include /context, where transcripts live, and /comms):
+ * sandbox mode → anyone who reaches the port (the sandbox binds to loopback by default); real credentials →
+ * a login (adminAuth from NODE_RED_ADMIN_PASSWORD, user NODE_RED_ADMIN_USER or "admin"), or without a
+ * password only clients on this machine.
+ */
+export function editorAccess(sandboxMode: boolean, env: NodeJS.ProcessEnv): { allows(req: http.IncomingMessage): boolean; adminAuth?: Record<string, unknown>; note: string } {
+  if (sandboxMode) return { allows: () => true, note: 'open (sandbox)' };
+  const password = env.NODE_RED_ADMIN_PASSWORD;
+  if (password) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const bcrypt = require('bcryptjs') as { hashSync(p: string, rounds: number): string };
+    const username = env.NODE_RED_ADMIN_USER || 'admin';
+    return {
+      allows: () => true,
+      adminAuth: { type: 'credentials', users: [{ username, password: bcrypt.hashSync(password, 10), permissions: '*' }] },
+      note: `login required (user ${username}, password from NODE_RED_ADMIN_PASSWORD)`,
+    };
+  }
+  return {
+    allows: (req) => isLoopback(req.socket.remoteAddress),
+    note: 'only from this machine (127.0.0.1); set NODE_RED_ADMIN_PASSWORD to log in from elsewhere',
+  };
 }
 
 const LEVELS: Record<number, string> = { 10: 'fatal', 20: 'error', 30: 'warn', 40: 'info', 50: 'debug', 60: 'trace' };

@@ -392,3 +392,19 @@ describe('agent side v2: fallback, token groups, media link limits', function ()
     assert.strictEqual((await fetch(httpUrl(link(small.mediaId)), { headers: { authorization: `Bearer ${agentToken}` } })).status, 200, 'an agent token reads media too');
   });
 });
+
+describe('BridgeHub outbox overflow', function () {
+  const { BridgeHub } = require('../dist/nodes/lib/handoff/bridge-hub.js');
+  it('an acknowledging agent whose outbox overflows while connected is not handed the same conversations back in a loop', () => {
+    const events = [];
+    const hub = new BridgeHub({ maxPerAgent: 1, bufferSize: 1, graceMs: -1 }, { reply() {}, event: (e) => events.push(e) });
+    const frames = [];
+    hub.open({ send: (f) => frames.push(f) > 0, close() {} }, 'slow', { ack: 0 });
+    hub.fromHandoff({ type: 'handoff', conversationId: 'c1', channel: 'app', userId: 'u', reason: 'keyword', text: 'hi', history: [], ts: 1 }, undefined);
+    hub.fromHandoff({ type: 'message', conversationId: 'c1', userId: 'u', msgType: 'text', text: 'more', msgId: 'm', ts: 2 }, undefined);
+    assert.ok(events.some((e) => e.event === 'overflow' && e.agentId === 'slow'));
+    assert.deepStrictEqual(hub.queuedIds(), ['c1'], 'the conversation waits for another agent');
+    assert.strictEqual(frames.filter((f) => f.type === 'closed' && f.by === 'reassigned').length, 1);
+    hub.dispose();
+  });
+});

@@ -9,7 +9,7 @@ import type { Request, Response, RequestHandler } from 'express';
 import type { WecomAccountNode } from '../shared/account-node';
 import { claimPath, mountRoutes, releasePath } from '../shared/http-routes';
 import { CallbackError, openCallback, sealReply, verifyUrl, type CallbackKeys } from '../lib/wecom/callback';
-import { readBody, BodyTooLarge } from '../lib/wecom/raw-body';
+import { readBody, BodyError } from '../lib/wecom/raw-body';
 import { toInbound, dedupeKey, type InboundMessage } from '../lib/wecom/inbound';
 import { Deduper } from '../lib/state/dedupe';
 import { contextKV, type ContextLike } from '../lib/state/context-store';
@@ -333,7 +333,7 @@ export = function register(RED: NodeAPI): void {
           return deliver(opened.message, res);
         })
         .catch((err: unknown) => {
-          if (err instanceof BodyTooLarge) return reject(res, 413, err.message);
+          if (err instanceof BodyError) return reject(res, err.status, err.message);
           if (err instanceof CallbackError) return reject(res, err.status, err.message);
           if (err instanceof StateUnavailable) {
             // Not recorded, so not acknowledged: WeCom re-sends it later.
@@ -345,7 +345,7 @@ export = function register(RED: NodeAPI): void {
         });
     };
 
-    const unmount = mountRoutes(RED, path, { get: onGet, post: onPost });
+    const unmount = mountRoutes(RED, path, { get: onGet, post: onPost }, { rawBody: { limit: maxBody } });
     showCounts();
     pump();
 

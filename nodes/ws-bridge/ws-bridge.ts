@@ -20,6 +20,8 @@ import { mediaProblem, MediaRejected, resolveOutgoing } from '../lib/handoff/med
 import type { WecomMeta } from '../lib/types';
 import { DuplicatePath, fullPath, registerUpgrade, rejectUpgrade } from '../shared/ws-upgrade';
 import { mountMediaRoute } from './media-route';
+import { startRelay, type BridgeRelay } from './cluster-relay';
+import { acquireStore, stateOptions, type StateSettings } from '../shared/state';
 import { configureOps, opsBridgeEvent, opsEvent, opsGauges } from '../shared/events';
 import { mountConsole } from '../shared/console-routes';
 
@@ -211,12 +213,35 @@ export = function register(RED: NodeAPI): void {
     };
 
     let cleanup: Array<() => void> = [];
+    let relay: BridgeRelay | null = null;
     configureOps(RED, { retentionDays: num(def.eventsRetentionDays, 30), maxMb: num(def.eventsMaxMb, 50) });
     opsGauges(node, () => ({ agentsOnline: hub.stats().agents, queued: hub.stats().queued, groups: hub.groupsOnline() }));
 
     if (mode === 'server') {
       const path = fullPath(RED.settings.httpNodeRoot as string | false | undefined, def.path || '/wecom/ws');
       const wss = new WebSocketServer({ noServer: true, maxPayload });
+      if (stateOptions(RED.settings as unknown as { userDir?: string; wecomState?: StateSettings }).kind === 'redis') {
+        const handle = acquireStore(RED);
+        relay = startRelay({
+          store: handle.store,
+          name: node.id,
+          address: () => {
+            const a = RED.server?.address();
+            return a && typeof a === 'object' ? { host: a.address, port: a.port } : null;
+          },
+          handle: (m) => handleInput(m as InputMsg),
+          // No longer the leader: this instance's agents reconnect (through any instance) to the new one.
+          onLeader: (leader) => {
+            if (!leader) for (const ws of wss.clients) ws.terminate();
+            showStatus();
+          },
+          onError: (err) => node.warn(RED._('ws-bridge.warn.cluster', { message: err.message })),
+        });
+        const r = relay;
+        cleanup.push(() => {
+          void r.close().finally(() => handle.release());
+        });
+      }
       const on = (v: unknown, dflt: boolean) => (v === undefined || v === '' ? dflt : v === true || v === 'true');
       cleanup.push(mountConsole(RED, node, { bridgePath: def.path || '/wecom/ws', wsFullPath: path, console: on(def.console, true), ops: on(def.ops, true), opsPassword: (node.credentials?.opsPassword ?? '').trim() || (process.env.WECOM_OPS_PASSWORD ?? '').trim(), metrics: on(def.metrics, false), metricsToken: (node.credentials?.metricsToken ?? '').trim() || (process.env.WECOM_METRICS_TOKEN ?? '').trim() }));
       if (!token) {
@@ -225,6 +250,7 @@ export = function register(RED: NodeAPI): void {
         node.error(RED._('ws-bridge.errors.noToken'));
       }
       const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+        if (relay && relay.forward(req, socket, head)) return;
         const url = new URL(req.url ?? '/', 'http://localhost');
         const cred = checkCredential(token, tokenOf(req, url));
         if (!cred) return rejectUpgrade(socket, 401, 'Unauthorized');
@@ -327,8 +353,9 @@ export = function register(RED: NodeAPI): void {
     const hello = setTimeout(() => hub.presence(), 0);
     cleanup.push(() => clearTimeout(hello));
 
-    node.on('input', (msg: NodeMessage, _send, done) => {
-      const m = msg as NodeMessage & { handoff?: { agentId?: unknown; restore?: unknown; fallback?: unknown }; wecom?: WecomMeta; error?: { message?: unknown; errcode?: unknown }; bridge?: { event?: unknown; conversationId?: unknown; agentId?: unknown; media?: { name?: string; mime?: string; size?: number } } };
+    type InputMsg = NodeMessage & { handoff?: { agentId?: unknown; restore?: unknown; fallback?: unknown }; wecom?: WecomMeta; error?: { message?: unknown; errcode?: unknown }; bridge?: { event?: unknown; conversationId?: unknown; agentId?: unknown; media?: { name?: string; mime?: string; size?: number } } };
+    /** One input message (throws on a bad one). */
+    const handleInput = (m: InputMsg): void => {
       // wecom-out's error output: an agent's reply WeCom did not take is reported back to that agent.
       if (m.error && typeof m.error === 'object') {
         const b = m.bridge;
@@ -342,17 +369,28 @@ export = function register(RED: NodeAPI): void {
             message: String(m.error.message ?? ''),
           });
         }
-        done(); // the error itself already reached Catch from wecom-out
-        return;
+        return; // the error itself already reached Catch from wecom-out
       }
-      if (!isFrame(m.payload)) {
+      if (!isFrame(m.payload)) throw new Error(RED._('ws-bridge.errors.badInput'));
+      const agentId = typeof m.handoff?.agentId === 'string' ? m.handoff.agentId : undefined;
+      hub.fromHandoff(linkMedia(m.payload, m.wecom), m.wecom, agentId, m.handoff?.restore === true, { fallback: m.handoff?.fallback === true });
+      showStatus();
+    };
+
+    node.on('input', (msg: NodeMessage, _send, done) => {
+      const m = msg as InputMsg;
+      if (!m.error && !isFrame(m.payload)) {
         done(new Error(RED._('ws-bridge.errors.badInput')));
         return;
       }
-      const agentId = typeof m.handoff?.agentId === 'string' ? m.handoff.agentId : undefined;
+      if (relay) {
+        // Several instances: the leader's hub serves every agent; this frame goes to it in recorded order.
+        const { payload, wecom, handoff, error, bridge } = m;
+        relay.submit(JSON.parse(JSON.stringify({ payload, wecom, handoff, error, bridge }))).then(() => done(), (err: Error) => done(err));
+        return;
+      }
       try {
-        hub.fromHandoff(linkMedia(m.payload, m.wecom), m.wecom, agentId, m.handoff?.restore === true, { fallback: m.handoff?.fallback === true });
-        showStatus();
+        handleInput(m);
         done();
       } catch (err) {
         done(err as Error);

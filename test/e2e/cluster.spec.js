@@ -7,6 +7,7 @@ const path = require('node:path');
 const rs = require('../helpers/redis-server');
 const { until, sleep } = require('../helpers/runtime');
 const cl = require('../../scripts/cluster-lib');
+const WebSocket = require('ws');
 
 const EXAMPLE = path.join(__dirname, '..', '..', 'examples', 'wecom-customer-service.json');
 const GREETING = /^您好！我是禾点收银智能客服/;
@@ -140,6 +141,31 @@ describe('e2e cluster: two Node-REDs on one Redis serve one WeCom app', function
     } finally {
       sim.setCallbackUrl('');
       await proxy.close();
+    }
+  });
+
+  it('an agent connected through one instance gets a handoff made on the other; its reply goes out once', async () => {
+    // One instance (the lease holder) serves the agents; the other pipes agents' sockets to it.
+    const lead = await until(() => admin.get('bridge-leader:bridge'), 'a bridge leader', 30000);
+    const [leader, follower] = lead.port === A.port ? [A, B] : [B, A];
+    const ws = new WebSocket(`${follower.url.replace(/^http/, 'ws')}/wecom/ws?agent=ag1`, { headers: { Authorization: `Bearer ${creds.agentWsToken}` } });
+    const frames = [];
+    ws.on('message', (d) => frames.push(JSON.parse(String(d))));
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    try {
+      const u = user('agent', 0);
+      assert.equal((await cl.postCallback(creds, leader.url, cl.appTextCallback(creds, u, '转人工'))).status, 200);
+      const handoff = await until(() => frames.find((f) => f.type === 'handoff' && f.userId === u), 'the handoff frame at the agent', 30000);
+      ws.send(JSON.stringify({ type: 'reply', conversationId: handoff.conversationId, text: '您好，我是客服小王' }));
+      await until(() => bot(u).some((r) => r.text === '您好，我是客服小王'), 'the agent reply at the user', 30000);
+      await settled('agent reply');
+      await sleep(1000);
+      assert.equal(bot(u).filter((r) => r.text === '您好，我是客服小王').length, 1);
+    } finally {
+      ws.close();
     }
   });
 

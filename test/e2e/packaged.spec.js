@@ -152,6 +152,7 @@ describe('e2e: the packed package in a fresh Node-RED user dir (console, ops vie
     await consolePage.press('#reply-text', 'Enter');
     await until(() => botSaid('mars', (t) => t === '您好，目前只能寄到地球上的地址。', from), 'the agent reply at the WeChat user', 20000);
     if (SHOTS) {
+      await consolePage.evaluate(() => document.getElementById('toast').classList.add('hidden'));
       await browser.screenshot(consolePage, 'console-zh-CN');
       await consolePage.click('#lang-en');
       await browser.screenshot(consolePage, 'console-en-US');
@@ -163,13 +164,17 @@ describe('e2e: the packed package in a fresh Node-RED user dir (console, ops vie
 
   it('the ops view shows the counters and the unanswered question, escaped', async function () {
     await sim.userSays({ channel: 'app', userId: 'xss', text: XSS });
+    const from = since();
+    await sim.userSays({ channel: 'app', userId: 'kwuser', text: '价格多少' });
+    await sim.userSays({ channel: 'app', userId: 'faquser', text: '退款多久到账' });
+    await until(() => botSaid('kwuser', () => true, from) && botSaid('faquser', () => true, from), 'the bot answers a keyword and an FAQ question', 20000);
     opsPage = await b.newPage();
     await opsPage.setExtraHTTPHeaders({ authorization: 'Basic ' + Buffer.from(`ops:${OPS_PASSWORD}`).toString('base64') });
     const card = (k) => opsPage.$eval(`.card[data-key="${k}"] .v`, (e) => Number(e.textContent)).catch(() => -1);
     await until(async () => {
       await opsPage.goto(`${base}/wecom/ops/`);
       await opsPage.waitForSelector('body[data-loaded]', { timeout: 15000 });
-      return (await card('miss')) >= 2 && (await card('handoff')) >= 2 && (await card('in')) >= 3;
+      return (await card('miss')) >= 2 && (await card('handoff')) >= 2 && (await card('in')) >= 5 && (await card('keyword')) >= 1 && (await card('faq')) >= 1;
     }, 'counters in the ops view', 30000);
     const labels = await opsPage.$$eval('#un tbody tr .label', (els) => els.map((e) => e.textContent));
     assert.ok(labels.includes(MISS), JSON.stringify(labels));

@@ -25,7 +25,8 @@ function sharedSandbox() {
     const { startSandbox } = require('../../dist/sandbox/start.js');
     // Node-RED's log lines go to test/.tmp/node-red-e2e.log (new each run), not into mocha's output
     fs.rmSync(LOG_FILE, { force: true });
-    starting = startSandbox({ port: 0, userDir, quiet: true, logFile: LOG_FILE });
+    // short request/header time limits so the slow-client tests get their 408 quickly
+    starting = startSandbox({ port: 0, userDir, quiet: true, logFile: LOG_FILE, requestTimeoutMs: 3000, headersTimeoutMs: 2000 });
   }
   return starting;
 }

@@ -36,9 +36,9 @@ export interface ConfidenceModel {
 
 /** Shipped model: fitted on all of faq-eval dev by bench/faq-calibrate.js (see the README FAQ section). */
 export const DEFAULT_CONFIDENCE: ConfidenceModel = {
-  weights: [2.321, 1.357, 0.437, 4.272, -0.781, 1.42, 1.38, 0.011, 1.109, -2.807],
-  answer: 0.42,
-  suggest: 0.17,
+  weights: [2.334, 1.422, 0.521, 4.3, -0.787, 1.387, 1.332, -0.695, 1.191, -2.878],
+  answer: 0.39,
+  suggest: 0.14,
 };
 
 function sigmoid(z: number): number {

@@ -3,7 +3,10 @@
  */
 import { validateEntries, type FaqEntry } from './faq-index';
 
-/** Shipped defaults, chosen on faq-eval/dev.json (see bench/faq.bench.js) and frozen. */
+/**
+ * Raw-score thresholds of FaqIndex.search() (the earlier defaults, kept for library users ranking with the
+ * index alone). faq-lookup decides on the calibrated confidence instead (faq-confidence.ts).
+ */
 export const DEFAULT_ANSWER_THRESHOLD = 0.26;
 export const DEFAULT_SUGGEST_THRESHOLD = 0.16;
 export const DEFAULT_SUGGEST_TTL_S = 300;

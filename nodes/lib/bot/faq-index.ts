@@ -14,6 +14,7 @@
  * because a message that asks two things is about its first question.
  */
 import { Analyzer, firstClause, type AnalyzerOptions } from './faq-analyser';
+import { CharIndex, hanChars } from './faq-chars';
 
 export { Analyzer, firstClause, DEFAULT_SYNONYMS, DEFAULT_STOP_WORDS } from './faq-analyser';
 export type { AnalyzerOptions } from './faq-analyser';
@@ -83,6 +84,8 @@ export const DEFAULT_TUNING = {
    * value that changes no prediction on faq-eval dev, where many first clauses are context, not the question.
    */
   mainClause: 0.6,
+  /** Factor on the character-level score for messages of 2–4 Han characters of content (0 = off). */
+  charWeight: 0.4,
 };
 
 /** Growable Int32 buffer (index build only). */
@@ -154,6 +157,9 @@ export class FaqIndex {
   private maxFrac: Float64Array = new Float64Array(0);
   private touched: Int32Array = new Int32Array(0);
   private epoch = 0;
+  /** Per entry: content words of each question variant (for the character index, built on first use). */
+  private varWords: string[][] = [];
+  private chars: CharIndex | null = null;
 
   constructor(entries: FaqEntry[], opts: FaqIndexOptions = {}) {
     this.k = { ...DEFAULT_TUNING, ...(opts.tuning ?? {}) };
@@ -188,11 +194,15 @@ export class FaqIndex {
       entVar[ei] = nVar;
       entrySeen.clear();
       const texts = [e.question, ...(e.alternates ?? [])];
+      const words: string[] = [];
+      this.varWords.push(words);
       for (const text of texts) {
         if (typeof text !== 'string' || text.trim() === '') continue;
         const start = varTerms.n;
         stampNow++;
-        for (const { t } of this.analyzer.terms(text)) {
+        let content = '';
+        for (const { t, kind } of this.analyzer.terms(text)) {
+          if (kind === 0) content += t;
           const id = idOf(t);
           if (stamp[id] === stampNow) continue;
           stamp[id] = stampNow;
@@ -205,6 +215,7 @@ export class FaqIndex {
             dfList[id]++;
           }
         }
+        words.push(content);
         if (varTerms.n === start) continue;
         varStart.push(start);
         nVar++;
@@ -335,6 +346,22 @@ export class FaqIndex {
         const sc = m.s[i] * this.k.mainClause;
         if (sc > (best.get(e) ?? -1)) best.set(e, sc);
       });
+      const merged = Array.from(best).sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, K);
+      topE = merged.map((x) => x[0]);
+      topS = merged.map((x) => x[1]);
+    }
+    // very short messages with a word the KB does not know (a typo, another wording): a character-level
+    // match is a second, weaker source of candidates
+    const qWords = terms.filter((x) => x.kind === 0).map((x) => x.t);
+    const qChars = this.k.charWeight > 0 ? hanChars(qWords.join('')) : [];
+    if (qChars.length >= 2 && qChars.length <= 4 && (topE.length === 0 || qWords.some((w) => !this.termIds.has(w)))) {
+      this.chars ??= new CharIndex(this.varWords);
+      const best = new Map<number, number>();
+      topE.forEach((e, i) => best.set(e, topS[i]));
+      for (const [e, sc] of this.chars.search(qChars, K)) {
+        const v = sc * this.k.charWeight;
+        if (v > (best.get(e) ?? -1)) best.set(e, v);
+      }
       const merged = Array.from(best).sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, K);
       topE = merged.map((x) => x[0]);
       topS = merged.map((x) => x[1]);

@@ -90,6 +90,8 @@ interface Agent {
   fixedGroups: boolean;
   /** The queue as last sent to this agent (ids joined), so unchanged snapshots are not resent. */
   queueKey: string | null;
+  /** Its conversations are being re-queued (overflow): it is not offered them again in the same breath. */
+  releasing?: boolean;
 }
 
 interface Conv<M> {
@@ -303,6 +305,8 @@ export class BridgeHub<M = unknown> {
 
   /** Re-queue all of an agent's conversations (grace over or outbox overflow). */
   private release(a: Agent): void {
+    if (a.releasing) return;
+    a.releasing = true;
     const ids = [...a.convs];
     a.convs.clear();
     a.outbox.clear();
@@ -317,6 +321,7 @@ export class BridgeHub<M = unknown> {
       this.cb.event({ event: 'queued', conversationId: id, position: this.position(id), agentsOnline: this.online(), groupOnline: this.groupOnline(c.group), group: c.group, requeued: true }, c.meta);
     }
     this.drain();
+    a.releasing = false;
   }
 
   /** Number, keep and try to write a frame; no overflow check. */
@@ -378,7 +383,7 @@ export class BridgeHub<M = unknown> {
     const list = [...this.agents.values()].filter((a) => a.sinks.length > 0).sort((x, y) => x.order - y.order);
     for (let i = 0; i < list.length; i++) {
       const a = list[(this.rr + i) % list.length];
-      if (this.room(a) && this.eligible(a, c)) {
+      if (!a.releasing && this.room(a) && this.eligible(a, c)) {
         this.rr = (this.rr + i + 1) % list.length;
         return a;
       }

@@ -4,6 +4,7 @@
  */
 import { decrypt, encrypt, makeNonce, signature, verifySignature, WecomCryptoError, CryptoErrorCode } from './crypto';
 import { buildXml, parseXml, str, XmlError, type XmlRecord } from './xml';
+import { namesOneUser } from './inbound';
 
 export interface CallbackKeys {
   token: string;
@@ -108,8 +109,11 @@ export function openCallback(keys: CallbackKeys, query: CallbackQuery, body: str
     throw fromCrypto(err);
   }
   try {
-    return { message: parseXml(plain), timestamp: ts, nonce };
+    const message = parseXml(plain);
+    if (!namesOneUser(message)) throw new CallbackError(400, 'FromUserName is not a single user id');
+    return { message, timestamp: ts, nonce };
   } catch (err) {
+    if (err instanceof CallbackError) throw err;
     throw fromCrypto(err);
   }
 }

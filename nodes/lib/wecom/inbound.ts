@@ -28,6 +28,24 @@ export function normaliseEvent(event: string): string {
   return LOWER_CASE_EVENTS.has(lower) ? lower : event;
 }
 
+/**
+ * A user id as WeCom gives one user: letters, digits and _-@. (app UserID, 微信客服 external_userid), never the
+ * list syntax of the send APIs (`a|b`, `@all`, commas, spaces). A reply goes back to msg.wecom.userId, so a
+ * signed callback naming `@all` or `a|b` would make the bot answer everyone / both: refused here, before it is
+ * recorded or reaches a send.
+ */
+export function isSingleUserId(id: string): boolean {
+  return /^[A-Za-z0-9_\-@.]{1,128}$/.test(id) && !/^@all$/i.test(id) && !id.startsWith('@');
+}
+
+/** False when a decrypted callback names its user with list syntax (openCallback answers it 400). */
+export function namesOneUser(rec: XmlRecord): boolean {
+  const from = str(rec, 'FromUserName');
+  // an event without a sender (none is known of) has nobody to answer
+  if (from === '' && str(rec, 'MsgType') === 'event') return true;
+  return isSingleUserId(from);
+}
+
 export function toInbound(rec: XmlRecord, corpId: string, fallbackAgentId: string): InboundMessage {
   const msgType = str(rec, 'MsgType').toLowerCase() || 'unknown';
   const userId = str(rec, 'FromUserName');

@@ -12,6 +12,7 @@ import type { InboundMessage } from '../inbound';
 import type { WecomApi } from '../wecom-api';
 import type { KfBudget } from './budget';
 import { kfEvent, kfToInbound } from './convert';
+import { isSingleUserId } from '../inbound';
 import type { Lease } from '../../state/store';
 
 export interface PullerOptions {
@@ -126,6 +127,7 @@ export class KfPuller {
         if (o.skipBacklog !== false && Number(entry.send_time) < startedAt) continue;
         if (id && !(await o.deduper.firstTime(`kf:${id}`))) continue;
         const m = kfToInbound(entry, { corpId: o.corpId, agentId: o.agentId, accountId: o.accountId, openKfId });
+        if (m.wecom.userId && !isSingleUserId(m.wecom.userId)) continue; // list syntax (a|b, @all): never answered
         if (Number(entry.origin) === 3 && m.wecom.userId) o.budget?.customerMessage(m.wecom.openKfId as string, m.wecom.userId, (Number(entry.send_time) || 0) * 1000);
         batch.push(m);
       }

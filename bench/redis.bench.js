@@ -62,6 +62,7 @@ async function run(log) {
   const sim = await startSimulator({ port: 0, ...creds, perUserPerMinute: 1e9, apiPerWindow: 1e9 });
   const redis = await redisServer.start({ persist: true });
   const admin = new Redis(redis.url);
+  admin.on('error', () => undefined);
   const env = cl.wecomEnv(creds, sim.url);
   const rows = [];
   const started = [];
@@ -94,14 +95,20 @@ async function run(log) {
     const one = await measure('redis1', [await start('r1', { WECOM_STATE: 'redis', REDIS_URL: redis.url, WECOM_REDIS_PREFIX: 'b1:' })], true);
     // Round trips per message: MONITOR a short run on the same instance.
     const mon = await admin.monitor();
+    mon.on('error', () => undefined);
     let sent = 0;
+    const byCmd = new Map();
     mon.on('monitor', (_time, args, source) => {
-      if (source !== 'lua' && !/^(monitor|info|ping|client|hello|select)$/i.test(String(args[0]))) sent++;
+      if (source === 'lua' || /^(monitor|info|ping|client|hello|select)$/i.test(String(args[0]))) return;
+      sent++;
+      const name = String(args[0]).toLowerCase();
+      byCmd.set(name, (byCmd.get(name) || 0) + 1);
     });
     await pipeline(creds, sim, [started[0].url], batch(200, 'rt'), true);
     await new Promise((r) => setTimeout(r, 300));
     mon.disconnect();
     const perMsg = sent / 200;
+    log(`commands per message by name: ${[...byCmd].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${(v / 200).toFixed(1)}`).join(', ')}`);
     // Memory: every key the run left under this instance's prefix, per user.
     let bytes = 0;
     let keys = 0;

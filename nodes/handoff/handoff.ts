@@ -8,8 +8,8 @@ import type { NodeAPI, Node, NodeDef, NodeMessage } from 'node-red';
 import { ConversationStore } from '../lib/handoff/conversation-store';
 import { DueTimers } from '../lib/state/due-timers';
 import { settleInbox } from '../lib/state/inbox';
-import { acquireStore, type StoreHandle } from '../shared/state';
 import { throttled } from '../shared/throttle';
+import { acquireStore, type StoreHandle } from '../shared/state';
 import { DEFAULT_TEXTS, HandoffEngine, type Emit, type GroupOptions, type HandoffTexts, type Msg } from '../lib/handoff/engine';
 import { compileWordList, DEFAULT_CANCEL_WORDS, DEFAULT_TRANSFER_EXCLUDE, DEFAULT_TRANSFER_WORDS, splitList } from '../lib/handoff/transfer-words';
 import { parseBusinessHours, type BusinessHours } from '../lib/handoff/business-hours';
@@ -152,8 +152,8 @@ export = function register(RED: NodeAPI): void {
       (err) => node.error(RED._('handoff.errors.store', { message: err.message })),
     );
 
-    // At most four status updates a second (it lists the active conversations and translates a text).
-    const showStatus = throttled(250, () => {
+    // At most once a second: counting active conversations lists keys (a scan of the whole keyspace on Redis).
+    const showStatus = throttled(1000, () => {
       if (closed) return;
       if (storeDown) return node.status({ fill: 'red', shape: 'ring', text: 'handoff.status.storeDown' });
       store
@@ -226,10 +226,10 @@ export = function register(RED: NodeAPI): void {
     node.on('close', (_removed: boolean, done: () => void) => {
       closed = true;
       offHealth();
+      showStatus.cancel();
       clearTimeout(startup);
       clearInterval(sweeper);
       timers.stop();
-      showStatus.cancel();
       node.status({});
       void handle.release().then(() => done());
     });

@@ -7,6 +7,8 @@ const os = require('node:os');
 const path = require('node:path');
 const { EmbeddingReranker } = require('../dist/nodes/lib/bot/faq-rerank');
 const { createFaqBot } = require('../dist/nodes/lib/bot/faq-bot');
+const { helper, load, until } = require('./helpers/runtime');
+const faqMod = require('../dist/nodes/faq-lookup/faq-lookup.js');
 
 const KB = [
   { id: 'refund', question: '如何申请退款？', alternates: ['退款流程'], answer: 'REFUND' },
@@ -90,5 +92,26 @@ describe('FAQ semantic re-ranker (stub embeddings server on loopback)', function
     const rr = new EmbeddingReranker({ url: s.url, apiKey: 'sk-secret', budgetMs: 500 });
     mode.current = 'error';
     await assert.rejects(rr.embed(['x'], 500), (e) => !String(e.message).includes('sk-secret'));
+  });
+
+  describe('in the faq-lookup node', function () {
+    afterEach(() => helper.unload());
+    it('uses the API key credential, re-ranks an uncertain message, and answers lexically when the endpoint fails', async function () {
+      await load(faqMod, [{ id: 'tab1', type: 'tab' },
+        { id: 'f1', z: 'tab1', type: 'faq-lookup', entries: KB, rerankUrl: s.url, rerankModel: 'stub', rerankBudget: 500, wires: [['out'], ['out'], ['out']] },
+        { id: 'out', z: 'tab1', type: 'helper' }], { f1: { rerankKey: 'sk-node' } });
+      await until(() => s.seen.auth.includes('Bearer sk-node'), 'the KB embedded with the key');
+      const ask = (payload) => new Promise((resolve) => {
+        helper.getNode('out').once('input', resolve);
+        helper.getNode('f1').receive({ payload, topic: 'c1' });
+      });
+      let r;
+      await until(async () => (r = await ask('退款的钱')).faq.reranked === true, 'a re-ranked answer once the KB is embedded');
+      assert.equal(r.faq.candidates[0].id, 'time');
+      mode.current = 'error';
+      const fallback = await ask('退款的钱');
+      assert.equal(fallback.faq.reranked, undefined);
+      assert.ok(Array.isArray(fallback.faq.candidates) && fallback.faq.candidates.length > 0);
+    });
   });
 });

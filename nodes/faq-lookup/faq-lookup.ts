@@ -45,7 +45,7 @@ export = function register(RED: NodeAPI) {
     const kv = contextKV(node.context() as unknown as ContextLike, config.store);
     const userDir = RED.settings.userDir;
     const reranker = (config.rerankUrl || '').trim()
-      ? new EmbeddingReranker({ url: config.rerankUrl!, model: config.rerankModel || undefined, apiKey: key, budgetMs: num(config.rerankBudget, 300), cacheDir: path.join(userDir || process.cwd(), 'wecom-faq-cache') })
+      ? new EmbeddingReranker({ url: config.rerankUrl!, model: config.rerankModel || undefined, apiKey: key, budgetMs: num(config.rerankBudget, 300), cacheDir: userDir ? path.join(userDir, 'wecom-faq-cache') : undefined })
       : null;
     // the sources a bot is built from: the KB (dialog, file or msg.kb) and the dialog + file word lists
     const src = { entries: (Array.isArray(config.entries) ? config.entries : []) as unknown, synFile: '', stFile: '' };

@@ -128,7 +128,8 @@ export function opsBridgeEvent(RED: NodeAPI, e: Record<string, unknown>, wecom: 
 export function opsDelivery(RED: NodeAPI, msg: unknown, err?: { errcode?: unknown }): void {
   const m = msg as Loose;
   const from = (m.bridge as { event?: unknown } | undefined)?.event === 'reply' || m.agent !== undefined ? 'agent' : (m.handoff as { notice?: unknown } | undefined)?.notice ? 'notice' : 'bot';
-  opsEvent(RED, 'delivery', m, err ? { ok: false, from, errcode: err.errcode } : { ok: true, from });
+  const text = textOf(m.payload); // with message.in, the record is the whole transcript
+  opsEvent(RED, 'delivery', m, err ? { ok: false, from, errcode: err.errcode, text } : { ok: true, from, text });
 }
 
 /** A live source of gauges (ws-bridge's hub), removed when the node closes. */

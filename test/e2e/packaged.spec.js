@@ -212,6 +212,28 @@ describe('e2e: the packed package in a fresh Node-RED user dir (console, ops vie
     assert.ok(sim.records(from).some((r) => r.direction === 'bot' && r.text === target.answer));
   });
 
+  it('recorded every decision once as JSON lines in the user dir (the whole transcript)', async function () {
+    const dirOf = path.join(userDir, 'wecom-events');
+    const read = () => fs.readdirSync(dirOf).filter((f) => f.endsWith('.jsonl')).flatMap((f) => fs.readFileSync(path.join(dirOf, f), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)));
+    const events = await until(() => {
+      const e = read();
+      return e.some((x) => x.type === 'delivery' && x.from === 'agent') ? e : null;
+    }, 'the agent reply in the record', 10000);
+    const of = (user) => events.filter((e) => e.conversationId === `app:${ACCOUNT.corpId}:${ACCOUNT.agentId}:${user}`);
+    const mars = of('mars').map((e) => [e.type, e.text ?? e.reason ?? e.by ?? e.agentId ?? null]);
+    assert.deepEqual(mars.filter(([t]) => t === 'message.in'), [['message.in', MISS], ['message.in', XSS]]);
+    assert.deepEqual(mars.filter(([t]) => t === 'faq.miss'), [['faq.miss', MISS]], 'the miss recorded once');
+    assert.ok(of('mars').some((e) => e.type === 'handoff' && e.reason === 'no_answer'), JSON.stringify(mars));
+    assert.ok(mars.some(([t, v]) => t === 'assigned' && v === 'alice'), JSON.stringify(mars));
+    assert.ok(of('mars').some((e) => e.type === 'delivery' && e.from === 'agent' && e.ok === true && e.text === '您好，目前只能寄到地球上的地址。'));
+    assert.ok(mars.some(([t]) => t === 'closed'), JSON.stringify(mars));
+    const faq = of('faquser').find((e) => e.type === 'faq.answer');
+    assert.equal(faq.faqId, 'f14');
+    assert.equal(faq.band, 'answer');
+    assert.ok(faq.score >= 0.26);
+    assert.ok(of('kwuser').some((e) => e.type === 'keyword.hit' && e.answered === true));
+  });
+
   it('no page logged an error (but the refused sign-in)', function () {
     const errors = b.errors.filter((e) => !/WebSocket connection to .*token=wrong-token.* failed/.test(e.text));
     assert.deepEqual(errors, [], JSON.stringify(errors, null, 1));

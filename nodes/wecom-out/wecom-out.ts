@@ -230,18 +230,26 @@ export = function register(RED: NodeAPI): void {
     // The consumer: what this run recorded, and after replayAfterMs what a stopped run left unsent.
     let pumping = false;
     let pumpAgain = false;
-    const pump = (): void => {
+    // Taking over what a stopped run left (claimIdle) scans the pending entries: only on the periodic poll.
+    let claimNext = true;
+    const pump = (claim = false): void => {
+      claimNext ||= claim;
       if (closing) return;
       if (pumping) {
         pumpAgain = true;
         return;
       }
       pumping = true;
+      const takeClaim = () => {
+        const c = claimNext ? replayAfterMs : 0;
+        claimNext = false;
+        return c;
+      };
       void (async () => {
         try {
           do {
             pumpAgain = false;
-            const batch = await state.readGroup<OutboxValue>(stream, GROUP, consumer, { count: 500, claimIdleMs: replayAfterMs });
+            const batch = await state.readGroup<OutboxValue>(stream, GROUP, consumer, { count: 500, claimIdleMs: takeClaim() });
             if (closing) return;
             for (const e of batch) dispatch(e);
             if (batch.length === 500) pumpAgain = true;
@@ -254,7 +262,7 @@ export = function register(RED: NodeAPI): void {
         }
       })();
     };
-    const poller = setInterval(pump, Math.min(1000, replayAfterMs / 2));
+    const poller = setInterval(() => pump(true), Math.min(1000, replayAfterMs / 2));
     pump();
 
     /** The idempotency key of an answer to a recorded user message. */

@@ -24,6 +24,7 @@ import { acquireStore, type StoreHandle } from '../shared/state';
 import { throttled } from '../shared/throttle';
 import { opsDelivery } from '../shared/events';
 import { statusText } from '../shared/status-text';
+import { numField } from '../shared/fields';
 
 interface WecomOutDef extends NodeDef {
   account: string;
@@ -68,10 +69,10 @@ export = function register(RED: NodeAPI): void {
       openKfId: (def.openKfId ?? '').trim() || undefined,
     };
     const errorOutput = def.errorOutput === true;
-    const maxHoldMs = Math.max(0, Number(def.maxHoldSec ?? 120) || 0) * 1000;
-    const dupCheckSec = def.dupCheckSec === undefined || def.dupCheckSec === '' ? 60 : Math.max(0, Math.min(14400, Number(def.dupCheckSec) || 0));
-    const retryMs = (def.retrySec === undefined || def.retrySec === '' ? 180 : Math.max(0, Number(def.retrySec) || 0)) * 1000;
-    const replayAfterMs = Math.max(1, Number(def.replayAfterSec) || 10) * 1000;
+    const maxHoldMs = numField(def.maxHoldSec, 120, 0) * 1000;
+    const dupCheckSec = numField(def.dupCheckSec, 60, 0, 14400);
+    const retryMs = numField(def.retrySec, 180, 0) * 1000;
+    const replayAfterMs = numField(def.replayAfterSec, 10, 1) * 1000;
     let last: { ok: boolean; text: string } = { ok: true, text: '' };
     let closing = false;
     let storeDown = false;
@@ -86,7 +87,7 @@ export = function register(RED: NodeAPI): void {
         text: statusText('wecom-out.status.summary', { last: last.text, queue: q }),
       });
     });
-    const queue = new KeyedQueue(Math.max(1, Math.min(64, Number(def.concurrency) || 8)), { stallMs: STALL_MS, onSettled: showStatus });
+    const queue = new KeyedQueue(Math.floor(numField(def.concurrency, 8, 1, 64)), { stallMs: STALL_MS, onSettled: showStatus });
 
     if (!ownAccount) {
       node.status({ fill: 'red', shape: 'ring', text: 'wecom-out.status.noAccount' });

@@ -12,6 +12,7 @@ import { contextKV, type ContextLike } from '../lib/state/context-store';
 import { DEFAULT_SUGGEST_TTL_S, num, parseKb } from '../lib/bot/faq-data';
 import { watchTextFile, type FileSource } from '../shared/file-source';
 import { opsEvent } from '../shared/events';
+import { statusText } from '../shared/status-text';
 
 interface FaqLookupDef extends NodeDef {
   entries?: unknown[];
@@ -51,7 +52,7 @@ export = function register(RED: NodeAPI) {
     const src = { entries: (Array.isArray(config.entries) ? config.entries : []) as unknown, synFile: '', stFile: '' };
     let bot: FaqBot | null = null;
     const fail = (err: Error) => {
-      node.status({ fill: 'red', shape: 'ring', text: RED._('faq-lookup.status.kbError') });
+      node.status({ fill: 'red', shape: 'ring', text: 'faq-lookup.status.kbError' });
       node.error(RED._('faq-lookup.errors.kb', { error: err.message }));
     };
     const build = () => {
@@ -67,7 +68,7 @@ export = function register(RED: NodeAPI) {
         reranker,
       });
       bot = b;
-      node.status({ fill: 'green', shape: 'dot', text: RED._('faq-lookup.status.entries', { n: String(b.index.size) }) });
+      node.status({ fill: 'green', shape: 'dot', text: statusText('faq-lookup.status.entries', { n: b.index.size }) });
       reranker?.prepare(b.index.entries).catch((e: Error) => node.warn(RED._('faq-lookup.errors.rerank', { error: e.message })));
     };
     const tryBuild = () => {

@@ -18,6 +18,8 @@ import type { WecomAccountNode } from '../shared/account-node';
 import type { CompiledRules } from '../lib/bot/keyword-rules';
 import { mountKfAccounts } from './kf-accounts';
 import { opsHandoffInput, opsHandoffOutput } from '../shared/events';
+import { statusText } from '../shared/status-text';
+import { numField } from '../shared/fields';
 
 type TextKey = keyof HandoffTexts;
 const TEXT_KEYS = Object.keys(DEFAULT_TEXTS) as TextKey[];
@@ -49,11 +51,6 @@ interface HandoffDef extends NodeDef {
 }
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, min: 60_000, h: 3_600_000 };
-
-function num(v: unknown, dflt: number, min = 0): number {
-  const n = Number(v);
-  return v === '' || v === undefined || v === null || !Number.isFinite(n) ? dflt : Math.max(min, n);
-}
 
 /** A word list field: blank → the default, "-" → none. */
 function listField(v: unknown): string | undefined {
@@ -131,11 +128,11 @@ export = function register(RED: NodeAPI): void {
       {
         transfer,
         cancel,
-        missThreshold: Math.max(1, Math.floor(num(def.missThreshold, 1, 1))),
-        idleMs: num(def.idleTimeout, 30) * unit,
+        missThreshold: Math.max(1, Math.floor(numField(def.missThreshold, 1, 1))),
+        idleMs: numField(def.idleTimeout, 30, 0) * unit,
         // a queue that never times out can trap a user: 10 (idle units) unless set
-        queueMs: num(def.queueTimeout, 10) * unit,
-        transcriptMax: Math.max(1, Math.floor(num(def.transcriptMax, 20, 1))),
+        queueMs: numField(def.queueTimeout, 10, 0) * unit,
+        transcriptMax: Math.max(1, Math.floor(numField(def.transcriptMax, 20, 1))),
         hours,
         texts,
         cancelWord: (splitList(listField(def.cancelWords)) ?? DEFAULT_CANCEL_WORDS).find((w) => !w.startsWith('/')) ?? '',
@@ -164,7 +161,7 @@ export = function register(RED: NodeAPI): void {
           node.status({
             fill: 'green',
             shape: agents ? 'dot' : 'ring',
-            text: RED._('handoff.status.counts', { active: ids.length, agents: agents === undefined ? '?' : agents }),
+            text: statusText('handoff.status.counts', { active: ids.length, agents: agents === undefined ? '?' : agents }),
           });
         })
         .catch(() => undefined);

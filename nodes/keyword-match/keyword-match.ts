@@ -9,6 +9,7 @@ import { compileRules, RuleError, type CompiledRules, type KeywordRule, type Rul
 import { keywordLayout, routingOf, unwiredRuleOutputs } from '../lib/bot/keyword-outputs';
 import { watchTextFile, type FileSource } from '../shared/file-source';
 import { opsEvent } from '../shared/events';
+import { statusText } from '../shared/status-text';
 
 interface KeywordMatchDef extends NodeDef {
   rules?: KeywordRule[];
@@ -58,10 +59,10 @@ export = function register(RED: NodeAPI) {
     const showOk = () => {
       if (configError) return;
       const n = rules.length + (extra ? extra.size : 0);
-      node.status({ fill: 'green', shape: 'dot', text: RED._('keyword-match.status.rules', { n: String(n) }) });
+      node.status({ fill: 'green', shape: 'dot', text: statusText('keyword-match.status.rules', { n }) });
     };
     const showError = (err: Error) => {
-      node.status({ fill: 'red', shape: 'ring', text: RED._('keyword-match.status.badRule') });
+      node.status({ fill: 'red', shape: 'ring', text: 'keyword-match.status.badRule' });
       node.error(RED._('keyword-match.errors.badRules', { error: err.message }));
     };
 
@@ -84,7 +85,7 @@ export = function register(RED: NodeAPI) {
         RED.settings.userDir,
         (text) => setExtra(parseRulesJson(text)),
         (err) => {
-          node.status({ fill: 'red', shape: 'ring', text: RED._('keyword-match.status.fileError') });
+          node.status({ fill: 'red', shape: 'ring', text: 'keyword-match.status.fileError' });
           node.error(RED._('keyword-match.errors.file', { file: rulesFile, error: err.message }));
         },
       );
@@ -111,7 +112,7 @@ export = function register(RED: NodeAPI) {
           const list = Array.isArray(msg.rules) ? (msg.rules as KeywordRule[]) : parseRulesJson(String(msg.rules));
           setExtra(list);
         } catch (e) {
-          node.status({ fill: 'red', shape: 'ring', text: RED._('keyword-match.status.badRule') });
+          node.status({ fill: 'red', shape: 'ring', text: 'keyword-match.status.badRule' });
           done(e as Error);
           return;
         }

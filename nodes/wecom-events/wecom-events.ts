@@ -6,6 +6,7 @@
 import type { NodeAPI, Node, NodeDef, NodeMessage } from 'node-red';
 import { opsLog } from '../shared/events';
 import { EVENT_TYPES } from '../lib/ops/event';
+import { statusText } from '../shared/status-text';
 
 interface WecomEventsDef extends NodeDef {
   types?: string;
@@ -24,7 +25,7 @@ export = function register(RED: NodeAPI): void {
       if (only && !only.has(e.type)) return;
       n++;
       node.send({ payload: { ...e }, topic: e.type } as NodeMessage);
-      if (n === 1 || n % 100 === 0) node.status({ fill: 'green', shape: 'dot', text: RED._('wecom-events.status.count', { n }) });
+      if (n === 1 || n % 100 === 0) node.status({ fill: 'green', shape: 'dot', text: statusText('wecom-events.status.count', { n }) });
     });
     node.on('close', (_removed: boolean, done: () => void) => {
       stop();

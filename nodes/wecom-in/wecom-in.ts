@@ -22,6 +22,7 @@ import { INBOX_GROUP, inboxStream } from '../lib/state/inbox';
 import { storeKV } from '../lib/state/store-kv';
 import { acquireStore, type StoreHandle } from '../shared/state';
 import { throttled } from '../shared/throttle';
+import { statusText } from '../shared/status-text';
 
 interface WecomInDef extends NodeDef {
   account: string;
@@ -97,7 +98,7 @@ export = function register(RED: NodeAPI): void {
       node.status({
         fill: rejected > 0 && accepted === 0 ? 'yellow' : 'green',
         shape: 'dot',
-        text: RED._('wecom-in.status.counts', { accepted, rejected }),
+        text: statusText('wecom-in.status.counts', { accepted, rejected }),
       });
     });
 
@@ -229,18 +230,26 @@ export = function register(RED: NodeAPI): void {
     // The consumer: emits what was recorded (and, after replayAfterMs, what a stopped run left without an outcome).
     let pumping = false;
     let pumpAgain = false;
-    const pump = (): void => {
+    // Taking over what a stopped run left (claimIdle) scans the pending entries: only on the periodic poll.
+    let claimNext = true;
+    const pump = (claim = false): void => {
+      claimNext ||= claim;
       if (closed) return;
       if (pumping) {
         pumpAgain = true;
         return;
       }
       pumping = true;
+      const takeClaim = () => {
+        const c = claimNext ? replayAfterMs : 0;
+        claimNext = false;
+        return c;
+      };
       void (async () => {
         try {
           do {
             pumpAgain = false;
-            const batch = await state.readGroup<InboxValue>(stream, INBOX_GROUP, consumer, { count: 200, claimIdleMs: replayAfterMs });
+            const batch = await state.readGroup<InboxValue>(stream, INBOX_GROUP, consumer, { count: 200, claimIdleMs: takeClaim() });
             if (closed) return;
             for (const e of batch) await deliverEntry(e);
             if (batch.length === 200) pumpAgain = true;
@@ -253,7 +262,7 @@ export = function register(RED: NodeAPI): void {
       })();
     };
     const poller = setInterval(() => {
-      pump();
+      pump(true);
       // Entries the flow answered without a recorded outcome (it intentionally sent nothing) settle here.
       const now = Date.now();
       const due = [...unsettled].filter(([, at]) => at <= now).map(([id]) => id);

@@ -23,6 +23,8 @@ import type { StreamEntry } from '../lib/state/store';
 import { acquireStore, type StoreHandle } from '../shared/state';
 import { throttled } from '../shared/throttle';
 import { opsDelivery } from '../shared/events';
+import { statusText } from '../shared/status-text';
+import { numField } from '../shared/fields';
 
 interface WecomOutDef extends NodeDef {
   account: string;
@@ -67,10 +69,10 @@ export = function register(RED: NodeAPI): void {
       openKfId: (def.openKfId ?? '').trim() || undefined,
     };
     const errorOutput = def.errorOutput === true;
-    const maxHoldMs = Math.max(0, Number(def.maxHoldSec ?? 120) || 0) * 1000;
-    const dupCheckSec = def.dupCheckSec === undefined || def.dupCheckSec === '' ? 60 : Math.max(0, Math.min(14400, Number(def.dupCheckSec) || 0));
-    const retryMs = (def.retrySec === undefined || def.retrySec === '' ? 180 : Math.max(0, Number(def.retrySec) || 0)) * 1000;
-    const replayAfterMs = Math.max(1, Number(def.replayAfterSec) || 10) * 1000;
+    const maxHoldMs = numField(def.maxHoldSec, 120, 0) * 1000;
+    const dupCheckSec = numField(def.dupCheckSec, 60, 0, 14400);
+    const retryMs = numField(def.retrySec, 180, 0) * 1000;
+    const replayAfterMs = numField(def.replayAfterSec, 10, 1) * 1000;
     let last: { ok: boolean; text: string } = { ok: true, text: '' };
     let closing = false;
     let storeDown = false;
@@ -82,10 +84,10 @@ export = function register(RED: NodeAPI): void {
       node.status({
         fill: last.ok ? 'green' : 'red',
         shape: q > 0 ? 'ring' : 'dot',
-        text: RED._('wecom-out.status.summary', { last: last.text, queue: q }),
+        text: statusText('wecom-out.status.summary', { last: last.text, queue: q }),
       });
     });
-    const queue = new KeyedQueue(Math.max(1, Math.min(64, Number(def.concurrency) || 8)), { stallMs: STALL_MS, onSettled: showStatus });
+    const queue = new KeyedQueue(Math.floor(numField(def.concurrency, 8, 1, 64)), { stallMs: STALL_MS, onSettled: showStatus });
 
     if (!ownAccount) {
       node.status({ fill: 'red', shape: 'ring', text: 'wecom-out.status.noAccount' });
@@ -127,7 +129,7 @@ export = function register(RED: NodeAPI): void {
 
     const fail = (msg: OutMsg, cb: Callbacks | undefined, err: Error) => {
       const safe = err instanceof WecomApiError || err instanceof PlanError ? err : new Error(String(err?.message ?? err));
-      last = { ok: false, text: err instanceof WecomApiError && err.errcode ? RED._('wecom-out.status.errcode', { errcode: err.errcode }) : RED._('wecom-out.status.failed') };
+      last = { ok: false, text: err instanceof WecomApiError && err.errcode ? statusText('wecom-out.status.errcode', { errcode: err.errcode }) : 'wecom-out.status.failed' };
       showStatus();
       opsDelivery(RED, msg, { errcode: (safe as WecomApiError).errcode });
       if (errorOutput) msg.error = { message: safe.message, errcode: (safe as WecomApiError).errcode, kind: (safe as WecomApiError).kind };
@@ -190,7 +192,7 @@ export = function register(RED: NodeAPI): void {
           await finish(true);
           msg.wecomResult = outcome;
           opsDelivery(RED, msg);
-          last = { ok: true, text: outcome.passive ? RED._('wecom-out.status.passive') : RED._('wecom-out.status.sent', { parts: outcome.parts }) };
+          last = { ok: true, text: outcome.passive ? 'wecom-out.status.passive' : statusText('wecom-out.status.sent', { parts: outcome.parts }) };
           showStatus();
           if (cb) {
             cb.send(errorOutput ? [msg, null] : msg);
@@ -229,18 +231,26 @@ export = function register(RED: NodeAPI): void {
     // The consumer: what this run recorded, and after replayAfterMs what a stopped run left unsent.
     let pumping = false;
     let pumpAgain = false;
-    const pump = (): void => {
+    // Taking over what a stopped run left (claimIdle) scans the pending entries: only on the periodic poll.
+    let claimNext = true;
+    const pump = (claim = false): void => {
+      claimNext ||= claim;
       if (closing) return;
       if (pumping) {
         pumpAgain = true;
         return;
       }
       pumping = true;
+      const takeClaim = () => {
+        const c = claimNext ? replayAfterMs : 0;
+        claimNext = false;
+        return c;
+      };
       void (async () => {
         try {
           do {
             pumpAgain = false;
-            const batch = await state.readGroup<OutboxValue>(stream, GROUP, consumer, { count: 500, claimIdleMs: replayAfterMs });
+            const batch = await state.readGroup<OutboxValue>(stream, GROUP, consumer, { count: 500, claimIdleMs: takeClaim() });
             if (closing) return;
             for (const e of batch) dispatch(e);
             if (batch.length === 500) pumpAgain = true;
@@ -253,7 +263,7 @@ export = function register(RED: NodeAPI): void {
         }
       })();
     };
-    const poller = setInterval(pump, Math.min(1000, replayAfterMs / 2));
+    const poller = setInterval(() => pump(true), Math.min(1000, replayAfterMs / 2));
     pump();
 
     /** The idempotency key of an answer to a recorded user message. */

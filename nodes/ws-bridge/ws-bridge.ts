@@ -24,6 +24,7 @@ import { startRelay, type BridgeRelay } from './cluster-relay';
 import { acquireStore, stateOptions, type StateSettings } from '../shared/state';
 import { configureOps, opsBridgeEvent, opsEvent, opsGauges } from '../shared/events';
 import { mountConsole } from '../shared/console-routes';
+import { statusText } from '../shared/status-text';
 
 interface WsBridgeDef extends NodeDef {
   mode?: 'server' | 'client';
@@ -176,7 +177,7 @@ export = function register(RED: NodeAPI): void {
       node.status({
         fill: s.agents > 0 ? 'green' : 'yellow',
         shape: s.agents > 0 ? 'dot' : 'ring',
-        text: RED._('ws-bridge.status.counts', { agents: s.agents, queued: s.queued }),
+        text: statusText('ws-bridge.status.counts', { agents: s.agents, queued: s.queued }),
       });
     };
 

@@ -13,6 +13,7 @@ const { spawn } = require('node:child_process');
 const { textXml, sealed } = require('../helpers/fixtures');
 const { startSim, simAccount } = require('../helpers/simulator');
 const { until, sleep } = require('../helpers/runtime');
+const { agentClient } = require('../helpers/agent-client');
 
 const CHILD = path.join(__dirname, 'durability-child.js');
 const CB = '/wecom/cb';
@@ -189,5 +190,49 @@ describe('e2e durability: real Node-RED processes, kill -9 / SIGTERM / redeploy'
     await until(() => answers(a.text) === 2, 'the identical second answer after the restart', 20000);
     const sameUser = sim.records().filter((r) => r.direction === 'bot' && r.userId === a.user);
     assert.equal(sameUser.length, 2);
+  });
+
+  it('a handoff made 1 s before a kill -9 is still with its agent afterwards', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wecom-durability-'));
+    dirs.push(dir);
+    const acc = simAccount('acc', sim);
+    const TOKEN = 'durability-agent-token';
+    const flow = [
+      { id: 'tab', type: 'tab', label: 'handoff durability' },
+      acc.node,
+      { id: 'in', z: 'tab', type: 'wecom-in', account: 'acc', path: CB, replayAfterSec: 1, wires: [['h']] },
+      { id: 'h', z: 'tab', type: 'handoff', wires: [['tpl'], ['b'], ['out']] },
+      { id: 'tpl', z: 'tab', type: 'template', field: 'payload', fieldType: 'msg', syntax: 'mustache', output: 'str', template: 're:{{payload}}', wires: [['out']] },
+      { id: 'b', z: 'tab', type: 'ws-bridge', mode: 'server', path: '/wecom/ws', graceSec: 60, wires: [['out'], ['h']] },
+      { id: 'out', z: 'tab', type: 'wecom-out', account: 'acc', replayAfterSec: 1, wires: [[]] },
+    ];
+    fs.writeFileSync(path.join(dir, 'flows.json'), JSON.stringify(flow));
+    fs.writeFileSync(path.join(dir, 'flows_cred.json'), JSON.stringify(Object.assign({ b: { token: TOKEN } }, acc.credentials)));
+    const connect = () => {
+      const a = agentClient(`ws://127.0.0.1:${red.port}/wecom/ws`, { agent: 'a1', token: TOKEN });
+      return a.opened.then(() => a);
+    };
+    red = await startRed(dir);
+    let a1 = await connect();
+    const user = 'hx' + Date.now().toString(36);
+    const [m1] = makeMessages(user, 1, 1);
+    const m1b = Object.assign({}, m1, sealed(textXml('转人工', { user, msgId: String(msgSeq++) })));
+    assert.equal(await post(red.port, CB + m1b.qs, m1b.body), 200);
+    const handed = await a1.next('handoff', 10000);
+    await sleep(1000);
+    red.child.kill('SIGKILL');
+    await red.exited;
+    red = await startRed(dir);
+    a1 = await connect();
+    const welcome = await a1.next('welcome', 10000);
+    assert.ok(JSON.stringify(welcome).includes(handed.conversationId), 'the conversation is still the agent\'s');
+    const m2 = sealed(textXml('重启后还在吗', { user, msgId: String(msgSeq++) }));
+    assert.equal(await post(red.port, CB + m2.qs, m2.body), 200);
+    const fwd = await a1.next('message', 10000);
+    assert.equal(fwd.text, '重启后还在吗');
+    a1.send({ type: 'reply', conversationId: handed.conversationId, text: '在的' });
+    await until(() => sim.records().some((r) => r.direction === 'bot' && r.userId === user && r.text === '在的'), 'the agent\'s reply at the user', 10000);
+    assert.equal(sim.records().filter((r) => r.direction === 'bot' && r.userId === user && r.text.startsWith('re:')).length, 0, 'the bot stayed silent');
+    a1.ws.terminate();
   });
 });

@@ -143,6 +143,42 @@ describe('e2e: Node-RED editor in Chromium', function () {
     assert.deepEqual(b.errors, [], `console/page errors: ${JSON.stringify(b.errors, null, 1)}`);
   });
 
+  /** The status texts shown under the example flow's nodes of this package, once every one has one. */
+  async function statusTexts(page) {
+    const ours = packageTypes();
+    await page.waitForFunction((types) => {
+      const ids = [];
+      RED.nodes.eachNode((n) => { if (types.includes(n.type)) ids.push(n.id); });
+      return ids.length > 0 && ids.every((id) => { const el = document.getElementById(id); const l = el && el.querySelector('.red-ui-flow-node-status-label'); return l && l.textContent.trim() !== ''; });
+    }, ours, { timeout: 15000 });
+    return page.evaluate((types) => {
+      const out = {};
+      RED.nodes.eachNode((n) => { if (types.includes(n.type)) out[`${n.type} ${n.id}`] = document.getElementById(n.id).querySelector('.red-ui-flow-node-status-label').textContent.trim(); });
+      return out;
+    }, ours);
+  }
+
+  it('node statuses follow the editor language: Chinese in a zh-CN editor, English in an en-US one', async function () {
+    // let wecom-out send once, so its status is the composite "sent (1) · queue 0" one
+    const since = sb.simulator.records().reduce((m, r) => Math.max(m, r.seq), 0);
+    const userId = `status${Date.now().toString(36)}`;
+    await sb.simulator.userSays({ channel: 'app', userId, text: '价格多少' });
+    assert.ok(await botAnswer(userId, since), 'the bot answered');
+    for (const lang of ['zh-CN', 'en-US']) {
+      const page = await b.newPage();
+      try {
+        await browser.openEditor(page, sb.url, { lang });
+        const texts = await statusTexts(page);
+        const raw = Object.entries(texts).filter(([, t]) => /\.status\./.test(t));
+        assert.deepEqual(raw, [], `no untranslated status key (${lang})`);
+        const wrong = Object.entries(texts).filter(([, t]) => (lang === 'zh-CN' ? !CJK.test(t) : CJK.test(t)));
+        assert.deepEqual(wrong, [], `every status in ${lang}: ${JSON.stringify(texts)}`);
+      } finally {
+        await page.close();
+      }
+    }
+  });
+
   /** Wait for the simulator to record the bot's answer to `userId` after record `since`. */
   async function botAnswer(userId, since) {
     const deadline = Date.now() + 15000;

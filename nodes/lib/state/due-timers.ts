@@ -13,6 +13,8 @@ export class DueTimers {
   private stopped = false;
   private running = false;
   private again = false;
+  /** Members this process scheduled (removing one it never scheduled costs no write). */
+  private readonly known = new Set<string>();
 
   constructor(
     private readonly store: StateStore,
@@ -30,6 +32,9 @@ export class DueTimers {
 
   /** Set (or move, or with null remove) a member's due time. */
   schedule(member: string, at: number | null): Promise<void> {
+    if (at === null && !this.known.has(member)) return Promise.resolve();
+    if (at === null) this.known.delete(member);
+    else this.known.add(member);
     return this.store.schedule(this.queue, member, at).then(
       () => this.arm(),
       (err: Error) => this.onError(err),
@@ -60,6 +65,7 @@ export class DueTimers {
       try {
         for (;;) {
           const due = await this.store.takeDue(this.queue, Date.now(), 100);
+          for (const m of due) this.known.delete(m);
           for (const m of due) await this.onDue(m).catch((err: Error) => this.onError(err));
           if (due.length < 100 || this.stopped) break;
         }

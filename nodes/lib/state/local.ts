@@ -3,8 +3,8 @@
  * inside its npm packages). One directory per Node-RED runtime, e.g. `<userDir>/wecom-state/`.
  *
  * Durability: every write is a transaction; lmdb batches the writes of one event-loop turn into one
- * transaction, and a promise resolves only after that transaction was committed and synced to disk
- * (overlappingSync off: the commit itself flushes). A write that cannot be recorded rejects with
+ * transaction, and a promise resolves only after that transaction was committed *and* flushed to disk
+ * (overlappingSync: the flush of one batch overlaps the commit of the next; we wait for `flushed`). A write that cannot be recorded rejects with
  * StateUnavailable. When the directory cannot be opened the store stays up and every call rejects with
  * StateUnavailable (callers refuse callbacks with 5xx); it tries to open again now and then.
  *
@@ -91,7 +91,7 @@ export class LocalStore implements StateStore {
     try {
       fs.mkdirSync(this.opts.dir, { recursive: true });
       fs.accessSync(this.opts.dir, fs.constants.W_OK);
-      const db = open({ path: this.opts.dir, overlappingSync: false, noMemInit: true });
+      const db = open({ path: this.opts.dir, overlappingSync: true, noMemInit: true });
       if (!this.instanceId) {
         let id = db.get(['meta', 'instance']) as string | undefined;
         if (!id) db.putSync(['meta', 'instance'], (id = randomUUID()));
@@ -133,6 +133,8 @@ export class LocalStore implements StateStore {
           return new CallerError(err);
         }
       });
+      // Committed is not yet durable: wait until this commit (and any before it) is on disk.
+      await db.flushed;
     } catch (err) {
       this.setHealth(false, (err as Error).message);
       throw new StateUnavailable('state write failed: ' + (err as Error).message, err);

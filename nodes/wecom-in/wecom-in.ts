@@ -23,6 +23,7 @@ import { storeKV } from '../lib/state/store-kv';
 import { acquireStore, type StoreHandle } from '../shared/state';
 import { throttled } from '../shared/throttle';
 import { statusText } from '../shared/status-text';
+import { nodeContext, registerNode } from '../shared/node-kit';
 
 interface WecomInDef extends NodeDef {
   account: string;
@@ -163,7 +164,7 @@ export = function register(RED: NodeAPI): void {
     const dedupeRecord = (k: string) => `dedupe:${node.id}:${k}`;
     let closed = false;
 
-    const emit = (m: InboundMessage) => node.send(m as unknown as NodeMessage);
+    const emit = (m: InboundMessage) => node.send(m);
 
     // 微信客服: the callback only says "pull now"; the puller fetches, emits and persists the cursor.
     // Created at start so that "skip the backlog before the first start" has the right start time.
@@ -172,7 +173,7 @@ export = function register(RED: NodeAPI): void {
     const kfNamespace = `${node.id}:${account.settings.apiBase}:${keys.receiveId}`;
     // Several instances on Redis: the cursor, the kf dedupe and a pull lease per open_kfid are shared.
     const sharedKf = state.kind === 'redis';
-    const kfKV = sharedKf ? storeKV(state, kfNamespace) : withProcessFallback(contextKV(node.context() as unknown as ContextLike, def.kfStore), kfNamespace);
+    const kfKV = sharedKf ? storeKV(state, kfNamespace) : withProcessFallback(contextKV(nodeContext(node), def.kfStore), kfNamespace);
     const kfPuller = new KfPuller({
       api: () => account.api('kf'),
       kv: kfKV,
@@ -369,5 +370,5 @@ export = function register(RED: NodeAPI): void {
     });
   }
 
-  RED.nodes.registerType('wecom-in', WecomIn as unknown as Parameters<NodeAPI['nodes']['registerType']>[1]);
+  registerNode(RED, 'wecom-in', WecomIn);
 };

@@ -114,9 +114,9 @@ function astral(cp: number): string | null {
 let BUF = new Uint16Array(256);
 
 function fromCodes(n: number): string {
-  if (n <= 4096) return String.fromCharCode.apply(null, BUF.subarray(0, n) as unknown as number[]);
+  if (n <= 4096) return Reflect.apply(String.fromCharCode, null, BUF.subarray(0, n)) as string;
   let s = '';
-  for (let i = 0; i < n; i += 4096) s += String.fromCharCode.apply(null, BUF.subarray(i, Math.min(n, i + 4096)) as unknown as number[]);
+  for (let i = 0; i < n; i += 4096) s += Reflect.apply(String.fromCharCode, null, BUF.subarray(i, Math.min(n, i + 4096))) as string;
   return s;
 }
 

@@ -30,6 +30,7 @@
     accept: ['接入', 'Accept'],
     transfer: ['转接', 'Transfer'],
     transferPh: ['坐席 ID 或 group:组名', 'agent id or group:name'],
+    notePh: ['备注（可选）', 'note (optional)'],
     close: ['结束会话', 'Close'],
     attach: ['图片/文件', 'Picture/file'],
     replyPh: ['回复用户，回车发送', 'Reply to the user, Enter to send'],
@@ -240,7 +241,7 @@
         c.reason = f.reason ? String(f.reason) : c.reason;
         c.status = f.queued === true ? 'queued' : 'active';
         c.order = ++state.order;
-        if (Array.isArray(f.history)) c.history = f.history.map(item);
+        if (Array.isArray(f.history)) c.history = f.history.map(function (h) { return item(h); }); // not map(item): its index is no "from"
         if (f.text && !(c.history.length && c.history[c.history.length - 1].from === 'user' && c.history[c.history.length - 1].text === f.text)) {
           c.history.push(item(f, 'user'));
         }
@@ -331,8 +332,10 @@
     }, fail);
   }
 
-  function transfer(c, to) {
-    send({ type: 'transfer', conversationId: c.id, to: to }, function () {
+  function transfer(c, to, note) {
+    var frame = { type: 'transfer', conversationId: c.id, to: to };
+    if (note) frame.note = note;
+    send(frame, function () {
       c.status = 'closed';
       c.history.push({ notice: function () { return t('closedBy', { by: t('by_transferred') + ' → ' + to }); } });
       render();
@@ -391,7 +394,7 @@
     var url = mediaUrl(m.url);
     var box = el('div', 'media');
     var mime = String(m.mime || '');
-    if (url && /^image\//.test(mime)) {
+    if (url && (/^image\//.test(mime) || (!mime && m.type === 'image'))) {
       var img = el('img');
       img.src = url;
       img.alt = String(m.name || 'image');
@@ -527,7 +530,8 @@
     e.preventDefault();
     var c = state.convs[state.selected];
     var to = $('transfer-to').value.trim();
-    if (c && to) { $('transfer-to').value = ''; transfer(c, to); }
+    var note = $('transfer-note').value.trim();
+    if (c && to) { $('transfer-to').value = ''; $('transfer-note').value = ''; transfer(c, to, note); }
   });
   function langButtons() {
     $('lang-zh').setAttribute('aria-pressed', String(ui.lang() === 'zh'));
@@ -553,8 +557,12 @@
       try { saved = sessionStorage.getItem(TOKEN_KEY) || ''; $('agent-id').value = localStorage.getItem(AGENT_KEY) || ''; } catch (e) { /* ignore */ }
       var m = /(?:^|[#&])token=([^&]+)/.exec(location.hash);
       var a = /(?:^|[#&])agent=([^&]+)/.exec(location.hash);
-      if (m || a) history.replaceState(null, '', location.pathname + location.search);
+      var g = /(?:^|[#&])groups=([^&]+)/.exec(location.hash);
+      // the fragment (never sent to a server) may carry the sign-in; it leaves the address bar once read
+      if (m || a || g) history.replaceState(null, '', location.pathname + location.search);
       if (a) $('agent-id').value = decodeURIComponent(a[1]);
+      if (g) $('groups').value = decodeURIComponent(g[1]);
+      state.groups = $('groups').value.split(/[,，\s]+/).filter(Boolean).join(',');
       state.token = m ? decodeURIComponent(m[1]) : saved;
       state.agentId = $('agent-id').value.trim();
       if (state.token) connect();

@@ -1,4 +1,4 @@
-// Shared by the agent console and the ops view: element helpers, the language (中文 first, English second),
+// Shared by the agent console, the ops view and the sandbox's WeChat-user page: element helpers, the language (中文 first, English second),
 // a toast, and time formatting. Everything users typed is put in the page with textContent, never as HTML.
 (function () {
   'use strict';
@@ -56,9 +56,9 @@
   }
 
   function pad(n) { return String(n).padStart(2, '0'); }
-  /** hh:mm of a time in ms or seconds. */
+  /** hh:mm of a time in ms, seconds or an ISO string. */
   function hhmm(ts) {
-    var n = typeof ts === 'number' ? (ts < 1e12 ? ts * 1000 : ts) : Date.now();
+    var n = typeof ts === 'number' ? (ts < 1e12 ? ts * 1000 : ts) : (typeof ts === 'string' && Date.parse(ts)) || Date.now();
     var d = new Date(n);
     return pad(d.getHours()) + ':' + pad(d.getMinutes());
   }

@@ -2,7 +2,7 @@
  * `npm start`: Node-RED 4 embedded, with this package's nodes loaded from the working tree and the example
  * flow deployed on first start. Configuration comes from the WECOM_* environment variables; without
  * WECOM_CORP_ID it runs in SANDBOX MODE: a loopback WeCom simulator with generated credentials stands in
- * for WeCom, and two pages (a WeChat-user simulator and an agent console) are served under /sandbox/.
+ * for WeCom, and a WeChat-user simulator page is served under /sandbox/ (the agent console is the packaged one, served by ws-bridge at /wecom/console/).
  *
  * `startSandbox()` runs the same set-up in-process for tests. Node-RED itself can be started only once per
  * process (see node-red's RED.stop), so a second call in the same process is rejected.
@@ -50,8 +50,6 @@ export interface Sandbox {
   url: string;
   /** WeChat-user simulator page (sandbox mode) */
   userPageUrl: string;
-  /** Agent console page; in sandbox mode the agent token is in its #fragment */
-  agentPageUrl: string;
   /** True when running against the loopback simulator (no WECOM_CORP_ID) */
   sandboxMode: boolean;
   /** The WeCom simulator (sandbox mode), or null */
@@ -412,7 +410,6 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const sandbox: Sandbox = {
     url: `${base}/`,
     userPageUrl: `${base}/sandbox/user.html`,
-    agentPageUrl: `${base}/sandbox/agent.html${sandboxMode ? `#token=${encodeURIComponent(agentToken)}` : ''}`,
     sandboxMode,
     simulator,
     agentToken,
@@ -440,8 +437,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     ];
     if (sandboxMode) {
       lines.push(`  WeChat user page     ${sandbox.userPageUrl}   (微信用户模拟器)`);
-      lines.push(`  Agent console        ${sandbox.agentPageUrl}   (坐席工作台)`);
-      lines.push(`  Packaged console     ${sandbox.consoleUrl}`);
+      lines.push(`  Agent console        ${sandbox.consoleUrl}   (坐席工作台)`);
       lines.push(`  Ops view             ${sandbox.opsUrl}   (运营视图; any user name, password ${opsPassword})`);
       if (!simulator) lines.push('', `  ! WeCom simulator not available: ${simulatorProblem}`);
     } else {

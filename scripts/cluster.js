@@ -70,7 +70,7 @@ function demoPages(sim, creds) {
       ...nodes.map((n) => `  Instance ${n.name.padEnd(11)} ${n.url}/   (editor; user dir ${n.userDir})`),
       `  Round-robin proxy    ${proxy.url}/   (callbacks, agents' WebSocket and pages go through here)`,
       `  WeChat user page     ${proxy.url}/sandbox/user.html`,
-      `  Agent console        ${proxy.url}/sandbox/agent.html#token=${encodeURIComponent(creds.agentWsToken)}`,
+      `  Agent console        ${proxy.url}/wecom/console/#token=${encodeURIComponent(creds.agentWsToken)}&agent=sandbox-agent`,
       '',
       `  Try: kill -9 one instance (pids ${nodes.map((n) => n.pid).join(', ')}) and keep chatting.`,
       '',

@@ -1,6 +1,9 @@
 'use strict';
 // 微信客服 pull in wecom-in (kf_msg_or_event → kf/sync_msg paging → emit → cursor), against the simulator.
 const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
 const { helper, load, startHttp, stopHttp, httpUrl, sleep } = require('./helpers/runtime');
 const { startSim, simAccount, waitFor } = require('./helpers/simulator');
 const accountMod = require('../dist/nodes/wecom-account/wecom-account.js');
@@ -29,12 +32,15 @@ describe('微信客服 pull (wecom-in)', function () {
   after(() => stopHttp());
   afterEach(async () => {
     await helper.unload();
+    helper.settings({});
     await sim.stop();
   });
 
   it('pages with has_more across a Node-RED restart: nothing lost, nothing emitted twice', async function () {
     sim = await startSim({ kfPageSize: 3 });
     const f = flow(sim);
+    // The cursor and the kf dedupe live in the state store: a disk store survives the full redeploy.
+    helper.settings({ wecomState: { kind: 'local', dir: fs.mkdtempSync(path.join(os.tmpdir(), 'kf-pull-')) } });
     await load(MODS, f.nodes, f.credentials);
     // Customers write while no callback arrives (the callback URL is not set yet).
     for (let i = 0; i < 12; i++) await sim.userSays({ channel: 'kf', userId: `wmC${i % 3}`, text: `question ${i}` });

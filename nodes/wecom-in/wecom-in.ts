@@ -11,19 +11,16 @@ import { claimPath, mountRoutes, releasePath } from '../shared/http-routes';
 import { CallbackError, openCallback, sealReply, verifyUrl, type CallbackKeys } from '../lib/wecom/callback';
 import { readBody, BodyError } from '../lib/wecom/raw-body';
 import { toInbound, dedupeKey, type InboundMessage } from '../lib/wecom/inbound';
-import { Deduper } from '../lib/state/dedupe';
-import { contextKV, type ContextLike } from '../lib/state/context-store';
 import { openPassiveSlot, releasePassiveSlot } from '../lib/wecom/passive-reply';
 import { str, type XmlRecord } from '../lib/wecom/xml';
 import { KfPuller } from '../lib/wecom/kf/puller';
-import { withProcessFallback, dropProcessFallback } from '../lib/wecom/kf/process-fallback';
 import { StateUnavailable, type StreamEntry } from '../lib/state/store';
 import { INBOX_GROUP, inboxStream } from '../lib/state/inbox';
 import { storeKV } from '../lib/state/store-kv';
 import { acquireStore, type StoreHandle } from '../shared/state';
 import { throttled } from '../shared/throttle';
 import { statusText } from '../shared/status-text';
-import { nodeContext, registerNode } from '../shared/node-kit';
+import { registerNode } from '../shared/node-kit';
 
 interface WecomInDef extends NodeDef {
   account: string;
@@ -32,7 +29,7 @@ interface WecomInDef extends NodeDef {
   passiveBudgetMs?: number | string;
   dedupeStore?: string;
   maxBodyKb?: number | string;
-  /** 微信客服: context store for the sync_msg cursors and kf dedupe ('' = default store). */
+  /** Ignored (older flows): the 微信客服 cursor and dedupe now live in the state store. */
   kfStore?: string;
   /** 微信客服: skip messages sent before the first start (default true). */
   kfSkipBacklog?: boolean;
@@ -44,15 +41,21 @@ interface WecomInDef extends NodeDef {
   settleSec?: number | string;
 }
 
-/** One recorded callback: the decrypted message, its dedupe key and the nonce that claimed the key. */
+/**
+ * One recorded message: the decrypted callback (`rec`) or a pulled 微信客服 message (`kf`), its dedupe key and
+ * the nonce that claims the key.
+ */
 interface InboxValue {
-  rec: XmlRecord;
+  rec?: XmlRecord;
+  kf?: InboundMessage;
   k: string;
   n: string;
 }
 
 /** How long WeCom's re-sends of one message are recognised (it re-sends within about 20 s). */
 const DEDUPE_TTL_MS = 15 * 60 * 1000;
+/** How long a pulled 微信客服 msgid is recognised when a page is pulled again (a crash before the cursor moved). */
+const KF_DEDUPE_TTL_MS = 24 * 3600 * 1000;
 const DEFAULT_REPLAY_AFTER_SEC = 10;
 const DEFAULT_SETTLE_SEC = 60;
 
@@ -166,29 +169,29 @@ export = function register(RED: NodeAPI): void {
 
     const emit = (m: InboundMessage) => node.send(m);
 
-    // 微信客服: the callback only says "pull now"; the puller fetches, emits and persists the cursor.
+    // 微信客服: the callback only says "pull now"; the puller fetches each sync_msg page, records its messages
+    // in the inbox (below) and only then moves the cursor. The cursor and a pull lease per open_kfid live in
+    // the state store (every backend; shared by instances on Redis); the msgid dedupe is claimed on delivery.
     // Created at start so that "skip the backlog before the first start" has the right start time.
-    // The cursor also lives in process memory: without a configured context store Node-RED wipes node
-    // context on every redeploy.
     const kfNamespace = `${node.id}:${account.settings.apiBase}:${keys.receiveId}`;
-    // Several instances on Redis: the cursor, the kf dedupe and a pull lease per open_kfid are shared.
-    const sharedKf = state.kind === 'redis';
-    const kfKV = sharedKf ? storeKV(state, kfNamespace) : withProcessFallback(contextKV(nodeContext(node), def.kfStore), kfNamespace);
     const kfPuller = new KfPuller({
       api: () => account.api('kf'),
-      kv: kfKV,
-      deduper: new Deduper(kfKV, { prefix: 'wecomKfDedupe:', ttlMs: 60 * 60 * 1000 }),
+      kv: storeKV(state, kfNamespace),
       corpId: keys.receiveId,
       agentId: account.settings.agentId,
       accountId: account.id,
-      emit: (batch) => {
-        for (const m of batch) emit(m);
+      emit: async (batch) => {
+        for (const m of batch) {
+          const msgId = m.wecom.msgId ? `kf:${m.wecom.openKfId ?? ''}:${m.wecom.msgId}` : '';
+          await state.append(stream, { kf: m, k: msgId, n: randomUUID() } satisfies InboxValue);
+        }
+        pump();
       },
       skipBacklog: def.kfSkipBacklog !== false,
       welcome: (def.kfWelcome ?? '').trim(),
       budget: account.kfBudget,
       onError: (err) => node.warn(RED._('wecom-in.errors.kfWelcome', { message: err.message })),
-      lease: sharedKf ? (name, ttlMs) => state.lease(name, ttlMs) : undefined,
+      lease: (name, ttlMs) => state.lease(name, ttlMs),
     });
     const pullKf = async (rec: XmlRecord, inbound: InboundMessage): Promise<void> => {
       const openKfId = str(rec, 'OpenKfId');
@@ -209,8 +212,27 @@ export = function register(RED: NodeAPI): void {
     /** Entries emitted in this run and not yet settled, by id → settle deadline. */
     const unsettled = new Map<string, number>();
 
+    /** A pulled 微信客服 message: the first entry to claim its msgid emits it (again after a crash); re-pulls are dropped. */
+    const deliverKfEntry = async (e: StreamEntry<InboxValue>, m: InboundMessage): Promise<void> => {
+      const v = e.value;
+      let first = true;
+      if (v.k) {
+        first = await state.claim(dedupeRecord(v.k), v.n, KF_DEDUPE_TTL_MS);
+        if (!first && (await state.get<string>(dedupeRecord(v.k))) !== v.n) {
+          await state.ack(stream, INBOX_GROUP, [e.id]);
+          return;
+        }
+      }
+      m.wecom.inbox = { s: stream, id: e.id };
+      unsettled.set(e.id, Date.now() + settleMs);
+      if (first) kfPuller.delivered(m);
+      emit(m);
+    };
+
     const deliverEntry = async (e: StreamEntry<InboxValue>): Promise<void> => {
       const v = e.value;
+      if (v.kf) return deliverKfEntry(e, v.kf);
+      if (!v.rec) return void (await state.ack(stream, INBOX_GROUP, [e.id]));
       const owner = await state.get<string>(dedupeRecord(v.k));
       const slot = slotByNonce.get(v.n);
       slotByNonce.delete(v.n);
@@ -360,7 +382,6 @@ export = function register(RED: NodeAPI): void {
       releasePath(path, node.id);
       for (const key of openSlots) releasePassiveSlot(key);
       openSlots.clear();
-      if (removed) dropProcessFallback(kfNamespace);
       node.status({});
       kfPuller
         .stop()

@@ -4,10 +4,10 @@
   'use strict';
   var SIM = '/sandbox/sim/';
   var STORE = 'wecom-sandbox-users';
-  var ui = window.SandboxUi;
+  var ui = window.WecomUi; // the packaged console's helpers (/wecom/console/ui.js)
   var $ = ui.$;
   var toast = ui.toast;
-  var fmtTime = ui.fmtTime;
+  var fmtTime = ui.hhmm;
 
   var state = {
     users: loadUsers(),
@@ -39,7 +39,9 @@
   }
 
   function setState(s, text) {
-    ui.pill('sim-state', s, text);
+    var pill = $('sim-state');
+    pill.setAttribute('data-state', s);
+    pill.textContent = text;
   }
 
   function userByKey(k) {
@@ -147,7 +149,9 @@
       idSpan.className = 'inline-en';
       idSpan.textContent = u.id;
       name.appendChild(idSpan);
-      name.appendChild(ui.channelTag(u.channel));
+      var tag = ui.el('span', 'tag ' + u.channel, u.channel === 'kf' ? '微信客服' : '应用');
+      tag.style.marginLeft = '6px';
+      name.appendChild(tag);
       var prev = document.createElement('div');
       prev.className = 'preview';
       var last = lastRecordOf(k);

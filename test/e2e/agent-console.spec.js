@@ -1,7 +1,8 @@
 'use strict';
-// The sandbox agent console (sandbox/public/agent.*) in Chromium, protocol v2: it shows its groups, a user's
-// picture inline and a file as a link (read through ws-bridge's media URL), sends a picture the user receives as an
-// image, and transfers a conversation to another agent with a note.
+// The packaged agent console (console/*, served by ws-bridge at /wecom/console/) opened from the sandbox, in
+// Chromium, protocol v2: signed in from the #fragment it shows its groups, a user's picture inline and a file as a
+// link (read through ws-bridge's media URL), sends a picture the user receives as an image, and transfers a
+// conversation to another agent with a note.
 const assert = require('node:assert/strict');
 const zlib = require('node:zlib');
 const browser = require('./browser');
@@ -29,7 +30,7 @@ function makePng(w, h, rgb) {
   return Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
 }
 
-describe('e2e: the sandbox agent console shows pictures and files, sends a picture, transfers, shows groups', function () {
+describe('e2e: the packaged agent console (from the sandbox) shows pictures and files, sends a picture, transfers, shows groups', function () {
   this.timeout(120000);
   const sandbox = useSandbox();
   const run = Date.now().toString(36);
@@ -54,9 +55,12 @@ describe('e2e: the sandbox agent console shows pictures and files, sends a pictu
 
   it('connects with its groups and shows them', async function () {
     page = await b.newPage();
-    await page.goto(`${sb.agentPageUrl}&agent=${me}&groups=sales,vip`);
+    await page.goto(`${sb.url}wecom/console/#token=${encodeURIComponent(sb.agentToken)}&agent=${me}&groups=sales,vip`);
     await page.waitForSelector('#conn-state[data-state="open"]', { timeout: 15000 });
-    await page.waitForFunction(() => /sales, vip/.test(document.getElementById('my-groups').textContent), null, { timeout: 10000 });
+    assert.equal(new URL(page.url()).hash, '', 'the token is removed from the address bar');
+    await page.waitForFunction(() => document.querySelectorAll('#my-groups .tag').length === 2, null, { timeout: 10000 });
+    const groups = await page.$$eval('#my-groups .tag', (els) => els.map((e) => e.textContent));
+    assert.deepEqual(groups, ['组：sales', '组：vip']);
   });
 
   it('shows a user picture inline and a file as a link, both read through the media URL', async function () {
@@ -66,12 +70,12 @@ describe('e2e: the sandbox agent console shows pictures and files, sends a pictu
     await page.click(sel);
     await sim.userSends({ channel: 'app', userId: user, type: 'image', data: makePng(8, 6, [255, 0, 0]), contentType: 'image/png', filename: 'red.png' });
     await page.waitForFunction(() => {
-      const img = document.querySelector('#history img.media');
+      const img = document.querySelector('#history .media img');
       return img && img.complete && img.naturalWidth === 8 && img.naturalHeight === 6;
     }, null, { timeout: 20000 });
     const doc = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(2000, 65), Buffer.from('\n%%EOF\n')]);
     await sim.userSends({ channel: 'app', userId: user, type: 'file', data: doc, contentType: 'application/pdf', filename: 'invoice.pdf' });
-    const href = await (await page.waitForSelector('#history a.file', { timeout: 20000 })).getAttribute('href');
+    const href = await (await page.waitForSelector('#history .media a', { timeout: 20000 })).getAttribute('href');
     assert.match(href, /\/wecom\/ws\/media\//);
     const bytes = await page.evaluate((u) => fetch(u).then((r) => r.arrayBuffer()).then((a) => Array.from(new Uint8Array(a))), href);
     assert.deepEqual(Buffer.from(bytes), doc, 'the link gives the file the user sent');
@@ -80,7 +84,9 @@ describe('e2e: the sandbox agent console shows pictures and files, sends a pictu
   it('sends a picture the user receives as an image', async function () {
     const since = sim.records().reduce((m, r) => Math.max(m, r.seq), 0);
     const picture = makePng(4, 4, [0, 128, 255]);
-    await page.setInputFiles('#reply-file', { name: 'blue.png', mimeType: 'image/png', buffer: picture });
+    await page.setInputFiles('#attach', { name: 'blue.png', mimeType: 'image/png', buffer: picture });
+    await page.waitForSelector('#attached:not(.hidden)', { timeout: 10000 });
+    await page.click('#reply-send');
     const rec = await until(() => sim.records(since).find((r) => r.direction === 'bot' && r.userId === user && r.msgtype === 'image'), 'the image at the user', 20000);
     assert.deepEqual(sim.mediaData(rec.data.media_id), picture);
   });
@@ -89,8 +95,8 @@ describe('e2e: the sandbox agent console shows pictures and files, sends a pictu
     peer = agentClient(new URL('wecom/ws', sb.url.replace(/^http/, 'ws')).toString(), { agent: `peer-${run}`, headers: { Authorization: `Bearer ${sb.agentToken}` } });
     await peer.opened;
     await peer.next('welcome');
-    const answers = [`peer-${run}`, '请跟进发票'];
-    page.on('dialog', (d) => d.accept(answers.shift()));
+    await page.fill('#transfer-to', `peer-${run}`);
+    await page.fill('#transfer-note', '请跟进发票');
     await page.click('#transfer');
     const ho = await peer.next('handoff', 15000);
     assert.equal(ho.transferredFrom, me);

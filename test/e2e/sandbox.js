@@ -17,7 +17,7 @@ let userDir = null;
 let users = 0;
 let released = 0;
 
-/** The shared sandbox ({url, userPageUrl, agentPageUrl, simulator, agentToken, …}); started on first use. */
+/** The shared sandbox ({url, userPageUrl, consoleUrl, simulator, agentToken, …}); started on first use. */
 function sharedSandbox() {
   if (stopped) return Promise.reject(new Error('the shared sandbox was already stopped'));
   if (!starting) {

@@ -1,13 +1,13 @@
 /**
  * 微信客服 pull (protocol §5.1, §7): on each kf_msg_or_event callback, call kf/sync_msg with the
- * callback's Token and OpenKfId, loop while has_more, emit each new message (deduped by msgid) and
- * only then persist next_cursor per open_kfid. Pulls for one open_kfid are serialised, so two
+ * callback's Token and OpenKfId, loop while has_more, hand each page to `emit` (wecom-in records it in
+ * its durable inbox) and only then persist next_cursor per open_kfid. A crash between the two pulls the page
+ * again: de-duplication by msgid happens where the inbox delivers (see `delivered`). Pulls for one open_kfid are serialised, so two
  * callbacks never race on a cursor. Messages sent before the very first start are skipped by default.
  * Customer messages (origin 3) and events are emitted; our own API sends never come back (WeCom does not
  * return them) and servicer messages (origin 5) are emitted too, marked by raw.origin.
  */
 import type { AsyncKV } from '../../state/context-store';
-import type { Deduper } from '../../state/dedupe';
 import type { InboundMessage } from '../inbound';
 import type { WecomApi } from '../wecom-api';
 import type { KfBudget } from './budget';
@@ -18,11 +18,10 @@ import type { Lease } from '../../state/store';
 export interface PullerOptions {
   api: () => WecomApi;
   kv: AsyncKV;
-  deduper: Deduper;
   corpId: string;
   agentId: string;
   accountId?: string;
-  /** Emit one batch (one sync_msg page) of messages, in order. */
+  /** Record one batch (one sync_msg page) of messages, in order; the cursor advances only after it resolves. */
   emit: (batch: InboundMessage[]) => void | Promise<void>;
   /** Skip messages sent before the first start ever (default true). */
   skipBacklog?: boolean;
@@ -123,18 +122,14 @@ export class KfPuller {
       if (this.stopped) break;
       const batch: InboundMessage[] = [];
       for (const entry of ans.msg_list ?? []) {
-        const id = String(entry.msgid ?? '');
         if (o.skipBacklog !== false && Number(entry.send_time) < startedAt) continue;
-        if (id && !(await o.deduper.firstTime(`kf:${id}`))) continue;
         const m = kfToInbound(entry, { corpId: o.corpId, agentId: o.agentId, accountId: o.accountId, openKfId });
         if (m.wecom.userId && !isSingleUserId(m.wecom.userId)) continue; // list syntax (a|b, @all): never answered
-        if (Number(entry.origin) === 3 && m.wecom.userId) o.budget?.customerMessage(m.wecom.openKfId as string, m.wecom.userId, (Number(entry.send_time) || 0) * 1000);
         batch.push(m);
       }
       if (batch.length > 0) {
         await o.emit(batch);
         emitted += batch.length;
-        for (const m of batch) this.welcome(m);
       }
       if (ans.next_cursor) {
         cursor = ans.next_cursor;
@@ -143,6 +138,16 @@ export class KfPuller {
       if (Number(ans.has_more) !== 1) break;
     }
     return emitted;
+  }
+
+  /**
+   * A pulled message is delivered for the first time (after the inbox's de-duplication): count the
+   * customer's message for the reply budget and send the welcome text.
+   */
+  delivered(m: InboundMessage): void {
+    const raw = m.wecom.raw as Record<string, unknown> | undefined;
+    if (Number(raw?.origin) === 3 && m.wecom.userId && m.wecom.openKfId) this.o.budget?.customerMessage(m.wecom.openKfId, m.wecom.userId, (Number(raw?.send_time) || 0) * 1000);
+    this.welcome(m);
   }
 
   /** Send the welcome text at once: welcome_code lives 20 s. */

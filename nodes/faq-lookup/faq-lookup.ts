@@ -13,7 +13,7 @@ import { DEFAULT_SUGGEST_TTL_S, num, parseKb } from '../lib/bot/faq-data';
 import { watchTextFile, type FileSource } from '../shared/file-source';
 import { opsEvent } from '../shared/events';
 import { statusText } from '../shared/status-text';
-import { nodeContext, registerNode } from '../shared/node-kit';
+import { nodeContext, nodeType } from '../shared/node-kit';
 
 interface FaqLookupDef extends NodeDef {
   entries?: unknown[];

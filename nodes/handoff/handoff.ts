@@ -20,7 +20,7 @@ import { mountKfAccounts } from './kf-accounts';
 import { opsHandoffInput, opsHandoffOutput } from '../shared/events';
 import { statusText } from '../shared/status-text';
 import { numField } from '../shared/fields';
-import { registerNode, wecomMsg } from '../shared/node-kit';
+import { nodeType, wecomMsg } from '../shared/node-kit';
 
 type TextKey = keyof HandoffTexts;
 const TEXT_KEYS = Object.keys(DEFAULT_TEXTS) as TextKey[];
@@ -233,5 +233,5 @@ export = function register(RED: NodeAPI): void {
     });
   }
 
-  registerNode(RED, 'handoff', Handoff);
+  RED.nodes.registerType('handoff', nodeType(Handoff));
 };

@@ -14,7 +14,7 @@ import { UserRateLimiter } from '../lib/wecom/send/user-limiter';
 import { KfBudget } from '../lib/wecom/kf/budget';
 import { KfSessionKeeper } from '../lib/wecom/kf/session';
 import { acquireStore, stateOptions, type StateSettings, type StoreHandle } from '../shared/state';
-import { registerNode, settingsOf } from '../shared/node-kit';
+import { nodeType, settingsOf } from '../shared/node-kit';
 
 interface AccountDef extends NodeDef {
   corpId?: string;
@@ -98,7 +98,7 @@ export = function register(RED: NodeAPI): void {
     if (this.problems.length > 0) this.warn(this.problemText() as string);
   }
 
-  registerNode(RED, 'wecom-account', WecomAccount, {
+  RED.nodes.registerType('wecom-account', nodeType(WecomAccount), {
     credentials: {
       agentSecret: { type: 'password' },
       kfSecret: { type: 'password' },

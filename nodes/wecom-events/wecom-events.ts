@@ -7,7 +7,7 @@ import type { NodeAPI, Node, NodeDef, NodeMessage } from 'node-red';
 import { opsLog } from '../shared/events';
 import { EVENT_TYPES } from '../lib/ops/event';
 import { statusText } from '../shared/status-text';
-import { registerNode } from '../shared/node-kit';
+import { nodeType } from '../shared/node-kit';
 
 interface WecomEventsDef extends NodeDef {
   types?: string;
@@ -34,5 +34,5 @@ export = function register(RED: NodeAPI): void {
       done();
     });
   }
-  registerNode(RED, 'wecom-events', WecomEvents);
+  RED.nodes.registerType('wecom-events', nodeType(WecomEvents));
 };

@@ -20,7 +20,7 @@ import { storeKV } from '../lib/state/store-kv';
 import { acquireStore, type StoreHandle } from '../shared/state';
 import { throttled } from '../shared/throttle';
 import { statusText } from '../shared/status-text';
-import { registerNode } from '../shared/node-kit';
+import { nodeType } from '../shared/node-kit';
 
 interface WecomInDef extends NodeDef {
   account: string;
@@ -391,5 +391,5 @@ export = function register(RED: NodeAPI): void {
     });
   }
 
-  registerNode(RED, 'wecom-in', WecomIn);
+  RED.nodes.registerType('wecom-in', nodeType(WecomIn));
 };

@@ -25,7 +25,7 @@ import { throttled } from '../shared/throttle';
 import { opsDelivery } from '../shared/events';
 import { statusText } from '../shared/status-text';
 import { numField } from '../shared/fields';
-import { registerNode } from '../shared/node-kit';
+import { nodeType } from '../shared/node-kit';
 
 interface WecomOutDef extends NodeDef {
   account: string;
@@ -314,5 +314,5 @@ export = function register(RED: NodeAPI): void {
     });
   }
 
-  registerNode(RED, 'wecom-out', WecomOut);
+  RED.nodes.registerType('wecom-out', nodeType(WecomOut));
 };

@@ -25,7 +25,7 @@ import { acquireStore, stateOptions, type StateSettings } from '../shared/state'
 import { configureOps, opsBridgeEvent, opsEvent, opsGauges } from '../shared/events';
 import { mountConsole } from '../shared/console-routes';
 import { statusText } from '../shared/status-text';
-import { httpServer, registerNode, settingsOf } from '../shared/node-kit';
+import { httpServer, nodeType, settingsOf } from '../shared/node-kit';
 import { bridgeInfo, type BridgeInfo, type WecomMsg } from '../lib/messages';
 
 interface WsBridgeDef extends NodeDef {
@@ -411,7 +411,7 @@ export = function register(RED: NodeAPI): void {
     });
   }
 
-  registerNode(RED, 'ws-bridge', WsBridge, {
+  RED.nodes.registerType('ws-bridge', nodeType(WsBridge), {
     credentials: { token: { type: 'password' }, opsPassword: { type: 'password' }, metricsToken: { type: 'password' } },
   });
 };

@@ -8,12 +8,12 @@ import type { NodeAPI, Node, NodeDef, NodeMessage } from 'node-red';
 import { createFaqBot, type FaqBot, type FaqDecision } from '../lib/bot/faq-bot';
 import { EmbeddingReranker } from '../lib/bot/faq-rerank';
 import { makePending, stepPending, suggestionText, type Pending } from '../lib/bot/faq-suggest';
-import { contextKV, type ContextLike } from '../lib/state/context-store';
+import { contextKV } from '../lib/state/context-store';
 import { DEFAULT_SUGGEST_TTL_S, num, parseKb } from '../lib/bot/faq-data';
 import { watchTextFile, type FileSource } from '../shared/file-source';
 import { opsEvent } from '../shared/events';
 import { statusText } from '../shared/status-text';
-import { nodeContext, nodeType } from '../shared/node-kit';
+import { nodeContext } from '../shared/node-kit';
 
 interface FaqLookupDef extends NodeDef {
   entries?: unknown[];

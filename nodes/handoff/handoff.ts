@@ -10,7 +10,7 @@ import { DueTimers } from '../lib/state/due-timers';
 import { settleInbox } from '../lib/state/inbox';
 import { throttled } from '../shared/throttle';
 import { acquireStore, type StoreHandle } from '../shared/state';
-import { DEFAULT_TEXTS, HandoffEngine, type Emit, type GroupOptions, type HandoffTexts, type Msg } from '../lib/handoff/engine';
+import { DEFAULT_TEXTS, HandoffEngine, type Emit, type GroupOptions, type HandoffTexts } from '../lib/handoff/engine';
 import { compileWordList, DEFAULT_CANCEL_WORDS, DEFAULT_TRANSFER_EXCLUDE, DEFAULT_TRANSFER_WORDS, splitList } from '../lib/handoff/transfer-words';
 import { parseBusinessHours, type BusinessHours } from '../lib/handoff/business-hours';
 import { nativeTransfer } from '../shared/kf-transfer';

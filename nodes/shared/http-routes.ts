@@ -11,9 +11,8 @@ import type { NodeAPI } from 'node-red';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
 import { BodyError, readBody } from '../lib/wecom/raw-body';
-import { httpNodeApp, settingsOf, type HttpApp, type RouteLayer } from './node-kit';
+import { httpNodeApp, settingsOf, type HttpApp } from './node-kit';
 
-type Layer = RouteLayer;
 type App = HttpApp;
 
 export type Method = 'get' | 'post';

@@ -13,7 +13,7 @@ import type { RetryOptions } from '../lib/wecom/api/retry';
 import { UserRateLimiter } from '../lib/wecom/send/user-limiter';
 import { KfBudget } from '../lib/wecom/kf/budget';
 import { KfSessionKeeper } from '../lib/wecom/kf/session';
-import { acquireStore, stateOptions, type StateSettings, type StoreHandle } from '../shared/state';
+import { acquireStore, stateOptions, type StoreHandle } from '../shared/state';
 import { nodeType, settingsOf } from '../shared/node-kit';
 
 interface AccountDef extends NodeDef {

@@ -4,7 +4,7 @@
  * emits each message once in the package's message contract (see lib/types.ts).
  */
 import { randomUUID } from 'node:crypto';
-import type { NodeAPI, Node, NodeDef, NodeMessage } from 'node-red';
+import type { NodeAPI, Node, NodeDef } from 'node-red';
 import type { Request, Response, RequestHandler } from 'express';
 import type { WecomAccountNode } from '../shared/account-node';
 import { claimPath, mountRoutes, releasePath } from '../shared/http-routes';

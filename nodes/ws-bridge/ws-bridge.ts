@@ -9,7 +9,7 @@
  * Output 2: events for handoff (msg.bridge = {event: assigned | queued | closed | presence | overflow, …}).
  */
 import type { NodeAPI, Node, NodeDef, NodeMessage } from 'node-red';
-import type { IncomingMessage, Server } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import WebSocket, { WebSocketServer } from 'ws';
 import { BridgeHub, type AgentSink, type BridgeEvent, type Connection, type OpenOptions, type ReplyExtra } from '../lib/handoff/bridge-hub';
@@ -21,7 +21,7 @@ import type { WecomMeta } from '../lib/types';
 import { DuplicatePath, fullPath, registerUpgrade, rejectUpgrade } from '../shared/ws-upgrade';
 import { mountMediaRoute } from './media-route';
 import { startRelay, type BridgeRelay } from './cluster-relay';
-import { acquireStore, stateOptions, type StateSettings } from '../shared/state';
+import { acquireStore, stateOptions } from '../shared/state';
 import { configureOps, opsBridgeEvent, opsEvent, opsGauges } from '../shared/events';
 import { mountConsole } from '../shared/console-routes';
 import { statusText } from '../shared/status-text';

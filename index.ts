@@ -8,6 +8,7 @@ export { verifyUrl, openCallback, sealReply, sealCallback, CallbackError } from 
 export type { CallbackKeys } from './nodes/lib/wecom/callback';
 export { parseXml, buildXml } from './nodes/lib/wecom/xml';
 export type { WecomMeta, Channel } from './nodes/lib/types';
+export type { WecomMsg, HandoffTag, BridgeInfo, FaqInfo, KeywordInfo, SendError, AgentTag } from './nodes/lib/messages';
 // Chinese text matching (keyword-match / faq-lookup / handoff transfer words)
 export { normalise, toSimplified } from './nodes/lib/bot/text-normalise';
 export { words, bigrams } from './nodes/lib/bot/tokenise';

@@ -14,6 +14,9 @@ import * as crypto from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { startSimulator, type Simulator } from './simulator';
 
+/** An express app called as a handler, with what to do when no route answers. */
+type AppHandler = (q: http.IncomingMessage, s: http.ServerResponse, next: () => void) => void;
+
 /** The small part of node-red's embedding API used here. */
 interface NodeRedApp {
   init(server: http.Server, settings: Record<string, unknown>): void;
@@ -302,7 +305,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   // Who may use the editor and admin API: in sandbox mode everyone who can reach the (loopback) port; with real
   // credentials only a logged-in admin (NODE_RED_ADMIN_PASSWORD), else only this machine (loopback clients).
   const adminAccess = editorAccess(sandboxMode, env);
-  let app: http.RequestListener | null = null;
+  let app: AppHandler | null = null;
   const requestTimeout = opts.requestTimeoutMs ?? 30_000;
   const headersTimeout = Math.min(opts.headersTimeoutMs ?? 10_000, requestTimeout);
   const server = http.createServer({ requestTimeout, headersTimeout, connectionsCheckingInterval: Math.min(1000, headersTimeout) }, (req, res) => {
@@ -342,7 +345,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       if (!serveStatic(pathname, res)) notFound();
       return;
     }
-    if (app) (app as unknown as (q: typeof req, s: typeof res, n: () => void) => void)(req, res, notFound);
+    if (app) app(req, res, notFound);
     else notFound();
   });
 
@@ -375,7 +378,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   // One root app, as node-red's own launcher builds it: the editor/admin API (for whom it is allowed), then the
   // flows' routes. Routes that read raw bodies (wecom-in) put their reader first on it (shared/http-routes.ts).
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const express = require('express') as () => http.RequestListener & { use(fn: unknown): void };
+  const express = require('express') as () => AppHandler & { use(fn: unknown): void };
   const root = express();
   root.use((req: http.IncomingMessage, res: http.ServerResponse, next: () => void) => (adminAccess.allows(req) ? RED.httpAdmin(req, res, next) : next()));
   root.use(RED.httpNode);

@@ -8,11 +8,12 @@ import type { NodeAPI, Node, NodeDef, NodeMessage } from 'node-red';
 import { createFaqBot, type FaqBot, type FaqDecision } from '../lib/bot/faq-bot';
 import { EmbeddingReranker } from '../lib/bot/faq-rerank';
 import { makePending, stepPending, suggestionText, type Pending } from '../lib/bot/faq-suggest';
-import { contextKV, type ContextLike } from '../lib/state/context-store';
+import { contextKV } from '../lib/state/context-store';
 import { DEFAULT_SUGGEST_TTL_S, num, parseKb } from '../lib/bot/faq-data';
 import { watchTextFile, type FileSource } from '../shared/file-source';
 import { opsEvent } from '../shared/events';
 import { statusText } from '../shared/status-text';
+import { nodeContext } from '../shared/node-kit';
 
 interface FaqLookupDef extends NodeDef {
   entries?: unknown[];
@@ -38,12 +39,12 @@ const off = (v: unknown) => v === false || v === 'false';
 const optNum = (v: unknown) => (v === '' || v === undefined || v === null ? undefined : num(v, NaN));
 
 export = function register(RED: NodeAPI) {
-  function FaqLookupNode(this: Node, config: FaqLookupDef) {
+  function FaqLookupNode(this: Node<{ rerankKey?: string }>, config: FaqLookupDef) {
     RED.nodes.createNode(this, config);
     const node = this;
-    const key = ((this as unknown as { credentials?: { rerankKey?: string } }).credentials || {}).rerankKey;
+    const key = (this.credentials || {}).rerankKey;
     const ttlMs = Math.max(1, num(config.suggestTtl, DEFAULT_SUGGEST_TTL_S)) * 1000;
-    const kv = contextKV(node.context() as unknown as ContextLike, config.store);
+    const kv = contextKV(nodeContext(node), config.store);
     const userDir = RED.settings.userDir;
     const reranker = (config.rerankUrl || '').trim()
       ? new EmbeddingReranker({ url: config.rerankUrl!, model: config.rerankModel || undefined, apiKey: key, budgetMs: num(config.rerankBudget, 300), cacheDir: userDir ? path.join(userDir, 'wecom-faq-cache') : undefined })

@@ -10,7 +10,7 @@ import { DueTimers } from '../lib/state/due-timers';
 import { settleInbox } from '../lib/state/inbox';
 import { throttled } from '../shared/throttle';
 import { acquireStore, type StoreHandle } from '../shared/state';
-import { DEFAULT_TEXTS, HandoffEngine, type Emit, type GroupOptions, type HandoffTexts, type Msg } from '../lib/handoff/engine';
+import { DEFAULT_TEXTS, HandoffEngine, type Emit, type GroupOptions, type HandoffTexts } from '../lib/handoff/engine';
 import { compileWordList, DEFAULT_CANCEL_WORDS, DEFAULT_TRANSFER_EXCLUDE, DEFAULT_TRANSFER_WORDS, splitList } from '../lib/handoff/transfer-words';
 import { parseBusinessHours, type BusinessHours } from '../lib/handoff/business-hours';
 import { nativeTransfer } from '../shared/kf-transfer';
@@ -20,6 +20,7 @@ import { mountKfAccounts } from './kf-accounts';
 import { opsHandoffInput, opsHandoffOutput } from '../shared/events';
 import { statusText } from '../shared/status-text';
 import { numField } from '../shared/fields';
+import { nodeType, wecomMsg } from '../shared/node-kit';
 
 type TextKey = keyof HandoffTexts;
 const TEXT_KEYS = Object.keys(DEFAULT_TEXTS) as TextKey[];
@@ -171,16 +172,16 @@ export = function register(RED: NodeAPI): void {
       if (closed) return;
       if (out.bot.length + out.agent.length + out.notice.length === 0) return;
       opsHandoffOutput(RED, out.agent);
-      node.send([out.bot, out.agent, out.notice] as unknown as NodeMessage[]);
+      node.send([out.bot, out.agent, out.notice]);
       showStatus();
     };
 
     node.on('input', (msg: NodeMessage, _send, done) => {
-      const m = msg as unknown as Msg;
+      const m = wecomMsg(msg);
       opsHandoffInput(RED, m);
       let work: Promise<Emit | void>;
       if (m.wecomResult !== undefined) work = engine.result(m);
-      else if (m.bridge && typeof m.bridge === 'object') work = engine.bridge(m.bridge as Record<string, unknown>);
+      else if (m.bridge && typeof m.bridge === 'object') work = engine.bridge(m.bridge);
       else if (m.wecom && typeof m.wecom.conversationId === 'string' && m.wecom.conversationId) work = engine.user(m);
       else {
         done(new Error(RED._('handoff.errors.noWecom')));
@@ -196,7 +197,7 @@ export = function register(RED: NodeAPI): void {
         (out) => {
           if (out) emit(out);
           // presence changes the status although nothing is sent (other events that change it send something)
-          if ((m.bridge as { event?: unknown } | undefined)?.event === 'presence') showStatus();
+          if (m.bridge?.event === 'presence') showStatus();
           done();
         },
         (err: Error) => done(err),
@@ -232,5 +233,5 @@ export = function register(RED: NodeAPI): void {
     });
   }
 
-  RED.nodes.registerType('handoff', Handoff as unknown as Parameters<NodeAPI['nodes']['registerType']>[1]);
+  RED.nodes.registerType('handoff', nodeType(Handoff));
 };

@@ -19,6 +19,7 @@ import { addAlternates, alternatesSnippet, KbEditError, unansweredCsv } from '..
 import { renderMetrics, type Metric } from '../lib/ops/prometheus';
 import { HOUR_MS } from '../lib/ops/rollup';
 import type { OpsLog } from '../lib/ops/log';
+import { eachNodeConfig } from './node-kit';
 
 /** The package's console/ folder (dist/nodes/shared → package root). */
 export const CONSOLE_DIR = path.resolve(__dirname, '..', '..', '..', 'console');
@@ -100,7 +101,7 @@ function range(req: Request, now: number): { from: number; to: number } {
 }
 
 function readJsonBody(req: Request, max = 64 * 1024): Promise<unknown> {
-  const pre = (req as unknown as { body?: unknown }).body;
+  const pre: unknown = req.body;
   if (pre && typeof pre === 'object' && !Buffer.isBuffer(pre) && Object.keys(pre).length) return Promise.resolve(pre);
   return new Promise((resolve, reject) => {
     let size = 0;
@@ -134,7 +135,7 @@ interface FaqNodeConf {
 function faqNodes(RED: NodeAPI): Array<{ id: string; name: string; kbFile: string | null; full: string | null; entries: Array<{ id: string; question: string }>; error?: string }> {
   const out: ReturnType<typeof faqNodes> = [];
   const userDir = (RED.settings as { userDir?: string }).userDir || process.cwd();
-  (RED.nodes as unknown as { eachNode(cb: (n: FaqNodeConf) => void): void }).eachNode((n) => {
+  eachNodeConfig<FaqNodeConf>(RED, (n) => {
     if (n.type !== 'faq-lookup') return;
     const kb = (n.kbFile ?? '').trim();
     const full = kb ? (path.isAbsolute(kb) ? kb : path.resolve(userDir, kb)) : null;

@@ -8,6 +8,8 @@
 import type { NodeAPI, Node } from 'node-red';
 import * as path from 'node:path';
 import { DEFAULT_MAX_BYTES, DEFAULT_RETENTION_DAYS, OpsLog } from '../lib/ops/log';
+import { runtimeEvents } from './node-kit';
+import type { BridgeInfo } from '../lib/messages';
 
 type Loose = Record<string, unknown> & { payload?: unknown; wecom?: unknown; handoff?: unknown; bridge?: unknown; faq?: unknown; agent?: unknown };
 
@@ -33,7 +35,7 @@ function dirFor(RED: NodeAPI): string | null {
 const watched = new WeakSet<object>();
 /** Write everything (lines and index) when the flows stop: a deploy or a shutdown. */
 function watchStops(RED: NodeAPI): void {
-  const events = (RED as unknown as { events?: { on(e: string, fn: () => void): void } }).events;
+  const events = runtimeEvents(RED);
   if (!events || watched.has(events)) return;
   watched.add(events);
   events.on('flows:stopped', () => {
@@ -114,7 +116,7 @@ export function opsHandoffOutput(RED: NodeAPI, agentMsgs: unknown[]): void {
 }
 
 /** ws-bridge's events for handoff: assigned / queued / closed by the agent / transfer / presence. */
-export function opsBridgeEvent(RED: NodeAPI, e: Record<string, unknown>, wecom: unknown): void {
+export function opsBridgeEvent(RED: NodeAPI, e: BridgeInfo, wecom: unknown): void {
   const msg = { wecom, topic: e.conversationId };
   const { event, ...rest } = e;
   if (event === 'assigned') opsEvent(RED, 'assigned', msg, { agentId: rest.agentId, group: rest.group });

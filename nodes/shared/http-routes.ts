@@ -11,9 +11,9 @@ import type { NodeAPI } from 'node-red';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
 import { BodyError, readBody } from '../lib/wecom/raw-body';
+import { httpNodeApp, settingsOf, type HttpApp } from './node-kit';
 
-type Layer = { route?: { path: string; stack: Array<{ handle: unknown }> }; handle?: unknown };
-type App = { parent?: App; use(fn: unknown): void; _router?: { stack: Layer[] } };
+type App = HttpApp;
 
 export type Method = 'get' | 'post';
 
@@ -31,7 +31,7 @@ function rootApp(app: App): App {
 }
 
 function fullPath(RED: NodeAPI, path: string): string {
-  const root = String((RED.settings as unknown as { httpNodeRoot?: string | false }).httpNodeRoot || '/');
+  const root = String(settingsOf(RED).httpNodeRoot || '/');
   return (root.replace(/\/+$/, '') + '/' + path.replace(/^\/+/, '')).replace(/\/{2,}/g, '/').replace(/(.)\/$/, '$1');
 }
 
@@ -58,7 +58,7 @@ function rawCapture(req: IncomingMessage & { body?: unknown; _body?: boolean; ra
 
 /** Put rawCapture first on the root app that serves RED.httpNode (once per app). */
 function installRawCapture(RED: NodeAPI): void {
-  const root = rootApp(RED.httpNode as unknown as App);
+  const root = rootApp(httpNodeApp(RED));
   if (installedOn.has(root)) return;
   installedOn.add(root);
   root.use(rawCapture);
@@ -82,7 +82,7 @@ export function mountRoutes(RED: NodeAPI, path: string, handlers: Partial<Record
   }
   return () => {
     if (opts.rawBody && rawPaths.get(full) === opts.rawBody) rawPaths.delete(full);
-    const router = (RED.httpNode as unknown as { _router?: { stack: Layer[] } })._router;
+    const router = httpNodeApp(RED)._router;
     if (!router) return;
     router.stack = router.stack.filter((layer) => !(layer.route && layer.route.path === path && layer.route.stack.some((s) => mine.has(s.handle))));
   };

@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import type { NodeAPI } from 'node-red';
 import { createStore, type StoreOptions } from '../lib/state/index';
 import type { StateBackendKind, StateStore } from '../lib/state/store';
+import { settingsOf } from './node-kit';
 
 interface Entry {
   store: StateStore;
@@ -47,7 +48,7 @@ export interface StoreHandle {
 
 /** The runtime's store (opened on first use). Throws a clear Error for an unusable configuration. */
 export function acquireStore(RED: NodeAPI): StoreHandle {
-  const opts = stateOptions(RED.settings as unknown as { userDir?: string; wecomState?: StateSettings });
+  const opts = stateOptions(settingsOf(RED));
   const id = opts.kind === 'memory' ? 'memory:' + runtimeId(RED) : `${opts.kind}:${opts.dir ?? opts.url ?? ''}`;
   let e = open.get(id);
   if (!e) open.set(id, (e = { store: createStore(opts), refs: 0 }));
@@ -70,7 +71,7 @@ export function acquireStore(RED: NodeAPI): StoreHandle {
 const runtimes = new WeakMap<object, string>();
 let runtimeSeq = 0;
 function runtimeId(RED: NodeAPI): string {
-  const key = RED.settings as unknown as object;
+  const key: object = settingsOf(RED);
   let id = runtimes.get(key);
   if (!id) runtimes.set(key, (id = String(++runtimeSeq)));
   return id;

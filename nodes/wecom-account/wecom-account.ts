@@ -13,7 +13,8 @@ import type { RetryOptions } from '../lib/wecom/api/retry';
 import { UserRateLimiter } from '../lib/wecom/send/user-limiter';
 import { KfBudget } from '../lib/wecom/kf/budget';
 import { KfSessionKeeper } from '../lib/wecom/kf/session';
-import { acquireStore, stateOptions, type StateSettings, type StoreHandle } from '../shared/state';
+import { acquireStore, stateOptions, type StoreHandle } from '../shared/state';
+import { nodeType, settingsOf } from '../shared/node-kit';
 
 interface AccountDef extends NodeDef {
   corpId?: string;
@@ -60,13 +61,13 @@ export = function register(RED: NodeAPI): void {
     self.appLimiter = new UserRateLimiter();
     self.kfBudget = new KfBudget();
     self.kfSessions = new KfSessionKeeper();
-    const settingsRetry = (RED.settings as unknown as { wecom?: { retry?: RetryOptions } }).wecom?.retry;
+    const settingsRetry = settingsOf(RED).wecom?.retry;
     const retry: RetryOptions | undefined = def.retry ?? settingsRetry;
     const clients = new Map<string, WecomApi>();
     // Several instances on one Redis share one access_token (one gettoken for all of them).
     let shared: StoreHandle | null = null;
     const tokenStore = () => {
-      if (stateOptions(RED.settings as unknown as { userDir?: string; wecomState?: StateSettings }).kind !== 'redis') return undefined;
+      if (stateOptions(settingsOf(RED)).kind !== 'redis') return undefined;
       shared ??= acquireStore(RED);
       return shared.store;
     };
@@ -97,7 +98,7 @@ export = function register(RED: NodeAPI): void {
     if (this.problems.length > 0) this.warn(this.problemText() as string);
   }
 
-  RED.nodes.registerType('wecom-account', WecomAccount as unknown as Parameters<NodeAPI['nodes']['registerType']>[1], {
+  RED.nodes.registerType('wecom-account', nodeType(WecomAccount), {
     credentials: {
       agentSecret: { type: 'password' },
       kfSecret: { type: 'password' },

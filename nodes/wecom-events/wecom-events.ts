@@ -7,6 +7,7 @@ import type { NodeAPI, Node, NodeDef, NodeMessage } from 'node-red';
 import { opsLog } from '../shared/events';
 import { EVENT_TYPES } from '../lib/ops/event';
 import { statusText } from '../shared/status-text';
+import { nodeType } from '../shared/node-kit';
 
 interface WecomEventsDef extends NodeDef {
   types?: string;
@@ -33,5 +34,5 @@ export = function register(RED: NodeAPI): void {
       done();
     });
   }
-  RED.nodes.registerType('wecom-events', WecomEvents as unknown as Parameters<NodeAPI['nodes']['registerType']>[1]);
+  RED.nodes.registerType('wecom-events', nodeType(WecomEvents));
 };

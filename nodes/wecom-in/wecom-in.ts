@@ -4,7 +4,7 @@
  * emits each message once in the package's message contract (see lib/types.ts).
  */
 import { randomUUID } from 'node:crypto';
-import type { NodeAPI, Node, NodeDef, NodeMessage } from 'node-red';
+import type { NodeAPI, Node, NodeDef } from 'node-red';
 import type { Request, Response, RequestHandler } from 'express';
 import type { WecomAccountNode } from '../shared/account-node';
 import { claimPath, mountRoutes, releasePath } from '../shared/http-routes';
@@ -20,6 +20,7 @@ import { storeKV } from '../lib/state/store-kv';
 import { acquireStore, type StoreHandle } from '../shared/state';
 import { throttled } from '../shared/throttle';
 import { statusText } from '../shared/status-text';
+import { nodeType } from '../shared/node-kit';
 
 interface WecomInDef extends NodeDef {
   account: string;
@@ -166,7 +167,7 @@ export = function register(RED: NodeAPI): void {
     const dedupeRecord = (k: string) => `dedupe:${node.id}:${k}`;
     let closed = false;
 
-    const emit = (m: InboundMessage) => node.send(m as unknown as NodeMessage);
+    const emit = (m: InboundMessage) => node.send(m);
 
     // 微信客服: the callback only says "pull now"; the puller fetches each sync_msg page, records its messages
     // in the inbox (below) and only then moves the cursor. The cursor and a pull lease per open_kfid live in
@@ -390,5 +391,5 @@ export = function register(RED: NodeAPI): void {
     });
   }
 
-  RED.nodes.registerType('wecom-in', WecomIn as unknown as Parameters<NodeAPI['nodes']['registerType']>[1]);
+  RED.nodes.registerType('wecom-in', nodeType(WecomIn));
 };

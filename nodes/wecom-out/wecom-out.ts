@@ -25,6 +25,7 @@ import { throttled } from '../shared/throttle';
 import { opsDelivery } from '../shared/events';
 import { statusText } from '../shared/status-text';
 import { numField } from '../shared/fields';
+import { nodeType } from '../shared/node-kit';
 
 interface WecomOutDef extends NodeDef {
   account: string;
@@ -313,5 +314,5 @@ export = function register(RED: NodeAPI): void {
     });
   }
 
-  RED.nodes.registerType('wecom-out', WecomOut as unknown as Parameters<NodeAPI['nodes']['registerType']>[1]);
+  RED.nodes.registerType('wecom-out', nodeType(WecomOut));
 };

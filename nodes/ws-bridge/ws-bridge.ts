@@ -9,7 +9,7 @@
  * Output 2: events for handoff (msg.bridge = {event: assigned | queued | closed | presence | overflow, …}).
  */
 import type { NodeAPI, Node, NodeDef, NodeMessage } from 'node-red';
-import type { IncomingMessage, Server } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import WebSocket, { WebSocketServer } from 'ws';
 import { BridgeHub, type AgentSink, type BridgeEvent, type Connection, type OpenOptions, type ReplyExtra } from '../lib/handoff/bridge-hub';
@@ -21,10 +21,12 @@ import type { WecomMeta } from '../lib/types';
 import { DuplicatePath, fullPath, registerUpgrade, rejectUpgrade } from '../shared/ws-upgrade';
 import { mountMediaRoute } from './media-route';
 import { startRelay, type BridgeRelay } from './cluster-relay';
-import { acquireStore, stateOptions, type StateSettings } from '../shared/state';
+import { acquireStore, stateOptions } from '../shared/state';
 import { configureOps, opsBridgeEvent, opsEvent, opsGauges } from '../shared/events';
 import { mountConsole } from '../shared/console-routes';
 import { statusText } from '../shared/status-text';
+import { httpServer, nodeType, settingsOf } from '../shared/node-kit';
+import { bridgeInfo, type BridgeInfo, type WecomMsg } from '../lib/messages';
 
 interface WsBridgeDef extends NodeDef {
   mode?: 'server' | 'client';
@@ -132,8 +134,9 @@ export = function register(RED: NodeAPI): void {
         .then((m) => {
           if (closing) return;
           const payload = { msgtype: m.kind, [m.kind]: { data: m.data, filename: m.name, contentType: m.mime } };
-          const bridge = { event: 'reply', conversationId, agentId, media: { name: m.name, mime: m.mime, size: m.size } };
-          node.send([{ payload, topic: conversationId, wecom, agent: { id: extra.actor ?? agentId }, bridge } as unknown as NodeMessage, null]);
+          const bridge: BridgeInfo = { event: 'reply', conversationId, agentId, media: { name: m.name, mime: m.mime, size: m.size } };
+          const out: WecomMsg = { payload, topic: conversationId, wecom, agent: { id: extra.actor ?? agentId }, bridge };
+          node.send([out, null]);
         })
         .catch((err: Error) => {
           if (closing) return;
@@ -152,19 +155,19 @@ export = function register(RED: NodeAPI): void {
       {
         reply(conversationId, wecom, agentId, text, extra) {
           const who = extra.actor ?? agentId;
-          const msg = text ? { payload: text, topic: conversationId, wecom, agent: { id: who }, bridge: { event: 'reply', conversationId, agentId } } : null;
+          const msg: WecomMsg | null = text ? { payload: text, topic: conversationId, wecom, agent: { id: who }, bridge: { event: 'reply', conversationId, agentId } } : null;
           // handoff hears of the agent's activity (its idle timeout counts from the last message of either side)
-          const activity = { payload: { event: 'activity', conversationId, agentId }, topic: conversationId, bridge: { event: 'activity', conversationId, agentId } };
+          const activity: WecomMsg = { payload: { event: 'activity', conversationId, agentId }, topic: conversationId, bridge: { event: 'activity', conversationId, agentId } };
           opsEvent(RED, 'reply', msg ?? { topic: conversationId, wecom }, { agentId, media: extra.media ? true : undefined });
-          node.send([msg as unknown as NodeMessage, activity as unknown as NodeMessage]);
+          node.send([msg, activity]);
           if (extra.media) sendMedia(conversationId, wecom, agentId, extra);
         },
         event(e: BridgeEvent, wecom) {
-          opsBridgeEvent(RED, e as unknown as Record<string, unknown>, wecom);
+          opsBridgeEvent(RED, bridgeInfo(e), wecom);
           if (e.event === 'overflow') node.warn(RED._('ws-bridge.warn.overflow', { agent: e.agentId, count: e.conversations }));
-          const msg: Record<string, unknown> = { payload: e, topic: 'conversationId' in e ? e.conversationId : 'presence', bridge: e };
+          const msg: WecomMsg = { payload: e, topic: 'conversationId' in e ? e.conversationId : 'presence', bridge: bridgeInfo(e) };
           if (wecom) msg.wecom = wecom;
-          node.send([null, msg as unknown as NodeMessage]);
+          node.send([null, msg]);
           showStatus();
         },
       },
@@ -221,7 +224,7 @@ export = function register(RED: NodeAPI): void {
     if (mode === 'server') {
       const path = fullPath(RED.settings.httpNodeRoot as string | false | undefined, def.path || '/wecom/ws');
       const wss = new WebSocketServer({ noServer: true, maxPayload });
-      if (stateOptions(RED.settings as unknown as { userDir?: string; wecomState?: StateSettings }).kind === 'redis') {
+      if (stateOptions(settingsOf(RED)).kind === 'redis') {
         const handle = acquireStore(RED);
         relay = startRelay({
           store: handle.store,
@@ -284,7 +287,7 @@ export = function register(RED: NodeAPI): void {
       };
       try {
         if (!RED.server) throw new Error('no server');
-        cleanup.push(registerUpgrade(RED.server as unknown as Server, path, onUpgrade));
+        cleanup.push(registerUpgrade(httpServer(RED), path, onUpgrade));
         if (token) cleanup.push(mountMediaRoute(RED, { route: (def.path || '/wecom/ws').replace(/\/+$/, '') + '/media/:ref', token, linker, maxBytes: maxMedia }));
       } catch (err) {
         broken = true;
@@ -408,7 +411,7 @@ export = function register(RED: NodeAPI): void {
     });
   }
 
-  RED.nodes.registerType('ws-bridge', WsBridge as unknown as Parameters<NodeAPI['nodes']['registerType']>[1], {
+  RED.nodes.registerType('ws-bridge', nodeType(WsBridge), {
     credentials: { token: { type: 'password' }, opsPassword: { type: 'password' }, metricsToken: { type: 'password' } },
   });
 };

@@ -42,6 +42,7 @@ const T2S: Map<string, string> = (() => {
 const TRAD_RE = new RegExp(`[${Array.from(T2S.keys()).join('')}]`, 'gu');
 /** WeChat emoji codes: [微笑], [捂脸], [Smile], [OK] … (1–8 letters or CJK characters in square brackets). */
 const WECHAT_EMOJI_RE = /\[[\p{L}\p{N}_ -]{1,8}\]/gu;
+// eslint-disable-next-line no-misleading-character-class -- each joiner / modifier / VS16 code point is matched on its own on purpose
 const PICTO_RE = /[\p{Extended_Pictographic}\u{1F3FB}-\u{1F3FF}\u{FE0F}\u{200D}]/gu;
 const SEP_RE = /[\s\p{P}\p{S}]+/gu;
 
@@ -75,6 +76,7 @@ const CODE_MASK = SEP_BIT - 1;
 const MARKER = 0xfdd0;
 const MARK_RE = /\p{M}/u;
 const ONE_SEP_RE = /^[\s\p{P}\p{S}]$/u;
+// eslint-disable-next-line no-misleading-character-class -- a lone joiner / modifier / VS16 is one pictographic unit here
 const ONE_PICTO_RE = /^[\p{Extended_Pictographic}\u{1F3FB}-\u{1F3FF}\u{FE0F}\u{200D}]$/u;
 /** Astral code points (emoji, rare Han): normalised form, null = fallback, '' = separator. */
 const ASTRAL = new Map<number, string | null>();
@@ -114,9 +116,9 @@ function astral(cp: number): string | null {
 let BUF = new Uint16Array(256);
 
 function fromCodes(n: number): string {
-  if (n <= 4096) return String.fromCharCode.apply(null, BUF.subarray(0, n) as unknown as number[]);
+  if (n <= 4096) return Reflect.apply(String.fromCharCode, null, BUF.subarray(0, n)) as string;
   let s = '';
-  for (let i = 0; i < n; i += 4096) s += String.fromCharCode.apply(null, BUF.subarray(i, Math.min(n, i + 4096)) as unknown as number[]);
+  for (let i = 0; i < n; i += 4096) s += Reflect.apply(String.fromCharCode, null, BUF.subarray(i, Math.min(n, i + 4096))) as string;
   return s;
 }
 

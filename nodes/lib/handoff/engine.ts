@@ -17,6 +17,7 @@ import { isOpen, localTime, type BusinessHours } from './business-hours';
 import { matches } from './transfer-words';
 import { ConversationStore } from './conversation-store';
 import { nextDeadline, record, storableWecom, toBot, toHuman, toQueued, type Conversation } from './conversation';
+import type { BridgeInfo, HandoffTag, WecomMsg } from '../messages';
 
 export interface HandoffTexts {
   transfer: string;
@@ -74,7 +75,8 @@ export interface HandoffOptions {
   groups?: GroupOptions;
 }
 
-export type Msg = Record<string, unknown> & { payload?: unknown; wecom?: WecomMeta };
+/** A message in or out of handoff (the package's message contract). */
+export type Msg = WecomMsg;
 export interface Emit {
   bot: Msg[];
   agent: Msg[];
@@ -156,7 +158,7 @@ export class HandoffEngine {
     return f;
   }
 
-  private groupOf(w: WecomMeta | undefined, h: Record<string, unknown>): string | undefined {
+  private groupOf(w: WecomMeta | undefined, h: HandoffTag): string | undefined {
     if (typeof h.group === 'string' && h.group.trim()) return h.group.trim();
     const map = this.opt.groups?.map ?? {};
     if (!w) return undefined;
@@ -216,7 +218,7 @@ export class HandoffEngine {
     const w = msg.wecom as WecomMeta;
     const out = empty();
     const text = textOf(msg.payload);
-    const h = (msg.handoff && typeof msg.handoff === 'object' ? msg.handoff : {}) as Record<string, unknown>;
+    const h: HandoffTag = msg.handoff && typeof msg.handoff === 'object' ? msg.handoff : {};
     await this.store.update(w.conversationId, async (c) => {
       const recorded = w.msgId !== undefined && w.msgId !== '' && c.lastUserMsgId === w.msgId;
       // Coming back from the bot path (a miss) vs. the same user message emitted again from the inbox (its
@@ -271,14 +273,14 @@ export class HandoffEngine {
 
   /** The output of wecom-out (msg.wecomResult): record bot and agent replies; route nothing. */
   async result(msg: Msg): Promise<void> {
-    const w = msg.wecom as WecomMeta | undefined;
+    const w = msg.wecom;
     if (!w?.conversationId) return;
-    const r = msg.wecomResult as Record<string, unknown> | undefined;
+    const r = msg.wecomResult;
     if (r && typeof r.errcode === 'number' && r.errcode !== 0) return;
-    const b = msg.bridge as Record<string, unknown> | undefined;
-    const h = msg.handoff as Record<string, unknown> | undefined;
+    const b = msg.bridge;
+    const h = msg.handoff;
     const from = b?.event === 'reply' || msg.agent !== undefined ? 'agent' : 'bot';
-    const who = (msg.agent as { id?: unknown } | undefined)?.id;
+    const who: unknown = msg.agent?.id;
     await this.store.update(w.conversationId, (c) => {
       record(c, from, textOf(msg.payload), this.now(), this.opt.transcriptMax);
       const last = c.transcript[c.transcript.length - 1];
@@ -290,7 +292,7 @@ export class HandoffEngine {
   }
 
   /** An event from ws-bridge (msg.bridge). */
-  async bridge(e: Record<string, unknown>): Promise<Emit> {
+  async bridge(e: BridgeInfo): Promise<Emit> {
     const out = empty();
     if (typeof e.agentsOnline === 'number') this.agentsOnline = e.agentsOnline;
     const id = e.conversationId;

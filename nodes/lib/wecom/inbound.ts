@@ -5,11 +5,12 @@
 import { str, type XmlRecord } from './xml';
 import { appConversationId, type WecomMeta } from '../types';
 
-export interface InboundMessage {
+/** A WecomMsg as wecom-in emits it (a type literal, so it is a NodeMessage as it stands). */
+export type InboundMessage = {
   payload: string;
   topic: string;
   wecom: WecomMeta;
-}
+};
 
 const PLACEHOLDER: Record<string, string> = {
   image: '[image]',

@@ -70,7 +70,7 @@ function children(s: string, i: number, parent: string, depth: number): { rec: R
 }
 
 export function scanWecomXml(s: string): Rec | null {
-  let i = skipWs(s, 0);
+  const i = skipWs(s, 0);
   if (!s.startsWith('<xml>', i)) return null;
   const got = children(s, i + 5, 'xml', 0);
   if (!got || skipWs(s, got.end) !== s.length) return null;

@@ -84,6 +84,36 @@ describe('微信客服 pull (wecom-in)', function () {
     assert.ok(sim.stats()['kf/sync_msg'] >= 5, 'several pages were pulled');
   });
 
+  it('a page pulled again (the cursor was not saved before a crash) is not emitted twice', async function () {
+    sim = await startSim();
+    const f = flow(sim);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kf-repull-'));
+    helper.settings({ wecomState: { kind: 'local', dir } });
+    await load(MODS, f.nodes, f.credentials);
+    let got = [];
+    helper.getNode('sink').on('input', (m) => got.push(m));
+    sim.setCallbackUrl(httpUrl('/wecom/kf'));
+    for (const t of ['one', 'two', 'three']) await sim.userSays({ channel: 'kf', userId: 'wmREPULL', text: t });
+    await waitFor(() => got.filter((m) => m.wecom.msgType === 'text').length === 3, 5000, 'three messages');
+    await helper.unload();
+    // As if the process died after recording the page and before saving the cursor: forget the cursor.
+    const { createStore } = require('../dist/nodes/lib/state/index.js');
+    const store = createStore({ kind: 'local', dir });
+    const cursors = [];
+    for await (const k of store.keys('kv:in1:')) if (k.includes('wecomKfCursor')) cursors.push(k);
+    assert.equal(cursors.length, 1, 'one stored cursor');
+    await store.delete(cursors[0]);
+    await store.close();
+    await load(MODS, f.nodes, f.credentials);
+    got = [];
+    helper.getNode('sink').on('input', (m) => got.push(m));
+    await sim.userSays({ channel: 'kf', userId: 'wmREPULL', text: 'four' });
+    await waitFor(() => got.some((m) => m.payload === 'four'), 5000, 'the new message');
+    await sleep(300);
+    assert.deepEqual(got.filter((m) => m.wecom.msgType === 'text').map((m) => m.payload), ['four'], 'the re-pulled page is not emitted again');
+    assert.ok(sim.stats()['kf/sync_msg'] >= 4);
+  });
+
   it('serialises concurrent callbacks for one account: each message once, in order', async function () {
     sim = await startSim({ kfPageSize: 2 });
     const f = flow(sim);

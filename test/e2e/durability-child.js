@@ -23,7 +23,7 @@ RED.init(server, {
   credentialSecret: false,
   httpAdminRoot: '/admin',
   httpNodeRoot: '/',
-  logging: { console: { level: 'error', metrics: false, audit: false } },
+  logging: { console: { level: process.env.DUR_LOG || 'error', metrics: false, audit: false } },
   editorTheme: { tours: false, projects: { enabled: false } },
   telemetry: { enabled: false, updateNotification: false },
   externalModules: { autoInstall: false, palette: { allowInstall: false } },

@@ -77,15 +77,17 @@ function flow(sim) {
 }
 
 async function pipeline(sim, settings, n, users, log, label) {
+  // WeCom user ids have no spaces (wecom-in refuses list syntax such as 'a b' with 400).
+  const tag = label.replace(/[^A-Za-z0-9]+/g, '-');
   rt.helper.settings(settings);
   const f = flow(sim);
   await rt.load([...MODS, require('@node-red/nodes/core/network/21-httpin.js')], f.nodes, f.credentials);
   const answered = () => sim.records().filter((r) => r.direction === 'bot').length;
   // warm-up
   let before = answered();
-  await post(...callbacks('/wecom/callback', 200, (i) => `${label}-warm${i % 50}`), 16, () => rt.until(() => answered() >= before + 200, 'warm-up answers', 60000));
+  await post(...callbacks('/wecom/callback', 200, (i) => `${tag}-warm${i % 50}`), 16, () => rt.until(() => answered() >= before + 200, 'warm-up answers', 60000));
   before = answered();
-  const r = await post(...callbacks('/wecom/callback', n, (i) => `${label}-${users(i)}`), 32, () => rt.until(() => answered() >= before + n, `${n} answers`, 300000));
+  const r = await post(...callbacks('/wecom/callback', n, (i) => `${tag}-${users(i)}`), 32, () => rt.until(() => answered() >= before + n, `${n} answers`, 300000));
   const base = await post(...callbacks('/baseline', Math.min(n, 4000), users), 32);
   await rt.helper.unload();
   rt.helper.settings({});

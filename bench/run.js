@@ -21,11 +21,18 @@ function fmt(v) {
 
 (async () => {
   const rows = [];
+  const failed = [];
   for (const f of files) {
     const mod = require(path.join(__dirname, f));
     process.stderr.write(`# ${f}\n`);
-    const got = await mod.run((line) => process.stderr.write(`  ${line}\n`));
-    rows.push(...got);
+    try {
+      const got = await mod.run((line) => process.stderr.write(`  ${line}\n`));
+      rows.push(...got);
+    } catch (err) {
+      // One broken bench must not hide the others' rows: say so, and exit non-zero at the end.
+      failed.push(f);
+      process.stderr.write(`  FAILED: ${(err && err.stack) || err}\n`);
+    }
   }
   const header = ['group', 'metric', 'value', 'unit', 'baseline', 'baseline value', 'ratio', 'target'];
   const table = rows.map((r) => [r.group, r.metric, fmt(r.value), r.unit || '', r.baseline || '', fmt(r.baselineValue), r.ratio === undefined ? '' : `${fmt(r.ratio)}×`, r.target || '']);
@@ -36,7 +43,8 @@ function fmt(v) {
   for (const t of table) console.log(line(t));
   fs.mkdirSync(path.join(__dirname, 'out'), { recursive: true });
   fs.writeFileSync(path.join(__dirname, 'out', 'results.json'), JSON.stringify(rows, null, 2));
-  process.exit(0);
+  if (failed.length) console.error(`benches that failed: ${failed.join(', ')}`);
+  process.exit(failed.length ? 1 : 0);
 })().catch((err) => {
   console.error(err);
   process.exit(1);

@@ -13,7 +13,8 @@ import { DEFAULT_SUGGEST_TTL_S, num, parseKb } from '../lib/bot/faq-data';
 import { watchTextFile, type FileSource } from '../shared/file-source';
 import { opsEvent } from '../shared/events';
 import { statusText } from '../shared/status-text';
-import { nodeContext } from '../shared/node-kit';
+import { nodeContext, wecomMsg } from '../shared/node-kit';
+import type { WecomMsg } from '../lib/messages';
 
 interface FaqLookupDef extends NodeDef {
   entries?: unknown[];
@@ -34,7 +35,7 @@ interface FaqLookupDef extends NodeDef {
   rerankBudget?: number | string;
 }
 
-type Msg = NodeMessage & { faq?: unknown; kb?: unknown; wecom?: { conversationId?: string } };
+type Msg = WecomMsg;
 const off = (v: unknown) => v === false || v === 'false';
 const optNum = (v: unknown) => (v === '' || v === undefined || v === null ? undefined : num(v, NaN));
 
@@ -108,7 +109,8 @@ export = function register(RED: NodeAPI) {
       return [null, null, msg];
     };
 
-    node.on('input', async (msg: Msg, send, done) => {
+    node.on('input', async (input: NodeMessage, send, done) => {
+      const msg = wecomMsg(input);
       try {
         if (msg.kb !== undefined) {
           src.entries = typeof msg.kb === 'string' ? JSON.parse(msg.kb) : msg.kb;

@@ -10,6 +10,8 @@ import { keywordLayout, routingOf, unwiredRuleOutputs } from '../lib/bot/keyword
 import { watchTextFile, type FileSource } from '../shared/file-source';
 import { opsEvent } from '../shared/events';
 import { statusText } from '../shared/status-text';
+import { wecomMsg } from '../shared/node-kit';
+import type { WecomMsg } from '../lib/messages';
 
 interface KeywordMatchDef extends NodeDef {
   rules?: KeywordRule[];
@@ -21,7 +23,7 @@ interface KeywordMatchDef extends NodeDef {
   wires?: string[][];
 }
 
-type Msg = NodeMessage & { keyword?: unknown; rules?: unknown; wecom?: unknown };
+type Msg = WecomMsg;
 
 function bool(v: unknown): boolean {
   return v === true || v === 'true';
@@ -98,11 +100,12 @@ export = function register(RED: NodeAPI) {
       return {
         port: layout.portFor(m.ruleIndex, fromExtra, reply !== undefined),
         reply,
-        info: { rule: m.ruleIndex + 1, keyword: m.keyword, mode: m.mode, label: rule?.label || undefined, source: fromExtra ? 'extra' : 'rules' },
+        info: { rule: m.ruleIndex + 1, keyword: m.keyword, mode: m.mode, label: rule?.label || undefined, source: fromExtra ? ('extra' as const) : ('rules' as const) },
       };
     };
 
-    node.on('input', (msg: Msg, send, done) => {
+    node.on('input', (input: NodeMessage, send, done) => {
+      const msg = wecomMsg(input);
       if (msg.rules !== undefined) {
         if (!bool(config.msgRules)) {
           done(new Error(RED._('keyword-match.errors.msgRulesOff')));

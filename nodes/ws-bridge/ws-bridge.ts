@@ -25,7 +25,7 @@ import { acquireStore, stateOptions } from '../shared/state';
 import { configureOps, opsBridgeEvent, opsEvent, opsGauges } from '../shared/events';
 import { mountConsole } from '../shared/console-routes';
 import { statusText } from '../shared/status-text';
-import { httpServer, nodeType, settingsOf } from '../shared/node-kit';
+import { httpServer, nodeType, settingsOf, wecomMsg } from '../shared/node-kit';
 import { bridgeInfo, type BridgeInfo, type WecomMsg } from '../lib/messages';
 
 interface WsBridgeDef extends NodeDef {
@@ -357,7 +357,7 @@ export = function register(RED: NodeAPI): void {
     const hello = setTimeout(() => hub.presence(), 0);
     cleanup.push(() => clearTimeout(hello));
 
-    type InputMsg = NodeMessage & { handoff?: { agentId?: unknown; restore?: unknown; fallback?: unknown }; wecom?: WecomMeta; error?: { message?: unknown; errcode?: unknown }; bridge?: { event?: unknown; conversationId?: unknown; agentId?: unknown; media?: { name?: string; mime?: string; size?: number } } };
+    type InputMsg = WecomMsg;
     /** One input message (throws on a bad one). */
     const handleInput = (m: InputMsg): void => {
       // wecom-out's error output: an agent's reply WeCom did not take is reported back to that agent.
@@ -382,7 +382,7 @@ export = function register(RED: NodeAPI): void {
     };
 
     node.on('input', (msg: NodeMessage, _send, done) => {
-      const m = msg as InputMsg;
+      const m = wecomMsg(msg);
       if (!m.error && !isFrame(m.payload)) {
         done(new Error(RED._('ws-bridge.errors.badInput')));
         return;

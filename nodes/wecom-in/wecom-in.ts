@@ -21,6 +21,7 @@ import { acquireStore, type StoreHandle } from '../shared/state';
 import { throttled } from '../shared/throttle';
 import { statusText } from '../shared/status-text';
 import { nodeType } from '../shared/node-kit';
+import { StreamPump } from '../lib/state/stream-pump';
 
 interface WecomInDef extends NodeDef {
   account: string;
@@ -165,7 +166,6 @@ export = function register(RED: NodeAPI): void {
     const replayAfterMs = seconds(def.replayAfterSec, DEFAULT_REPLAY_AFTER_SEC, 1) * 1000;
     const settleMs = seconds(def.settleSec, DEFAULT_SETTLE_SEC, 1) * 1000;
     const dedupeRecord = (k: string) => `dedupe:${node.id}:${k}`;
-    let closed = false;
 
     const emit = (m: InboundMessage) => node.send(m);
 
@@ -251,39 +251,17 @@ export = function register(RED: NodeAPI): void {
     };
 
     // The consumer: emits what was recorded (and, after replayAfterMs, what a stopped run left without an outcome).
-    let pumping = false;
-    let pumpAgain = false;
-    // Taking over what a stopped run left (claimIdle) scans the pending entries: only on the periodic poll.
-    let claimNext = true;
-    const pump = (claim = false): void => {
-      claimNext ||= claim;
-      if (closed) return;
-      if (pumping) {
-        pumpAgain = true;
-        return;
-      }
-      pumping = true;
-      const takeClaim = () => {
-        const c = claimNext ? replayAfterMs : 0;
-        claimNext = false;
-        return c;
-      };
-      void (async () => {
-        try {
-          do {
-            pumpAgain = false;
-            const batch = await state.readGroup<InboxValue>(stream, INBOX_GROUP, consumer, { count: 200, claimIdleMs: takeClaim() });
-            if (closed) return;
-            for (const e of batch) await deliverEntry(e);
-            if (batch.length === 200) pumpAgain = true;
-          } while (pumpAgain && !closed);
-        } catch (err) {
-          node.error(RED._('wecom-in.errors.internal', { message: (err as Error)?.message ?? String(err) }));
-        } finally {
-          pumping = false;
-        }
-      })();
-    };
+    const inboxPump = new StreamPump<InboxValue>({
+      store: state,
+      stream,
+      group: INBOX_GROUP,
+      consumer,
+      batch: 200,
+      replayAfterMs,
+      handle: deliverEntry,
+      onError: (err) => node.error(RED._('wecom-in.errors.internal', { message: (err as Error)?.message ?? String(err) })),
+    });
+    const pump = (claim = false): void => inboxPump.run(claim);
     const poller = setInterval(() => {
       pump(true);
       // Entries the flow answered without a recorded outcome (it intentionally sent nothing) settle here.
@@ -374,7 +352,7 @@ export = function register(RED: NodeAPI): void {
     pump();
 
     node.on('close', (removed: boolean, done: () => void) => {
-      closed = true;
+      inboxPump.stop();
       offHealth();
       clearInterval(poller);
       showCounts.cancel();

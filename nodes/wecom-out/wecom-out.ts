@@ -26,6 +26,7 @@ import { opsDelivery } from '../shared/events';
 import { statusText } from '../shared/status-text';
 import { numField } from '../shared/fields';
 import { nodeType } from '../shared/node-kit';
+import { StreamPump } from '../lib/state/stream-pump';
 
 interface WecomOutDef extends NodeDef {
   account: string;
@@ -230,40 +231,18 @@ export = function register(RED: NodeAPI): void {
     };
 
     // The consumer: what this run recorded, and after replayAfterMs what a stopped run left unsent.
-    let pumping = false;
-    let pumpAgain = false;
-    // Taking over what a stopped run left (claimIdle) scans the pending entries: only on the periodic poll.
-    let claimNext = true;
-    const pump = (claim = false): void => {
-      claimNext ||= claim;
-      if (closing) return;
-      if (pumping) {
-        pumpAgain = true;
-        return;
-      }
-      pumping = true;
-      const takeClaim = () => {
-        const c = claimNext ? replayAfterMs : 0;
-        claimNext = false;
-        return c;
-      };
-      void (async () => {
-        try {
-          do {
-            pumpAgain = false;
-            const batch = await state.readGroup<OutboxValue>(stream, GROUP, consumer, { count: 500, claimIdleMs: takeClaim() });
-            if (closing) return;
-            for (const e of batch) dispatch(e);
-            if (batch.length === 500) pumpAgain = true;
-          } while (pumpAgain && !closing);
-        } catch (err) {
-          node.error((err as Error)?.message ?? String(err));
-        } finally {
-          pumping = false;
-          showStatus();
-        }
-      })();
-    };
+    const outboxPump = new StreamPump<OutboxValue>({
+      store: state,
+      stream,
+      group: GROUP,
+      consumer,
+      batch: 500,
+      replayAfterMs,
+      handle: dispatch,
+      onError: (err) => node.error((err as Error)?.message ?? String(err)),
+      onIdle: () => showStatus(),
+    });
+    const pump = (claim = false): void => outboxPump.run(claim);
     const poller = setInterval(() => pump(true), Math.min(1000, replayAfterMs / 2));
     pump();
 
@@ -303,6 +282,7 @@ export = function register(RED: NodeAPI): void {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       closing = true;
+      outboxPump.stop();
       offHealth();
       clearInterval(poller);
       showStatus.cancel();

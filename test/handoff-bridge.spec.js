@@ -6,6 +6,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const WebSocket = require('ws');
+const { agentClient } = require('./helpers/agent-client');
 const { helper, load, sleep, until } = require('./helpers/runtime');
 const handoffNode = require('../dist/nodes/handoff/handoff.js');
 const bridgeNode = require('../dist/nodes/ws-bridge/ws-bridge.js');
@@ -58,60 +59,17 @@ function collector(node) {
   };
 }
 
-/** A real agent client; frames are queued and read in order with next(type). */
+/** A real agent client (test/helpers/agent-client.js) on this runtime's bridge; frames are read with next(type). */
 function agent(id, opts = {}) {
-  const q = new URLSearchParams();
-  if (id) q.set('agent', id);
-  if (opts.query !== false) q.set('token', opts.token ?? TOKEN);
-  const url = helper.url().replace(/^http/, 'ws') + (opts.path ?? '/wecom/ws') + '?' + q.toString();
-  const ws = new WebSocket(url, { headers: opts.headers ?? {} });
-  const frames = [];
-  const waiters = [];
-  ws.on('message', (d) => {
-    frames.push(JSON.parse(d.toString()));
-    for (const w of [...waiters]) w();
-  });
-  const a = {
-    ws,
-    frames,
-    opened: new Promise((resolve, reject) => {
-      ws.once('open', resolve);
-      ws.once('unexpected-response', (_req, res) => reject(Object.assign(new Error('refused'), { status: res.statusCode })));
-      ws.once('error', reject);
-    }),
-    cursor: 0,
-    next(type) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          for (let i = a.cursor; i < frames.length; i++) {
-            if (!type || frames[i].type === type) {
-              a.cursor = i + 1;
-              waiters.splice(waiters.indexOf(check), 1);
-              clearTimeout(t);
-              resolve(frames[i]);
-              return;
-            }
-          }
-        };
-        const t = setTimeout(() => {
-          waiters.splice(waiters.indexOf(check), 1);
-          reject(new Error(`agent ${id}: no ${type} frame arrived`));
-        }, 4000);
-        waiters.push(check);
-        check();
-      });
-    },
-    send(obj) {
-      ws.send(typeof obj === 'string' ? obj : JSON.stringify(obj));
-    },
-    close() {
-      return new Promise((resolve) => {
-        if (ws.readyState === WebSocket.CLOSED) return resolve();
-        ws.once('close', resolve);
-        ws.close();
-      });
-    },
-  };
+  const base = helper.url().replace(/^http/, 'ws') + (opts.path ?? '/wecom/ws');
+  const a = agentClient(base, { agent: id, token: opts.query !== false ? opts.token ?? TOKEN : undefined, headers: opts.headers });
+  // These tests end an agent's session with a normal close handshake, not a dropped socket.
+  a.close = () =>
+    new Promise((resolve) => {
+      if (a.ws.readyState === WebSocket.CLOSED) return resolve();
+      a.ws.once('close', resolve);
+      a.ws.close();
+    });
   return a;
 }
 

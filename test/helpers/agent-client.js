@@ -9,7 +9,7 @@ const WebSocket = require('ws');
 function agentClient(base, opts = {}) {
   const q = new URLSearchParams();
   if (opts.agent) q.set('agent', opts.agent);
-  if (opts.token) q.set('token', opts.token);
+  if (opts.token !== undefined) q.set('token', opts.token);
   if (opts.groups) q.set('groups', opts.groups);
   if (opts.ack !== undefined) q.set('ack', String(opts.ack));
   const ws = new WebSocket(`${base}?${q.toString()}`, { headers: opts.headers || {} });

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { DEFAULT_MAX_BYTES, DEFAULT_RETENTION_DAYS, OpsLog } from '../lib/ops/log';
 import { runtimeEvents } from './node-kit';
 import type { BridgeInfo } from '../lib/messages';
+import type { Gauges } from '../lib/ops/metrics';
 
 type Loose = Record<string, unknown> & { payload?: unknown; wecom?: unknown; handoff?: unknown; bridge?: unknown; faq?: unknown; agent?: unknown };
 
@@ -18,11 +19,7 @@ let logKey = '';
 let warned = false;
 let settings = { retentionDays: DEFAULT_RETENTION_DAYS, maxBytes: DEFAULT_MAX_BYTES };
 
-export interface Gauges {
-  agentsOnline: number;
-  queued: number;
-  groups: Record<string, number>;
-}
+export type { Gauges } from '../lib/ops/metrics';
 const gaugeSources = new Map<string, () => Gauges>();
 
 function dirFor(RED: NodeAPI): string | null {

@@ -69,7 +69,7 @@ async function rawBaseline() {
     const f = JSON.parse(d.toString());
     ws.send(JSON.stringify({ type: 'ack', ref: f.type, id: f.id }));
   }));
-  const socks = await connectAll(() => `ws://127.0.0.1:${wss.address().port}/`, AGENTS);
+  const socks = await connectAll(() => `ws://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (wss.address()).port}/`, AGENTS);
   const t0 = process.hrtime.bigint();
   for (let k = 0; k < FRAMES_PER_AGENT; k++) socks.forEach((ws, i) => ws.send(JSON.stringify({ type: 'reply', conversationId: `c${i}`, text: 'hello', id: k })));
   await until(() => total(socks) >= AGENTS * FRAMES_PER_AGENT);

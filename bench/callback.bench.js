@@ -40,12 +40,12 @@ async function load(urls, bodies, concurrency) {
         res.on('end', () => {
           if (res.statusCode !== 200) failures++;
           lat.push(performance.now() - t);
-          resolve();
+          resolve(undefined);
         });
       });
       req.on('error', () => {
         failures++;
-        resolve();
+        resolve(undefined);
       });
       req.end(bodies[i]);
     });

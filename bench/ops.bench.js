@@ -122,7 +122,7 @@ async function consoleBench(log) {
     }
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${server.address().port}/wecom/console/#token=x&agent=bench`;
+  const url = `http://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (server.address()).port}/wecom/console/#token=x&agent=bench`;
   const { chromium: pw } = require('playwright-core');
   const browser = await pw.launch({ executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
   const runs = [];
@@ -134,7 +134,7 @@ async function consoleBench(log) {
       const t0 = Date.now();
       await page.goto(url);
       await page.waitForFunction(() => document.querySelectorAll('#active .conv').length === 200, null, { timeout: 30000 });
-      await page.evaluate(() => new Promise((r) => requestIdleCallback(() => r(), { timeout: 5000 })));
+      await page.evaluate(() => new Promise((r) => requestIdleCallback(() => r(undefined), { timeout: 5000 })));
       runs.push(Date.now() - t0);
       bytes = served;
       await page.close();

@@ -119,12 +119,12 @@ describe('agent side v2 (ws-bridge)', function () {
   it('an agent token for alice cannot act as bob nor kick him; the shared token without an id is a system link', async () => {
     const t = await start();
     const alice = mintAgentToken(TOKEN, 'alice', { ttlSec: 600 });
-    await assert.rejects(mk({ token: alice, agent: 'bob' }).opened, (e) => e.status === 403);
+    await assert.rejects(mk({ token: alice, agent: 'bob' }).opened, (/** @type {{ status?: number }} */ e) => e.status === 403);
     const forged = alice.replace(/^wat1\.[^.]+/, 'wat1.' + Buffer.from(JSON.stringify({ a: 'bob', e: 9999999999 })).toString('base64url'));
-    await assert.rejects(mk({ token: forged }).opened, (e) => e.status === 401);
+    await assert.rejects(mk({ token: forged }).opened, (/** @type {{ status?: number }} */ e) => e.status === 401);
     const expired = mintAgentToken(TOKEN, 'alice', { expiresAt: Math.floor(Date.now() / 1000) - 1 });
-    await assert.rejects(mk({ token: expired }).opened, (e) => e.status === 401);
-    await assert.rejects(mk({ token: mintAgentToken('another-bridge', 'alice') }).opened, (e) => e.status === 401);
+    await assert.rejects(mk({ token: expired }).opened, (/** @type {{ status?: number }} */ e) => e.status === 401);
+    await assert.rejects(mk({ token: mintAgentToken('another-bridge', 'alice') }).opened, (/** @type {{ status?: number }} */ e) => e.status === 401);
 
     const bob = mk({ agent: 'bob' });
     await bob.opened;

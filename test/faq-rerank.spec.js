@@ -35,7 +35,7 @@ function stub(mode) {
       res.end(JSON.stringify({ data: input.map((t, index) => ({ index, embedding: vec(t) })) }));
     });
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, seen, url: `http://127.0.0.1:${server.address().port}/v1` })));
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, seen, url: `http://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (server.address()).port}/v1` })));
 }
 
 describe('FAQ semantic re-ranker (stub embeddings server on loopback)', function () {
@@ -91,7 +91,7 @@ describe('FAQ semantic re-ranker (stub embeddings server on loopback)', function
   it('an error never carries the API key', async function () {
     const rr = new EmbeddingReranker({ url: s.url, apiKey: 'sk-secret', budgetMs: 500 });
     mode.current = 'error';
-    await assert.rejects(rr.embed(['x'], 500), (e) => !String(e.message).includes('sk-secret'));
+    await assert.rejects(rr.embed(['x'], 500), (/** @type {Error} */ e) => !String(e.message).includes('sk-secret'));
   });
 
   describe('in the faq-lookup node', function () {

@@ -10,7 +10,7 @@ const { startSim, waitFor } = require('./helpers/simulator');
 function callbackServer(handler) {
   return new Promise((resolve) => {
     const server = http.createServer(handler);
-    server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${server.address().port}/cb` }));
+    server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (server.address()).port}/cb` }));
   });
 }
 

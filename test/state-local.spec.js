@@ -62,7 +62,7 @@ describe('LocalStore specifics', () => {
     const file = path.join(root, 'health-file');
     fs.writeFileSync(file, 'x');
     const s = createStore({ kind: 'local', dir: path.join(file, 'db') });
-    await assert.rejects(s.check(), (e) => e.name === 'StateUnavailable' && /cannot|unavailable/.test(e.message));
+    await assert.rejects(s.check(), (/** @type {Error} */ e) => e.name === 'StateUnavailable' && /cannot|unavailable/.test(e.message));
     await s.close();
   });
 

@@ -76,7 +76,7 @@ function fakeBridge() {
     media,
     send: (f) => sockets[sockets.length - 1].send(JSON.stringify(f)),
     drop: () => sockets[sockets.length - 1].terminate(),
-    listen: () => new Promise((r) => server.listen(0, '127.0.0.1', () => r(`http://127.0.0.1:${server.address().port}`))),
+    listen: () => new Promise((r) => server.listen(0, '127.0.0.1', () => r(`http://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (server.address()).port}`))),
     close: () => {
       for (const s of sockets) s.terminate();
       wss.close();

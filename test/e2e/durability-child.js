@@ -33,7 +33,7 @@ server.listen(0, '127.0.0.1', async () => {
   const started = new Promise((resolve) => RED.events.once('flows:started', resolve));
   await RED.start();
   await started;
-  process.stdout.write(JSON.stringify({ port: server.address().port }) + '\n');
+  process.stdout.write(JSON.stringify({ port: /** @type {import('node:net').AddressInfo} */ (server.address()).port }) + '\n');
 });
 process.on('SIGTERM', () => {
   RED.stop().then(

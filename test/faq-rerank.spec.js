@@ -20,6 +20,7 @@ const KB = [
 const vec = (t) => (/到账|收到|钱/.test(t) ? [1, 0, 0] : /发票/.test(t) ? [0, 0, 1] : [0, 1, 0]);
 
 function stub(mode) {
+  /** @type {{ calls: number, auth: Array<string | undefined> }} */
   const seen = { calls: 0, auth: [] };
   const server = http.createServer((req, res) => {
     let body = '';
@@ -51,7 +52,7 @@ describe('FAQ semantic re-ranker (stub embeddings server on loopback)', function
     assert.ok(rr.ready);
     assert.equal(fs.readdirSync(dir).length, 1);
     const out = await rr.rerank('钱什么时候回来', [{ index: 0, score: 0.5 }, { index: 1, score: 0.4 }]);
-    assert.equal(out.order[0].index, 1);
+    assert.equal(out?.order[0].index, 1);
     assert.equal(s.seen.auth.at(-1), 'Bearer sk-secret');
     const calls = s.seen.calls;
     const again = new EmbeddingReranker({ url: s.url, model: 'stub', cacheDir: dir });
@@ -105,6 +106,7 @@ describe('FAQ semantic re-ranker (stub embeddings server on loopback)', function
         helper.getNode('out').once('input', resolve);
         helper.getNode('f1').receive({ payload, topic: 'c1' });
       });
+      /** @type {any} the message the helper node received */
       let r;
       await until(async () => (r = await ask('退款的钱')).faq.reranked === true, 'a re-ranked answer once the KB is embedded');
       assert.equal(r.faq.candidates[0].id, 'time');

@@ -35,6 +35,10 @@ function collector(node) {
   });
   return {
     all: got,
+    /**
+     * @param {(m: any) => boolean} [pred] over a Node-RED message as the helper node received it
+     * @param {string} [what]
+     */
     next(pred = () => true, what = 'message') {
       return new Promise((resolve, reject) => {
         const check = () => {
@@ -396,7 +400,7 @@ describe('handoff + ws-bridge', function () {
     await new Promise((r) => cs.once('listening', r));
     const conns = [];
     cs.on('connection', (ws, req) => {
-      const c = { ws, req, frames: [] };
+      const c = { ws, req, frames: /** @type {any[]} JSON frames from the wire */ ([]) };
       ws.on('message', (d) => c.frames.push(JSON.parse(d.toString())));
       conns.push(c);
     });

@@ -71,7 +71,7 @@ describe('LocalStore specifics', () => {
     assert.equal(m.kind, 'memory');
     await m.close();
     assert.throws(() => createStore({ kind: 'redis' }), /redis/);
-    assert.throws(() => createStore({ kind: 'nope' }), /unknown state store kind/);
+    assert.throws(() => createStore(/** @type {any} deliberately not a StateBackendKind */ ({ kind: 'nope' })), /unknown state store kind/);
     assert.throws(() => createStore({ kind: 'local' }), /directory/);
   });
 });

@@ -17,7 +17,9 @@ const SHOTS = path.join(ROOT, 'test', '.tmp', 'editor-kit');
 describe('e2e: the editor kit every node dialog shares', function () {
   this.timeout(120000);
   const sandbox = useSandbox();
+  /** @type {{ url: string }} the shared sandbox */
   let sb;
+  /** @type {Awaited<ReturnType<typeof browser.launch>>} */
   let b;
 
   before(async function () {

@@ -32,3 +32,13 @@ copyTree(path.join(root, 'nodes'), path.join(dist, 'nodes'), notTs);
 // sandbox/start.js is the launcher `npm start` runs; it must not overwrite the compiled dist/sandbox/start.js.
 const launcher = path.join(root, 'sandbox', 'start.js');
 copyTree(path.join(root, 'sandbox'), path.join(dist, 'sandbox'), (f) => notTs(f) && f !== launcher);
+
+// End-user texts live once, in nodes/lib/user-texts.ts: the handoff dialog's placeholders (handoff.defaults.*)
+// are written into both built catalogs from it, so no source catalog holds a second copy.
+const { HANDOFF_TEXTS } = require(path.join(dist, 'nodes', 'lib', 'user-texts.js'));
+for (const lang of ['en-US', 'zh-CN']) {
+  const file = path.join(dist, 'nodes', 'handoff', 'locales', lang, 'handoff.json');
+  const catalog = JSON.parse(fs.readFileSync(file, 'utf8'));
+  catalog.handoff.defaults = HANDOFF_TEXTS;
+  fs.writeFileSync(file, JSON.stringify(catalog, null, 2) + '\n');
+}

@@ -72,7 +72,7 @@ function comparators(set) {
   }
   const tokens = set.trim().replace(/(>=|<=|>|<|=|\^|~)\s+/g, '$1').split(/\s+/).filter(Boolean);
   for (const tok of tokens) {
-    const m = /^(>=|<=|>|<|=|\^|~>?|)(.*)$/.exec(tok);
+    const m = /** @type {RegExpExecArray} */ (/^(>=|<=|>|<|=|\^|~>?|)(.*)$/.exec(tok));
     const op = m[1];
     const p = partial(m[2]);
     if (op === '^') {
@@ -185,7 +185,7 @@ function tokenize(src) {
       continue;
     }
     if (/[0-9]/.test(c) || (c === '.' && /[0-9]/.test(src[i + 1] || ''))) {
-      const m = /^(0[xX][0-9a-fA-F_]+|0[bB][01_]+|0[oO][0-7_]+|(\d[\d_]*)?\.?\d*([eE][+-]?\d+)?n?)/.exec(src.slice(i));
+      const m = /** @type {RegExpExecArray} */ (/^(0[xX][0-9a-fA-F_]+|0[bB][01_]+|0[oO][0-7_]+|(\d[\d_]*)?\.?\d*([eE][+-]?\d+)?n?)/.exec(src.slice(i)));
       i += Math.max(1, m[0].length);
       toks.push({ t: 'num', v: Number(m[0].replace(/_/g, '').replace(/n$/, '')), s, e: i });
       continue;
@@ -254,8 +254,13 @@ function splitTop(toks, a, b) {
  * 'str'|'num'|'bool'|'object'|'other' and `value` is set for literal values. Methods and spreads
  * become kind 'method'/'spread'.
  */
+/**
+ * @typedef {{ kind: string, value?: string | number | boolean | null, open?: number, text?: string }} PropInfo
+ * @returns {Map<string, PropInfo>}
+ */
 function readObject(toks, a, src) {
   const b = matching(toks, a);
+  /** @type {Map<string, PropInfo>} */
   const props = new Map();
   for (const [s, e] of splitTop(toks, a, b)) {
     const first = toks[s];
@@ -295,6 +300,10 @@ function findRegisterTypes(src) {
     if (!(toks[k].t === 'id' && toks[k].v === 'registerType' && toks[k + 1].v === '(' && toks[k - 1] && toks[k - 1].v === '.')) continue;
     const close = matching(toks, k + 1);
     const args = splitTop(toks, k + 1, close);
+    /**
+     * @type {{ type: string | null, typeLiteral: boolean, props: Map<string, PropInfo> | null, third: Map<string, PropInfo> | null,
+     *   propsNotInline?: boolean, _toks?: ReturnType<typeof tokenize> }}
+     */
     const call = { type: null, typeLiteral: false, props: null, third: null };
     if (args.length > 0) {
       const [s, e] = args[0];
@@ -303,7 +312,7 @@ function findRegisterTypes(src) {
         call.typeLiteral = true;
       } else call.type = src.slice(toks[s].s, toks[e].e);
     }
-    for (const [idx, field] of [[1, 'props'], [2, 'third']]) {
+    for (const [idx, field] of /** @type {Array<[number, 'props' | 'third']>} */ ([[1, 'props'], [2, 'third']])) {
       if (args.length > idx) {
         const [s, e] = args[idx];
         if (toks[s].v === '{' && matching(toks, s) === e) call[field] = readObject(toks, s, src);
@@ -342,7 +351,7 @@ function acornCheck(root, src) {
     acorn.parse(src, { ecmaVersion: 'latest', sourceType: 'script' });
     return { ok: true };
   } catch (err) {
-    return { ok: false, message: err.message };
+    return { ok: false, message: /** @type {Error} */ (err).message };
   }
 }
 
@@ -386,6 +395,12 @@ function listFiles(dir, test) {
   return out.sort();
 }
 
+/** @typedef {ReturnType<typeof findRegisterTypes>[number]} RegisterCall */
+/**
+ * @typedef {{ name: string, rel: string, js: string, html: string, jsExists: boolean, htmlExists: boolean,
+ *   registrations: RegisterCall[], runtime: RegisterCall[], parseErrors: string[] }} NodeSet
+ */
+
 /**
  * Read the package at `root`: package.json, its node sets, and every type registered in each set's HTML.
  * Returns {pkg, sets:[{name, js, html, jsExists, htmlExists, registrations:[...], parseErrors:[]}], types}.
@@ -397,6 +412,7 @@ function readPackage(root) {
   for (const [name, rel] of Object.entries(nodes)) {
     const js = path.join(root, rel);
     const html = js.replace(/\.js$/, '.html');
+    /** @type {NodeSet} */
     const set = { name, rel, js, html, jsExists: fs.existsSync(js), htmlExists: fs.existsSync(html), registrations: [], runtime: [], parseErrors: [] };
     if (set.htmlExists) {
       const blocks = scriptBlocks(fs.readFileSync(html, 'utf8'));
@@ -406,7 +422,7 @@ function readPackage(root) {
         try {
           for (const call of findRegisterTypes(code)) set.registrations.push(call);
         } catch (err) {
-          set.parseErrors.push(`script block ${i + 1}: ${err.message}`);
+          set.parseErrors.push(`script block ${i + 1}: ${/** @type {Error} */ (err).message}`);
         }
       });
     }
@@ -414,7 +430,7 @@ function readPackage(root) {
       try {
         set.runtime = findRegisterTypes(fs.readFileSync(js, 'utf8'));
       } catch (err) {
-        set.parseErrors.push(`${path.basename(js)}: ${err.message}`);
+        set.parseErrors.push(`${path.basename(js)}: ${/** @type {Error} */ (err).message}`);
       }
     }
     sets.push(set);
@@ -467,7 +483,7 @@ function checkNodeRedVersion({ pkg }, versions = NODE_RED_VERSIONS) {
     try {
       if (!satisfies(v, range)) r.push(`"${range}" does not accept Node-RED ${v}`);
     } catch (err) {
-      r.push(`cannot read range "${range}": ${err.message}`);
+      r.push(`cannot read range "${range}": ${/** @type {Error} */ (err).message}`);
       break;
     }
   }
@@ -480,7 +496,7 @@ function checkEnginesNode({ pkg }, minNode = MIN_NODE_OF_LATEST) {
   try {
     return rule('P07', 'engines.node', satisfies(minNode, range) ? [] : [`engines.node "${range}" does not accept Node ${minNode}`]);
   } catch (err) {
-    return rule('P07', 'engines.node', [`cannot read range "${range}": ${err.message}`]);
+    return rule('P07', 'engines.node', [`cannot read range "${range}": ${/** @type {Error} */ (err).message}`]);
   }
 }
 
@@ -584,7 +600,7 @@ function checkLocales({ sets }, langs = LANGS) {
         try {
           json = readJson(cat);
         } catch (err) {
-          r.push(`${s.name}: locales/${lang}/${base}.json is not valid JSON (${err.message})`);
+          r.push(`${s.name}: locales/${lang}/${base}.json is not valid JSON (${/** @type {Error} */ (err).message})`);
         }
         if (json) for (const t of types) if (!json[t] || typeof json[t] !== 'object') r.push(`${s.name}: locales/${lang}/${base}.json has no "${t}" section`);
       }
@@ -657,7 +673,7 @@ function exampleTypes(root) {
     try {
       flow = readJson(file);
     } catch (err) {
-      problems.push(`${path.relative(root, file)} is not valid JSON (${err.message})`);
+      problems.push(`${path.relative(root, file)} is not valid JSON (${/** @type {Error} */ (err).message})`);
       continue;
     }
     if (!Array.isArray(flow)) { problems.push(`${path.relative(root, file)} is not a top-level JSON array`); continue; }
@@ -686,7 +702,7 @@ function lintPackage(root) {
   try {
     ctx = readPackage(root);
   } catch (err) {
-    return [rule('PKG', 'package.json readable', [err.message])];
+    return [rule('PKG', 'package.json readable', [/** @type {Error} */ (err).message])];
   }
   return RULES.map((f) => f(ctx));
 }

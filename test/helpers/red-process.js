@@ -9,11 +9,12 @@ const CHILD = path.join(__dirname, '..', 'e2e', 'durability-child.js');
 /**
  * Start Node-RED in a child process; resolves once its flows run.
  * @param {string} userDir
- * @param {Record<string, string>} [env] extra environment (e.g. DUR_STATE=memory)
+ * @param {Record<string, string>} [env] extra environment (e.g. DUR_STATE=memory); DUR_NODE_ARGS in this process's
+ *   environment adds Node options to the child (e.g. `--cpu-prof`)
  * @returns {Promise<{ child: import('node:child_process').ChildProcessByStdio<null, import('node:stream').Readable, import('node:stream').Readable>, port: number, exited: Promise<number | null> }>}
  */
 function startRed(userDir, env) {
-  const child = spawn(process.execPath, [CHILD], { env: Object.assign({}, process.env, env || {}, { DUR_USERDIR: userDir }), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(process.env.DUR_NODE_ARGS || '').split(' ').filter(Boolean), CHILD], { env: Object.assign({}, process.env, env || {}, { DUR_USERDIR: userDir }), stdio: ['ignore', 'pipe', 'pipe'] });
   /** @type {Promise<number | null>} */
   const exited = new Promise((resolve) => child.once('exit', resolve));
   let err = '';

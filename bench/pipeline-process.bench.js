@@ -20,8 +20,8 @@ async function measure(sim, kind, log) {
   fs.writeFileSync(path.join(dir, 'flows.json'), JSON.stringify(f.nodes));
   fs.writeFileSync(path.join(dir, 'flows_cred.json'), JSON.stringify(f.credentials));
   const red = await startRed(dir, { DUR_STATE: kind });
-  /** @param {string} p */
-  const url = (p) => `http://127.0.0.1:${red.port}${p}`;
+  /** @param {string} [p] */
+  const url = (p) => `http://127.0.0.1:${red.port}${p || ''}`;
   const answered = () => sim.records().filter((/** @type {{direction: string}} */ r) => r.direction === 'bot').length;
   try {
     let before = answered();

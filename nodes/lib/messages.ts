@@ -153,6 +153,18 @@ export interface WecomMsg {
   [other: string]: unknown;
 }
 
+/** What wecom-out keeps of a message in its durable outbox: enough to send it, report it and feed it back. */
+export type OutboxMsg = Pick<WecomMsg, 'payload' | 'msgtype' | 'filename' | 'topic' | 'wecom' | 'bridge' | 'handoff'>;
+
+/** One entry of wecom-out's outbox (a StateStore stream). */
+export interface OutboxEntry {
+  m: OutboxMsg;
+  /** Idempotency key: the user message answered + this answer (a replayed flow does not answer twice). */
+  idem?: string;
+  /** When it was recorded (ms): transient failures are retried until retrySec after this. */
+  at: number;
+}
+
 /** A hub event as msg.bridge (every BridgeEvent is a BridgeInfo). */
 export function bridgeInfo(e: BridgeEvent): BridgeInfo {
   return e;

@@ -8,27 +8,22 @@
 import type { NodeAPI, Node } from 'node-red';
 import * as path from 'node:path';
 import { DEFAULT_MAX_BYTES, DEFAULT_RETENTION_DAYS, OpsLog } from '../lib/ops/log';
-import { runtimeEvents } from './node-kit';
-import type { BridgeInfo } from '../lib/messages';
-
-type Loose = Record<string, unknown> & { payload?: unknown; wecom?: unknown; handoff?: unknown; bridge?: unknown; faq?: unknown; agent?: unknown };
+import { runtimeEvents, settingsOf } from './node-kit';
+import type { BridgeInfo, WecomMsg, WecomMeta } from '../lib/messages';
+import type { Gauges } from '../lib/ops/metrics';
 
 let log: OpsLog | null = null;
 let logKey = '';
 let warned = false;
 let settings = { retentionDays: DEFAULT_RETENTION_DAYS, maxBytes: DEFAULT_MAX_BYTES };
 
-export interface Gauges {
-  agentsOnline: number;
-  queued: number;
-  groups: Record<string, number>;
-}
+export type { Gauges } from '../lib/ops/metrics';
 const gaugeSources = new Map<string, () => Gauges>();
 
 function dirFor(RED: NodeAPI): string | null {
   if ((process.env.WECOM_EVENTS ?? '').toLowerCase() === 'off') return null;
   if (process.env.WECOM_EVENTS_DIR) return path.resolve(process.env.WECOM_EVENTS_DIR);
-  const user = (RED.settings as { userDir?: string }).userDir;
+  const user = settingsOf(RED).userDir;
   return user ? path.join(user, 'wecom-events') : null;
 }
 
@@ -77,8 +72,9 @@ export function configureOps(RED: NodeAPI, opt: { retentionDays?: number; maxMb?
   opsLog(RED);
 }
 
-const conv = (msg: Loose | undefined) => {
-  const w = (msg?.wecom ?? {}) as { conversationId?: unknown; channel?: unknown };
+/** The conversation of a message (fields set by a function node may be anything: checked). */
+const conv = (msg: WecomMsg | undefined) => {
+  const w: Partial<WecomMeta> = msg?.wecom ?? {};
   return {
     conversationId: typeof w.conversationId === 'string' ? w.conversationId : typeof msg?.topic === 'string' ? msg.topic : undefined,
     channel: typeof w.channel === 'string' ? w.channel : undefined,
@@ -86,9 +82,9 @@ const conv = (msg: Loose | undefined) => {
 };
 
 /** Record one decision about the conversation of `msg` (may be undefined). Never throws. */
-export function opsEvent(RED: NodeAPI, type: string, msg: unknown, fields: Record<string, unknown> = {}): void {
+export function opsEvent(RED: NodeAPI, type: string, msg: WecomMsg | undefined, fields: Record<string, unknown> = {}): void {
   try {
-    opsLog(RED).record(type, { ...conv(msg as Loose), ...fields });
+    opsLog(RED).record(type, { ...conv(msg), ...fields });
   } catch (err) {
     if (!warned) RED.log.warn(`wecom: could not record an event (${(err as Error).message})`);
     warned = true;
@@ -98,26 +94,25 @@ export function opsEvent(RED: NodeAPI, type: string, msg: unknown, fields: Recor
 const textOf = (p: unknown) => (typeof p === 'string' ? p : undefined);
 
 /** handoff's input: a user message seen for the first time (not the same message back from the bot path). */
-export function opsHandoffInput(RED: NodeAPI, msg: unknown): void {
-  const m = msg as Loose;
-  const w = m.wecom as { conversationId?: unknown; msgType?: unknown } | undefined;
+export function opsHandoffInput(RED: NodeAPI, m: WecomMsg): void {
+  const w = m.wecom;
   if (!w || typeof w.conversationId !== 'string' || m.faq !== undefined || m.handoff !== undefined || m.bridge !== undefined || m.wecomResult !== undefined) return;
   if (w.msgType === 'event') return;
   opsEvent(RED, 'message.in', m, { text: textOf(m.payload), msgType: w.msgType });
 }
 
 /** handoff's output to the agents: new handoffs (with reason) and closes by timeout or by the user. */
-export function opsHandoffOutput(RED: NodeAPI, agentMsgs: unknown[]): void {
-  for (const a of agentMsgs as Loose[]) {
+export function opsHandoffOutput(RED: NodeAPI, agentMsgs: WecomMsg[]): void {
+  for (const a of agentMsgs) {
     const f = a?.payload as { type?: unknown; reason?: unknown; requeued?: unknown; by?: unknown; text?: unknown } | undefined;
     if (f?.type === 'handoff' && f.requeued !== true) opsEvent(RED, 'handoff', a, { reason: f.reason, text: textOf(f.text) });
-    else if (f?.type === 'closed') opsEvent(RED, 'closed', a, { by: f.by, agentId: (a.handoff as { agentId?: unknown } | undefined)?.agentId });
+    else if (f?.type === 'closed') opsEvent(RED, 'closed', a, { by: f.by, agentId: a.handoff?.agentId });
   }
 }
 
 /** ws-bridge's events for handoff: assigned / queued / closed by the agent / transfer / presence. */
-export function opsBridgeEvent(RED: NodeAPI, e: BridgeInfo, wecom: unknown): void {
-  const msg = { wecom, topic: e.conversationId };
+export function opsBridgeEvent(RED: NodeAPI, e: BridgeInfo, wecom: WecomMeta | undefined): void {
+  const msg: WecomMsg = { wecom, topic: e.conversationId };
   const { event, ...rest } = e;
   if (event === 'assigned') opsEvent(RED, 'assigned', msg, { agentId: rest.agentId, group: rest.group });
   else if (event === 'queued') opsEvent(RED, 'queued', msg, { position: rest.position, group: rest.group, requeued: rest.requeued });
@@ -127,9 +122,8 @@ export function opsBridgeEvent(RED: NodeAPI, e: BridgeInfo, wecom: unknown): voi
 }
 
 /** wecom-out's result (err undefined) or failure: who the message was from and whether WeCom took it. */
-export function opsDelivery(RED: NodeAPI, msg: unknown, err?: { errcode?: unknown }): void {
-  const m = msg as Loose;
-  const from = (m.bridge as { event?: unknown } | undefined)?.event === 'reply' || m.agent !== undefined ? 'agent' : (m.handoff as { notice?: unknown } | undefined)?.notice ? 'notice' : 'bot';
+export function opsDelivery(RED: NodeAPI, m: WecomMsg, err?: { errcode?: unknown }): void {
+  const from = m.bridge?.event === 'reply' || m.agent !== undefined ? 'agent' : m.handoff?.notice ? 'notice' : 'bot';
   const text = textOf(m.payload); // with message.in, the record is the whole transcript
   opsEvent(RED, 'delivery', m, err ? { ok: false, from, errcode: err.errcode, text } : { ok: true, from, text });
 }

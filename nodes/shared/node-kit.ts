@@ -67,3 +67,18 @@ export function nodeContext(node: Node): ContextLike {
 export function wecomMsg(msg: NodeMessage): WecomMsg {
   return msg as WecomMsg;
 }
+
+/**
+ * On close (redeploy, stop): run `cleanup`, clear the node's status, and tell Node-RED the node is done once
+ * what `cleanup` returned has settled (a store released, files closed).
+ */
+export function onClose(node: Node, cleanup: () => unknown): void {
+  node.on('close', (_removed: boolean, done: () => void) => {
+    const pending = cleanup();
+    node.status({});
+    void Promise.resolve(pending).then(
+      () => done(),
+      () => done(),
+    );
+  });
+}

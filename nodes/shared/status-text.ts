@@ -8,3 +8,9 @@ export function statusText(key: string, params?: Record<string, string | number 
   const entries = Object.entries(params ?? {}).map(([k, v]) => [k, String(v)]);
   return entries.length ? `${key}?${new URLSearchParams(entries).toString()}` : key;
 }
+
+/** Status and log of a node that cannot work (or refuses an input): a red ring with `key`, and the error logged. */
+export function showFault(node: { status(s: object): void; error(msg: string): void }, key: string, error: string): void {
+  node.status({ fill: 'red', shape: 'ring', text: key });
+  node.error(error);
+}

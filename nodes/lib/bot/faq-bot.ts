@@ -5,7 +5,7 @@
  * Outcome: answer / suggest (您是不是想问) / miss, or smallTalk.
  */
 import { FaqIndex, validateEntries, type FaqCandidate, type FaqEntry } from './faq-index';
-import { parseSynonyms } from './faq-data';
+import { num, parseSynonyms } from './faq-data';
 import { confidence, DEFAULT_CONFIDENCE, type ConfidenceModel } from './faq-confidence';
 import { SmallTalk, DEFAULT_SMALL_TALK_REPLIES, SMALL_TALK_KINDS, parseSmallTalk, type SmallTalkKind } from './faq-smalltalk';
 import type { EmbeddingReranker } from './faq-rerank';
@@ -130,4 +130,40 @@ export function parseSmallTalkReplies(text: string): Partial<Record<SmallTalkKin
     if (m && (SMALL_TALK_KINDS as string[]).includes(m[1].toLowerCase())) out[m[1].toLowerCase() as SmallTalkKind] = m[2].trim();
   }
   return out;
+}
+
+/** A faq-lookup node's dialog fields as saved (checkboxes as booleans or 'true'/'false', numbers maybe as text). */
+export interface FaqNodeFields {
+  synonyms?: string;
+  builtinSynonyms?: boolean | string;
+  smallTalk?: boolean | string;
+  smallTalkPhrases?: string;
+  smallTalkReplies?: string;
+  answerConfidence?: number | string;
+  suggestConfidence?: number | string;
+}
+
+/** The texts a node's bot is built from besides its fields: the knowledge base and the word-list files. */
+export interface FaqSources {
+  entries: unknown;
+  synonymsFile: string;
+  smallTalkFile: string;
+}
+
+const off = (v: unknown) => v === false || v === 'false';
+const optNum = (v: unknown) => (v === '' || v === undefined || v === null ? undefined : num(v, NaN));
+
+/** The bot configuration of a faq-lookup node: its fields, then its files (dialog lines first). */
+export function faqBotConfig(f: FaqNodeFields, src: FaqSources, reranker: EmbeddingReranker | null): FaqBotConfig {
+  return {
+    entries: src.entries as FaqEntry[],
+    synonymsText: (f.synonyms || '') + '\n' + src.synonymsFile,
+    builtinSynonyms: !off(f.builtinSynonyms),
+    smallTalk: !off(f.smallTalk),
+    smallTalkText: (f.smallTalkPhrases || '') + '\n' + src.smallTalkFile,
+    repliesText: f.smallTalkReplies || '',
+    answerAt: optNum(f.answerConfidence),
+    suggestAt: optNum(f.suggestConfidence),
+    reranker,
+  };
 }

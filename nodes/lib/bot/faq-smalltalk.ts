@@ -5,6 +5,7 @@
  * Word lists: general Chinese chat usage (spoken, regional, internet slang), not any evaluation set. Pure.
  */
 import { normalise } from './text-normalise';
+import { SMALL_TALK_REPLIES } from '../user-texts';
 
 export type SmallTalkKind = 'greeting' | 'thanks' | 'ack' | 'bye' | 'presence' | 'bot' | 'emotion';
 
@@ -120,16 +121,8 @@ export class SmallTalk {
   }
 }
 
-/** Default replies per kind (Chinese first; a flow can override each one). */
-export const DEFAULT_SMALL_TALK_REPLIES: Record<SmallTalkKind, string> = {
-  greeting: '您好，请问有什么可以帮您？',
-  presence: '在的，请问有什么可以帮您？',
-  thanks: '不客气，还有其他问题随时问我。',
-  ack: '好的，还有其他问题随时问我。',
-  bye: '再见，祝您生意兴隆！',
-  bot: '我是智能客服助手，可以回答常见问题；需要人工服务请回复「转人工」。',
-  emotion: '请问有什么可以帮您？',
-};
+/** Default replies per kind (nodes/lib/user-texts.ts; a flow can override each one). */
+export const DEFAULT_SMALL_TALK_REPLIES: Record<SmallTalkKind, string> = SMALL_TALK_REPLIES;
 
 /** Phrase lines `kind: 短语, 短语` (one kind per line; kinds as in SMALL_TALK_KINDS). */
 export function parseSmallTalk(text: string): Partial<Record<SmallTalkKind, string[]>> {

@@ -3,6 +3,7 @@
  * conversation for a while; a numbered reply from the same conversation answers that entry, any other
  * message (or an expired suggestion) clears it. The caller stores the Pending value (a context store).
  */
+import { FAQ_SUGGEST_TEXTS } from '../user-texts';
 
 export interface Pending {
   ids: string[];
@@ -41,8 +42,8 @@ export function makePending(ids: string[], now: number): Pending {
   return { ids: ids.slice(0, 3), at: now };
 }
 
-/** The suggestion message: prompt, numbered questions, hint (texts come from the node's catalog). */
-export function suggestionText(questions: string[], prompt: string, hint: (choices: number) => string): string {
+/** The suggestion message: prompt, numbered questions (at most 3), hint (texts: nodes/lib/user-texts.ts). */
+export function suggestionText(questions: string[], texts: { prompt: string; hint(choices: number): string } = FAQ_SUGGEST_TEXTS): string {
   const top = questions.slice(0, 3);
-  return [prompt, ...top.map((q, i) => `${i + 1}. ${q}`), hint(top.length)].join('\n');
+  return [texts.prompt, ...top.map((q, i) => `${i + 1}. ${q}`), texts.hint(top.length)].join('\n');
 }

@@ -18,34 +18,11 @@ import { matches } from './transfer-words';
 import { ConversationStore } from './conversation-store';
 import { nextDeadline, record, storableWecom, toBot, toHuman, toQueued, type Conversation } from './conversation';
 import type { BridgeInfo, HandoffTag, WecomMsg } from '../messages';
+import { DEFAULT_CANCEL_WORD, HANDOFF_TEXTS, type HandoffTexts } from '../user-texts';
 
-export interface HandoffTexts {
-  transfer: string;
-  queue: string;
-  noAgent: string;
-  joined: string;
-  closedAgent: string;
-  closedTimeout: string;
-  closedUser: string;
-  queueTimeout: string;
-  offHours: string;
-  miss: string;
-  transferred: string;
-}
-
-export const DEFAULT_TEXTS: HandoffTexts = {
-  transfer: '正在为您转接人工客服，请稍候…回复“{cancel}”可回到机器人。',
-  queue: '当前客服繁忙，您在排队中，是第 {place} 位。等待期间可以继续提问；回复“{cancel}”可回到机器人。',
-  noAgent: '当前暂无客服在线，您在排队中，是第 {place} 位，客服上线后会第一时间为您服务。等待期间可以继续提问；回复“{cancel}”可回到机器人。',
-  joined: '人工客服已接入，请问有什么可以帮您？',
-  closedAgent: '本次人工服务已结束，感谢您的咨询。如需帮助可随时留言。',
-  closedTimeout: '由于长时间没有新消息，本次人工服务已结束。如需帮助请再次发送“人工”。',
-  closedUser: '已为您取消人工服务，机器人将继续为您解答。',
-  queueTimeout: '抱歉，当前客服繁忙，暂时无法接入，已为您转回机器人。您可以稍后再次发送“人工”。',
-  offHours: '现在是非工作时间，人工客服暂时无法接入。您可以留言，我们会在工作时间尽快回复。',
-  miss: '抱歉，我暂时无法回答这个问题，可以换个说法再问一次吗？',
-  transferred: '正在为您转接其他客服，请稍候…',
-};
+export type { HandoffTexts };
+/** The default notices (nodes/lib/user-texts.ts, where every end-user text lives). */
+export const DEFAULT_TEXTS: HandoffTexts = HANDOFF_TEXTS;
 
 /** Which group a conversation goes to: msg.handoff.group, else `map` by 微信客服 account or app. */
 export interface GroupOptions {
@@ -134,7 +111,7 @@ export class HandoffEngine {
 
   private notice(out: Emit, c: Conversation, text: string, kind: string, wecom?: WecomMeta, vars: Record<string, string | number> = {}): void {
     if (!text || !(wecom ?? c.wecom)) return;
-    out.notice.push({ payload: fill(text, { cancel: this.opt.cancelWord ?? '取消人工', ...vars }), topic: c.id, wecom: wecom ?? c.wecom, handoff: { notice: kind, conversationId: c.id } });
+    out.notice.push({ payload: fill(text, { cancel: this.opt.cancelWord ?? DEFAULT_CANCEL_WORD, ...vars }), topic: c.id, wecom: wecom ?? c.wecom, handoff: { notice: kind, conversationId: c.id } });
   }
 
   private toAgent(out: Emit, c: Conversation, frame: HandoffFrame | MessageFrame | ClosedFrame, extra: Record<string, unknown> = {}): void {

@@ -23,6 +23,16 @@ export interface PlanDefaults {
   openKfId?: string;
 }
 
+/** The defaults from a node's fields (channel, msgtype, mediaType, openKfId); anything unknown → the default. */
+export function planDefaults(f: { channel?: unknown; msgtype?: unknown; mediaType?: unknown; openKfId?: unknown }): PlanDefaults {
+  return {
+    channel: f.channel === 'app' || f.channel === 'kf' ? f.channel : 'auto',
+    msgtype: f.msgtype === 'markdown' ? 'markdown' : 'text',
+    mediaType: f.mediaType === 'image' || f.mediaType === 'voice' || f.mediaType === 'video' ? f.mediaType : 'file',
+    openKfId: typeof f.openKfId === 'string' ? f.openKfId.trim() || undefined : undefined,
+  };
+}
+
 export interface SendPlan {
   channel: 'app' | 'kf';
   msgtype: string;

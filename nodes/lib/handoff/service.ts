@@ -1,0 +1,104 @@
+/**
+ * A handoff node's running parts, pure of Node-RED: the engine over the conversations in the state store, its
+ * timers (idle and queue timeouts, durable: re-armed after a restart), the re-offer of active conversations at
+ * start and the hourly sweep of conversations idle with the bot. The adapter (nodes/handoff) sends what
+ * `emit` gets and shows the status.
+ */
+import type { StateStore } from '../state/store';
+import { DueTimers } from '../state/due-timers';
+import { settleInbox } from '../state/inbox';
+import { ConversationStore, DEFAULT_RETENTION_MS } from './conversation-store';
+import { HandoffEngine, type Emit, type HandoffOptions } from './engine';
+import type { WecomMsg } from '../messages';
+
+export interface HandoffHooks {
+  /** Messages for the three outputs (never all empty). */
+  emit(out: Emit): void;
+  /** The state store failed (timers, restore, sweep). */
+  error(err: Error): void;
+  /** Something the status shows may have changed without a message out (agents' presence). */
+  changed(): void;
+}
+
+const SWEEP_MS = 60 * 60 * 1000;
+
+export class HandoffService {
+  readonly conversations: ConversationStore;
+  readonly engine: HandoffEngine;
+  private readonly timers: DueTimers;
+  private closed = false;
+  private startup: NodeJS.Timeout | undefined;
+  private sweeper: NodeJS.Timeout | undefined;
+
+  /** `timersKey`: the store's timer queue of this node (one per node id). */
+  constructor(
+    private readonly state: StateStore,
+    timersKey: string,
+    options: HandoffOptions,
+    private readonly hooks: HandoffHooks,
+    now: () => number = Date.now,
+  ) {
+    this.conversations = new ConversationStore(state, now, DEFAULT_RETENTION_MS);
+    this.engine = new HandoffEngine(this.conversations, options, (id, at) => void this.timers.schedule(id, at), now);
+    this.timers = new DueTimers(state, timersKey, (id) => this.engine.expire(id).then((out) => this.emit(out)), (err) => hooks.error(err));
+  }
+
+  /**
+   * Start once every node of the flow exists (next tick): re-arm timers and re-offer active conversations;
+   * conversations with the bot idle for the retention time are forgotten hourly.
+   */
+  start(): void {
+    this.startup = setTimeout(() => {
+      this.timers.start();
+      this.engine
+        .restore()
+        .then((out) => this.emit(out))
+        .then(() => this.hooks.changed())
+        .catch((err: Error) => this.hooks.error(err));
+    }, 0);
+    this.sweeper = setInterval(() => void this.conversations.sweepIdle(DEFAULT_RETENTION_MS).catch((err: Error) => this.hooks.error(err)), SWEEP_MS);
+    this.sweeper.unref();
+  }
+
+  /**
+   * One input: a wecom-out result, a ws-bridge event or a user message (resolves once its outputs are
+   * emitted); null when the message is none of these.
+   */
+  input(m: WecomMsg): Promise<void> | null {
+    let work: Promise<Emit | void>;
+    if (m.wecomResult !== undefined) work = this.engine.result(m);
+    else if (m.bridge && typeof m.bridge === 'object') work = this.engine.bridge(m.bridge);
+    else if (m.wecom && typeof m.wecom.conversationId === 'string' && m.wecom.conversationId) work = this.engine.user(m);
+    else return null;
+    return work.then(async (out) => {
+      // A user message that does not go on to the bot has its outcome recorded in the conversation.
+      if (out && m.wecomResult === undefined && !m.bridge && out.bot.length === 0) await settleInbox(this.state, m.wecom?.inbox);
+      if (out) this.emit(out);
+      // presence changes the status although nothing is sent (other events that change it send something)
+      if (m.bridge?.event === 'presence') this.hooks.changed();
+    });
+  }
+
+  /** What the status shows: conversations queued or with an agent, agents online (undefined until known). */
+  async counts(): Promise<{ active: number; agents: number | undefined }> {
+    const ids = await this.conversations.active();
+    return { active: ids.length, agents: this.engine.agentsOnline };
+  }
+
+  get stopped(): boolean {
+    return this.closed;
+  }
+
+  stop(): void {
+    this.closed = true;
+    clearTimeout(this.startup);
+    clearInterval(this.sweeper);
+    this.timers.stop();
+  }
+
+  private emit(out: Emit): void {
+    if (this.closed) return;
+    if (out.bot.length + out.agent.length + out.notice.length === 0) return;
+    this.hooks.emit(out);
+  }
+}

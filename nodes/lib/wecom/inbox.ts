@@ -1,0 +1,211 @@
+/**
+ * The durable inbox of one wecom-in node (no Node-RED here): a decrypted callback is recorded — its dedupe
+ * claim and an inbox entry — before WeCom gets its 200; a consumer (StreamPump) then emits each entry once.
+ * What a stopped run left without an outcome is taken over and emitted again after `replayAfterMs`; an entry
+ * emitted without a recorded outcome (the flow intentionally sent nothing) settles `settleMs` after it was
+ * emitted. 微信客服 callbacks only say "pull now": the KfPuller records each pulled page here before it moves
+ * its cursor. Stream naming and settling by the other nodes: lib/state/inbox.ts.
+ */
+import { randomUUID } from 'node:crypto';
+import type { StateStore, StreamEntry } from '../state/store';
+import { INBOX_GROUP, inboxStream } from '../state/inbox';
+import { StreamPump } from '../state/stream-pump';
+import { storeKV } from '../state/store-kv';
+import { releasePassiveSlot } from './passive-reply';
+import { dedupeKey, toInbound, type InboundMessage } from './inbound';
+import { str, type XmlRecord } from './xml';
+import { KfPuller, type PullerOptions } from './kf/puller';
+
+/** One recorded message: a decrypted callback (`rec`) or a pulled 微信客服 message (`kf`), its dedupe key and the nonce that claims it. */
+interface InboxValue {
+  rec?: XmlRecord;
+  kf?: InboundMessage;
+  k: string;
+  n: string;
+}
+
+/** How long WeCom's re-sends of one message are recognised (it re-sends within about 20 s). */
+const DEDUPE_TTL_MS = 15 * 60 * 1000;
+/** How long a pulled 微信客服 msgid is recognised when a page is pulled again (a crash before the cursor moved). */
+const KF_DEDUPE_TTL_MS = 24 * 3600 * 1000;
+
+export interface InboxKfOptions extends Pick<PullerOptions, 'api' | 'skipBacklog' | 'welcome' | 'budget' | 'onError'> {
+  /** Namespace of the cursor and start time in the store (node, API base and corp: a new account starts afresh). */
+  namespace: string;
+  /** A pull failed (it is pulled again on the next callback). */
+  onPullError: (err: unknown) => void;
+}
+
+export interface InboxOptions {
+  store: StateStore;
+  /** The wecom-in node: names the stream and the dedupe records. */
+  nodeId: string;
+  /** msg.wecom.corpId (the callback's receiveid), the fallback agentId and msg.wecom.accountId. */
+  corpId: string;
+  agentId: string;
+  accountId: string;
+  replayAfterMs: number;
+  settleMs: number;
+  emit: (m: InboundMessage) => void;
+  /** The consumer loop failed (it runs again on the next poll). */
+  onError: (err: unknown) => void;
+  kf: InboxKfOptions;
+  now?: () => number;
+  /** Called whenever the consumer loop has handed out what it read. */
+  onIdle?: () => void;
+}
+
+export class Inbox {
+  readonly stream: string;
+  private readonly pump: StreamPump<InboxValue>;
+  private readonly puller: KfPuller;
+  private readonly now: () => number;
+  /** Passive-reply slots of recorded messages not yet emitted, by nonce. */
+  private readonly slotByNonce = new Map<string, string>();
+  /** Entries emitted in this run and not yet settled, by id → settle deadline. */
+  private readonly unsettled = new Map<string, number>();
+  private poller?: NodeJS.Timeout;
+
+  constructor(private readonly o: InboxOptions) {
+    const { store } = o;
+    this.now = o.now ?? Date.now;
+    this.stream = inboxStream(o.nodeId);
+    // A consumer name per run: what a stopped run (crash, redeploy) left pending is taken over after replayAfterMs.
+    const consumer = `${store.instanceId}:${o.nodeId}:${randomUUID().slice(0, 8)}`;
+    this.pump = new StreamPump<InboxValue>({ store, stream: this.stream, group: INBOX_GROUP, consumer, batch: 200, replayAfterMs: o.replayAfterMs, handle: (e) => this.deliver(e), onError: o.onError, onIdle: o.onIdle });
+    // Created now, so that "skip the backlog before the first start" has the right start time. The cursor and a
+    // pull lease per open_kfid live in the store (shared by instances on Redis); the msgid dedupe is claimed on delivery.
+    const { namespace, onPullError: _, ...kf } = o.kf;
+    this.puller = new KfPuller({ ...kf, kv: storeKV(store, namespace), corpId: o.corpId, agentId: o.agentId, accountId: o.accountId, emit: (batch) => this.recordPulled(batch), lease: (name, ttlMs) => store.lease(name, ttlMs) });
+  }
+
+  /** Emit what is recorded (and what a stopped run left), and poll for replays and settling. */
+  start(): void {
+    this.poller = setInterval(() => this.poll(), Math.min(1000, this.o.replayAfterMs / 2));
+    this.pump.run();
+  }
+
+  /** What the poller does: take over entries idle past replayAfterMs, settle entries emitted settleMs ago. */
+  poll(): void {
+    this.pump.run(true);
+    const now = this.now();
+    const due = [...this.unsettled].filter(([, at]) => at <= now).map(([id]) => id);
+    for (const id of due) this.unsettled.delete(id);
+    if (due.length > 0) this.o.store.ack(this.stream, INBOX_GROUP, due).catch(() => undefined);
+  }
+
+  /** Read what was recorded since (call after answering the callback). */
+  wake(): void {
+    this.pump.run();
+  }
+
+  /**
+   * Record a decrypted app callback: resolves once claimed and appended (then it may be acknowledged); rejects
+   * (StateUnavailable) when the store cannot record it — then it must not be acknowledged.
+   * `replyKey`: the passive-reply slot the emitted message carries (released if the message is a re-send).
+   */
+  async record(rec: XmlRecord, replyKey?: string): Promise<void> {
+    const nonce = randomUUID();
+    if (replyKey) this.slotByNonce.set(nonce, replyKey);
+    const k = dedupeKey(rec);
+    const claimed = this.o.store.claim(this.dedupeRecord(k), nonce, DEDUPE_TTL_MS);
+    try {
+      await Promise.all([claimed, this.o.store.append(this.stream, { rec, k, n: nonce } satisfies InboxValue)]);
+    } catch (err) {
+      this.slotByNonce.delete(nonce);
+      // Claimed but not appended: let go of the claim (if the store lets us), or WeCom's re-send would count as seen.
+      if (await claimed.catch(() => false)) await this.unclaim(k, nonce).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** A kf_msg_or_event callback: true the first time it is seen (then pull), false for WeCom's re-send. */
+  claimKfCallback(rec: XmlRecord): Promise<boolean> {
+    return this.o.store.claim(this.dedupeRecord(dedupeKey(rec)), 1, DEDUPE_TTL_MS);
+  }
+
+  /** Pull what the kf callback announced (errors go to onPullError); a callback without OpenKfId is emitted as it is. */
+  async pullKf(rec: XmlRecord): Promise<void> {
+    const openKfId = str(rec, 'OpenKfId');
+    if (!openKfId) {
+      const inbound = this.inbound(rec);
+      inbound.wecom.channel = 'kf';
+      this.o.emit(inbound);
+      return;
+    }
+    try {
+      await this.puller.pull(openKfId, str(rec, 'Token') || undefined);
+    } catch (err) {
+      this.o.kf.onPullError(err);
+    }
+  }
+
+  /** Stop emitting and polling; resolves when the pull in progress has ended. */
+  async stop(): Promise<void> {
+    this.pump.stop();
+    clearInterval(this.poller);
+    await this.puller.stop().catch(() => undefined);
+  }
+
+  private dedupeRecord(k: string): string {
+    return `dedupe:${this.o.nodeId}:${k}`;
+  }
+
+  private unclaim(k: string, nonce: string): Promise<void> {
+    return this.o.store.update<string, void>(this.dedupeRecord(k), (cur) => ({ value: cur === nonce ? undefined : cur, result: undefined }));
+  }
+
+  private inbound(rec: XmlRecord): InboundMessage {
+    const m = toInbound(rec, this.o.corpId, this.o.agentId);
+    m.wecom.accountId = this.o.accountId;
+    return m;
+  }
+
+  private async recordPulled(batch: InboundMessage[]): Promise<void> {
+    for (const m of batch) {
+      const msgId = m.wecom.msgId ? `kf:${m.wecom.openKfId ?? ''}:${m.wecom.msgId}` : '';
+      await this.o.store.append(this.stream, { kf: m, k: msgId, n: randomUUID() } satisfies InboxValue);
+    }
+    this.pump.run();
+  }
+
+  private emit(e: StreamEntry<InboxValue>, m: InboundMessage): void {
+    m.wecom.inbox = { s: this.stream, id: e.id };
+    this.unsettled.set(e.id, this.now() + this.o.settleMs);
+    this.o.emit(m);
+  }
+
+  private async drop(e: StreamEntry<InboxValue>): Promise<void> {
+    await this.o.store.ack(this.stream, INBOX_GROUP, [e.id]);
+  }
+
+  private async deliver(e: StreamEntry<InboxValue>): Promise<void> {
+    const v = e.value;
+    if (v.kf) return this.deliverPulled(e, v.kf);
+    if (!v.rec) return this.drop(e);
+    const owner = await this.o.store.get<string>(this.dedupeRecord(v.k));
+    const slot = this.slotByNonce.get(v.n);
+    this.slotByNonce.delete(v.n);
+    if (owner !== undefined && owner !== v.n) {
+      // A re-send of a message already recorded under another entry.
+      releasePassiveSlot(slot);
+      return this.drop(e);
+    }
+    const m = this.inbound(v.rec);
+    if (slot) m.wecom.replyKey = slot;
+    this.emit(e, m);
+  }
+
+  /** A pulled 微信客服 message: the first entry to claim its msgid emits it (again after a crash); re-pulls are dropped. */
+  private async deliverPulled(e: StreamEntry<InboxValue>, m: InboundMessage): Promise<void> {
+    const v = e.value;
+    let first = true;
+    if (v.k) {
+      const key = this.dedupeRecord(v.k);
+      first = await this.o.store.claim(key, v.n, KF_DEDUPE_TTL_MS);
+      if (!first && (await this.o.store.get<string>(key)) !== v.n) return this.drop(e);
+    }
+    if (first) this.puller.delivered(m);
+    this.emit(e, m);
+  }
+}

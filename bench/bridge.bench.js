@@ -30,6 +30,7 @@ const mem = () => {
 };
 
 function connectAll(urlOf, n) {
+  /** @type {Array<WebSocket & { counter: number }>} */
   const socks = [];
   return new Promise((resolve, reject) => {
     let open = 0;
@@ -37,7 +38,7 @@ function connectAll(urlOf, n) {
     const next = () => {
       // connect in small batches so the accept queue does not overflow
       for (let k = 0; k < 50 && i < n; k++, i++) {
-        const ws = new WebSocket(urlOf(i));
+        const ws = /** @type {WebSocket & { counter: number }} */ (new WebSocket(urlOf(i)));
         ws.counter = 0;
         ws.on('message', () => ws.counter++);
         ws.once('open', () => {
@@ -69,7 +70,7 @@ async function rawBaseline() {
     const f = JSON.parse(d.toString());
     ws.send(JSON.stringify({ type: 'ack', ref: f.type, id: f.id }));
   }));
-  const socks = await connectAll(() => `ws://127.0.0.1:${wss.address().port}/`, AGENTS);
+  const socks = await connectAll(() => `ws://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (wss.address()).port}/`, AGENTS);
   const t0 = process.hrtime.bigint();
   for (let k = 0; k < FRAMES_PER_AGENT; k++) socks.forEach((ws, i) => ws.send(JSON.stringify({ type: 'reply', conversationId: `c${i}`, text: 'hello', id: k })));
   await until(() => total(socks) >= AGENTS * FRAMES_PER_AGENT);
@@ -174,7 +175,7 @@ async function readAll(urls, headers) {
   await Promise.all(urls.map(async (u) => {
     const res = await fetch(u, { headers });
     if (res.status !== 200) throw new Error(`bench: ${res.status} for a media read`);
-    for await (const chunk of res.body) bytes += chunk.length;
+    for await (const chunk of /** @type {ReadableStream<Uint8Array>} a 200 has a body */ (res.body)) bytes += chunk.length;
   }));
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
   clearInterval(sampler);

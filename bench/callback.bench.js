@@ -40,12 +40,12 @@ async function load(urls, bodies, concurrency) {
         res.on('end', () => {
           if (res.statusCode !== 200) failures++;
           lat.push(performance.now() - t);
-          resolve();
+          resolve(undefined);
         });
       });
       req.on('error', () => {
         failures++;
-        resolve();
+        resolve(undefined);
       });
       req.end(bodies[i]);
     });
@@ -67,7 +67,7 @@ async function run(log) {
   const samples = Array.from({ length: 256 }, (_, i) => {
     const s = sealed(textXml(`你好，请问专业版多少钱一年？第${i}条`, { msgId: String(7000000000000000000n + BigInt(i)) }));
     const q = Object.fromEntries(new URLSearchParams(s.qs.slice(1)));
-    return { q, body: s.body, enc: s.body.match(/<Encrypt><!\[CDATA\[(.*?)\]\]>/)[1] };
+    return { q, body: s.body, enc: /** @type {RegExpMatchArray} */ (s.body.match(/<Encrypt><!\[CDATA\[(.*?)\]\]>/))[1] };
   });
   // Interleave the measurements so machine noise hits both sides alike.
   const fxp = new XMLParser({ processEntities: false, parseTagValue: false });

@@ -8,9 +8,10 @@ const path = require('node:path');
 const fs = require('node:fs');
 const os = require('node:os');
 const { pathToFileURL } = require('node:url');
-const MiniSearch = require('minisearch');
+// minisearch's types describe its ES module (a default export); require() gets the CommonJS build, the class itself
+const MiniSearch = /** @type {typeof import('minisearch').default} */ (/** @type {unknown} */ (require('minisearch')));
 const FuseMod = require('fuse.js');
-const Fuse = FuseMod.default || FuseMod;
+const Fuse = /** @type {{ default?: typeof FuseMod }} */ (FuseMod).default || FuseMod;
 const { FaqIndex } = require('../dist/nodes/lib/bot/faq-index');
 const { createFaqBot } = require('../dist/nodes/lib/bot/faq-bot');
 const { compileRules } = require('../dist/nodes/lib/bot/keyword-rules');
@@ -72,7 +73,7 @@ function fuseRank(kb) {
   const f = new Fuse(docs, { keys: ['text'], includeScore: true, ignoreLocation: true, threshold: 0.8 });
   return (q) => {
     const seen = new Set(); const out = [];
-    for (const r of f.search(normalise(q))) if (!seen.has(r.item.eid)) { seen.add(r.item.eid); out.push({ id: r.item.eid, score: 1 - r.score }); if (out.length === 3) break; }
+    for (const r of f.search(normalise(q))) if (!seen.has(r.item.eid)) { seen.add(r.item.eid); out.push({ id: r.item.eid, score: 1 - /** @type {number} includeScore is on */ (r.score) }); if (out.length === 3) break; }
     return out;
   };
 }
@@ -116,7 +117,7 @@ async function run(log) {
   const thMini = bestThreshold(dev, rMini);
   const thFuse = bestThreshold(dev, rFuse);
   log(`baseline thresholds fitted on dev: minisearch ${thMini.toFixed(3)}, fuse ${thFuse.toFixed(3)}; ours: shipped confidence model (answer ≥ ${bot.answerAt})`);
-  for (const [file, label, target] of [['faq-heldout.json', 'held-out 43'], ['faq-heldout-2.json', 'held-out-2 226, frozen', true]]) {
+  for (const [file, label, target] of /** @type {Array<[string, string, boolean?]>} */ ([['faq-heldout.json', 'held-out 43'], ['faq-heldout-2.json', 'held-out-2 226, frozen', true]])) {
     const held = JSON.parse(fs.readFileSync(path.join(__dirname, file), 'utf8'));
     const ds = held.map((d) => bot.decideLexical(d.q));
     const ours = metrics(held, ds.map((d) => (d.kind === 'answer' ? kb[d.index].id : null)), ds.map((d) => d.candidates.map((c) => c.id)));
@@ -185,6 +186,7 @@ async function run(log) {
     if (kwSet.size >= 10000) break;
   }
   const kwList = [...kwSet].slice(0, 10000);
+  /** @type {import('../dist/nodes/lib/bot/keyword-rules').MatchMode[]} */
   const MODES = ['contains', 'word', 'startsWith', 'exact'];
   const rules = kwList.map((w, i) => ({ keywords: [w], mode: MODES[i % 4] }));
   t0 = process.hrtime.bigint();
@@ -198,7 +200,10 @@ async function run(log) {
   const naiveRules = rules.map((r) => ({ mode: r.mode, kws: r.keywords.map(normalise) }));
   const naive = (text, all) => {
     const n = normalise(text);
-    let starts, ends;
+    /** @type {Set<number> | undefined} */
+    let starts;
+    /** @type {Set<number> | undefined} */
+    let ends;
     const out = [];
     for (let i = 0; i < naiveRules.length; i++) {
       const r = naiveRules[i];
@@ -212,7 +217,7 @@ async function run(log) {
             starts = new Set(); ends = new Set();
             for (const s of spansOfNormalised(n)) { starts.add(s.start); ends.add(s.end); }
           }
-          for (let p = n.indexOf(k); p >= 0 && !ok; p = n.indexOf(k, p + 1)) ok = starts.has(p) && ends.has(p + k.length);
+          for (let p = n.indexOf(k); p >= 0 && !ok; p = n.indexOf(k, p + 1)) ok = starts.has(p) && /** @type {Set<number>} set with starts */ (ends).has(p + k.length);
         }
         if (ok) break;
       }
@@ -247,6 +252,7 @@ async function run(log) {
   row('all matches', tKwAll, tNaiveAll);
   // the same keywords without 'word' mode (contains / startsWith / exact in turn): the automaton alone,
   // no jieba cut on either side
+  /** @type {import('../dist/nodes/lib/bot/keyword-rules').MatchMode[]} */
   const MODES3 = ['contains', 'startsWith', 'exact'];
   const rules3 = kwList.map((w, i) => ({ keywords: [w], mode: MODES3[i % 3] }));
   const compiled3 = compileRules(rules3);

@@ -94,7 +94,7 @@ async function consoleBench(log) {
   const types = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json' };
   let served = 0; // bytes of HTTP bodies sent (no compression, as ws-bridge serves them)
   const server = http.createServer((req, res) => {
-    const p = new URL(req.url, 'http://x').pathname.replace(/^\/wecom\/console\/?/, '') || 'index.html';
+    const p = new URL(/** @type {string} */ (req.url), 'http://x').pathname.replace(/^\/wecom\/console\/?/, '') || 'index.html';
     if (p === 'config.json') {
       const cfg = JSON.stringify({ wsPath: '/wecom/ws' });
       served += cfg.length;
@@ -121,8 +121,8 @@ async function consoleBench(log) {
       ws.send(JSON.stringify({ type: 'handoff', seq: i + 1, conversationId: `app:ww1:1000002:user${i}`, channel: 'app', userId: `user${i}`, reason: 'keyword', text: '转人工', history, ts: now }));
     }
   });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${server.address().port}/wecom/console/#token=x&agent=bench`;
+  await new Promise((r) => server.listen(0, '127.0.0.1', () => r(undefined)));
+  const url = `http://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (server.address()).port}/wecom/console/#token=x&agent=bench`;
   const { chromium: pw } = require('playwright-core');
   const browser = await pw.launch({ executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
   const runs = [];
@@ -134,7 +134,7 @@ async function consoleBench(log) {
       const t0 = Date.now();
       await page.goto(url);
       await page.waitForFunction(() => document.querySelectorAll('#active .conv').length === 200, null, { timeout: 30000 });
-      await page.evaluate(() => new Promise((r) => requestIdleCallback(() => r(), { timeout: 5000 })));
+      await page.evaluate(() => new Promise((r) => requestIdleCallback(() => r(undefined), { timeout: 5000 })));
       runs.push(Date.now() - t0);
       bytes = served;
       await page.close();

@@ -32,10 +32,10 @@ async function post(urls, bodies, C, done) {
             res.on('end', () => {
               if (res.statusCode !== 200) failures++;
               lat.push(performance.now() - t);
-              resolve();
+              resolve(undefined);
             });
           });
-          req.on('error', () => (failures++, resolve()));
+          req.on('error', () => (failures++, resolve(undefined)));
           req.end(bodies[i]);
         });
       }

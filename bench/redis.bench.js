@@ -8,7 +8,7 @@
 const http = require('node:http');
 const fs = require('node:fs');
 const { performance } = require('node:perf_hooks');
-const Redis = require('ioredis');
+const Redis = require('ioredis').default;
 const redisServer = require('../test/helpers/redis-server');
 const cl = require('../scripts/cluster-lib');
 

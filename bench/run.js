@@ -31,7 +31,7 @@ function fmt(v) {
     } catch (err) {
       // One broken bench must not hide the others' rows: say so, and exit non-zero at the end.
       failed.push(f);
-      process.stderr.write(`  FAILED: ${(err && err.stack) || err}\n`);
+      process.stderr.write(`  FAILED: ${(err && /** @type {Error} */ (err).stack) || err}\n`);
     }
   }
   const header = ['group', 'metric', 'value', 'unit', 'baseline', 'baseline value', 'ratio', 'target'];

@@ -26,10 +26,10 @@ async function throughOurNode(log) {
   let failed = 0;
   const all = new Promise((resolve) => {
     helper.getNode('sink').on('input', () => {
-      if (++ok + failed === N) resolve();
+      if (++ok + failed === N) resolve(undefined);
     });
     helper.getNode('out1').on('call:error', () => {
-      if (ok + ++failed === N) resolve();
+      if (ok + ++failed === N) resolve(undefined);
     });
   });
   const out = helper.getNode('out1');

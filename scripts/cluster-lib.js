@@ -55,14 +55,16 @@ function startInstance(opts = {}) {
       log(`[${opts.name || child.pid}] ${line}`);
     }
   };
-  child.stdout.on('data', onOut);
-  child.stderr.on('data', onOut);
+  // stdio is ['ignore', 'pipe', 'pipe', 'ipc'], so both streams exist
+  /** @type {import('node:stream').Readable} */ (child.stdout).on('data', onOut);
+  /** @type {import('node:stream').Readable} */ (child.stderr).on('data', onOut);
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   return new Promise((resolve, reject) => {
     const fail = (why) => reject(new Error(`instance ${opts.name || ''} did not start: ${why}\n${tail.join('\n')}`));
     const early = (code, signal) => fail(`exited (${code ?? signal})`);
     child.once('exit', early);
-    child.on('message', (m) => {
+    child.on('message', (msg) => {
+      const m = /** @type {{ type?: string, url: string, port: number } | null} */ (msg);
       if (!m || m.type !== 'started') return;
       child.off('exit', early);
       const stopWith = async (signal) => {
@@ -133,7 +135,7 @@ function startProxy(upstreams, opts = {}) {
         up.on('error', (err) => {
           // Refused: nothing reached that upstream, try the next. Anything else may have been processed: 502
           // (WeCom re-sends; the instances' dedupe makes that safe).
-          if (err.code === 'ECONNREFUSED' && !res.headersSent) return attempt(k + 1);
+          if (/** @type {NodeJS.ErrnoException} */ (err).code === 'ECONNREFUSED' && !res.headersSent) return attempt(k + 1);
           if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
           res.end('upstream error');
         });
@@ -184,7 +186,7 @@ function startProxy(upstreams, opts = {}) {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port || 0, '127.0.0.1', () => {
-      const port = server.address().port;
+      const port = /** @type {import('node:net').AddressInfo} */ (server.address()).port;
       resolve({
         url: `http://127.0.0.1:${port}`,
         port,
@@ -195,7 +197,7 @@ function startProxy(upstreams, opts = {}) {
             for (const s of sockets) s.destroy();
             agent.destroy();
             server.closeAllConnections?.();
-            server.close(() => r());
+            server.close(() => r(undefined));
           }),
       });
     });

@@ -2,7 +2,8 @@
 // Offline check of the Node-RED Flow Library scorecard rules that need no network (node-red-dev's
 // P01, P03–P07, N02, D01), plus this package's own packaging rules: every node set's .js is built with
 // its .html beside it, registerType uses literal values, each type is registered once, each node has
-// en-US and zh-CN catalogs and help, and secrets are credentials of type password.
+// en-US and zh-CN catalogs and help, secrets are credentials of type password, and the editor files an .html
+// loads from resources/ exist and ship.
 //
 // Every check is a pure function of a package root on disk, so test/lint-package.spec.js can run them
 // on small fixture trees. `node scripts/lint-package.js [root]` prints a table and exits 1 on failure.
@@ -71,7 +72,7 @@ function comparators(set) {
   }
   const tokens = set.trim().replace(/(>=|<=|>|<|=|\^|~)\s+/g, '$1').split(/\s+/).filter(Boolean);
   for (const tok of tokens) {
-    const m = /^(>=|<=|>|<|=|\^|~>?|)(.*)$/.exec(tok);
+    const m = /** @type {RegExpExecArray} */ (/^(>=|<=|>|<|=|\^|~>?|)(.*)$/.exec(tok));
     const op = m[1];
     const p = partial(m[2]);
     if (op === '^') {
@@ -184,7 +185,7 @@ function tokenize(src) {
       continue;
     }
     if (/[0-9]/.test(c) || (c === '.' && /[0-9]/.test(src[i + 1] || ''))) {
-      const m = /^(0[xX][0-9a-fA-F_]+|0[bB][01_]+|0[oO][0-7_]+|(\d[\d_]*)?\.?\d*([eE][+-]?\d+)?n?)/.exec(src.slice(i));
+      const m = /** @type {RegExpExecArray} */ (/^(0[xX][0-9a-fA-F_]+|0[bB][01_]+|0[oO][0-7_]+|(\d[\d_]*)?\.?\d*([eE][+-]?\d+)?n?)/.exec(src.slice(i)));
       i += Math.max(1, m[0].length);
       toks.push({ t: 'num', v: Number(m[0].replace(/_/g, '').replace(/n$/, '')), s, e: i });
       continue;
@@ -253,8 +254,13 @@ function splitTop(toks, a, b) {
  * 'str'|'num'|'bool'|'object'|'other' and `value` is set for literal values. Methods and spreads
  * become kind 'method'/'spread'.
  */
+/**
+ * @typedef {{ kind: string, value?: string | number | boolean | null, open?: number, text?: string }} PropInfo
+ * @returns {Map<string, PropInfo>}
+ */
 function readObject(toks, a, src) {
   const b = matching(toks, a);
+  /** @type {Map<string, PropInfo>} */
   const props = new Map();
   for (const [s, e] of splitTop(toks, a, b)) {
     const first = toks[s];
@@ -294,6 +300,10 @@ function findRegisterTypes(src) {
     if (!(toks[k].t === 'id' && toks[k].v === 'registerType' && toks[k + 1].v === '(' && toks[k - 1] && toks[k - 1].v === '.')) continue;
     const close = matching(toks, k + 1);
     const args = splitTop(toks, k + 1, close);
+    /**
+     * @type {{ type: string | null, typeLiteral: boolean, props: Map<string, PropInfo> | null, third: Map<string, PropInfo> | null,
+     *   propsNotInline?: boolean, _toks?: ReturnType<typeof tokenize> }}
+     */
     const call = { type: null, typeLiteral: false, props: null, third: null };
     if (args.length > 0) {
       const [s, e] = args[0];
@@ -302,7 +312,7 @@ function findRegisterTypes(src) {
         call.typeLiteral = true;
       } else call.type = src.slice(toks[s].s, toks[e].e);
     }
-    for (const [idx, field] of [[1, 'props'], [2, 'third']]) {
+    for (const [idx, field] of /** @type {Array<[number, 'props' | 'third']>} */ ([[1, 'props'], [2, 'third']])) {
       if (args.length > idx) {
         const [s, e] = args[idx];
         if (toks[s].v === '{' && matching(toks, s) === e) call[field] = readObject(toks, s, src);
@@ -341,8 +351,30 @@ function acornCheck(root, src) {
     acorn.parse(src, { ecmaVersion: 'latest', sourceType: 'script' });
     return { ok: true };
   } catch (err) {
-    return { ok: false, message: err.message };
+    return { ok: false, message: /** @type {Error} */ (err).message };
   }
+}
+
+/** The src/href values of an editor HTML file that point into a module's resources/ folder. */
+function resourceRefs(html) {
+  const out = [];
+  const re = /\b(?:src|href)\s*=\s*["']([^"']+)["']/gi;
+  let m;
+  while ((m = re.exec(html))) if (/^\/?resources\//.test(m[1])) out.push(m[1]);
+  return out;
+}
+
+/** Does package.json "files" (paths and simple globs) include the file `rel`? No "files" = everything. */
+function inFiles(pkg, rel) {
+  if (!Array.isArray(pkg.files)) return true;
+  const parts = rel.split('/');
+  const prefixes = parts.map((_, i) => parts.slice(0, i + 1).join('/'));
+  return pkg.files.some((entry) => {
+    const e = String(entry).replace(/^\.\//, '').replace(/\/+$/, '');
+    if (e.startsWith('!')) return false;
+    const glob = new RegExp(`^${e.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*/g, '\u0000').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]').replace(/\u0000/g, '.*')}$`);
+    return prefixes.some((p) => glob.test(p));
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -363,6 +395,12 @@ function listFiles(dir, test) {
   return out.sort();
 }
 
+/** @typedef {ReturnType<typeof findRegisterTypes>[number]} RegisterCall */
+/**
+ * @typedef {{ name: string, rel: string, js: string, html: string, jsExists: boolean, htmlExists: boolean,
+ *   registrations: RegisterCall[], runtime: RegisterCall[], parseErrors: string[] }} NodeSet
+ */
+
 /**
  * Read the package at `root`: package.json, its node sets, and every type registered in each set's HTML.
  * Returns {pkg, sets:[{name, js, html, jsExists, htmlExists, registrations:[...], parseErrors:[]}], types}.
@@ -374,6 +412,7 @@ function readPackage(root) {
   for (const [name, rel] of Object.entries(nodes)) {
     const js = path.join(root, rel);
     const html = js.replace(/\.js$/, '.html');
+    /** @type {NodeSet} */
     const set = { name, rel, js, html, jsExists: fs.existsSync(js), htmlExists: fs.existsSync(html), registrations: [], runtime: [], parseErrors: [] };
     if (set.htmlExists) {
       const blocks = scriptBlocks(fs.readFileSync(html, 'utf8'));
@@ -383,7 +422,7 @@ function readPackage(root) {
         try {
           for (const call of findRegisterTypes(code)) set.registrations.push(call);
         } catch (err) {
-          set.parseErrors.push(`script block ${i + 1}: ${err.message}`);
+          set.parseErrors.push(`script block ${i + 1}: ${/** @type {Error} */ (err).message}`);
         }
       });
     }
@@ -391,7 +430,7 @@ function readPackage(root) {
       try {
         set.runtime = findRegisterTypes(fs.readFileSync(js, 'utf8'));
       } catch (err) {
-        set.parseErrors.push(`${path.basename(js)}: ${err.message}`);
+        set.parseErrors.push(`${path.basename(js)}: ${/** @type {Error} */ (err).message}`);
       }
     }
     sets.push(set);
@@ -444,7 +483,7 @@ function checkNodeRedVersion({ pkg }, versions = NODE_RED_VERSIONS) {
     try {
       if (!satisfies(v, range)) r.push(`"${range}" does not accept Node-RED ${v}`);
     } catch (err) {
-      r.push(`cannot read range "${range}": ${err.message}`);
+      r.push(`cannot read range "${range}": ${/** @type {Error} */ (err).message}`);
       break;
     }
   }
@@ -457,7 +496,7 @@ function checkEnginesNode({ pkg }, minNode = MIN_NODE_OF_LATEST) {
   try {
     return rule('P07', 'engines.node', satisfies(minNode, range) ? [] : [`engines.node "${range}" does not accept Node ${minNode}`]);
   } catch (err) {
-    return rule('P07', 'engines.node', [`cannot read range "${range}": ${err.message}`]);
+    return rule('P07', 'engines.node', [`cannot read range "${range}": ${/** @type {Error} */ (err).message}`]);
   }
 }
 
@@ -474,6 +513,30 @@ function checkFiles({ sets }) {
     if (!s.htmlExists) r.push(`${s.name}: no ${path.basename(s.html)} beside ${path.basename(s.js)}`);
   }
   return rule('FILES', 'node .js built with .html beside it', r);
+}
+
+/**
+ * Editor files from the package's resources/ folder (Node-RED ≥ 1.3 serves it at resources/<module>/): each
+ * URL is relative (the editor waits for a relative <script src> before the node's own scripts run), names this
+ * module, and the file exists and is shipped by package.json "files". A missing one stops the editor loading.
+ */
+function checkResources({ root, pkg, sets }) {
+  const r = [];
+  const prefix = `resources/${pkg.name}/`;
+  for (const s of sets) {
+    if (!s.htmlExists) continue;
+    for (const url of resourceRefs(fs.readFileSync(s.html, 'utf8'))) {
+      const who = `${s.name}: ${url}`;
+      if (url.startsWith('/')) r.push(`${who} is absolute; use a relative URL (resources/${pkg.name}/…)`);
+      else if (!url.startsWith(prefix)) r.push(`${who} does not name this module (${prefix}…)`);
+      else {
+        const rel = `resources/${url.slice(prefix.length).split(/[?#]/)[0]}`;
+        if (!fs.existsSync(path.join(root, rel))) r.push(`${who}: ${rel} does not exist`);
+        else if (!inFiles(pkg, rel)) r.push(`${who}: ${rel} is not in package.json "files"`);
+      }
+    }
+  }
+  return rule('RESOURCES', 'editor resources exist and ship', r);
 }
 
 function checkRegisterLiterals({ sets }) {
@@ -537,7 +600,7 @@ function checkLocales({ sets }, langs = LANGS) {
         try {
           json = readJson(cat);
         } catch (err) {
-          r.push(`${s.name}: locales/${lang}/${base}.json is not valid JSON (${err.message})`);
+          r.push(`${s.name}: locales/${lang}/${base}.json is not valid JSON (${/** @type {Error} */ (err).message})`);
         }
         if (json) for (const t of types) if (!json[t] || typeof json[t] !== 'object') r.push(`${s.name}: locales/${lang}/${base}.json has no "${t}" section`);
       }
@@ -610,7 +673,7 @@ function exampleTypes(root) {
     try {
       flow = readJson(file);
     } catch (err) {
-      problems.push(`${path.relative(root, file)} is not valid JSON (${err.message})`);
+      problems.push(`${path.relative(root, file)} is not valid JSON (${/** @type {Error} */ (err).message})`);
       continue;
     }
     if (!Array.isArray(flow)) { problems.push(`${path.relative(root, file)} is not a top-level JSON array`); continue; }
@@ -631,7 +694,7 @@ function checkExamples(ctx) {
   return rule('N02', 'examples use every node', r);
 }
 
-const RULES = [checkLicense, checkRepository, checkName, checkKeyword, checkNodeRedVersion, checkEnginesNode, checkExamples, checkDependencies, checkFiles, checkRegisterLiterals, checkUniqueTypes, checkLocales, checkSecrets];
+const RULES = [checkLicense, checkRepository, checkName, checkKeyword, checkNodeRedVersion, checkEnginesNode, checkExamples, checkDependencies, checkFiles, checkResources, checkRegisterLiterals, checkUniqueTypes, checkLocales, checkSecrets];
 
 /** Run every rule on the package at `root`; a package.json that cannot be read is one failed rule. */
 function lintPackage(root) {
@@ -639,7 +702,7 @@ function lintPackage(root) {
   try {
     ctx = readPackage(root);
   } catch (err) {
-    return [rule('PKG', 'package.json readable', [err.message])];
+    return [rule('PKG', 'package.json readable', [/** @type {Error} */ (err).message])];
   }
   return RULES.map((f) => f(ctx));
 }
@@ -665,7 +728,7 @@ module.exports = {
   readPackage,
   lintPackage,
   formatTable,
-  rules: { checkLicense, checkRepository, checkName, checkKeyword, checkNodeRedVersion, checkEnginesNode, checkExamples, checkDependencies, checkFiles, checkRegisterLiterals, checkUniqueTypes, checkLocales, checkSecrets },
+  rules: { checkLicense, checkRepository, checkName, checkKeyword, checkNodeRedVersion, checkEnginesNode, checkExamples, checkDependencies, checkFiles, checkResources, checkRegisterLiterals, checkUniqueTypes, checkLocales, checkSecrets },
 };
 
 if (require.main === module) {

@@ -33,6 +33,10 @@ function collector(node) {
   let cursor = 0;
   return {
     all: got,
+    /**
+     * @param {(m: any) => boolean} [pred] over a Node-RED message as the helper node received it
+     * @param {string} [what]
+     */
     async next(pred = () => true, what = 'message') {
       const i = await until(() => {
         for (let k = cursor; k < got.length; k++) if (pred(got[k])) return k + 1;
@@ -119,12 +123,12 @@ describe('agent side v2 (ws-bridge)', function () {
   it('an agent token for alice cannot act as bob nor kick him; the shared token without an id is a system link', async () => {
     const t = await start();
     const alice = mintAgentToken(TOKEN, 'alice', { ttlSec: 600 });
-    await assert.rejects(mk({ token: alice, agent: 'bob' }).opened, (e) => e.status === 403);
+    await assert.rejects(mk({ token: alice, agent: 'bob' }).opened, (/** @type {{ status?: number }} */ e) => e.status === 403);
     const forged = alice.replace(/^wat1\.[^.]+/, 'wat1.' + Buffer.from(JSON.stringify({ a: 'bob', e: 9999999999 })).toString('base64url'));
-    await assert.rejects(mk({ token: forged }).opened, (e) => e.status === 401);
+    await assert.rejects(mk({ token: forged }).opened, (/** @type {{ status?: number }} */ e) => e.status === 401);
     const expired = mintAgentToken(TOKEN, 'alice', { expiresAt: Math.floor(Date.now() / 1000) - 1 });
-    await assert.rejects(mk({ token: expired }).opened, (e) => e.status === 401);
-    await assert.rejects(mk({ token: mintAgentToken('another-bridge', 'alice') }).opened, (e) => e.status === 401);
+    await assert.rejects(mk({ token: expired }).opened, (/** @type {{ status?: number }} */ e) => e.status === 401);
+    await assert.rejects(mk({ token: mintAgentToken('another-bridge', 'alice') }).opened, (/** @type {{ status?: number }} */ e) => e.status === 401);
 
     const bob = mk({ agent: 'bob' });
     await bob.opened;
@@ -256,7 +260,7 @@ describe('agent side v2 (ws-bridge)', function () {
     await a.next('ack'); // frames on one socket are handled in order: the acknowledgement is in
     assert.ok(!a.frames.some((f) => f.type === 'ack' && f.ref === 'received'), '"received" is never answered');
 
-    a.ws._socket.pause(); // the laptop lid: nothing is read any more, and nothing is closed
+    /** @type {any} ws's private raw socket: pausing it stalls reads without closing */ (a.ws)._socket.pause(); // the laptop lid: nothing is read any more, and nothing is closed
     for (let i = 1; i <= 5; i++) t.h.receive(appMsg('bh1', `消息${i}`));
     await until(() => t.tap.all.filter((m) => m.payload.type === 'message').length === 5, 'the 5 messages on their way to the bridge');
     await sleep(50); // the bridge writes them into the dead socket
@@ -272,7 +276,7 @@ describe('agent side v2 (ws-bridge)', function () {
     assert.ok(got[0].seq > ho.seq);
     b.send({ type: 'reply', conversationId: cid('bh1'), text: '都收到了' });
     assert.strictEqual((await b.next('ack')).ref, 'reply');
-    a.ws._socket.resume();
+    /** @type {any} */ (a.ws)._socket.resume();
     assert.strictEqual(await a.closed, 4001, 'the dead connection was replaced');
   });
 });

@@ -1,7 +1,7 @@
 'use strict';
 const assert = require('node:assert/strict');
 const fc = require('fast-check');
-const { vectors } = require('./fixtures/wecom-crypto-vectors.json');
+const { vectors } = /** @type {{ vectors: Array<Record<string, string>> }} */ (require('./fixtures/wecom-crypto-vectors.json'));
 const c = require('../dist/nodes/lib/wecom/crypto');
 const api = require('../dist/index.js');
 
@@ -43,6 +43,7 @@ describe('crypto: official vectors', function () {
 
   it('sorts the four strings as the doc example says (digits before letters)', function () {
     const a3 = vectors.find((v) => v.id === 'A3');
+    assert.ok(a3);
     const sorted = [a3.token, a3.timestamp, a3.nonce, a3.encrypt].sort();
     assert.deepEqual(sorted.slice(0, 3), ['1372623149', '1409659813', 'QDG6eK']);
   });
@@ -50,6 +51,7 @@ describe('crypto: official vectors', function () {
   it('is exported from the package main entry', function () {
     for (const name of ['verifySignature', 'decrypt', 'encrypt']) assert.equal(typeof api[name], 'function');
     const v = vectors.find((x) => x.id === 'B2');
+    assert.ok(v);
     assert.equal(api.verifySignature(v.token, v.timestamp, v.nonce, v.encrypt, v.msg_signature), true);
     assert.match(api.decrypt(v.encoding_aes_key, v.encrypt, v.receiveid).message, /<Content>你好<\/Content>/);
   });
@@ -57,6 +59,7 @@ describe('crypto: official vectors', function () {
 
 describe('crypto: typed errors', function () {
   const v = vectors.find((x) => x.id === 'B2');
+  assert.ok(v);
   const key = v.encoding_aes_key;
 
   it('rejects a bad EncodingAESKey (-40004)', function () {

@@ -20,6 +20,7 @@ const KB = [
 const vec = (t) => (/到账|收到|钱/.test(t) ? [1, 0, 0] : /发票/.test(t) ? [0, 0, 1] : [0, 1, 0]);
 
 function stub(mode) {
+  /** @type {{ calls: number, auth: Array<string | undefined> }} */
   const seen = { calls: 0, auth: [] };
   const server = http.createServer((req, res) => {
     let body = '';
@@ -35,7 +36,7 @@ function stub(mode) {
       res.end(JSON.stringify({ data: input.map((t, index) => ({ index, embedding: vec(t) })) }));
     });
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, seen, url: `http://127.0.0.1:${server.address().port}/v1` })));
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, seen, url: `http://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (server.address()).port}/v1` })));
 }
 
 describe('FAQ semantic re-ranker (stub embeddings server on loopback)', function () {
@@ -51,7 +52,7 @@ describe('FAQ semantic re-ranker (stub embeddings server on loopback)', function
     assert.ok(rr.ready);
     assert.equal(fs.readdirSync(dir).length, 1);
     const out = await rr.rerank('钱什么时候回来', [{ index: 0, score: 0.5 }, { index: 1, score: 0.4 }]);
-    assert.equal(out.order[0].index, 1);
+    assert.equal(out?.order[0].index, 1);
     assert.equal(s.seen.auth.at(-1), 'Bearer sk-secret');
     const calls = s.seen.calls;
     const again = new EmbeddingReranker({ url: s.url, model: 'stub', cacheDir: dir });
@@ -91,7 +92,7 @@ describe('FAQ semantic re-ranker (stub embeddings server on loopback)', function
   it('an error never carries the API key', async function () {
     const rr = new EmbeddingReranker({ url: s.url, apiKey: 'sk-secret', budgetMs: 500 });
     mode.current = 'error';
-    await assert.rejects(rr.embed(['x'], 500), (e) => !String(e.message).includes('sk-secret'));
+    await assert.rejects(rr.embed(['x'], 500), (/** @type {Error} */ e) => !String(e.message).includes('sk-secret'));
   });
 
   describe('in the faq-lookup node', function () {
@@ -105,6 +106,7 @@ describe('FAQ semantic re-ranker (stub embeddings server on loopback)', function
         helper.getNode('out').once('input', resolve);
         helper.getNode('f1').receive({ payload, topic: 'c1' });
       });
+      /** @type {any} the message the helper node received */
       let r;
       await until(async () => (r = await ask('退款的钱')).faq.reranked === true, 'a re-ranked answer once the KB is embedded');
       assert.equal(r.faq.candidates[0].id, 'time');

@@ -50,20 +50,20 @@ describe('FAQ small talk', function () {
 
   it('kinds: presence, bot, thanks, greeting, ack, bye, emotion', function () {
     const st = new SmallTalk();
-    assert.equal(st.detect('有人在吗').kind, 'presence');
-    assert.equal(st.detect('你是不是机器人啊').kind, 'bot');
-    assert.equal(st.detect('好的 谢谢').kind, 'thanks');
-    assert.equal(st.detect('哈喽').kind, 'greeting');
-    assert.equal(st.detect('嗯嗯 好的').kind, 'ack');
-    assert.equal(st.detect('拜拜').kind, 'bye');
-    assert.equal(st.detect('[捂脸]').kind, 'emotion');
+    assert.equal(st.detect('有人在吗')?.kind, 'presence');
+    assert.equal(st.detect('你是不是机器人啊')?.kind, 'bot');
+    assert.equal(st.detect('好的 谢谢')?.kind, 'thanks');
+    assert.equal(st.detect('哈喽')?.kind, 'greeting');
+    assert.equal(st.detect('嗯嗯 好的')?.kind, 'ack');
+    assert.equal(st.detect('拜拜')?.kind, 'bye');
+    assert.equal(st.detect('[捂脸]')?.kind, 'emotion');
     assert.equal(st.detect('退款'), null);
     assert.equal(st.detect(''), null);
   });
 
   it('user phrases extend the lists; replies are configurable, an empty reply goes to miss', async function () {
     const st = new SmallTalk({ phrases: parseSmallTalk('thanks: 感恩的心, 多谢晒\nnonsense: x') });
-    assert.equal(st.detect('感恩的心').kind, 'thanks');
+    assert.equal(st.detect('感恩的心')?.kind, 'thanks');
     assert.equal(new SmallTalk().detect('感恩的心'), null);
     const bot = createFaqBot({ entries: KB, repliesText: 'greeting: 您好，我是小禾\nthanks:' });
     assert.equal((await bot.decide('你好')).reply, '您好，我是小禾');

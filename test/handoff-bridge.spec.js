@@ -35,6 +35,10 @@ function collector(node) {
   });
   return {
     all: got,
+    /**
+     * @param {(m: any) => boolean} [pred] over a Node-RED message as the helper node received it
+     * @param {string} [what]
+     */
     next(pred = () => true, what = 'message') {
       return new Promise((resolve, reject) => {
         const check = () => {
@@ -265,9 +269,9 @@ describe('handoff + ws-bridge', function () {
 
   it('refuses upgrades without the right token (401) and accepts Bearer or ?token=', async () => {
     await start();
-    await assert.rejects(mkAgent('x', { query: false }).opened, (e) => e.status === 401);
-    await assert.rejects(mkAgent('x', { token: 'wrong' }).opened, (e) => e.status === 401);
-    await assert.rejects(mkAgent('x', { token: '' }).opened, (e) => e.status === 401);
+    await assert.rejects(mkAgent('x', { query: false }).opened, (/** @type {{ status?: number }} */ e) => e.status === 401);
+    await assert.rejects(mkAgent('x', { token: 'wrong' }).opened, (/** @type {{ status?: number }} */ e) => e.status === 401);
+    await assert.rejects(mkAgent('x', { token: '' }).opened, (/** @type {{ status?: number }} */ e) => e.status === 401);
     const bearer = mkAgent('x', { query: false, headers: { Authorization: `Bearer ${TOKEN}` } });
     await bearer.opened;
     await bearer.next('welcome');
@@ -278,7 +282,7 @@ describe('handoff + ws-bridge', function () {
 
   it('refuses origins outside the allowed list (403) and honours httpNodeRoot in the path helper', async () => {
     await start({}, { origins: 'https://cs.example.com' });
-    await assert.rejects(mkAgent('o1', { headers: { Origin: 'https://evil.example.com' } }).opened, (e) => e.status === 403);
+    await assert.rejects(mkAgent('o1', { headers: { Origin: 'https://evil.example.com' } }).opened, (/** @type {{ status?: number }} */ e) => e.status === 403);
     const ok = mkAgent('o2', { headers: { Origin: 'https://cs.example.com' } });
     await ok.opened;
     const { fullPath } = require('../dist/nodes/shared/ws-upgrade.js');
@@ -396,12 +400,12 @@ describe('handoff + ws-bridge', function () {
     await new Promise((r) => cs.once('listening', r));
     const conns = [];
     cs.on('connection', (ws, req) => {
-      const c = { ws, req, frames: [] };
+      const c = { ws, req, frames: /** @type {any[]} JSON frames from the wire */ ([]) };
       ws.on('message', (d) => c.frames.push(JSON.parse(d.toString())));
       conns.push(c);
     });
     try {
-      const t = await start({}, { mode: 'client', url: `ws://127.0.0.1:${cs.address().port}/cs`, headers: '{"X-Tenant":"acme"}', reconnectMaxSec: 1 });
+      const t = await start({}, { mode: 'client', url: `ws://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (cs.address()).port}/cs`, headers: '{"X-Tenant":"acme"}', reconnectMaxSec: 1 });
       await until(() => conns.length === 1, 'the upstream console', 4000);
       assert.strictEqual(conns[0].req.headers.authorization, `Bearer ${TOKEN}`);
       assert.strictEqual(conns[0].req.headers['x-tenant'], 'acme');

@@ -11,6 +11,11 @@ const { compileWordList, DEFAULT_TRANSFER_WORDS, DEFAULT_TRANSFER_EXCLUDE } = re
 const { parseAgentFrame, FrameError } = require('../dist/nodes/lib/handoff/agent-protocol.js');
 const { nextDeadline, newConversation } = require('../dist/nodes/lib/handoff/conversation.js');
 
+/** @typedef {import('../dist/nodes/lib/messages').WecomMsg} WecomMsg */
+/** @typedef {import('../dist/nodes/lib/types').WecomMeta} WecomMeta */
+/** @typedef {import('../dist/nodes/lib/handoff/agent-protocol').ToAgentFrame} ToAgentFrame */
+/** @typedef {import('../dist/nodes/lib/handoff/agent-protocol').MessageFrame} MessageFrame */
+
 const MON_10_SH = Date.UTC(2026, 10, 30, 2, 0); // Monday 2026-11-30 10:00 in Shanghai
 const MON_19_SH = Date.UTC(2026, 10, 30, 11, 0); // Monday 19:00 in Shanghai
 const SAT_10_SH = Date.UTC(2026, 10, 28, 2, 0); // Saturday 10:00 in Shanghai
@@ -73,6 +78,11 @@ function engine(opts = {}, clock = { t: MON_10_SH }) {
   return { e, store, scheduled, clock };
 }
 let n = 0;
+/**
+ * @param {string} text
+ * @param {string} [user]
+ * @returns {WecomMsg & { wecom: WecomMeta }}
+ */
 const msg = (text, user = 'u') => ({
   payload: text,
   wecom: { channel: 'kf', corpId: 'ww1', agentId: '1', userId: user, openKfId: 'wk1', msgType: 'text', msgId: `id${++n}`, createTime: 1, conversationId: `kf:ww1:wk1:${user}`, raw: { big: 'x' }, replyKey: 'slot' },
@@ -83,12 +93,13 @@ describe('handoff engine', function () {
     const { e, store } = engine();
     const [a, b] = await Promise.all([e.user(msg('转人工')), e.user(msg('人工客服'))]);
     assert.strictEqual(a.agent.length + b.agent.length, 2);
-    const frames = [...a.agent, ...b.agent].map((m) => m.payload.type);
+    const frames = [...a.agent, ...b.agent].map((m) => /** @type {ToAgentFrame} */ (m.payload).type);
     assert.deepStrictEqual(frames, ['handoff', 'message'], 'the second is forwarded to the agent, not a second handoff');
     const c = await store.get('kf:ww1:wk1:u');
+    assert.ok(c);
     assert.strictEqual(c.state, 'queued');
-    assert.deepStrictEqual(c.wecom.raw, {}, 'raw payload is not stored');
-    assert.strictEqual(c.wecom.replyKey, undefined);
+    assert.deepStrictEqual(c.wecom?.raw, {}, 'raw payload is not stored');
+    assert.strictEqual(c.wecom?.replyKey, undefined);
     assert.deepStrictEqual(await store.active(), ['kf:ww1:wk1:u']);
   });
 
@@ -98,7 +109,7 @@ describe('handoff engine', function () {
     assert.strictEqual((await e.user(m)).bot.length, 1);
     const again = await e.user(JSON.parse(JSON.stringify(m)));
     assert.strictEqual(again.bot.length, 1, 'the replay is answered');
-    assert.deepStrictEqual((await store.get('kf:ww1:wk1:u')).transcript.map((h) => h.text), ['你好']);
+    assert.deepStrictEqual((await store.get('kf:ww1:wk1:u'))?.transcript.map((h) => h.text), ['你好']);
     // The same message coming back from the bot path as a miss is still not sent to the bot again.
     const miss = await e.user(Object.assign(JSON.parse(JSON.stringify(m)), { faq: { answer: null } }));
     assert.strictEqual(miss.bot.length, 0);
@@ -107,22 +118,22 @@ describe('handoff engine', function () {
   it('keeps only the last N transcript entries', async function () {
     const { e, store } = engine();
     for (const t of ['1', '2', '3', '4']) await e.user(msg(t));
-    assert.deepStrictEqual((await store.get('kf:ww1:wk1:u')).transcript.map((h) => h.text), ['2', '3', '4']);
+    assert.deepStrictEqual((await store.get('kf:ww1:wk1:u'))?.transcript.map((h) => h.text), ['2', '3', '4']);
   });
 
   it('sends the off-hours notice at most once per conversation per day', async function () {
     const clock = { t: MON_19_SH };
     const { e, store } = engine({ hours: parseBusinessHours('mon-fri 09:00-18:00') }, clock);
     const first = await e.user(msg('转人工'));
-    assert.deepStrictEqual(first.notice.map((m) => m.handoff.notice), ['offHours']);
+    assert.deepStrictEqual(first.notice.map((m) => m.handoff?.notice), ['offHours']);
     assert.strictEqual(first.agent.length, 0);
     const again = await e.user(msg('转人工'));
     assert.strictEqual(again.notice.length, 0);
     clock.t += 24 * 3600_000; // Tuesday 19:00
-    assert.deepStrictEqual((await e.user(msg('转人工'))).notice.map((m) => m.handoff.notice), ['offHours']);
+    assert.deepStrictEqual((await e.user(msg('转人工'))).notice.map((m) => m.handoff?.notice), ['offHours']);
     clock.t = MON_10_SH + 24 * 3600_000 * 2; // Wednesday 10:00: open
-    assert.strictEqual((await e.user(msg('转人工'))).agent[0].payload.type, 'handoff');
-    assert.strictEqual((await store.get('kf:ww1:wk1:u')).state, 'queued');
+    assert.strictEqual(/** @type {ToAgentFrame} */ ((await e.user(msg('转人工'))).agent[0].payload).type, 'handoff');
+    assert.strictEqual((await store.get('kf:ww1:wk1:u'))?.state, 'queued');
   });
 
   it('derives the idle deadline from stored timestamps and only expires once it has passed', async function () {
@@ -168,6 +179,7 @@ describe('handoff engine', function () {
     assert.deepStrictEqual(calls, ['n1']);
     assert.strictEqual(out.agent.length, 0);
     const c = await store.get('kf:ww1:wk1:n1');
+    assert.ok(c);
     assert.deepStrictEqual([c.state, c.agent, c.native], ['human', 'wecom', true]);
     assert.strictEqual((await e.user(msg('你好', 'n1'))).bot.length, 0, 'the bot stays silent');
   });
@@ -180,7 +192,7 @@ describe('handoff engine', function () {
     const out = await e.user(m);
     assert.deepStrictEqual(calls, []);
     assert.strictEqual(out.agent.length, 1);
-    assert.strictEqual(out.agent[0].payload.type, 'handoff');
+    assert.strictEqual(/** @type {ToAgentFrame} */ (out.agent[0].payload).type, 'handoff');
   });
 });
 
@@ -216,7 +228,7 @@ describe('ConversationStore.sweepIdle', function () {
     await store.update('fresh-bot', (c) => { c.lastActivity = now; });
     assert.equal(await store.sweepIdle(5_000), 1);
     assert.equal(await store.get('old-bot'), undefined);
-    assert.equal((await store.get('old-human')).state, 'human');
+    assert.equal((await store.get('old-human'))?.state, 'human');
     assert.ok(await store.get('fresh-bot'));
     assert.deepEqual(await store.active(), ['old-human']);
   });

@@ -7,6 +7,7 @@ const { helper, load, sleep } = require('./helpers/runtime');
 const kwMod = require('../dist/nodes/keyword-match/keyword-match.js');
 const { compileRules, RuleError } = require('../dist/nodes/lib/bot/keyword-rules');
 
+/** @type {import('../dist/nodes/lib/bot/keyword-rules').KeywordRule[]} */
 const RULES = [
   { keywords: ['人工', '转人工'], mode: 'word', exclude: ['不用转人工'], label: 'human' },
   { keywords: ['客服'], mode: 'word', exclude: ['客服电话'] },

@@ -140,16 +140,18 @@ describe('scripts/lint-package.js', function () {
       const [call] = lint.findRegisterTypes(lint.scriptBlocks(EDITOR_NODE).join('\n'));
       assert.equal(call.type, 'demo-node');
       assert.equal(call.typeLiteral, true);
-      assert.equal(call.props.get('category').value, 'wecom');
-      assert.equal(call.props.get('inputs').value, 1);
-      assert.equal(call.props.get('outputs').value, 2);
-      assert.equal(call.props.get('defaults').kind, 'object');
-      assert.equal(call.props.get('label').kind, 'other');
+      assert.ok(call.props);
+      assert.equal(call.props.get('category')?.value, 'wecom');
+      assert.equal(call.props.get('inputs')?.value, 1);
+      assert.equal(call.props.get('outputs')?.value, 2);
+      assert.equal(call.props.get('defaults')?.kind, 'object');
+      assert.equal(call.props.get('label')?.kind, 'other');
     });
     it('flags a computed type and a non-literal category', () => {
       const [call] = lint.findRegisterTypes("var T='x'; RED.nodes.registerType(T, {category: cat(), color: '#fff'});");
       assert.equal(call.typeLiteral, false);
-      assert.equal(call.props.get('category').kind, 'other');
+      assert.ok(call.props);
+      assert.equal(call.props.get('category')?.kind, 'other');
     });
     it('ignores the text/html template blocks', () => {
       assert.equal(lint.scriptBlocks(EDITOR_NODE).length, 1);

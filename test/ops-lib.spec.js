@@ -20,8 +20,9 @@ describe('ops: event schema', function () {
   it('drops unknown types, keeps fields, caps text', function () {
     assert.equal(makeEvent('nope', {}), null);
     const e = makeEvent('faq.miss', { text: 'x'.repeat(900), score: 0.1, conversationId: 'c1', skip: undefined }, T0);
+    assert.ok(e);
     assert.equal(e.ts, T0);
-    assert.equal(e.text.length, 500);
+    assert.equal(e.text?.length, 500);
     assert.equal('skip' in e, false);
     assert.deepEqual(parseEvent(JSON.stringify(e)), e);
     assert.equal(parseEvent('{"ts":1,"type":"faq.mis'), null);
@@ -32,7 +33,12 @@ describe('ops: event schema', function () {
 describe('ops: rollup', function () {
   it('counts answers, misses, handoffs by reason and pairs did-you-mean picks and declines', function () {
     const r = new Rollup();
-    const ev = (type, f, dt = 0) => r.add(makeEvent(type, f, T0 + dt));
+    /** @param {string} type @param {Record<string, unknown>} f @param {number} [dt] */
+    const ev = (type, f, dt = 0) => {
+      const e = makeEvent(type, f, T0 + dt);
+      assert.ok(e, type);
+      r.add(e);
+    };
     ev('message.in', { conversationId: 'a' });
     ev('keyword.hit', { conversationId: 'a', rule: 1, answered: true });
     ev('faq.answer', { conversationId: 'b', faqId: '3', score: 0.8, band: 'answer' });
@@ -54,6 +60,7 @@ describe('ops: rollup', function () {
     assert.equal(s.totals['handoff:no_answer'], 1);
     assert.equal(s.totals['handoff:keyword'], 1);
     assert.equal(s.wait.count, 2);
+    assert.ok(s.wait.p50 !== null && s.wait.p90 !== null);
     assert.ok(s.wait.p50 >= 2000 && s.wait.p50 <= 2400, String(s.wait.p50));
     assert.ok(s.wait.p90 >= 30000 && s.wait.p90 <= 36000, String(s.wait.p90));
     const un = r.unansweredIn(T0, T0 + 3600000).map((u) => [u.text, u.miss, u.declined]).sort();
@@ -66,6 +73,7 @@ describe('ops: rollup', function () {
     const h = [];
     for (const ms of [500, 3000, 3000, 10000, 60000]) h[waitBin(ms)] = (h[waitBin(ms)] || 0) + 1;
     const p50 = quantile(h, 0.5);
+    assert.ok(p50 !== null);
     assert.ok(p50 >= 3000 && p50 <= 3600, String(p50));
     assert.equal(quantile([], 0.5), null);
   });

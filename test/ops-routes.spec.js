@@ -19,7 +19,7 @@ describe('ws-bridge: console, ops view and metrics routes', function () {
     await load([bridgeNode], [bridge()], { b1: { token: 'agent-tok', opsPassword: 'ops-pw' } });
     const page = await get('/wecom/console/');
     assert.equal(page.status, 200);
-    assert.match(page.headers['content-security-policy'], /script-src 'self'/);
+    assert.match(String(page.headers['content-security-policy']), /script-src 'self'/);
     assert.ok(page.body.includes('id="signin"'));
     assert.ok(!page.body.includes('agent-tok'));
     const cfg = await get('/wecom/console/config.json');
@@ -34,7 +34,7 @@ describe('ws-bridge: console, ops view and metrics routes', function () {
     for (const p of ['/wecom/ops/', '/wecom/ops/api/summary', '/wecom/ops/api/faq', '/wecom/ops/ops.js', '/wecom/ops/api/unanswered.csv']) {
       const r = await get(p);
       assert.equal(r.status, 401, p);
-      assert.match(r.headers['www-authenticate'], /^Basic/);
+      assert.match(String(r.headers['www-authenticate']), /^Basic/);
       assert.equal((await get(p, basic('wrong'))).status, 401, p);
       assert.equal((await get(p, { authorization: 'Bearer agent-tok' })).status, 401, `${p}: the agent token is not the ops password`);
     }
@@ -67,7 +67,7 @@ describe('ws-bridge: console, ops view and metrics routes', function () {
     assert.equal((await get('/wecom/metrics', { authorization: 'Bearer agent-tok' })).status, 401);
     const r = await get('/wecom/metrics', { authorization: 'Bearer m-tok' });
     assert.equal(r.status, 200);
-    assert.match(r.headers['content-type'], /^text\/plain;.*version=0\.0\.4/);
+    assert.match(String(r.headers['content-type']), /^text\/plain;.*version=0\.0\.4/);
     assert.match(r.body, /^# HELP wecom_messages_in_total /m);
     assert.match(r.body, /^wecom_agents_online 0$/m);
   });

@@ -91,15 +91,15 @@ describe('redis state store (real redis-server)', function () {
     const b = await store('B');
     for (let i = 0; i < 6; i++) await a.append('inbox', { i });
     const gotA = await a.readGroup('inbox', 'work', 'A', { count: 4 });
-    assert.deepEqual(gotA.map((e) => e.value.i), [0, 1, 2, 3]);
+    assert.deepEqual(gotA.map((e) => /** @type {{ i: number }} */ (e.value).i), [0, 1, 2, 3]);
     await a.ack('inbox', 'work', [gotA[0].id]);
     // A dies here. B sees only the new entries until the idle time has passed.
     const early = await b.readGroup('inbox', 'work', 'B', { count: 10, claimIdleMs: 60000 });
-    assert.deepEqual(early.map((e) => e.value.i), [4, 5]);
+    assert.deepEqual(early.map((e) => /** @type {{ i: number }} */ (e.value).i), [4, 5]);
     await b.ack('inbox', 'work', early.map((e) => e.id));
     await sleep(150);
     const late = await b.readGroup('inbox', 'work', 'B', { count: 10, claimIdleMs: 100 });
-    assert.deepEqual(late.map((e) => e.value.i).sort(), [1, 2, 3]);
+    assert.deepEqual(late.map((e) => /** @type {{ i: number }} */ (e.value).i).sort(), [1, 2, 3]);
     assert.ok(late.every((e) => e.deliveries === 2), JSON.stringify(late));
     await b.ack('inbox', 'work', late.map((e) => e.id));
     assert.equal(await a.pendingCount('inbox', 'work'), 0);
@@ -205,7 +205,7 @@ describe('redis state store (real redis-server)', function () {
       (e) => e,
     );
     assert.ok(w instanceof StateUnavailable);
-    assert.doesNotMatch(w.message + String(w.cause && w.cause.message), /s3cretPass/);
+    assert.doesNotMatch(w.message + String(w.cause && /** @type {Error} */ (w.cause).message), /s3cretPass/);
     await assert.rejects(s.check(), (e) => e instanceof StateUnavailable && !/s3cretPass/.test(e.message));
   });
 
@@ -214,6 +214,7 @@ describe('redis state store (real redis-server)', function () {
     assert.equal(opts.kind, 'redis');
     const a = createStore(opts);
     open.push(a);
+    assert.ok(a instanceof RedisStore);
     await a.ready();
     assert.equal(a.kind, 'redis');
     assert.equal(a.prefix, `env${n}:`);

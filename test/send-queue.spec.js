@@ -32,12 +32,13 @@ describe('wecom-out building blocks', function () {
   it('KeyedQueue.close reports every task that never ran', async function () {
     const q = new KeyedQueue(1);
     const dropped = [];
-    let release;
+    let release = /** @type {((v?: import('../dist/nodes/lib/wecom/send/keyed-queue').TaskResult) => void) | undefined} */ (undefined);
     q.push('a', () => new Promise((r) => (release = r)), () => dropped.push('a1'));
     q.push('a', async () => undefined, () => dropped.push('a2'));
     q.push('b', async () => undefined, () => dropped.push('b1'));
     assert.equal(q.close(), 2);
     assert.deepEqual(dropped.sort(), ['a2', 'b1']);
+    assert.ok(release);
     release();
   });
 
@@ -74,7 +75,7 @@ describe('wecom-out building blocks', function () {
     assert.deepEqual([reply.channel, reply.openKfId, reply.userId, reply.msgtype, reply.texts], ['kf', 'wk1', 'wmA', 'text', ['hi']]);
     const app = planSend({ payload: 'x'.repeat(5000), wecom: { channel: 'app', touser: ['a', 'b'], toparty: '2|3' } });
     assert.deepEqual(app.to, { touser: ['a', 'b'], toparty: ['2', '3'], totag: [] });
-    assert.equal(app.texts.length, 3);
+    assert.equal(app.texts?.length, 3);
     const md = planSend({ payload: '**b**', msgtype: 'markdown', wecom: { userId: 'u' } });
     assert.equal(md.msgtype, 'markdown');
     const file = planSend({ payload: { msgtype: 'file', file: { path: '/tmp/a.pdf' } }, wecom: { userId: 'u' } });

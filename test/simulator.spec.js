@@ -10,7 +10,7 @@ const { startSim, waitFor } = require('./helpers/simulator');
 function callbackServer(handler) {
   return new Promise((resolve) => {
     const server = http.createServer(handler);
-    server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${server.address().port}/cb` }));
+    server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (server.address()).port}/cb` }));
   });
 }
 
@@ -34,7 +34,7 @@ describe('WeCom simulator', function () {
       req.on('data', (c) => chunks.push(c));
       req.on('end', () => {
         calls++;
-        const q = Object.fromEntries(new URL(req.url, 'http://x').searchParams);
+        const q = Object.fromEntries(new URL(/** @type {string} */ (req.url), 'http://x').searchParams);
         bodies.push(openCallback(KEYS, q, Buffer.concat(chunks).toString()).message);
         if (calls < 3) return; // no answer: the simulator must give up waiting and re-send
         res.end();
@@ -63,11 +63,13 @@ describe('WeCom simulator', function () {
     const streamed = [];
     const ac = new AbortController();
     const stream = await fetch(`${sim.url}/_sim/stream`, { signal: ac.signal });
+    const body = stream.body;
+    assert.ok(body);
     const reading = (async () => {
       const dec = new TextDecoder();
       let buf = '';
       try {
-        for await (const chunk of stream.body) {
+        for await (const chunk of body) {
           buf += dec.decode(chunk, { stream: true });
           let i;
           while ((i = buf.indexOf('\n\n')) >= 0) {

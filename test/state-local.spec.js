@@ -62,7 +62,7 @@ describe('LocalStore specifics', () => {
     const file = path.join(root, 'health-file');
     fs.writeFileSync(file, 'x');
     const s = createStore({ kind: 'local', dir: path.join(file, 'db') });
-    await assert.rejects(s.check(), (e) => e.name === 'StateUnavailable' && /cannot|unavailable/.test(e.message));
+    await assert.rejects(s.check(), (/** @type {Error} */ e) => e.name === 'StateUnavailable' && /cannot|unavailable/.test(e.message));
     await s.close();
   });
 
@@ -71,7 +71,7 @@ describe('LocalStore specifics', () => {
     assert.equal(m.kind, 'memory');
     await m.close();
     assert.throws(() => createStore({ kind: 'redis' }), /redis/);
-    assert.throws(() => createStore({ kind: 'nope' }), /unknown state store kind/);
+    assert.throws(() => createStore(/** @type {any} deliberately not a StateBackendKind */ ({ kind: 'nope' })), /unknown state store kind/);
     assert.throws(() => createStore({ kind: 'local' }), /directory/);
   });
 });

@@ -21,7 +21,7 @@ async function hangingApi() {
   const held = [];
   const sent = [];
   const server = http.createServer((req, res) => {
-    const url = new URL(req.url, 'http://x');
+    const url = new URL(/** @type {string} */ (req.url), 'http://x');
     if (url.pathname.endsWith('/gettoken')) {
       res.setHeader('content-type', 'application/json');
       return res.end(JSON.stringify({ errcode: 0, errmsg: 'ok', access_token: 'T', expires_in: 7200 }));
@@ -39,9 +39,9 @@ async function hangingApi() {
       res.end(JSON.stringify({ errcode: 0, errmsg: 'ok', msgid: 'm' + sent.length }));
     });
   });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  await new Promise((r) => server.listen(0, '127.0.0.1', () => r(undefined)));
   return {
-    url: `http://127.0.0.1:${server.address().port}`,
+    url: `http://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (server.address()).port}`,
     held,
     sent,
     async close() {

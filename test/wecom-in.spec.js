@@ -4,7 +4,7 @@ const { helper, load, startHttp, stopHttp, httpUrl, request, sleep, until: waitU
 
 const until = (pred, what) => waitUntil(pred, what, 2000);
 const { ACCOUNT, KEYS, accountNode, textXml, sealed } = require('./helpers/fixtures');
-const { vectors } = require('./fixtures/wecom-crypto-vectors.json');
+const { vectors } = /** @type {{ vectors: Array<Record<string, string>> }} */ (require('./fixtures/wecom-crypto-vectors.json'));
 const { buildXml } = require('../dist/nodes/lib/wecom/xml');
 const { encrypt, signature, aesKeyFrom, decrypt } = require('../dist/nodes/lib/wecom/crypto');
 const { sealCallback } = require('../dist/nodes/lib/wecom/callback');
@@ -40,8 +40,10 @@ function post(path, innerXml, keys) {
 }
 
 function routeCount(path) {
-  if (!state.app._router) return 0;
-  return state.app._router.stack.filter((l) => l.route && l.route.path === path).length;
+  /** @type {any} express's private router (no public API lists routes) */
+  const app = state.app;
+  if (!app._router) return 0;
+  return app._router.stack.filter((l) => l.route && l.route.path === path).length;
 }
 
 describe('wecom-in', function () {
@@ -52,17 +54,19 @@ describe('wecom-in', function () {
   describe('URL verification (GET)', function () {
     it('answers the official vector with the bare plaintext', async function () {
       const v = vectors.find((x) => x.id === 'B1');
+      assert.ok(v);
       const f = flow();
       await load([accountMod, inMod], f.nodes, f.credentials);
       const qs = new URLSearchParams({ msg_signature: v.msg_signature, timestamp: v.timestamp, nonce: v.nonce, echostr: v.encrypt });
       const res = await request('GET', httpUrl(`${PATH}?${qs}`));
       assert.equal(res.status, 200);
       assert.equal(res.body, v.plaintext_msg);
-      assert.match(res.headers['content-type'], /^text\/plain/);
+      assert.match(res.headers['content-type'] || '', /^text\/plain/);
     });
 
     it('maps a "+" that arrived as a space back to "+"', async function () {
       const v = vectors.find((x) => x.id === 'B1');
+      assert.ok(v);
       assert.ok(v.encrypt.includes('+'));
       const f = flow();
       await load([accountMod, inMod], f.nodes, f.credentials);
@@ -74,6 +78,7 @@ describe('wecom-in', function () {
 
     it('refuses a wrong signature (403) and missing parameters (401)', async function () {
       const v = vectors.find((x) => x.id === 'B1');
+      assert.ok(v);
       const f = flow();
       await load([accountMod, inMod], f.nodes, f.credentials);
       const bad = new URLSearchParams({ msg_signature: '0'.repeat(40), timestamp: v.timestamp, nonce: v.nonce, echostr: v.encrypt });
@@ -85,6 +90,7 @@ describe('wecom-in', function () {
   describe('data callbacks (POST)', function () {
     it('decrypts the official vector and keeps the MsgId a string', async function () {
       const v = vectors.find((x) => x.id === 'B2');
+      assert.ok(v);
       const f = flow();
       await load([accountMod, inMod], f.nodes, f.credentials);
       const got = collector('out1');
@@ -123,6 +129,7 @@ describe('wecom-in', function () {
       await load([accountMod, inMod], f.nodes, f.credentials);
       const got = collector('out1');
       const base = { ToUserName: ACCOUNT.corpId, FromUserName: 'wangwu', CreateTime: 1700000000, AgentID: 1000002 };
+      /** @type {Array<[Record<string, string | number>, string, string, string?]>} */
       const cases = [
         [{ MsgType: 'image', PicUrl: 'http://x/p.jpg', MediaId: 'm1', MsgId: '9000000000000000001' }, '[image]', 'image'],
         [{ MsgType: 'voice', MediaId: 'm2', Format: 'amr', MsgId: '9000000000000000002' }, '[voice]', 'voice'],
@@ -272,7 +279,7 @@ describe('wecom-in', function () {
       },
     };
     for (const [name, run] of Object.entries(cases)) {
-      const expected = Number(name.match(/(\d{3})$/)[1]);
+      const expected = Number(/** @type {RegExpMatchArray} */ (name.match(/(\d{3})$/))[1]);
       it(name, async function () {
         const res = await run();
         assert.equal(res.status, expected);
@@ -317,6 +324,7 @@ describe('wecom-in', function () {
 
     it('runs two accounts side by side on different paths', async function () {
       const a2 = vectors.find((x) => x.id === 'A2');
+      assert.ok(a2);
       const acc1 = accountNode('acc1');
       const acc2 = { id: 'acc2', type: 'wecom-account', corpId: a2.receiveid, agentId: '218' };
       const nodes = [
@@ -409,14 +417,15 @@ describe('wecom-in', function () {
       await load([accountMod, inMod], f.nodes, f.credentials);
       helper.getNode('out1').on('input', (m) => {
         const answer = claimPassiveSlot(m.wecom.replyKey);
+        assert.ok(answer);
         answer(buildXml({ ToUserName: m.wecom.userId, FromUserName: m.wecom.corpId, CreateTime: 1, MsgType: 'text', Content: '被动回复' }));
       });
       const res = await post(PATH, textXml('ping', { msgId: '61' }));
       assert.equal(res.status, 200);
-      const enc = res.body.match(/<Encrypt><!\[CDATA\[(.*?)\]\]><\/Encrypt>/)[1];
-      const sig = res.body.match(/<MsgSignature><!\[CDATA\[(.*?)\]\]>/)[1];
-      const ts = res.body.match(/<TimeStamp>(\d+)<\/TimeStamp>/)[1];
-      const nonce = res.body.match(/<Nonce><!\[CDATA\[(.*?)\]\]>/)[1];
+      const enc = /** @type {RegExpMatchArray} */ (res.body.match(/<Encrypt><!\[CDATA\[(.*?)\]\]><\/Encrypt>/))[1];
+      const sig = /** @type {RegExpMatchArray} */ (res.body.match(/<MsgSignature><!\[CDATA\[(.*?)\]\]>/))[1];
+      const ts = /** @type {RegExpMatchArray} */ (res.body.match(/<TimeStamp>(\d+)<\/TimeStamp>/))[1];
+      const nonce = /** @type {RegExpMatchArray} */ (res.body.match(/<Nonce><!\[CDATA\[(.*?)\]\]>/))[1];
       assert.equal(signature(KEYS.token, ts, nonce, enc), sig);
       assert.match(decrypt(KEYS.aesKey, enc, ACCOUNT.corpId).message, /被动回复/);
     });

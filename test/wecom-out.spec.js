@@ -100,7 +100,8 @@ describe('wecom-out against the simulator', function () {
     const f = flow(sim);
     await load(MODS, f.nodes, f.credentials);
     const sink = collect('sink');
-    let answered;
+    /** @type {string | null} */
+    let answered = '';
     const key = openPassiveSlot(4000, (xml) => {
       answered = xml;
     });

@@ -12,7 +12,7 @@ describe('xml', function () {
 
   it('refuses DTDs, entities, malformed XML and a missing <xml> root', function () {
     for (const bad of ['<!DOCTYPE x><xml/>', '<xml><!ENTITY a "b"></xml>', '<xml><A>1</B></xml>', 'plain text', '<root><A>1</A></root>', '']) {
-      assert.throws(() => parseXml(bad), (e) => e.name === 'XmlError', bad);
+      assert.throws(() => parseXml(bad), (/** @type {Error} */ e) => e.name === 'XmlError', bad);
     }
   });
 

@@ -70,7 +70,7 @@ describe('e2e: the packaged agent console (from the sandbox) shows pictures and 
     await page.click(sel);
     await sim.userSends({ channel: 'app', userId: user, type: 'image', data: makePng(8, 6, [255, 0, 0]), contentType: 'image/png', filename: 'red.png' });
     await page.waitForFunction(() => {
-      const img = document.querySelector('#history .media img');
+      const img = /** @type {HTMLImageElement | null} */ (document.querySelector('#history .media img'));
       return img && img.complete && img.naturalWidth === 8 && img.naturalHeight === 6;
     }, null, { timeout: 20000 });
     const doc = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(2000, 65), Buffer.from('\n%%EOF\n')]);

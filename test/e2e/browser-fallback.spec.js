@@ -21,6 +21,7 @@ const b = require(${JSON.stringify(path.join(__dirname, 'browser.js'))});
 describe('e2e: the packaged Chromium fallback', function () {
   this.timeout(120000);
   it('with the system Chromium hidden, launches @sparticuz/chromium and renders a page', function () {
+    /** @type {NodeJS.ProcessEnv} */
     const env = { ...process.env, WECOM_TEST_NO_SYSTEM_CHROMIUM: '1' };
     delete env.CHROMIUM_PATH;
     const out = execFileSync(process.execPath, ['-e', SCRIPT], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });

@@ -147,8 +147,9 @@ async function launch(opts = {}) {
     context,
     errors,
     async newPage() {
-      const existing = context.pages().find((p) => p.url() === 'about:blank' && !p.__used);
-      const page = existing || (await context.newPage());
+      /** @typedef {import('playwright-core').Page & { __used?: boolean }} MarkedPage */
+      const existing = context.pages().find((p) => p.url() === 'about:blank' && !(/** @type {MarkedPage} */ (p)).__used);
+      const page = /** @type {MarkedPage} */ (existing || (await context.newPage()));
       page.__used = true;
       return page;
     },
@@ -172,6 +173,11 @@ async function setEditorLanguage(page, lang) {
 }
 
 /** Open the Node-RED editor at `url` and wait until it has loaded the node definitions and flows. */
+/**
+ * @param {import('playwright-core').Page} page
+ * @param {string} url
+ * @param {{ lang?: string }} [opts]
+ */
 async function openEditor(page, url, { lang } = {}) {
   if (lang !== undefined) await setEditorLanguage(page, lang);
   await page.goto(url, { waitUntil: 'domcontentloaded' });
@@ -224,7 +230,7 @@ function dialogLabels(page) {
     const trays = document.querySelectorAll('.red-ui-tray');
     const tray = trays[trays.length - 1];
     if (!tray) return [];
-    return Array.from(tray.querySelectorAll('.red-ui-tray-body label'))
+    return /** @type {HTMLElement[]} */ (Array.from(tray.querySelectorAll('.red-ui-tray-body label')))
       .filter((l) => l.offsetParent !== null)
       .map((l) => l.textContent.replace(/\s+/g, ' ').trim())
       .filter(Boolean);

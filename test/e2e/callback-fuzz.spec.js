@@ -21,7 +21,7 @@ describe('e2e: the callback port under fuzz', function () {
     port = new URL(sb.url).port;
   });
 
-  const keys = () => ({ token: process.env.WECOM_TOKEN, aesKey: aesKeyFrom(process.env.WECOM_ENCODING_AES_KEY), receiveId: process.env.WECOM_CORP_ID });
+  const keys = () => ({ token: /** @type {string} */ (process.env.WECOM_TOKEN), aesKey: aesKeyFrom(/** @type {string} */ (process.env.WECOM_ENCODING_AES_KEY)), receiveId: /** @type {string} */ (process.env.WECOM_CORP_ID) });
   const signedQuery = () => sealCallback(keys(), '<xml><MsgType>text</MsgType></xml>', process.env.WECOM_AGENT_ID).query;
 
   /** POST and resolve {status, ms}; a hang fails after 8 s. */

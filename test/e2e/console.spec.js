@@ -24,7 +24,7 @@ function fakeBridge() {
   const sockets = [];
   const types = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css' };
   const server = http.createServer((req, res) => {
-    const u = new URL(req.url, 'http://x');
+    const u = new URL(/** @type {string} */ (req.url), 'http://x');
     if (u.pathname === '/wecom/console/config.json') return res.end(JSON.stringify({ wsPath: '/wecom/ws' }));
     if (u.pathname === '/favicon.ico') {
       res.statusCode = 204;
@@ -51,7 +51,7 @@ function fakeBridge() {
   });
   const wss = new WebSocket.Server({ noServer: true });
   server.on('upgrade', (req, socket, head) => {
-    const u = new URL(req.url, 'http://x');
+    const u = new URL(/** @type {string} */ (req.url), 'http://x');
     if (u.pathname !== '/wecom/ws' || u.searchParams.get('token') !== TOKEN) {
       socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n');
       return;
@@ -76,7 +76,7 @@ function fakeBridge() {
     media,
     send: (f) => sockets[sockets.length - 1].send(JSON.stringify(f)),
     drop: () => sockets[sockets.length - 1].terminate(),
-    listen: () => new Promise((r) => server.listen(0, '127.0.0.1', () => r(`http://127.0.0.1:${server.address().port}`))),
+    listen: () => new Promise((r) => server.listen(0, '127.0.0.1', () => r(`http://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (server.address()).port}`))),
     close: () => {
       for (const s of sockets) s.terminate();
       wss.close();
@@ -143,7 +143,7 @@ describe('e2e: the agent console against a protocol-v2 bridge', function () {
     });
     await page.waitForSelector(`#active .conv[data-id="${CONV}"]`);
     await page.click(`#active .conv[data-id="${CONV}"]`);
-    await page.waitForFunction(() => document.querySelector('#history .media img') && document.querySelector('#history .media img').complete);
+    await page.waitForFunction(() => document.querySelector('#history .media img') && /** @type {HTMLImageElement} */ (document.querySelector('#history .media img')).complete);
     const src = await page.getAttribute('#history .media img', 'src');
     assert.match(src, /\/wecom\/ws\/media\/m1\?token=console-spec-token$/);
     assert.equal(await page.$$eval('#history .media img', (els) => els.length), 1, 'only the picture is an <img>');
@@ -153,7 +153,7 @@ describe('e2e: the agent console against a protocol-v2 bridge', function () {
     assert.ok(all.includes(`${XSS}.pdf · 2 KB`), all);
     assert.ok(all.includes('天安门 · 北京'), all);
     assert.equal(await page.$$eval('#history a', (as) => as.filter((a) => /^javascript:/i.test(a.href)).length), 0, 'no javascript: link');
-    assert.equal(await page.evaluate(() => window.__pwned), undefined);
+    assert.equal(await page.evaluate(() => /** @type {any} set by the XSS probe if it ran */ (window).__pwned), undefined);
   });
 
   it('acknowledges what it processed with received, and drops a replayed frame', async function () {

@@ -7,17 +7,18 @@ const path = require('node:path');
 const RED = require('node-red');
 const { prepareUserDir } = require('../../dist/sandbox/start.js');
 
-const userDir = process.env.DUR_USERDIR;
+const userDir = /** @type {string} */ (process.env.DUR_USERDIR);
 prepareUserDir(userDir, path.resolve(__dirname, '..', '..'));
 const server = http.createServer((req, res) =>
-  RED.httpAdmin(req, res, () =>
-    RED.httpNode(req, res, () => {
+  RED.httpAdmin(/** @type {import('express').Request} */ (req), /** @type {import('express').Response} */ (res), () =>
+    RED.httpNode(/** @type {import('express').Request} */ (req), /** @type {import('express').Response} */ (res), () => {
       res.statusCode = 404;
       res.end();
     }),
   ),
 );
-RED.init(server, {
+// cast: @types/node-red's settings type predates editorTheme.tours and has no slot for this package's wecomState
+RED.init(server, /** @type {import('@node-red/runtime').LocalSettings} */ (/** @type {unknown} */ ({
   userDir,
   flowFile: 'flows.json',
   credentialSecret: false,
@@ -28,12 +29,12 @@ RED.init(server, {
   telemetry: { enabled: false, updateNotification: false },
   externalModules: { autoInstall: false, palette: { allowInstall: false } },
   wecomState: { kind: 'local', dir: path.join(userDir, 'wecom-state') },
-});
+})));
 server.listen(0, '127.0.0.1', async () => {
   const started = new Promise((resolve) => RED.events.once('flows:started', resolve));
   await RED.start();
   await started;
-  process.stdout.write(JSON.stringify({ port: server.address().port }) + '\n');
+  process.stdout.write(JSON.stringify({ port: /** @type {import('node:net').AddressInfo} */ (server.address()).port }) + '\n');
 });
 process.on('SIGTERM', () => {
   RED.stop().then(

@@ -39,6 +39,12 @@ const REAL = {
   WECOM_AGENT_WS_TOKEN: 'login-test-token',
 };
 
+/**
+ * A request seen only through its peer address (all editorAccess().allows reads).
+ * @param {string} remoteAddress
+ */
+const peer = (remoteAddress) => /** @type {import('node:http').IncomingMessage} */ (/** @type {unknown} */ ({ socket: { remoteAddress } }));
+
 describe('e2e: the editor with real credentials', function () {
   this.timeout(60000);
   let sb;
@@ -68,13 +74,13 @@ describe('e2e: the editor with real credentials', function () {
   it('without a password, only clients on this machine reach the editor', function () {
     const access = editorAccess(false, { ...REAL });
     assert.equal(access.adminAuth, undefined);
-    assert.equal(access.allows({ socket: { remoteAddress: '127.0.0.1' } }), true);
-    assert.equal(access.allows({ socket: { remoteAddress: '::ffff:127.0.0.1' } }), true);
-    assert.equal(access.allows({ socket: { remoteAddress: '203.0.113.7' } }), false);
-    assert.equal(access.allows({ socket: { remoteAddress: '::ffff:10.0.0.2' } }), false);
+    assert.equal(access.allows(peer('127.0.0.1')), true);
+    assert.equal(access.allows(peer('::ffff:127.0.0.1')), true);
+    assert.equal(access.allows(peer('203.0.113.7')), false);
+    assert.equal(access.allows(peer('::ffff:10.0.0.2')), false);
     assert.match(access.note, /only from this machine/);
     assert.equal(isLoopback(undefined), false);
     // the sandbox (simulated WeCom) stays open: it listens on loopback by default
-    assert.equal(editorAccess(true, {}).allows({ socket: { remoteAddress: '203.0.113.7' } }), true);
+    assert.equal(editorAccess(true, {}).allows(peer('203.0.113.7')), true);
   });
 });

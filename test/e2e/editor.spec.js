@@ -153,7 +153,7 @@ describe('e2e: Node-RED editor in Chromium', function () {
     }, ours, { timeout: 15000 });
     return page.evaluate((types) => {
       const out = {};
-      RED.nodes.eachNode((n) => { if (types.includes(n.type)) out[`${n.type} ${n.id}`] = document.getElementById(n.id).querySelector('.red-ui-flow-node-status-label').textContent.trim(); });
+      RED.nodes.eachNode((n) => { if (types.includes(n.type)) out[`${n.type} ${n.id}`] = /** @type {Element} */ (/** @type {HTMLElement} */ (document.getElementById(n.id)).querySelector('.red-ui-flow-node-status-label')).textContent?.trim(); });
       return out;
     }, ours);
   }

@@ -28,7 +28,7 @@ function freePort() {
     const s = net.createServer();
     s.once('error', reject);
     s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
+      const { port } = /** @type {net.AddressInfo} */ (s.address());
       s.close(() => resolve(port));
     });
   });
@@ -58,7 +58,7 @@ describe('e2e: the packed package in a fresh Node-RED user dir (console, ops vie
     // dist is built (npm test builds first); --ignore-scripts keeps prepack from rebuilding it under the running specs
     const tgz = npm(['pack', '--ignore-scripts', '--pack-destination', dir, '--silent'], ROOT).trim().split('\n').pop();
     fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'node-red-user', private: true }));
-    npm(['install', path.join(dir, tgz), '--prefer-offline', '--no-audit', '--no-fund'], userDir);
+    npm(['install', path.join(dir, /** @type {string} */ (tgz)), '--prefer-offline', '--no-audit', '--no-fund'], userDir);
     const pkgDir = path.join(userDir, 'node_modules', 'node-red-contrib-wecom');
     for (const f of ['console/index.html', 'console/ops.html', 'dist/nodes/shared/console-routes.js', 'examples/wecom-customer-service.json']) {
       assert.ok(fs.existsSync(path.join(pkgDir, f)), `the package ships ${f}`);
@@ -146,13 +146,13 @@ describe('e2e: the packed package in a fresh Node-RED user dir (console, ops vie
     // what a user types is shown as text, never run
     await sim.userSays({ channel: 'app', userId: 'mars', text: XSS });
     await consolePage.waitForFunction((t) => Array.from(document.querySelectorAll('#history .msg[data-from="user"] .bubble')).some((e) => e.textContent === t), XSS, { timeout: 15000 });
-    assert.equal(await consolePage.evaluate(() => window.__pwned), undefined);
+    assert.equal(await consolePage.evaluate(() => /** @type {any} set by the XSS probe if it ran */ (window).__pwned), undefined);
     assert.equal(await consolePage.$$eval('#history img', (els) => els.length), 0);
     await consolePage.fill('#reply-text', '您好，目前只能寄到地球上的地址。');
     await consolePage.press('#reply-text', 'Enter');
     await until(() => botSaid('mars', (t) => t === '您好，目前只能寄到地球上的地址。', from), 'the agent reply at the WeChat user', 20000);
     if (SHOTS) {
-      await consolePage.evaluate(() => document.getElementById('toast').classList.add('hidden'));
+      await consolePage.evaluate(() => /** @type {HTMLElement} */ (document.getElementById('toast')).classList.add('hidden'));
       await browser.screenshot(consolePage, 'console-zh-CN');
       await consolePage.click('#lang-en');
       await browser.screenshot(consolePage, 'console-en-US');
@@ -179,7 +179,7 @@ describe('e2e: the packed package in a fresh Node-RED user dir (console, ops vie
     const labels = await opsPage.$$eval('#un tbody tr .label', (els) => els.map((e) => e.textContent));
     assert.ok(labels.includes(MISS), JSON.stringify(labels));
     assert.ok(labels.includes(XSS), JSON.stringify(labels));
-    assert.equal(await opsPage.evaluate(() => window.__pwned), undefined);
+    assert.equal(await opsPage.evaluate(() => /** @type {any} set by the XSS probe if it ran */ (window).__pwned), undefined);
     assert.equal(await opsPage.$$eval('#un img', (els) => els.length), 0);
     const csv = await opsPage.evaluate(() => fetch('api/unanswered.csv').then((r) => r.text()));
     assert.ok(csv.includes(MISS));

@@ -185,7 +185,7 @@ describe('e2e: the bundled pipeline (keywords → FAQ → human) for app and 微
   });
 
   function keys() {
-    return { token: process.env.WECOM_TOKEN, aesKey: aesKeyFrom(process.env.WECOM_ENCODING_AES_KEY), receiveId: process.env.WECOM_CORP_ID };
+    return { token: /** @type {string} */ (process.env.WECOM_TOKEN), aesKey: aesKeyFrom(/** @type {string} */ (process.env.WECOM_ENCODING_AES_KEY)), receiveId: /** @type {string} */ (process.env.WECOM_CORP_ID) };
   }
   function textMessage(user, text, msgId) {
     return buildXml({ ToUserName: process.env.WECOM_CORP_ID, FromUserName: user, CreateTime: Math.floor(Date.now() / 1000), MsgType: 'text', Content: text, MsgId: msgId, AgentID: Number(process.env.WECOM_AGENT_ID) });

@@ -90,7 +90,7 @@ describe('e2e: sandbox pages carry a conversation from a WeChat user to an agent
     await agentPage.press('#reply-text', 'Enter');
     // acknowledged by the bridge: no longer pending, not failed
     await agentPage.waitForFunction(
-      (t) => Array.from(document.querySelectorAll('#history .msg.agent')).some((e) => e.querySelector('.bubble').textContent === t && !e.classList.contains('pending') && !e.classList.contains('failed')),
+      (t) => Array.from(document.querySelectorAll('#history .msg.agent')).some((e) => /** @type {Element} */ (e.querySelector('.bubble')).textContent === t && !e.classList.contains('pending') && !e.classList.contains('failed')),
       reply,
       { timeout: 15000 }
     );

@@ -16,6 +16,11 @@ const ACCOUNT = {
 const KEYS = { token: ACCOUNT.token, aesKey: aesKeyFrom(ACCOUNT.encodingAESKey), receiveId: ACCOUNT.corpId };
 
 /** A wecom-account config node plus its credentials entry. */
+/**
+ * @param {string} id
+ * @param {Record<string, unknown>} [props]
+ * @returns {{ node: Record<string, any>, credentials: Record<string, Record<string, string>> }}
+ */
 function accountNode(id, props) {
   const node = Object.assign({ id, type: 'wecom-account', name: 'test account', corpId: ACCOUNT.corpId, agentId: ACCOUNT.agentId, apiBase: '' }, props || {});
   const credentials = {
@@ -31,6 +36,10 @@ function accountNode(id, props) {
 
 let seq = 1000;
 /** Inner plaintext XML of an app text message. */
+/**
+ * @param {string} content
+ * @param {{ user?: string, createTime?: number, msgId?: string, agentId?: string | number }} [opts]
+ */
 function textXml(content, opts) {
   const o = opts || {};
   return buildXml({
@@ -45,6 +54,10 @@ function textXml(content, opts) {
 }
 
 /** {query-string, body} for an encrypted callback POST of `innerXml`. */
+/**
+ * @param {string} innerXml
+ * @param {typeof KEYS} [keys]
+ */
 function sealed(innerXml, keys) {
   const { query, body } = sealCallback(keys || KEYS, innerXml, ACCOUNT.agentId);
   return { qs: '?' + new URLSearchParams(query).toString(), body };

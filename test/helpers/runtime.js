@@ -6,6 +6,7 @@ const helper = require('node-red-node-test-helper');
 
 helper.init(require.resolve('node-red'));
 
+/** @type {{ app: ((req: http.IncomingMessage, res: http.ServerResponse, next: () => void) => void) | null, server: http.Server | null, port: number }} */
 const state = { app: null, server: null, port: 0 };
 
 /** Wrap a node module so that loading it records the RED.httpNode app it was given. */
@@ -35,31 +36,46 @@ function load(modules, flow, credentials) {
 /** Start (once) the loopback server that serves the captured RED.httpNode app. */
 async function startHttp() {
   if (state.server) return;
-  state.server = http.createServer((req, res) => {
+  const server = http.createServer((req, res) => {
     if (state.app) state.app(req, res, () => { res.statusCode = 404; res.end(); });
     else { res.statusCode = 503; res.end(); }
   });
-  await new Promise((resolve) => state.server.listen(0, '127.0.0.1', resolve));
-  state.port = state.server.address().port;
+  state.server = server;
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
+  state.port = /** @type {import('node:net').AddressInfo} */ (server.address()).port;
 }
 
 async function stopHttp() {
-  if (!state.server) return;
-  await new Promise((resolve) => state.server.close(resolve));
+  const server = state.server;
+  if (!server) return;
+  await new Promise((resolve) => server.close(() => resolve(undefined)));
   state.server = null;
 }
 
+/** @param {string} [path] */
 function httpUrl(path) {
   return `http://127.0.0.1:${state.port}${path || ''}`;
 }
 
-/** A plain HTTP request on loopback; resolves {status, body, headers}. */
+/**
+ * @typedef {{ status: number, body: string, headers: http.IncomingHttpHeaders }} HttpReply
+ */
+
+/**
+ * A plain HTTP request on loopback; resolves {status, body, headers}.
+ * @param {string} method
+ * @param {string | URL} url
+ * @param {string | Buffer | null} [body]
+ * @param {http.OutgoingHttpHeaders} [headers]
+ * @returns {Promise<HttpReply>}
+ */
 function request(method, url, body, headers) {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method, headers: Object.assign({ 'content-type': 'text/xml' }, headers || {}) }, (res) => {
+      /** @type {Buffer[]} */
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
+      res.on('end', () => resolve({ status: /** @type {number} */ (res.statusCode), body: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
     });
     req.on('error', reject);
     if (body !== undefined && body !== null) req.write(body);
@@ -67,12 +83,23 @@ function request(method, url, body, headers) {
   });
 }
 
-/** Resolve after `ms` milliseconds (for "nothing arrives" checks only, never for timing assertions). */
+/**
+ * Resolve after `ms` milliseconds (for "nothing arrives" checks only, never for timing assertions).
+ * @param {number} ms
+ * @returns {Promise<void>}
+ */
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Poll `probe` (sync or async) until it returns something truthy and resolve with it; fail the test naming
  * `what` after `ms` milliseconds. A wait, never a timing assertion.
+ */
+/**
+ * @template T
+ * @param {() => T | Promise<T>} probe
+ * @param {string} [what]
+ * @param {number} [ms]
+ * @returns {Promise<NonNullable<Awaited<T>>>}
  */
 async function until(probe, what, ms = 5000) {
   const deadline = Date.now() + ms;

@@ -7,6 +7,7 @@ const { until } = require('./runtime');
 
 const FAST_RETRY = { baseDelayMs: 2, maxDelayMs: 20, timeoutMs: 300, maxRetries: 12, rateLimitWaitMs: 50 };
 
+/** @param {Partial<import('../../dist/sandbox/simulator').SimulatorOptions>} [extra] */
 function startSim(extra) {
   return startSimulator(Object.assign({
     corpId: ACCOUNT.corpId,
@@ -21,11 +22,22 @@ function startSim(extra) {
 }
 
 /** A wecom-account node pointed at the simulator. */
+/**
+ * @param {string} id
+ * @param {{ url: string }} sim
+ * @param {Record<string, unknown>} [props]
+ */
 function simAccount(id, sim, props) {
   return accountNode(id, Object.assign({ apiBase: sim.url, retry: FAST_RETRY }, props || {}));
 }
 
 /** Resolve when `pred()` holds (see runtime.until); kept for the (pred, ms, what) argument order. */
+/**
+ * @template T
+ * @param {() => T | Promise<T>} pred
+ * @param {number} [ms]
+ * @param {string} [what]
+ */
 const waitFor = (pred, ms, what) => until(pred, what, ms || 10000);
 
 module.exports = { startSim, simAccount, waitFor, FAST_RETRY };

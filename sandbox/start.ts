@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import * as crypto from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { startSimulator, type Simulator } from './simulator';
+import { staticType } from '../nodes/lib/ops/static-files';
 
 /** An express app called as a handler, with what to do when no route answers. */
 type AppHandler = (q: http.IncomingMessage, s: http.ServerResponse, next: () => void) => void;
@@ -205,15 +206,7 @@ function serveStatic(urlPath: string, res: http.ServerResponse): boolean {
   } catch {
     return false;
   }
-  const types: Record<string, string> = {
-    '.html': 'text/html; charset=utf-8',
-    '.js': 'text/javascript; charset=utf-8',
-    '.css': 'text/css; charset=utf-8',
-    '.svg': 'image/svg+xml',
-    '.png': 'image/png',
-    '.json': 'application/json; charset=utf-8',
-  };
-  res.writeHead(200, { 'content-type': types[path.extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache' });
+  res.writeHead(200, { 'content-type': staticType(file) ?? 'application/octet-stream', 'cache-control': 'no-cache' });
   res.end(body);
   return true;
 }

@@ -3,8 +3,8 @@
 const assert = require('node:assert/strict');
 const { MemoryStore } = require('../dist/nodes/lib/state/memory');
 const { Outbox, OUTBOX_GROUP } = require('../dist/nodes/lib/wecom/send/outbox');
-const { UserRateLimiter } = require('../dist/nodes/lib/wecom/send/user-limiter');
-const { KfBudget } = require('../dist/nodes/lib/wecom/kf/budget');
+const { StoreUserLimiter } = require('../dist/nodes/lib/wecom/send/user-limiter');
+const { StoreKfBudget } = require('../dist/nodes/lib/wecom/kf/budget');
 const { KfSessionKeeper } = require('../dist/nodes/lib/wecom/kf/session');
 const { WecomApiError } = require('../dist/nodes/lib/wecom/api/errors');
 const { waitFor } = require('./helpers/simulator');
@@ -33,9 +33,15 @@ function fakeApi(o = {}) {
   return api;
 }
 
-/** @param {ReturnType<typeof fakeApi>} api */
-function account(api) {
-  return { corpId: 'wwcorp', api: () => /** @type {any} */ (api), appLimiter: new UserRateLimiter(), kfBudget: new KfBudget(), kfSessions: new KfSessionKeeper() };
+/** @param {any} store @param {ReturnType<typeof fakeApi>} api */
+function account(store, api) {
+  return {
+    corpId: 'wwcorp',
+    api: () => /** @type {any} */ (api),
+    appLimiter: new StoreUserLimiter(() => store, 'wwcorp:1000002'),
+    kfBudget: new StoreKfBudget(() => store, 'wwcorp'),
+    kfSessions: new KfSessionKeeper(),
+  };
 }
 
 /**
@@ -94,7 +100,7 @@ describe('wecom-out outbox core (no Node-RED)', function () {
   it('records, sends and acknowledges a reply; the caller gets msg.wecomResult', async function () {
     const store = new MemoryStore();
     const api = fakeApi();
-    const { outbox, got } = start(store, account(api));
+    const { outbox, got } = start(store, account(store, api));
     outbox.accept(reply('你好'), 'caller-1');
     await waitFor(() => got.sent.length === 1, 3000, 'the send');
     assert.equal(got.sent[0].caller, 'caller-1');
@@ -109,7 +115,7 @@ describe('wecom-out outbox core (no Node-RED)', function () {
   it('a message that cannot be planned is reported at once and never recorded', async function () {
     const store = new MemoryStore();
     const api = fakeApi();
-    const { outbox, got } = start(store, account(api));
+    const { outbox, got } = start(store, account(store, api));
     outbox.accept(reply(''), 'c');
     assert.equal(got.failed.length, 1);
     assert.match(got.failed[0].err.message, /empty/);
@@ -122,7 +128,7 @@ describe('wecom-out outbox core (no Node-RED)', function () {
     const store = new MemoryStore();
     const transient = new WecomApiError({ api: 'message/send', errcode: -1, errmsg: 'system busy', kind: 'transient' });
     const api = fakeApi({ failures: [transient] });
-    const { outbox, got } = start(store, account(api));
+    const { outbox, got } = start(store, account(store, api));
     outbox.accept(reply('first'), 1);
     outbox.accept(reply('second'), 2);
     await waitFor(() => got.sent.length === 2, 5000, 'both sends');
@@ -131,7 +137,8 @@ describe('wecom-out outbox core (no Node-RED)', function () {
 
     const config = new WecomApiError({ api: 'message/send', errcode: 40001, errmsg: 'invalid secret', kind: 'config' });
     const api2 = fakeApi({ failures: [config] });
-    const c2 = start(new MemoryStore(), account(api2));
+    const store2 = new MemoryStore();
+    const c2 = start(store2, account(store2, api2));
     c2.outbox.accept(reply('x'), 3);
     await waitFor(() => c2.got.failed.length === 1, 3000, 'the error');
     assert.equal(c2.got.failed[0].err, config);
@@ -145,7 +152,7 @@ describe('wecom-out outbox core (no Node-RED)', function () {
     await store.append('outbox:out1', { m, idem: 'inbox:in1:7:abc', at: Date.now() });
     await store.append('outbox:out1', { m, idem: 'inbox:in1:7:abc', at: Date.now() });
     const api = fakeApi();
-    const { got } = start(store, account(api));
+    const { got } = start(store, account(store, api));
     await waitFor(() => got.sent.length + got.skipped.length === 2, 3000, 'both entries');
     assert.equal(got.sent.length, 1);
     assert.equal(got.sent[0].caller, undefined);
@@ -157,7 +164,7 @@ describe('wecom-out outbox core (no Node-RED)', function () {
   it('over the per-member budget with no hold allowed: the 31st reply is reported (kind rate), not sent', async function () {
     const store = new MemoryStore();
     const api = fakeApi();
-    const { outbox, got } = start(store, account(api), { maxHoldMs: 0 });
+    const { outbox, got } = start(store, account(store, api), { maxHoldMs: 0 });
     for (let i = 0; i < 31; i++) outbox.accept(reply(`n${i}`, 'busy'), i);
     await waitFor(() => got.sent.length + got.failed.length === 31, 5000, '31 outcomes');
     assert.equal(got.sent.length, 30);
@@ -167,7 +174,8 @@ describe('wecom-out outbox core (no Node-RED)', function () {
   });
 
   it('after close, a message is refused with the closing text', function () {
-    const { outbox, got } = start(new MemoryStore(), account(fakeApi()));
+    const store = new MemoryStore();
+    const { outbox, got } = start(store, account(store, fakeApi()));
     outbox.close();
     outbox.accept(reply('late'), 'c');
     assert.equal(got.failed.length, 1);

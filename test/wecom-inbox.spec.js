@@ -214,6 +214,25 @@ describe('wecom-in core: inbox and callback endpoint (no Node-RED)', function ()
     assert.equal(x.got[0].payload, '存不下');
   });
 
+  it('claimed but not appended (the store failed half-way): 503, and the re-send is not taken for a duplicate', async function () {
+    const c = clock();
+    const store = new MemoryStore({ now: c.now });
+    const x = track(core(store, c));
+    const { append } = store;
+    Object.assign(store, {
+      append: async () => {
+        throw new StateUnavailable('stream write failed');
+      },
+    });
+    const { query, body } = callback(textXml('半途', { msgId: '9009' }));
+    assert.equal((await x.endpoint.post(query, body)).status, 503);
+    Object.assign(store, { append });
+    assert.equal((await x.endpoint.post(query, body)).status, 200);
+    await x.drain();
+    assert.equal(x.got.length, 1);
+    assert.equal(x.got[0].payload, '半途');
+  });
+
   it('refuses bad requests with their status, counted: bad signature 403, missing query 401, too large 413', async function () {
     const c = clock();
     const x = track(core(new MemoryStore({ now: c.now }), c));

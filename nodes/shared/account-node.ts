@@ -4,8 +4,8 @@ import type { CallbackKeys } from '../lib/wecom/callback';
 import type { AccountSettings } from '../lib/types';
 import type { SettingsProblem } from '../lib/wecom/account-settings';
 import type { WecomApi } from '../lib/wecom/wecom-api';
-import type { UserRateLimiter } from '../lib/wecom/send/user-limiter';
-import type { KfBudget } from '../lib/wecom/kf/budget';
+import type { StoreUserLimiter } from '../lib/wecom/send/user-limiter';
+import type { StoreKfBudget } from '../lib/wecom/kf/budget';
 import type { KfSessionKeeper } from '../lib/wecom/kf/session';
 
 /** Which secret a client uses: the app Secret, or for 微信客服 the kf Secret when set (else the app Secret). */
@@ -30,10 +30,10 @@ export interface WecomAccountNode extends Node<AccountCredentials> {
    * clear Error when the Corp ID or the needed Secret is missing.
    */
   api(kind?: ApiKind): WecomApi;
-  /** Per-member app-message budget (30/min, 1000/h), shared by every wecom-out of this account. */
-  readonly appLimiter: UserRateLimiter;
-  /** 微信客服 48 h / 5-reply budget per customer, fed by the puller and used by wecom-out. */
-  readonly kfBudget: KfBudget;
+  /** Per-member app-message budget (30/min, 1000/h), in the state store: shared by every wecom-out and instance. */
+  readonly appLimiter: StoreUserLimiter;
+  /** 微信客服 48 h / 5-reply budget per customer, in the state store; fed by the puller and used by wecom-out. */
+  readonly kfBudget: StoreKfBudget;
   /** Keeps 微信客服 sessions in service state 1 before API sends. */
   readonly kfSessions: KfSessionKeeper;
 }

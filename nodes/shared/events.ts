@@ -10,17 +10,14 @@ import * as path from 'node:path';
 import { DEFAULT_MAX_BYTES, DEFAULT_RETENTION_DAYS, OpsLog } from '../lib/ops/log';
 import { runtimeEvents, settingsOf } from './node-kit';
 import type { BridgeInfo, WecomMsg, WecomMeta } from '../lib/messages';
+import type { Gauges } from '../lib/ops/metrics';
 
 let log: OpsLog | null = null;
 let logKey = '';
 let warned = false;
 let settings = { retentionDays: DEFAULT_RETENTION_DAYS, maxBytes: DEFAULT_MAX_BYTES };
 
-export interface Gauges {
-  agentsOnline: number;
-  queued: number;
-  groups: Record<string, number>;
-}
+export type { Gauges } from '../lib/ops/metrics';
 const gaugeSources = new Map<string, () => Gauges>();
 
 function dirFor(RED: NodeAPI): string | null {

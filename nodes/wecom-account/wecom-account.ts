@@ -10,8 +10,8 @@ import type { CallbackKeys } from '../lib/wecom/callback';
 import type { ApiKind, WecomAccountNode } from '../shared/account-node';
 import { WecomApi } from '../lib/wecom/wecom-api';
 import type { RetryOptions } from '../lib/wecom/api/retry';
-import { UserRateLimiter } from '../lib/wecom/send/user-limiter';
-import { KfBudget } from '../lib/wecom/kf/budget';
+import { StoreUserLimiter } from '../lib/wecom/send/user-limiter';
+import { StoreKfBudget } from '../lib/wecom/kf/budget';
 import { KfSessionKeeper } from '../lib/wecom/kf/session';
 import { acquireStore, stateOptions, type StoreHandle } from '../shared/state';
 import { nodeType, settingsOf } from '../shared/node-kit';
@@ -58,19 +58,20 @@ export = function register(RED: NodeAPI): void {
     };
 
     const self = this as Writable<WecomAccountNode>;
-    self.appLimiter = new UserRateLimiter();
-    self.kfBudget = new KfBudget();
-    self.kfSessions = new KfSessionKeeper();
     const settingsRetry = settingsOf(RED).wecom?.retry;
     const retry: RetryOptions | undefined = def.retry ?? settingsRetry;
     const clients = new Map<string, WecomApi>();
-    // Several instances on one Redis share one access_token (one gettoken for all of them).
+    // The state store (on first use): per-user send budgets, and on Redis one access_token for all instances.
     let shared: StoreHandle | null = null;
-    const tokenStore = () => {
-      if (stateOptions(settingsOf(RED)).kind !== 'redis') return undefined;
-      shared ??= acquireStore(RED);
-      return shared.store;
+    let closed = false;
+    const stateStore = () => {
+      if (closed) throw new Error('wecom-account: closed');
+      return (shared ??= acquireStore(RED)).store;
     };
+    const tokenStore = () => (stateOptions(settingsOf(RED)).kind === 'redis' ? stateStore() : undefined);
+    self.appLimiter = new StoreUserLimiter(stateStore, `${this.settings.corpId}:${this.settings.agentId}`);
+    self.kfBudget = new StoreKfBudget(stateStore, this.settings.corpId);
+    self.kfSessions = new KfSessionKeeper();
 
     this.api = (kind: ApiKind = 'agent') => {
       const s = this.settings;
@@ -90,6 +91,7 @@ export = function register(RED: NodeAPI): void {
     this.on('close', (_removed: boolean, done: () => void) => {
       const all = [...clients.values()];
       clients.clear();
+      closed = true;
       shared?.release();
       shared = null;
       Promise.all(all.map((c) => c.close())).then(() => done(), () => done());

@@ -4,7 +4,7 @@
  *  - a bot reply or did-you-mean: wecom-out recorded the answer in its outbox;
  *  - a message handed to (or already with) an agent: handoff recorded it in the conversation;
  *  - a flow that intentionally sends nothing: the entry settles by itself `settleMs` after it was emitted.
- * What is still pending after a crash or redeploy is emitted again (see wecom-in).
+ * What is still pending after a crash or redeploy is emitted again (lib/wecom/inbox.ts records, emits and replays).
  */
 import type { StateStore } from './store';
 

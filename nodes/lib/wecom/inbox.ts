@@ -107,11 +107,14 @@ export class Inbox {
   async record(rec: XmlRecord, replyKey?: string): Promise<void> {
     const nonce = randomUUID();
     if (replyKey) this.slotByNonce.set(nonce, replyKey);
+    const k = dedupeKey(rec);
+    const claimed = this.o.store.claim(this.dedupeRecord(k), nonce, DEDUPE_TTL_MS);
     try {
-      const k = dedupeKey(rec);
-      await Promise.all([this.o.store.claim(this.dedupeRecord(k), nonce, DEDUPE_TTL_MS), this.o.store.append(this.stream, { rec, k, n: nonce } satisfies InboxValue)]);
+      await Promise.all([claimed, this.o.store.append(this.stream, { rec, k, n: nonce } satisfies InboxValue)]);
     } catch (err) {
       this.slotByNonce.delete(nonce);
+      // Claimed but not appended: let go of the claim (if the store lets us), or WeCom's re-send would count as seen.
+      if (await claimed.catch(() => false)) await this.unclaim(k, nonce).catch(() => undefined);
       throw err;
     }
   }
@@ -146,6 +149,10 @@ export class Inbox {
 
   private dedupeRecord(k: string): string {
     return `dedupe:${this.o.nodeId}:${k}`;
+  }
+
+  private unclaim(k: string, nonce: string): Promise<void> {
+    return this.o.store.update<string, void>(this.dedupeRecord(k), (cur) => ({ value: cur === nonce ? undefined : cur, result: undefined }));
   }
 
   private inbound(rec: XmlRecord): InboundMessage {

@@ -1,15 +1,39 @@
 /**
- * 微信客服 reply budget per customer: replies are allowed within 48 h of the customer's last message and
- * at most 5 per customer message (a new customer message resets it). Unknown customers (e.g. after a
- * restart) are left for WeCom to judge (95001/95002 then come back as clear errors).
+ * 微信客服 reply budget per customer: replies are allowed within 48 h of the customer's last message and at most
+ * 5 per customer message (a new customer message resets it). Unknown customers are left for WeCom to judge
+ * (95001/95002 then come back as clear errors).
+ *
+ * `StoreKfBudget` keeps it in the StateStore (`sendbudget:kf:<corp>:<open_kfid>:<customer>`), so instances on one
+ * store share each customer's 5 replies; `KfBudget` is the same rule in one process.
  */
+import type { StateStore } from '../../state/store';
+
 export const KF_WINDOW_MS = 48 * 3600 * 1000;
 export const KF_REPLIES_PER_MESSAGE = 5;
 
 export type BudgetProblem = 'window' | 'count';
 
+/** One customer's budget: when they last wrote (ms) and how many replies were used since. */
+export interface KfAllowance {
+  lastCustomerAt: number;
+  used: number;
+}
+
+/** Why `n` more replies would be dropped, or null when they fit (or the customer is unknown). */
+export function kfProblem(b: KfAllowance | undefined, now: number, n = 1): BudgetProblem | null {
+  if (!b) return null;
+  if (now - b.lastCustomerAt > KF_WINDOW_MS) return 'window';
+  if (b.used + n > KF_REPLIES_PER_MESSAGE) return 'count';
+  return null;
+}
+
+/** The allowance after a customer message sent at `sentAtMs` (an older one changes nothing). */
+export function afterCustomerMessage(b: KfAllowance | undefined, sentAtMs: number): KfAllowance {
+  return b && b.lastCustomerAt > sentAtMs ? b : { lastCustomerAt: sentAtMs, used: 0 };
+}
+
 export class KfBudget {
-  private readonly map = new Map<string, { lastCustomerAt: number; used: number }>();
+  private readonly map = new Map<string, KfAllowance>();
   constructor(private readonly now: () => number = Date.now) {}
 
   private key(openKfId: string, userId: string) {
@@ -19,22 +43,88 @@ export class KfBudget {
   /** A customer message was seen (sentAtMs = its send_time). */
   customerMessage(openKfId: string, userId: string, sentAtMs = this.now()): void {
     const k = this.key(openKfId, userId);
-    const cur = this.map.get(k);
-    if (cur && cur.lastCustomerAt > sentAtMs) return;
-    this.map.set(k, { lastCustomerAt: sentAtMs, used: 0 });
+    this.map.set(k, afterCustomerMessage(this.map.get(k), sentAtMs));
   }
 
   /** Why `n` more replies would be dropped, or null when they fit (or the customer is unknown). */
   check(openKfId: string, userId: string, n = 1): BudgetProblem | null {
-    const b = this.map.get(this.key(openKfId, userId));
-    if (!b) return null;
-    if (this.now() - b.lastCustomerAt > KF_WINDOW_MS) return 'window';
-    if (b.used + n > KF_REPLIES_PER_MESSAGE) return 'count';
-    return null;
+    return kfProblem(this.map.get(this.key(openKfId, userId)), this.now(), n);
   }
 
   used(openKfId: string, userId: string): void {
     const b = this.map.get(this.key(openKfId, userId));
     if (b) b.used++;
+  }
+}
+
+/** The 微信客服 budget as wecom-out spends it (shared through the store). */
+export interface KfReplyBudget {
+  /** Take `n` replies if they fit: null = taken (or the customer is unknown), else why not (nothing taken). */
+  reserve(openKfId: string, userId: string, n: number): Promise<BudgetProblem | null>;
+  /** Give back `n` replies that were taken and not sent. */
+  giveBack(openKfId: string, userId: string, n: number): Promise<void>;
+}
+
+/** Records outlive the 48 h window by a day (then the customer is unknown again, left to WeCom). */
+const KEEP_MS = KF_WINDOW_MS + 24 * 3600 * 1000;
+
+export class StoreKfBudget implements KfReplyBudget {
+  /** Customer messages seen here whose write to the store has not finished (so a reply right after sees them). */
+  private readonly seen = new Map<string, number>();
+
+  constructor(
+    private readonly store: () => StateStore,
+    /** The corp id. */
+    private readonly scope: string,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  private key(openKfId: string, userId: string): string {
+    return `sendbudget:kf:${this.scope}:${openKfId}:${userId}`;
+  }
+
+  private ttl(b: KfAllowance): number {
+    return Math.max(1, b.lastCustomerAt + KEEP_MS - this.now());
+  }
+
+  /** A customer message was seen (sentAtMs = its send_time); recorded in the background. */
+  customerMessage(openKfId: string, userId: string, sentAtMs = this.now()): void {
+    const k = this.key(openKfId, userId);
+    this.seen.set(k, Math.max(this.seen.get(k) ?? 0, sentAtMs));
+    const written = (): void => {
+      if (this.seen.get(k) === sentAtMs) this.seen.delete(k);
+    };
+    let store: StateStore;
+    try {
+      store = this.store();
+    } catch {
+      return; // no store: the reply's reserve() reports it
+    }
+    store
+      .update<KfAllowance, void>(k, (cur) => {
+        const b = afterCustomerMessage(cur, sentAtMs);
+        return { value: b, result: undefined, ttlMs: this.ttl(b) };
+      })
+      .then(written, () => undefined);
+  }
+
+  async reserve(openKfId: string, userId: string, n: number): Promise<BudgetProblem | null> {
+    const k = this.key(openKfId, userId);
+    const seenAt = this.seen.get(k);
+    const t = this.now();
+    return this.store().update<KfAllowance, BudgetProblem | null>(k, (cur) => {
+      const b = seenAt !== undefined ? afterCustomerMessage(cur, seenAt) : cur;
+      if (!b) return { value: undefined, result: null };
+      const problem = kfProblem(b, t, n);
+      const next = problem ? b : { ...b, used: b.used + n };
+      return { value: next, result: problem, ttlMs: this.ttl(next) };
+    });
+  }
+
+  async giveBack(openKfId: string, userId: string, n: number): Promise<void> {
+    if (n <= 0) return;
+    await this.store().update<KfAllowance, void>(this.key(openKfId, userId), (cur) =>
+      cur ? { value: { ...cur, used: Math.max(0, cur.used - n) }, result: undefined, ttlMs: this.ttl(cur) } : { value: undefined, result: undefined },
+    );
   }
 }

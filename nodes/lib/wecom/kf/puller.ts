@@ -27,7 +27,7 @@ export interface PullerOptions {
   skipBacklog?: boolean;
   /** Welcome text sent with welcome_code on enter_session ('' = none). */
   welcome?: string;
-  budget?: KfBudget;
+  budget?: Pick<KfBudget, 'customerMessage'>;
   /** sync_msg limit (default 1000). */
   limit?: number;
   onError?: (err: Error, what: string) => void;

@@ -9,8 +9,8 @@ import { isInboxRef } from '../../state/inbox';
 import { WecomApiError } from '../api/errors';
 import type { WecomApi } from '../wecom-api';
 import type { KfSessionKeeper } from '../kf/session';
-import type { UserRateLimiter } from './user-limiter';
-import type { KfBudget } from '../kf/budget';
+import type { AppBudget } from './user-limiter';
+import type { KfReplyBudget } from '../kf/budget';
 import { PlanError, type SendPlan } from './plan';
 import { executePlan, budgetWait, HoldTooLong, type SendOutcome } from './execute';
 import type { RepeatRecord } from './repeat-record';
@@ -19,8 +19,10 @@ import type { RepeatRecord } from './repeat-record';
 export interface SendAccount {
   corpId: string;
   api(kind: 'agent' | 'kf'): WecomApi;
-  appLimiter: UserRateLimiter;
-  kfBudget: KfBudget;
+  /** WeCom's per-member app budget (30/min, 1000/h), shared through the store. */
+  appLimiter: AppBudget;
+  /** 微信客服's 5 replies per customer message within 48 h, shared through the store. */
+  kfBudget: KfReplyBudget;
   kfSessions: KfSessionKeeper;
 }
 
@@ -87,8 +89,8 @@ export function entryAttempts(d: DeliverDeps, e: StreamEntry<OutboxEntry>, plan:
         claimed = true;
       }
       // Over WeCom's per-member budget: wait without holding a slot, or report when too long.
-      const wait = budgetWait(plan, { limiter: account.appLimiter, maxHoldMs: Math.max(0, d.maxHoldMs - (heldSince ? Date.now() - heldSince : 0)) });
-      if (wait === Infinity) throw new HoldTooLong('message/send', account.appLimiter.waitMs(plan.users[0] ?? '', 1));
+      const wait = await budgetWait(plan, { limiter: account.appLimiter, maxHoldMs: Math.max(0, d.maxHoldMs - (heldSince ? Date.now() - heldSince : 0)) });
+      if (wait === Infinity) throw new HoldTooLong('message/send', await account.appLimiter.waitMs(plan.users[0] ?? '', 1));
       if (wait > 0) {
         heldSince ||= Date.now();
         d.onHold();

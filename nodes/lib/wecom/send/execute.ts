@@ -8,8 +8,8 @@ import { passiveTextXml, newKfMsgId } from '../api/messages';
 import { sleep } from '../api/retry';
 import { WecomApiError } from '../api/errors';
 import type { WecomApi } from '../wecom-api';
-import type { UserRateLimiter } from './user-limiter';
-import type { KfBudget } from '../kf/budget';
+import type { AppBudget } from './user-limiter';
+import type { KfReplyBudget } from '../kf/budget';
 import type { KfSessionKeeper } from '../kf/session';
 import type { SendPlan } from './plan';
 import type { RepeatRecord } from './repeat-record';
@@ -18,8 +18,10 @@ import { createHash } from 'node:crypto';
 export interface ExecDeps {
   api: WecomApi;
   corpId: string;
-  limiter: UserRateLimiter;
-  budget: KfBudget;
+  /** The per-member app budget (shared through the store). */
+  limiter: AppBudget;
+  /** The 微信客服 5-replies / 48 h budget (shared through the store). */
+  budget: KfReplyBudget;
   sessions: KfSessionKeeper;
   /** Longest a send may be held for the per-user budget before it is reported instead, ms. */
   maxHoldMs: number;
@@ -62,11 +64,11 @@ export class HoldTooLong extends WecomApiError {
  * Before running a plan: ms to wait until all its app messages fit the per-member budget (0 = go),
  * or Infinity when they never would within `maxHoldMs`.
  */
-export function budgetWait(plan: SendPlan, d: Pick<ExecDeps, 'limiter' | 'maxHoldMs'>): number {
+export async function budgetWait(plan: SendPlan, d: Pick<ExecDeps, 'limiter' | 'maxHoldMs'>): Promise<number> {
   if (plan.channel !== 'app' || plan.users.length === 0) return 0;
   const parts = plan.texts ? plan.texts.length - (plan.replyKey ? 1 : 0) : 1;
   if (parts <= 0) return 0;
-  const wait = Math.max(0, ...plan.users.map((u) => d.limiter.waitMs(u, parts)));
+  const wait = Math.max(0, ...(await Promise.all(plan.users.map((u) => d.limiter.waitMs(u, parts)))));
   return wait > d.maxHoldMs ? Infinity : wait;
 }
 
@@ -94,14 +96,19 @@ export async function executePlan(plan: SendPlan, d: ExecDeps): Promise<SendOutc
     for (let i = 0; i < units; i++) {
       await holdForBudget(plan, d);
       const body = texts ? { content: texts[i] } : (content as Record<string, unknown>);
-      const decided = d.repeats && d.sendId ? await d.repeats.checkFor([d.api.agentId, plan.to, plan.msgtype, body], `${d.sendId}#${i}`) : undefined;
-      const r = await d.api.sendAppMessage(
-        plan.msgtype,
-        body,
-        plan.to,
-        decided === undefined ? { duplicateCheckSec: d.duplicateCheckSec } : { duplicateCheckSec: decided, repeatDecided: true },
-      );
-      for (const u of plan.users) d.limiter.take(u);
+      let r: Awaited<ReturnType<WecomApi['sendAppMessage']>>;
+      try {
+        const decided = d.repeats && d.sendId ? await d.repeats.checkFor([d.api.agentId, plan.to, plan.msgtype, body], `${d.sendId}#${i}`) : undefined;
+        r = await d.api.sendAppMessage(
+          plan.msgtype,
+          body,
+          plan.to,
+          decided === undefined ? { duplicateCheckSec: d.duplicateCheckSec } : { duplicateCheckSec: decided, repeatDecided: true },
+        );
+      } catch (err) {
+        await d.limiter.giveBack(plan.users).catch(() => undefined);
+        throw err;
+      }
       out.msgids.push(...r.msgids);
       out.msgid = r.msgid ?? out.msgid;
       if (r.invaliduser) out.invaliduser = r.invaliduser;
@@ -113,7 +120,7 @@ export async function executePlan(plan: SendPlan, d: ExecDeps): Promise<SendOutc
   const openKfId = plan.openKfId as string;
   const userId = plan.userId as string;
   const units = texts ? texts.length : 1;
-  const problem = d.budget.check(openKfId, userId, units);
+  const problem = await d.budget.reserve(openKfId, userId, units);
   if (problem) {
     throw new WecomApiError({
       api: 'kf/send_msg',
@@ -122,28 +129,34 @@ export async function executePlan(plan: SendPlan, d: ExecDeps): Promise<SendOutc
       kind: 'session',
     });
   }
-  await d.sessions.ensure(d.api, openKfId, userId);
-  const base = d.sendId ? createHash('sha256').update(d.sendId).digest('hex').slice(0, 32) : newKfMsgId();
-  for (let i = 0; i < units; i++) {
-    const id = units === 1 ? base : `${base.slice(0, 28)}_${i}`;
-    const body = texts ? { content: texts[i] } : (content as Record<string, unknown>);
-    try {
-      await d.api.kfSendMsg(openKfId, userId, plan.msgtype, body, id);
-    } catch (err) {
-      if (err instanceof WecomApiError && (err.errcode === 95018 || err.errcode === 95016)) d.sessions.forget(openKfId, userId);
-      throw err;
+  try {
+    await d.sessions.ensure(d.api, openKfId, userId);
+    const base = d.sendId ? createHash('sha256').update(d.sendId).digest('hex').slice(0, 32) : newKfMsgId();
+    for (let i = 0; i < units; i++) {
+      const id = units === 1 ? base : `${base.slice(0, 28)}_${i}`;
+      const body = texts ? { content: texts[i] } : (content as Record<string, unknown>);
+      try {
+        await d.api.kfSendMsg(openKfId, userId, plan.msgtype, body, id);
+      } catch (err) {
+        if (err instanceof WecomApiError && (err.errcode === 95018 || err.errcode === 95016)) d.sessions.forget(openKfId, userId);
+        throw err;
+      }
+      out.msgids.push(id);
+      out.msgid = id;
+      out.parts++;
     }
-    d.budget.used(openKfId, userId);
-    out.msgids.push(id);
-    out.msgid = id;
-    out.parts++;
+  } catch (err) {
+    // The replies reserved and not sent go back to the customer's budget.
+    await d.budget.giveBack(openKfId, userId, units - out.parts).catch(() => undefined);
+    throw err;
   }
   return out;
 }
 
+/** Take one send of every recipient's budget, holding (up to maxHoldMs) until it fits. */
 async function holdForBudget(plan: SendPlan, d: ExecDeps): Promise<void> {
   for (;;) {
-    const wait = Math.max(0, ...plan.users.map((u) => d.limiter.waitMs(u)));
+    const wait = await d.limiter.take(plan.users);
     if (wait <= 0) return;
     if (wait > d.maxHoldMs) throw new HoldTooLong('message/send', wait);
     d.onHold?.(wait);

@@ -1,7 +1,12 @@
 /**
- * WeCom's per-member app-message budget (30/min and 1000/h per app; excess is silently dropped by
- * WeCom). Tracks sends per user with sliding windows and tells how long to hold the next one.
+ * WeCom's per-member app-message budget (30/min and 1000/h per app; excess is silently dropped by WeCom):
+ * sends per user in sliding windows, and how long to hold the next one.
+ *
+ * `StoreUserLimiter` keeps each user's send times in the StateStore, so every instance on one store (and every
+ * wecom-out of one account) spends the same budget; `UserRateLimiter` is the same windows in one process.
  */
+import type { StateStore } from '../../state/store';
+
 export interface Window {
   ms: number;
   max: number;
@@ -12,6 +17,22 @@ export const APP_USER_WINDOWS: Window[] = [
   { ms: 3_600_000, max: 1000 },
 ];
 
+/** ms until `n` more sends fit every window, given the earlier send times (ascending); Infinity = never. */
+export function windowWait(times: number[], windows: Window[], now: number, n = 1): number {
+  let wait = 0;
+  for (const w of windows) {
+    const inWin = times.filter((x) => now - x < w.ms);
+    const over = inWin.length + n - w.max;
+    if (over > 0) {
+      if (n > w.max) return Infinity;
+      wait = Math.max(wait, inWin[over - 1] + w.ms - now);
+    }
+  }
+  return wait;
+}
+
+const longestOf = (windows: Window[]) => Math.max(...windows.map((w) => w.ms));
+
 export class UserRateLimiter {
   private readonly sends = new Map<string, number[]>();
   private readonly longest: number;
@@ -20,23 +41,13 @@ export class UserRateLimiter {
     private readonly windows: Window[] = APP_USER_WINDOWS,
     private readonly now: () => number = Date.now,
   ) {
-    this.longest = Math.max(...windows.map((w) => w.ms));
+    this.longest = longestOf(windows);
   }
 
   /** ms to wait until `n` more sends to `user` fit every window (0 = now). */
   waitMs(user: string, n = 1): number {
     const t = this.now();
-    const times = (this.sends.get(user) ?? []).filter((x) => t - x < this.longest);
-    let wait = 0;
-    for (const w of this.windows) {
-      const inWin = times.filter((x) => t - x < w.ms);
-      const over = inWin.length + n - w.max;
-      if (over > 0) {
-        if (n > w.max) return Infinity;
-        wait = Math.max(wait, inWin[over - 1] + w.ms - t);
-      }
-    }
-    return wait;
+    return windowWait((this.sends.get(user) ?? []).filter((x) => t - x < this.longest), this.windows, t, n);
   }
 
   take(user: string): void {
@@ -44,5 +55,75 @@ export class UserRateLimiter {
     const times = (this.sends.get(user) ?? []).filter((x) => t - x < this.longest);
     times.push(t);
     this.sends.set(user, times);
+  }
+}
+
+/** The per-member budget as wecom-out spends it (shared through the store). */
+export interface AppBudget {
+  /** ms until `n` more sends to `user` fit (0 = now, Infinity = never). */
+  waitMs(user: string, n?: number): Promise<number>;
+  /** Take one send for each user if it fits now for all of them: 0 = taken, else ms to wait (nothing taken). */
+  take(users: string[]): Promise<number>;
+  /** Give back one send per user (the send that took it failed). */
+  giveBack(users: string[]): Promise<void>;
+}
+
+/**
+ * The budget in the StateStore: one record per member (`sendbudget:app:<scope>:<user>`, the send times of the
+ * last hour, expiring an hour after the last send), changed atomically with update(). `scope` names the app
+ * (corp id + agent id): the budget is WeCom's per app.
+ */
+export class StoreUserLimiter implements AppBudget {
+  private readonly longest: number;
+
+  constructor(
+    private readonly store: () => StateStore,
+    private readonly scope: string,
+    private readonly windows: Window[] = APP_USER_WINDOWS,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.longest = longestOf(windows);
+  }
+
+  private key(user: string): string {
+    return `sendbudget:app:${this.scope}:${user}`;
+  }
+
+  private recent(times: number[] | undefined, t: number): number[] {
+    return Array.isArray(times) ? times.filter((x) => typeof x === 'number' && t - x < this.longest).sort((a, b) => a - b) : [];
+  }
+
+  async waitMs(user: string, n = 1): Promise<number> {
+    const t = this.now();
+    return windowWait(this.recent(await this.store().get<number[]>(this.key(user)), t), this.windows, t, n);
+  }
+
+  async take(users: string[]): Promise<number> {
+    const taken: string[] = [];
+    for (const user of users) {
+      const t = this.now();
+      const wait = await this.store().update<number[], number>(this.key(user), (cur) => {
+        const times = this.recent(cur, t);
+        const w = windowWait(times, this.windows, t, 1);
+        return w > 0 ? { value: times, result: w, ttlMs: this.longest } : { value: [...times, t], result: 0, ttlMs: this.longest };
+      });
+      if (wait > 0) {
+        await this.giveBack(taken);
+        return wait;
+      }
+      taken.push(user);
+    }
+    return 0;
+  }
+
+  async giveBack(users: string[]): Promise<void> {
+    for (const user of users) {
+      const t = this.now();
+      await this.store().update<number[], void>(this.key(user), (cur) => {
+        const times = this.recent(cur, t);
+        times.pop(); // the latest send: the one just taken (or one as recent)
+        return { value: times.length ? times : undefined, result: undefined, ttlMs: this.longest };
+      });
+    }
   }
 }

@@ -1,0 +1,71 @@
+/**
+ * GET <base>/metrics: what the event record counts (messages, bot answers, handoffs, deliveries …), the live
+ * queue and agent gauges, and the last hour's wait for an agent, as Prometheus text.
+ */
+import { renderMetrics, type Metric } from './prometheus';
+import { HOUR_MS } from './rollup';
+import type { OpsLog } from './log';
+
+/** Live numbers of the running bridges, added up. */
+export interface Gauges {
+  agentsOnline: number;
+  queued: number;
+  groups: Record<string, number>;
+}
+
+/** The Prometheus exposition of the event record's totals, the live gauges and the last hour's wait. */
+export function opsMetrics(log: OpsLog, g: Gauges, now = Date.now()): string {
+  const t = log.rollup.totals;
+  const hour = log.summary(now - HOUR_MS, now);
+  const c = (k: string) => t[k] ?? 0;
+  const byPrefix = (p: string, label: string) =>
+    Object.entries(t)
+      .filter(([k]) => k.startsWith(p))
+      .map(([k, v]) => ({ labels: { [label]: k.slice(p.length) }, value: v }));
+  const m: Metric[] = [
+    { name: 'wecom_messages_in_total', help: 'User messages that reached handoff', type: 'counter', samples: [{ value: c('in') }] },
+    {
+      name: 'wecom_bot_answers_total',
+      help: 'Messages the bot answered, by how',
+      type: 'counter',
+      samples: [
+        { labels: { by: 'keyword' }, value: c('keyword') },
+        { labels: { by: 'faq' }, value: c('faq') },
+        { labels: { by: 'suggestion' }, value: c('picked') },
+      ],
+    },
+    { name: 'wecom_faq_suggestions_total', help: 'Did-you-mean lists offered', type: 'counter', samples: [{ value: c('suggest') }] },
+    { name: 'wecom_faq_suggestions_declined_total', help: 'Did-you-mean lists the user did not pick from', type: 'counter', samples: [{ value: c('declined') }] },
+    { name: 'wecom_faq_misses_total', help: 'Questions the FAQ could not answer', type: 'counter', samples: [{ value: c('miss') }] },
+    { name: 'wecom_handoffs_total', help: 'Conversations handed to agents, by reason', type: 'counter', samples: byPrefix('handoff:', 'reason') },
+    { name: 'wecom_closed_total', help: 'Human conversations ended, by who or what', type: 'counter', samples: byPrefix('closed:', 'by') },
+    { name: 'wecom_agent_replies_total', help: 'Agent replies', type: 'counter', samples: [{ value: c('reply') }] },
+    { name: 'wecom_transfers_total', help: 'Conversations passed between agents', type: 'counter', samples: [{ value: c('transfer') }] },
+    {
+      name: 'wecom_deliveries_total',
+      help: 'Messages sent to WeCom, by result',
+      type: 'counter',
+      samples: [
+        { labels: { result: 'ok' }, value: c('delivered') },
+        { labels: { result: 'failed' }, value: c('undelivered') },
+      ],
+    },
+    { name: 'wecom_queue_length', help: 'Conversations waiting for an agent now', type: 'gauge', samples: [{ value: g.queued }] },
+    {
+      name: 'wecom_agents_online',
+      help: 'Agents connected now (by group when groups are used)',
+      type: 'gauge',
+      samples: [{ value: g.agentsOnline }, ...Object.entries(g.groups).map(([k, v]) => ({ labels: { group: k }, value: v }))],
+    },
+    {
+      name: 'wecom_agent_wait_seconds',
+      help: 'Wait from handoff to an agent over the last hour (histogram bins, upper bound)',
+      type: 'summary',
+      samples: [
+        { labels: { quantile: '0.5' }, value: hour.wait.p50 === null ? NaN : hour.wait.p50 / 1000 },
+        { labels: { quantile: '0.9' }, value: hour.wait.p90 === null ? NaN : hour.wait.p90 / 1000 },
+      ],
+    },
+  ];
+  return renderMetrics(m);
+}

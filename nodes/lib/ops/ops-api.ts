@@ -1,0 +1,87 @@
+/**
+ * The ops view's API without express: the time range of a query, the summary it shows, the faq-lookup nodes
+ * whose knowledge bases it can extend, and an "add as alternate questions" request checked and written.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseKb } from '../bot/faq-data';
+import { validateEntries } from '../bot/faq-index';
+import { addAlternates } from './kb-alternates';
+import { HOUR_MS } from './rollup';
+import type { OpsLog } from './log';
+
+/** ?from=&to= (ms): default the last 24 h up to now; from ≤ to, at most 400 days. */
+export function queryRange(q: Record<string, unknown>, now: number): { from: number; to: number } {
+  const to = Number.isFinite(Number(q.to)) && q.to !== undefined ? Number(q.to) : now;
+  const from = Number.isFinite(Number(q.from)) && q.from !== undefined ? Number(q.from) : to - 24 * HOUR_MS;
+  return { from: Math.max(0, Math.min(from, to)), to: Math.min(Math.max(from, to), from + 400 * 24 * HOUR_MS) };
+}
+
+/** GET ops/api/summary's answer (gauges are the live ones of the running bridges). */
+export function opsSummary(log: OpsLog, from: number, to: number, gauges: unknown): Record<string, unknown> {
+  const t0 = process.hrtime.bigint();
+  const summary = log.summary(from, to);
+  const unanswered = log.unanswered(from, to);
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  return { now: log.now(), summary, unanswered: unanswered.slice(0, 100), groups: unanswered.length, gauges, tookMs: Math.round(ms * 10) / 10, recording: log.dir !== null };
+}
+
+/** A faq-lookup node's config, as deployed. */
+export interface FaqNodeConf {
+  id: string;
+  type: string;
+  name?: string;
+  z?: string;
+  kbFile?: string;
+  entries?: unknown;
+}
+
+export interface FaqSource {
+  id: string;
+  name: string;
+  /** The KB file as configured, null when the entries are in the node. */
+  kbFile: string | null;
+  /** Its absolute path. */
+  full: string | null;
+  entries: Array<{ id: string; question: string }>;
+  error?: string;
+}
+
+/** faq-lookup nodes among `configs`, with their entries (read from the KB file, relative to `userDir`). */
+export function faqSources(configs: FaqNodeConf[], userDir: string): FaqSource[] {
+  const out: FaqSource[] = [];
+  for (const n of configs) {
+    if (n.type !== 'faq-lookup') continue;
+    const kb = (n.kbFile ?? '').trim();
+    const full = kb ? (path.isAbsolute(kb) ? kb : path.resolve(userDir, kb)) : null;
+    let entries: Array<{ id: string; question: string }> = [];
+    let error: string | undefined;
+    try {
+      const raw = full ? parseKb(fs.readFileSync(full, 'utf8').replace(/^\uFEFF/, ''), full) : n.entries ?? [];
+      entries = validateEntries(raw).map((e) => ({ id: e.id, question: e.question }));
+    } catch (e) {
+      error = (e as Error).message;
+    }
+    out.push({ id: n.id, name: n.name || 'faq-lookup', kbFile: kb || null, full, entries, error });
+  }
+  return out;
+}
+
+export type AlternatesRequest = { ok: true; node: unknown; entry: string; questions: string[] } | { ok: false; error: string };
+
+/** POST ops/api/alternates' body: {node, entry, questions[]} (up to 200 non-blank questions). */
+export function alternatesRequest(body: unknown): AlternatesRequest {
+  const b = (body ?? {}) as { node?: unknown; entry?: unknown; questions?: unknown };
+  const questions = Array.isArray(b.questions) ? b.questions.filter((q): q is string => typeof q === 'string' && q.trim() !== '').slice(0, 200) : [];
+  if (!questions.length || typeof b.entry !== 'string' || !b.entry) return { ok: false, error: 'need "entry" and a non-empty "questions" array' };
+  return { ok: true, node: b.node, entry: b.entry, questions };
+}
+
+/** Add the questions to an entry of a KB file, replacing the file in one step; the questions added. */
+export function writeAlternates(file: string, entry: string, questions: string[]): string[] {
+  const r = addAlternates(fs.readFileSync(file, 'utf8'), file, entry, questions);
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, r.text);
+  fs.renameSync(tmp, file);
+  return r.added;
+}

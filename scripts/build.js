@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Build: compile TypeScript with tsc, then copy every node's editor .html, its locales/ and icons/
-// beside the emitted .js, and the sandbox's static pages beside its compiled server.
+// Build: compile TypeScript with tsc and type-check the editor kit, then copy every node's editor .html, its
+// locales/ and icons/ beside the emitted .js, and the sandbox's static pages beside its compiled server.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -10,9 +10,11 @@ const root = path.resolve(__dirname, '..');
 const dist = path.join(root, 'dist');
 
 fs.rmSync(dist, { recursive: true, force: true });
-execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json')], {
-  stdio: 'inherit',
-});
+const tsc = (project) => execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(root, project)], { stdio: 'inherit' });
+tsc('tsconfig.json');
+// The editor kit (resources/editor-kit.js) is served to the editor as it is (Node-RED serves the package's
+// resources/ folder); it is JavaScript with JSDoc types, checked here.
+tsc('tsconfig.editor.json');
 
 function copyTree(from, to, filter) {
   if (!fs.existsSync(from)) return;

@@ -2,7 +2,8 @@
 // Offline check of the Node-RED Flow Library scorecard rules that need no network (node-red-dev's
 // P01, P03–P07, N02, D01), plus this package's own packaging rules: every node set's .js is built with
 // its .html beside it, registerType uses literal values, each type is registered once, each node has
-// en-US and zh-CN catalogs and help, and secrets are credentials of type password.
+// en-US and zh-CN catalogs and help, secrets are credentials of type password, and the editor files an .html
+// loads from resources/ exist and ship.
 //
 // Every check is a pure function of a package root on disk, so test/lint-package.spec.js can run them
 // on small fixture trees. `node scripts/lint-package.js [root]` prints a table and exits 1 on failure.
@@ -354,6 +355,29 @@ function acornCheck(root, src) {
   }
 }
 
+/** The src/href values of an editor HTML file that point into a module's resources/ folder. */
+function resourceRefs(html) {
+  const out = [];
+  const re = /\b(?:src|href)\s*=\s*["']([^"']+)["']/gi;
+  let m;
+  while ((m = re.exec(html))) if (/^\/?resources\//.test(m[1])) out.push(m[1]);
+  return out;
+}
+
+/** Does package.json "files" (paths and simple globs) include the file `rel`? No "files" = everything. */
+function inFiles(pkg, rel) {
+  if (!Array.isArray(pkg.files)) return true;
+  const parts = rel.split('/');
+  const prefixes = parts.map((_, i) => parts.slice(0, i + 1).join('/'));
+  return pkg.files.some((entry) => {
+    const e = String(entry).replace(/^\.\//, '').replace(/\/+$/, '');
+    if (e.startsWith('!')) return false;
+    // eslint-disable-next-line no-control-regex -- NUL stands in for '**' while '*' is rewritten; no path contains it
+    const glob = new RegExp(`^${e.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*/g, '\u0000').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]').replace(/\u0000/g, '.*')}$`);
+    return prefixes.some((p) => glob.test(p));
+  });
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Reading a package
 
@@ -490,6 +514,30 @@ function checkFiles({ sets }) {
     if (!s.htmlExists) r.push(`${s.name}: no ${path.basename(s.html)} beside ${path.basename(s.js)}`);
   }
   return rule('FILES', 'node .js built with .html beside it', r);
+}
+
+/**
+ * Editor files from the package's resources/ folder (Node-RED ≥ 1.3 serves it at resources/<module>/): each
+ * URL is relative (the editor waits for a relative <script src> before the node's own scripts run), names this
+ * module, and the file exists and is shipped by package.json "files". A missing one stops the editor loading.
+ */
+function checkResources({ root, pkg, sets }) {
+  const r = [];
+  const prefix = `resources/${pkg.name}/`;
+  for (const s of sets) {
+    if (!s.htmlExists) continue;
+    for (const url of resourceRefs(fs.readFileSync(s.html, 'utf8'))) {
+      const who = `${s.name}: ${url}`;
+      if (url.startsWith('/')) r.push(`${who} is absolute; use a relative URL (resources/${pkg.name}/…)`);
+      else if (!url.startsWith(prefix)) r.push(`${who} does not name this module (${prefix}…)`);
+      else {
+        const rel = `resources/${url.slice(prefix.length).split(/[?#]/)[0]}`;
+        if (!fs.existsSync(path.join(root, rel))) r.push(`${who}: ${rel} does not exist`);
+        else if (!inFiles(pkg, rel)) r.push(`${who}: ${rel} is not in package.json "files"`);
+      }
+    }
+  }
+  return rule('RESOURCES', 'editor resources exist and ship', r);
 }
 
 function checkRegisterLiterals({ sets }) {
@@ -647,7 +695,7 @@ function checkExamples(ctx) {
   return rule('N02', 'examples use every node', r);
 }
 
-const RULES = [checkLicense, checkRepository, checkName, checkKeyword, checkNodeRedVersion, checkEnginesNode, checkExamples, checkDependencies, checkFiles, checkRegisterLiterals, checkUniqueTypes, checkLocales, checkSecrets];
+const RULES = [checkLicense, checkRepository, checkName, checkKeyword, checkNodeRedVersion, checkEnginesNode, checkExamples, checkDependencies, checkFiles, checkResources, checkRegisterLiterals, checkUniqueTypes, checkLocales, checkSecrets];
 
 /** Run every rule on the package at `root`; a package.json that cannot be read is one failed rule. */
 function lintPackage(root) {
@@ -681,7 +729,7 @@ module.exports = {
   readPackage,
   lintPackage,
   formatTable,
-  rules: { checkLicense, checkRepository, checkName, checkKeyword, checkNodeRedVersion, checkEnginesNode, checkExamples, checkDependencies, checkFiles, checkRegisterLiterals, checkUniqueTypes, checkLocales, checkSecrets },
+  rules: { checkLicense, checkRepository, checkName, checkKeyword, checkNodeRedVersion, checkEnginesNode, checkExamples, checkDependencies, checkFiles, checkResources, checkRegisterLiterals, checkUniqueTypes, checkLocales, checkSecrets },
 };
 
 if (require.main === module) {

@@ -12,12 +12,14 @@
  *    replayed in order on reconnect. A disconnected agent keeps its conversations for `graceMs`; after that,
  *    or when the outbox would overflow, its conversations are re-queued and offered to others with the full
  *    history, and the agent gets `closed` frames with by:'reassigned'.
+ *
+ * The parts: bridge-roster.ts (agents, who is online, round robin, outboxes), bridge-queue.ts (conversations
+ * and the queue), bridge-agent-frames.ts (what agents send), bridge-types.ts (the vocabulary); this file runs
+ * them together: connections, assignment, re-queueing, and frames from handoff.
  */
 import {
-  ack,
   FEATURES,
   FrameError,
-  parseAgentFrame,
   PROTOCOL_VERSION,
   validAgentId,
   type Attachments,
@@ -26,12 +28,13 @@ import {
   type HistoryItem,
   type MessageFrame,
   type QueueFrame,
-  type QueueItem,
   type ToAgentFrame,
   type UndeliveredFrame,
 } from './agent-protocol';
-import { MemoryOutbox } from './outbox';
 import { SYSTEM_AGENT, type Agent, type AgentSink, type Connection, type Conv, type FromHandoffOptions, type HubCallbacks, type HubOptions, type OpenOptions } from './bridge-types';
+import { AgentRoster } from './bridge-roster';
+import { ConversationQueue } from './bridge-queue';
+import { handleAgentFrame, type FrameHost } from './bridge-agent-frames';
 
 export { SYSTEM_AGENT } from './bridge-types';
 export type { AgentSink, BridgeEvent, Connection, FromHandoffOptions, HubCallbacks, HubOptions, OpenOptions, ReplyExtra } from './bridge-types';
@@ -46,16 +49,32 @@ const attachments = (f: Attachments): Attachments => {
 };
 
 export class BridgeHub<M = unknown> {
-  private agents = new Map<string, Agent>();
-  private convs = new Map<string, Conv<M>>();
-  private queue: string[] = [];
-  private rr = 0;
-  private orderSeq = 0;
+  private agents: AgentRoster;
+  private convs = new ConversationQueue<M>();
+  /** What agent frames act on (closures over this hub, so its parts stay private). */
+  private host: FrameHost<M>;
 
   constructor(
     private opt: HubOptions,
     private cb: HubCallbacks<M>,
-  ) {}
+  ) {
+    this.agents = new AgentRoster(opt);
+    this.host = {
+      opt,
+      cb,
+      agents: this.agents,
+      convs: this.convs,
+      push: (c, h) => this.push(c, h),
+      assign: (c, a, transfer) => this.assign(c, a, transfer),
+      deliver: (a, f) => this.deliver(a, f),
+      drain: () => this.drain(),
+      announceQueue: () => this.announceQueue(),
+      sendQueue: (a, force) => this.sendQueue(a, force),
+      queued: (c, extra) => this.queued(c, extra),
+      leaveSystem: (conn) => this.leaveSystem(conn),
+      identify: (conn, agentId, o) => this.identify(conn, agentId, o),
+    };
+  }
 
   // ---- agents -------------------------------------------------------------------------------
 
@@ -66,30 +85,9 @@ export class BridgeHub<M = unknown> {
     return conn;
   }
 
-  private agent(id: string): Agent {
-    let a = this.agents.get(id);
-    if (!a) {
-      a = {
-        id,
-        system: id === SYSTEM_AGENT,
-        sinks: [],
-        convs: new Set(),
-        outbox: this.opt.outbox ? this.opt.outbox(id) : new MemoryOutbox(Date.now()),
-        acking: false,
-        grace: null,
-        order: this.orderSeq++,
-        groups: [],
-        fixedGroups: false,
-        queueKey: null,
-      };
-      this.agents.set(id, a);
-    }
-    return a;
-  }
-
   private identify(conn: Connection, agentId: string, o: OpenOptions): void {
     conn.agentId = agentId;
-    const a = this.agent(agentId);
+    const a = this.agents.ensure(agentId);
     if (o.system) a.system = true;
     if (!a.system) {
       for (const s of a.sinks) if (s !== conn.sink) s.close(4001, 'replaced by a newer connection');
@@ -102,10 +100,7 @@ export class BridgeHub<M = unknown> {
       a.groups = o.groups;
       a.fixedGroups = o.fixedGroups === true;
     }
-    if (o.ack !== undefined) {
-      a.acking = true;
-      a.outbox.ack(o.ack);
-    }
+    if (o.ack !== undefined) this.agents.acked(a, o.ack);
     conn.sink.send({
       type: 'welcome',
       version: PROTOCOL_VERSION,
@@ -117,49 +112,15 @@ export class BridgeHub<M = unknown> {
       queued: this.queueFor(a).length,
       seq: a.outbox.lastSeq(),
     });
-    this.flush(a);
+    this.agents.flush(a);
     this.presence(agentId, true);
     a.queueKey = null; // a new connection gets the queue snapshot (from drain's announcement)
     this.drain(); // what waits, so the agent can accept it
   }
 
-  /** Write what the outbox holds to the agent's connection, in order. */
-  private flush(a: Agent): void {
-    const sink = a.sinks[a.sinks.length - 1];
-    if (!sink) return;
-    let written = 0;
-    for (const f of a.outbox.pending()) {
-      if (!sink.send(f)) break;
-      written = (f as { seq?: number }).seq ?? written;
-    }
-    if (!a.acking && written) a.outbox.ack(written);
-  }
-
-  private eligible(a: Agent, c: Conv<M>): boolean {
-    if (c.group === undefined || a.groups.length === 0 || a.groups.includes(c.group)) return true;
-    return c.fallback && this.groupOnline(c.group) === 0;
-  }
-
-  private room(a: Agent): boolean {
-    return a.system || this.opt.maxPerAgent <= 0 || a.convs.size < this.opt.maxPerAgent;
-  }
-
   /** Queued conversations this agent may take, oldest first, with positions per group. */
-  private queueFor(a: Agent): QueueItem[] {
-    const seen = new Map<string, number>();
-    const out: QueueItem[] = [];
-    for (const id of this.queue) {
-      const c = this.convs.get(id);
-      if (!c) continue;
-      const key = c.group ?? '';
-      const position = seen.get(key) ?? 0;
-      seen.set(key, position + 1);
-      if (!this.eligible(a, c)) continue;
-      const item: QueueItem = { conversationId: id, channel: c.offer.channel, userId: c.offer.userId, reason: c.offer.reason, position, text: c.history.length ? c.history[c.history.length - 1].text : c.offer.text, ts: c.queuedAt };
-      if (c.group !== undefined) item.group = c.group;
-      out.push(item);
-    }
-    return out;
+  private queueFor(a: Agent) {
+    return this.convs.itemsFor((c) => this.agents.eligible(a, c));
   }
 
   private sendQueue(a: Agent, force = false): void {
@@ -210,29 +171,22 @@ export class BridgeHub<M = unknown> {
     const ids = [...a.convs];
     a.convs.clear();
     a.outbox.clear();
-    for (const conversationId of ids) this.write(a, { type: 'closed', conversationId, by: 'reassigned' });
+    for (const conversationId of ids) this.agents.write(a, { type: 'closed', conversationId, by: 'reassigned' });
     for (const id of ids) {
       const c = this.convs.get(id);
       if (!c) continue;
       c.agentId = null;
       c.queuedAt = Date.now();
       c.offer.requeued = true;
-      this.queue.push(id);
-      this.cb.event({ event: 'queued', conversationId: id, position: this.position(id), agentsOnline: this.online(), groupOnline: this.groupOnline(c.group), group: c.group, requeued: true }, c.meta);
+      this.convs.enqueue(id);
+      this.queued(c, { requeued: true });
     }
     this.drain();
     a.releasing = false;
   }
 
-  /** Number, keep and try to write a frame; no overflow check. */
-  private write(a: Agent, f: ToAgentFrame): void {
-    const seq = a.outbox.push(f);
-    const sink = a.sinks[a.sinks.length - 1];
-    if (sink && sink.send(f) && !a.acking) a.outbox.ack(seq);
-  }
-
   private deliver(a: Agent, f: ToAgentFrame): void {
-    this.write(a, f);
+    this.agents.write(a, f);
     if (a.outbox.size() > this.opt.bufferSize) {
       this.cb.event({ event: 'overflow', agentId: a.id, conversations: a.convs.size, agentsOnline: this.online() }, undefined);
       this.release(a);
@@ -240,56 +194,29 @@ export class BridgeHub<M = unknown> {
   }
 
   online(): number {
-    let n = 0;
-    for (const a of this.agents.values()) if (a.sinks.length > 0) n++;
-    return n;
+    return this.agents.online();
   }
 
   /** Connected agents that take conversations of `group` (everyone for no group). */
   groupOnline(group: string | undefined): number {
-    let n = 0;
-    for (const a of this.agents.values()) if (a.sinks.length > 0 && (group === undefined || a.groups.length === 0 || a.groups.includes(group))) n++;
-    return n;
+    return this.agents.groupOnline(group);
   }
 
   /** Connected agents per group they joined ('*' for agents in no group, who take every group). */
   groupsOnline(): Record<string, number> {
-    const out: Record<string, number> = {};
-    for (const a of this.agents.values()) {
-      if (a.sinks.length === 0) continue;
-      for (const g of a.groups.length ? a.groups : ['*']) out[g] = (out[g] ?? 0) + 1;
-    }
-    return out;
+    return this.agents.groupsOnline();
   }
 
   presence(agentId?: string, online?: boolean): void {
-    this.cb.event({ event: 'presence', agentsOnline: this.online(), queued: this.queue.length, agentId: agentId === SYSTEM_AGENT ? undefined : agentId, online }, undefined);
+    this.cb.event({ event: 'presence', agentsOnline: this.online(), queued: this.convs.length, agentId: agentId === SYSTEM_AGENT ? undefined : agentId, online }, undefined);
   }
 
-  /** A conversation's place in its group's queue (0 = next), -1 when not queued. */
-  private position(id: string): number {
-    const c = this.convs.get(id);
-    let n = 0;
-    for (const q of this.queue) {
-      if (q === id) return n;
-      if (this.convs.get(q)?.group === c?.group) n++;
-    }
-    return -1;
+  /** Report a conversation waiting (its place in its group's queue). */
+  private queued(c: Conv<M>, extra: { requeued?: boolean; transfer?: boolean }): void {
+    this.cb.event({ event: 'queued', conversationId: c.id, position: this.convs.position(c.id), agentsOnline: this.online(), groupOnline: this.groupOnline(c.group), group: c.group, ...extra }, c.meta);
   }
 
   // ---- assignment ---------------------------------------------------------------------------
-
-  private pick(c: Conv<M>): Agent | null {
-    const list = [...this.agents.values()].filter((a) => a.sinks.length > 0).sort((x, y) => x.order - y.order);
-    for (let i = 0; i < list.length; i++) {
-      const a = list[(this.rr + i) % list.length];
-      if (!a.releasing && this.room(a) && this.eligible(a, c)) {
-        this.rr = (this.rr + i + 1) % list.length;
-        return a;
-      }
-    }
-    return null;
-  }
 
   private assign(c: Conv<M>, a: Agent, transfer = c.transferring === true): void {
     delete c.transferring;
@@ -304,20 +231,10 @@ export class BridgeHub<M = unknown> {
 
   /** Offer queued conversations, oldest first, to agents of their group with room. */
   private drain(): void {
-    for (let i = 0; i < this.queue.length; ) {
-      const c = this.convs.get(this.queue[i]);
-      if (!c) {
-        this.queue.splice(i, 1);
-        continue;
-      }
-      const a = this.pick(c);
-      if (!a) {
-        i++;
-        continue;
-      }
-      this.queue.splice(i, 1);
-      this.assign(c, a);
-    }
+    this.convs.serve(
+      (c) => this.agents.pick(c),
+      (c, a) => this.assign(c, a),
+    );
     this.announceQueue();
   }
 
@@ -329,7 +246,7 @@ export class BridgeHub<M = unknown> {
 
   private attachSticky(c: Conv<M>, agentId: string): Agent {
     const known = this.agents.has(agentId);
-    const a = this.agent(agentId);
+    const a = this.agents.ensure(agentId);
     if (!known && this.opt.graceMs >= 0) a.grace = setTimeout(() => this.expireAgent(agentId), this.opt.graceMs);
     a.convs.add(c.id);
     c.agentId = agentId;
@@ -354,17 +271,15 @@ export class BridgeHub<M = unknown> {
       const offer: HandoffFrame = { ...frame, history: [] };
       delete offer.seq;
       c = { id, meta, agentId: null, offer, history: [...frame.history], queuedAt: Date.now(), group: frame.group || undefined, fallback: o.fallback === true };
-      this.convs.set(id, c);
+      this.convs.add(c);
       if (agentId && (validAgentId(agentId) || agentId === SYSTEM_AGENT)) {
         const a = this.attachSticky(c, agentId);
         if (!restore) this.deliver(a, { ...frame });
         return;
       }
-      this.queue.push(id);
+      this.convs.enqueue(id);
       this.drain();
-      if (c.agentId === null) {
-        this.cb.event({ event: 'queued', conversationId: id, position: this.position(id), agentsOnline: this.online(), groupOnline: this.groupOnline(c.group), group: c.group }, c.meta);
-      }
+      if (c.agentId === null) this.queued(c, {});
       return;
     }
     if (frame.type === 'message') {
@@ -390,8 +305,6 @@ export class BridgeHub<M = unknown> {
       return;
     }
     this.convs.delete(id);
-    const qi = this.queue.indexOf(id);
-    if (qi >= 0) this.queue.splice(qi, 1);
     if (c.agentId !== null) {
       const a = this.agents.get(c.agentId);
       if (a) {
@@ -420,7 +333,7 @@ export class BridgeHub<M = unknown> {
     let reply: ToAgentFrame | null;
     let after: (() => void) | undefined;
     try {
-      [reply, after] = this.handle(conn, text);
+      [reply, after] = handleAgentFrame(this.host, conn, text);
     } catch (err) {
       reply = err instanceof FrameError ? err.toFrame() : { type: 'error', code: 'bad_frame', message: 'frame could not be handled' };
     }
@@ -445,130 +358,16 @@ export class BridgeHub<M = unknown> {
     this.presence(SYSTEM_AGENT, false);
   }
 
-  private handle(conn: Connection, text: string): [ToAgentFrame | null, (() => void)?] {
-    const f = parseAgentFrame(text);
-    if (f.type === 'ping') return [ack('ping', f.id)];
-    const a = conn.agentId !== null ? this.agents.get(conn.agentId) : undefined;
-    if (f.type === 'received') {
-      if (a) {
-        a.acking = true;
-        a.outbox.ack(f.seq);
-      }
-      return [null];
-    }
-    if (f.type === 'hello') {
-      if (f.agentId !== undefined && f.agentId !== conn.agentId) {
-        if (!validAgentId(f.agentId)) throw new FrameError('bad_frame', 'agentId may use letters, digits and _ . @ : - (1–128)', f.id, 'hello');
-        if (!conn.system || conn.bound) throw new FrameError('agent_mismatch', `this connection is agent "${conn.agentId}"`, f.id, 'hello');
-        if (!conn.fresh) throw new FrameError('agent_mismatch', 'this connection is the system link: name the agent in the URL or in the first frame', f.id, 'hello');
-        const agentId = f.agentId;
-        return [ack('hello', f.id), () => {
-          this.leaveSystem(conn);
-          this.identify(conn, agentId, { groups: f.groups, ack: f.ack });
-        }];
-      }
-      if (f.groups && a?.fixedGroups) throw new FrameError('bad_frame', 'your agent token fixes your groups', f.id, 'hello');
-      return [ack('hello', f.id), () => {
-        if (!a) return;
-        if (f.ack !== undefined) {
-          a.acking = true;
-          a.outbox.ack(f.ack);
-        }
-        if (f.groups) {
-          a.groups = f.groups;
-          this.drain();
-          this.sendQueue(a, true);
-        }
-      }];
-    }
-    if (!a) throw new FrameError('no_agent_id', 'identify first: connect with ?agent=<id> or send {"type":"hello","agentId":…}', f.id, f.type);
-    const actor = a.system ? f.agentId : undefined;
-    const c = this.convs.get(f.conversationId);
-    if (!c) throw new FrameError('not_found', 'no such conversation with the bridge', f.id, f.type);
-    const mine = () => {
-      if (c.agentId !== a.id) throw new FrameError('not_assigned', 'this conversation is not assigned to you', f.id, f.type);
-    };
-    switch (f.type) {
-      case 'reply': {
-        mine();
-        const problem = f.media && this.opt.checkMedia ? this.opt.checkMedia(f.media) : null;
-        if (problem) throw new FrameError('bad_media', problem, f.id, f.type);
-        const h: HistoryItem = { from: 'agent', text: f.text, ts: Date.now() };
-        const who = actor ?? (a.id === SYSTEM_AGENT ? undefined : a.id);
-        if (who) h.agentId = who;
-        if (f.media) h.text = f.text || `[${f.media.name ?? 'media'}]`;
-        this.push(c, h);
-        this.cb.reply(c.id, c.meta, a.id, f.text, { actor, media: f.media });
-        return [ack('reply', f.id, c.id)];
-      }
-      case 'close':
-        mine();
-        this.convs.delete(c.id);
-        a.convs.delete(c.id);
-        this.cb.event({ event: 'closed', conversationId: c.id, agentId: actor ?? a.id, by: 'agent', agentsOnline: this.online() }, c.meta);
-        return [ack('close', f.id, c.id), () => this.drain()];
-      case 'accept': {
-        if (c.agentId === a.id) return [ack('accept', f.id, c.id)];
-        if (c.agentId !== null) throw new FrameError('taken', 'another agent has this conversation', f.id, f.type);
-        if (!this.eligible(a, c)) throw new FrameError('not_in_group', `this conversation is for group "${c.group}"`, f.id, f.type);
-        if (!this.room(a)) throw new FrameError('capacity', `you already have ${a.convs.size} conversations (the limit)`, f.id, f.type);
-        this.queue.splice(this.queue.indexOf(c.id), 1);
-        c.agentId = a.id;
-        a.convs.add(c.id);
-        return [ack('accept', f.id, c.id), () => {
-          this.assign(c, a);
-          this.announceQueue();
-        }];
-      }
-      case 'transfer': {
-        mine();
-        const from = actor ?? (a.id === SYSTEM_AGENT ? 'system' : a.id);
-        const group = f.to.startsWith('group:') ? f.to.slice(6) : null;
-        let target: Agent | undefined;
-        if (group === null) {
-          target = this.agents.get(f.to);
-          if (!target || target.id === SYSTEM_AGENT) throw new FrameError('unknown_agent', `agent "${f.to}" is not connected`, f.id, f.type);
-          if (target === a) return [ack('transfer', f.id, c.id)];
-          if (!this.room(target)) throw new FrameError('capacity', `agent "${f.to}" already has ${target.convs.size} conversations (the limit)`, f.id, f.type);
-        }
-        return [ack('transfer', f.id, c.id), () => {
-          a.convs.delete(c.id);
-          this.deliver(a, { type: 'closed', conversationId: c.id, by: 'transferred' });
-          c.offer = { ...c.offer, transferredFrom: from, reason: 'transfer' };
-          if (f.note) c.offer.note = f.note;
-          else delete c.offer.note;
-          this.cb.event({ event: 'transferred', conversationId: c.id, from, to: f.to, note: f.note, agentsOnline: this.online() }, c.meta);
-          if (target) {
-            this.assign(c, target, true);
-            this.announceQueue();
-            return;
-          }
-          c.group = group!;
-          c.transferring = true;
-          c.agentId = null;
-          c.queuedAt = Date.now();
-          this.queue.push(c.id);
-          this.drain();
-          if (c.agentId === null) {
-            this.cb.event({ event: 'queued', conversationId: c.id, position: this.position(c.id), agentsOnline: this.online(), groupOnline: this.groupOnline(c.group), group: c.group, transfer: true }, c.meta);
-          }
-        }];
-      }
-    }
-  }
-
   stats(): { agents: number; queued: number; conversations: number } {
-    return { agents: this.online(), queued: this.queue.length, conversations: this.convs.size };
+    return { agents: this.online(), queued: this.convs.length, conversations: this.convs.size };
   }
 
   queuedIds(): string[] {
-    return [...this.queue];
+    return this.convs.queuedIds();
   }
 
   dispose(): void {
-    for (const a of this.agents.values()) if (a.grace) clearTimeout(a.grace);
-    this.agents.clear();
+    this.agents.dispose();
     this.convs.clear();
-    this.queue = [];
   }
 }

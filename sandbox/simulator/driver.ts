@@ -17,6 +17,11 @@ export interface DriverConfig {
   deadlineMs: number;
   /** Re-sends after the first attempt (3). */
   resends: number;
+  /**
+   * Pause before re-sending after a quick error answer (non-200 or a refused connection), as WeCom does not
+   * re-send in the same instant; a timed-out attempt has already waited `deadlineMs` (1000).
+   */
+  resendDelayMs?: number;
 }
 
 /** A user's picture, voice, video or file (the simulator keeps the bytes for media/get). */
@@ -108,7 +113,9 @@ export class Driver {
     const { query, body } = sealCallback(this.cfg.keys, innerXml, this.cfg.agentId);
     const target = `${url}${url.includes('?') ? '&' : '?'}${new URLSearchParams(query).toString()}`;
     let status = 0;
+    let timedOut = false;
     for (let attempt = 0; attempt <= this.cfg.resends; attempt++) {
+      if (attempt > 0 && !timedOut) await new Promise((r) => setTimeout(r, this.cfg.resendDelayMs ?? 1000));
       if (attempt > 0) this.st.count('callbackResends');
       this.st.count('callbacks');
       try {
@@ -119,8 +126,10 @@ export class Driver {
           if (text.trim() !== '') this.passiveReply(text, userId);
           return status;
         }
-      } catch {
+        timedOut = false;
+      } catch (err) {
         status = 0;
+        timedOut = (err as Error).name === 'TimeoutError';
       }
     }
     return status;

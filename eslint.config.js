@@ -1,10 +1,12 @@
-// ESLint (flat config): typescript-eslint's recommended rules over the TypeScript sources; no stylistic rules.
+// ESLint (flat config): typescript-eslint's recommended rules over the TypeScript sources, ESLint's recommended
+// rules over the JavaScript tests, scripts and benches (type-checked by tsconfig.test.json); no stylistic rules.
 'use strict';
 const js = require('@eslint/js');
+const globals = require('globals');
 const tseslint = require('typescript-eslint');
 
 module.exports = tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'console/**', 'sandbox/public/**', 'test/**', 'bench/**', 'scripts/**', 'examples/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'console/**', 'sandbox/public/**', 'test/.tmp/**', 'examples/**'] },
   { files: ['nodes/**/*.ts', 'index.ts', 'sandbox/*.ts'], extends: [js.configs.recommended, ...tseslint.configs.recommended] },
   {
     files: ['nodes/**/*.ts', 'index.ts', 'sandbox/*.ts'],
@@ -14,6 +16,17 @@ module.exports = tseslint.config(
       '@typescript-eslint/no-this-alias': ['error', { allowedNames: ['node', 'store'] }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
     },
+  },
+  {
+    files: ['test/**/*.js', 'scripts/*.js', 'bench/*.js'],
+    extends: [js.configs.recommended],
+    languageOptions: { ecmaVersion: 2022, sourceType: 'commonjs', globals: { ...globals.node, ...globals.mocha } },
+    rules: { 'no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }] },
+  },
+  {
+    // browser tests and the ops bench evaluate functions in pages (the editor's `RED` among their globals)
+    files: ['test/e2e/*.js', 'bench/ops.bench.js'],
+    languageOptions: { globals: { ...globals.browser, RED: 'readonly' } },
   },
   {
     // `x as unknown as T` only at the one boundary with Node-RED's runtime API (nodes/shared/node-kit.ts).

@@ -17,7 +17,7 @@ const { createFaqBot } = require('../dist/nodes/lib/bot/faq-bot');
 const { compileRules } = require('../dist/nodes/lib/bot/keyword-rules');
 const { normalise } = require('../dist/nodes/lib/bot/text-normalise');
 const { loadEval, evalDir } = require('./faq-eval-data');
-const { rowsOf, kfold, score } = require('./faq-calibrate');
+const { rowsOf, kfold } = require('./faq-calibrate');
 
 const K = 10;
 

@@ -48,12 +48,12 @@ async function post(urls, bodies, C, done) {
 }
 
 let msgId = 7300000000000000000n;
-function callbacks(pathName, n, userOf) {
+function callbacks(pathName, n, userOf, url = rt.httpUrl) {
   const urls = [];
   const bodies = [];
   for (let i = 0; i < n; i++) {
     const s = sealed(textXml('请问价格', { user: userOf(i), msgId: String(msgId++) }));
-    urls.push(rt.httpUrl(pathName + s.qs));
+    urls.push(url(pathName + s.qs));
     bodies.push(s.body);
   }
   return [urls, bodies];
@@ -123,7 +123,7 @@ async function run(log) {
   }
 }
 
-module.exports = { run };
+module.exports = { run, post, callbacks, flow, percentile };
 
 if (require.main === module) {
   run((l) => console.error(l)).then((rows) => {

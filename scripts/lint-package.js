@@ -372,6 +372,7 @@ function inFiles(pkg, rel) {
   return pkg.files.some((entry) => {
     const e = String(entry).replace(/^\.\//, '').replace(/\/+$/, '');
     if (e.startsWith('!')) return false;
+    // eslint-disable-next-line no-control-regex -- NUL stands in for '**' while '*' is rewritten; no path contains it
     const glob = new RegExp(`^${e.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*/g, '\u0000').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]').replace(/\u0000/g, '.*')}$`);
     return prefixes.some((p) => glob.test(p));
   });

@@ -9,6 +9,7 @@ const { HandoffService } = require('../dist/nodes/lib/handoff/service.js');
 const { DEFAULT_TEXTS } = require('../dist/nodes/lib/handoff/engine.js');
 const { HANDOFF_TEXTS } = require('../dist/nodes/lib/user-texts.js');
 const { MemoryStore } = require('../dist/nodes/lib/state/memory.js');
+const { nativeTransfer, NativeTransferError } = require('../dist/nodes/lib/handoff/native-transfer.js');
 
 const ID = 'app:ww1:1:u';
 let n = 0;
@@ -122,5 +123,31 @@ describe('handoff service: engine, timers and sweeps without Node-RED', function
     await s.input(userMsg('转人工'));
     assert.equal(emitted.length, count, 'a stopped service emits nothing');
     assert.deepEqual(errors, []);
+  });
+});
+
+describe('native transfer: to WeCom\'s 接待人员 instead of the bridge', function () {
+  /** @type {any} */
+  const kf = { channel: 'kf', openKfId: 'wk1', userId: 'wm1', conversationId: 'kf:wk1:wm1' };
+  /** @returns {{ calls: unknown[][], api: () => { kfTransServiceState(...a: any[]): Promise<unknown> } }} */
+  const recorder = () => {
+    /** @type {unknown[][]} */
+    const calls = [];
+    return { calls, api: () => ({ kfTransServiceState: async (...a) => void calls.push(a) }) };
+  };
+
+  it('state 3 to a named servicer, else state 2 (WeCom\'s pool)', async function () {
+    const named = recorder();
+    await nativeTransfer(named.api, 'zhangsan')(kf);
+    const pool = recorder();
+    await nativeTransfer(pool.api)(kf);
+    assert.deepEqual([named.calls, pool.calls], [[['wk1', 'wm1', 3, 'zhangsan']], [['wk1', 'wm1', 2, undefined]]]);
+  });
+
+  it('refuses without an account or outside 微信客服, calling nothing', async function () {
+    const r = recorder();
+    await assert.rejects(nativeTransfer(null)(kf), NativeTransferError);
+    await assert.rejects(nativeTransfer(r.api)(Object.assign({}, kf, { channel: 'app' })), /微信客服/);
+    assert.deepEqual(r.calls, []);
   });
 });

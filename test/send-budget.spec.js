@@ -10,10 +10,14 @@ const { Outbox } = require('../dist/nodes/lib/wecom/send/outbox');
 const { StoreUserLimiter } = require('../dist/nodes/lib/wecom/send/user-limiter');
 const { StoreKfBudget } = require('../dist/nodes/lib/wecom/kf/budget');
 const { KfSessionKeeper } = require('../dist/nodes/lib/wecom/kf/session');
+const { WecomApiError } = require('../dist/nodes/lib/wecom/api/errors');
 const { waitFor } = require('./helpers/simulator');
 
-/** A fake WeCom API (app and 微信客服 sends; every 微信客服 session is in state 1). */
-function fakeApi() {
+/**
+ * A fake WeCom API (app and 微信客服 sends; every 微信客服 session is in state 1); `failures` are thrown by the next app sends.
+ * @param {Error[]} [failures]
+ */
+function fakeApi(failures = []) {
   /** @type {Array<{ user: string, text: string }>} */
   const sent = [];
   let n = 0;
@@ -22,6 +26,8 @@ function fakeApi() {
     sent,
     /** @param {string} _t @param {any} content @param {any} to */
     async sendAppMessage(_t, content, to) {
+      const f = failures.shift();
+      if (f) throw f;
       sent.push({ user: to.touser.join('|'), text: content.content });
       const msgid = `m${++n}`;
       return { msgid, msgids: [msgid] };
@@ -166,6 +172,31 @@ describe('per-user send budgets shared through the state store', function () {
     });
   });
 
+  it('a send that fails gives its place back; a 2-part text needs both places at once', async function () {
+    const store = new MemoryStore();
+    const config = new WecomApiError({ api: 'message/send', errcode: 40001, errmsg: 'invalid secret', kind: 'config' });
+    const api = fakeApi([config]);
+    const a = instance(store, 'outA', api);
+    const key = 'sendbudget:app:wwcorp:1000002:u';
+    try {
+      a.outbox.accept(msg('app', 'u', 'fails'), 'fails');
+      await waitFor(() => a.got.failed.length === 1, 3000, 'the failure');
+      assert.equal(a.got.failed[0].err.errcode, 40001);
+      assert.equal(await store.get(key), undefined, 'nothing counted for a message WeCom did not take');
+      for (let i = 0; i < 29; i++) a.outbox.accept(msg('app', 'u', `n${i}`), i);
+      await waitFor(() => a.got.sent.length === 29, 5000, '29 sends');
+      a.outbox.accept(msg('app', 'u', 'x'.repeat(2049)), 'two parts');
+      await waitFor(() => a.got.failed.length === 2, 3000, 'the 2-part message reported');
+      assert.equal(a.got.failed[1].caller, 'two parts');
+      assert.equal(a.got.failed[1].err.kind, 'rate');
+      assert.equal(/** @type {number[]} */ (await store.get(key)).length, 29, 'nothing taken for it');
+      a.outbox.accept(msg('app', 'u', 'one part'), 'one part');
+      await waitFor(() => a.got.sent.includes('one part'), 3000, 'the 30th');
+    } finally {
+      a.outbox.close();
+    }
+  });
+
   it('StoreUserLimiter: a send given back (it failed) frees its place; windows slide', async function () {
     let now = 1_000_000;
     const store = new MemoryStore({ now: () => now });
@@ -187,18 +218,25 @@ describe('per-user send budgets shared through the state store', function () {
     assert.equal(await new StoreUserLimiter(() => store, 'another app', undefined, () => now).waitMs('u'), 0);
   });
 
-  it('StoreKfBudget: unknown customers are left to WeCom; the 48 h window; replies given back', async function () {
+  it('StoreKfBudget: unknown customers are left to WeCom; the 48 h window; replies given back to their own allowance', async function () {
     let now = 0;
     const store = new MemoryStore({ now: () => now });
     const a = new StoreKfBudget(() => store, 'corp', () => now);
     const b = new StoreKfBudget(() => store, 'corp', () => now);
-    assert.equal(await a.reserve('wk', 'c', 1), null, 'unknown: WeCom judges');
+    assert.deepEqual(await a.reserve('wk', 'c', 1), { problem: null }, 'unknown: WeCom judges');
     b.customerMessage('wk', 'c', 0);
-    assert.equal(await b.reserve('wk', 'c', 4), null);
-    assert.equal(await a.reserve('wk', 'c', 2), 'count');
-    await a.giveBack('wk', 'c', 1);
-    assert.equal(await a.reserve('wk', 'c', 2), null);
-    now = 48 * 3600 * 1000 + 1;
-    assert.equal(await b.reserve('wk', 'c', 1), 'window');
+    const four = await b.reserve('wk', 'c', 4);
+    assert.deepEqual(four, { problem: null, at: 0 });
+    assert.equal((await a.reserve('wk', 'c', 2)).problem, 'count');
+    await b.giveBack('wk', 'c', 1, four.at);
+    const two = await a.reserve('wk', 'c', 2);
+    assert.equal(two.problem, null);
+    // a new customer message: a give-back for the old one does not add to the new allowance
+    a.customerMessage('wk', 'c', 10);
+    assert.equal((await b.reserve('wk', 'c', 5)).problem, null);
+    await a.giveBack('wk', 'c', 2, two.at);
+    assert.equal((await b.reserve('wk', 'c', 1)).problem, 'count');
+    now = 48 * 3600 * 1000 + 11;
+    assert.equal((await b.reserve('wk', 'c', 1)).problem, 'window');
   });
 });

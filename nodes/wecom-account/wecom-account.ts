@@ -4,8 +4,7 @@
  * variables, validates them, and owns what every node of that account shares.
  */
 import type { NodeAPI, NodeDef } from 'node-red';
-import { resolveSettings, validateSettings } from '../lib/wecom/account-settings';
-import { aesKeyFrom } from '../lib/wecom/crypto';
+import { apiSecret, callbackKeysOf, resolveSettings, validateSettings } from '../lib/wecom/account-settings';
 import type { CallbackKeys } from '../lib/wecom/callback';
 import type { ApiKind, WecomAccountNode } from '../shared/account-node';
 import { WecomApi } from '../lib/wecom/wecom-api';
@@ -41,20 +40,15 @@ export = function register(RED: NodeAPI): void {
     });
     this.problems = validateSettings(this.settings);
     let keys: CallbackKeys | undefined;
+    const errorText = (key: string) => RED._(`wecom-account.errors.${key}`);
 
-    this.problemText = () => {
-      const p = this.problems[0];
-      return p ? RED._(`wecom-account.errors.${p.key}`) : null;
-    };
+    this.problemText = () => (this.problems[0] ? errorText(this.problems[0].key) : null);
 
     this.callbackKeys = () => {
       if (keys) return keys;
-      const bad = this.problemText();
-      if (bad) throw new Error(bad);
-      const { token, encodingAESKey, corpId } = this.settings;
-      if (!token || !encodingAESKey) throw new Error(RED._('wecom-account.errors.callbackKeys'));
-      keys = { token, aesKey: aesKeyFrom(encodingAESKey), receiveId: corpId };
-      return keys;
+      const k = callbackKeysOf(this.settings, this.problems);
+      if (k.problem !== undefined) throw new Error(errorText(k.problem));
+      return (keys = k.ok);
     };
 
     const self = this as Writable<WecomAccountNode>;
@@ -74,16 +68,13 @@ export = function register(RED: NodeAPI): void {
     self.kfSessions = new KfSessionKeeper();
 
     this.api = (kind: ApiKind = 'agent') => {
-      const s = this.settings;
-      const secret = kind === 'kf' ? s.kfSecret || s.agentSecret : s.agentSecret;
-      // Only the fields the API needs matter here (a bad callback Token does not stop sending).
-      const p = this.problems.find((x) => x.field === 'corpId' || x.field === 'agentId' || x.field === 'apiBase');
-      if (p) throw new Error(RED._(`wecom-account.errors.${p.key}`));
-      if (!secret) throw new Error(RED._('wecom-account.errors.noSecret'));
-      let c = clients.get(secret);
+      const secret = apiSecret(this.settings, this.problems, kind);
+      if (secret.problem !== undefined) throw new Error(errorText(secret.problem));
+      let c = clients.get(secret.ok);
       if (!c) {
-        c = new WecomApi({ corpId: s.corpId, secret, agentId: s.agentId, apiBase: s.apiBase, retry, tokenStore: tokenStore() });
-        clients.set(secret, c);
+        const s = this.settings;
+        c = new WecomApi({ corpId: s.corpId, secret: secret.ok, agentId: s.agentId, apiBase: s.apiBase, retry, tokenStore: tokenStore() });
+        clients.set(secret.ok, c);
       }
       return c;
     };

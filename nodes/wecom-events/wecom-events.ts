@@ -7,7 +7,7 @@ import type { NodeAPI, Node, NodeDef, NodeMessage } from 'node-red';
 import { opsLog } from '../shared/events';
 import { EVENT_TYPES } from '../lib/ops/event';
 import { statusText } from '../shared/status-text';
-import { nodeType } from '../shared/node-kit';
+import { nodeType, onClose } from '../shared/node-kit';
 
 interface WecomEventsDef extends NodeDef {
   types?: string;
@@ -28,11 +28,7 @@ export = function register(RED: NodeAPI): void {
       node.send({ payload: { ...e }, topic: e.type } as NodeMessage);
       if (n === 1 || n % 100 === 0) node.status({ fill: 'green', shape: 'dot', text: statusText('wecom-events.status.count', { n }) });
     });
-    node.on('close', (_removed: boolean, done: () => void) => {
-      stop();
-      node.status({});
-      done();
-    });
+    onClose(node, stop);
   }
   RED.nodes.registerType('wecom-events', nodeType(WecomEvents));
 };

@@ -7,8 +7,8 @@ import WebSocket from 'ws';
 import { clientHeaders, reconnectDelay, type BridgeConfig } from '../lib/handoff/bridge-config';
 import type { AgentSockets } from './agent-sockets';
 
-/** Connect to `url`; returns what stops it. */
-export function startClient(RED: NodeAPI, node: Node, cfg: BridgeConfig, url: string | undefined, headerJson: string | undefined, sockets: AgentSockets): () => void {
+/** Connect to `url` (through `gate`: once the kept outboxes are loaded); returns what stops it. */
+export function startClient(RED: NodeAPI, node: Node, cfg: BridgeConfig, url: string | undefined, headerJson: string | undefined, sockets: AgentSockets, gate: (fn: () => void) => void): () => void {
   const { headers, bad } = clientHeaders(headerJson, cfg.token);
   if (bad) node.warn(RED._('ws-bridge.warn.badHeaders'));
   let closing = false;
@@ -41,7 +41,7 @@ export function startClient(RED: NodeAPI, node: Node, cfg: BridgeConfig, url: st
     });
   };
   if (!url) node.error(RED._('ws-bridge.errors.noUrl'));
-  else connect();
+  else gate(connect);
   const hb = cfg.heartbeatMs > 0 ? setInterval(() => ws && ws.readyState === WebSocket.OPEN && sockets.beat([ws]), cfg.heartbeatMs) : null;
   return () => {
     closing = true;

@@ -23,6 +23,8 @@ export interface ServerParts {
   cfg: BridgeConfig;
   linker: MediaLinker;
   sockets: AgentSockets;
+  /** Run an accepted upgrade (after the kept outboxes are loaded). */
+  gate(fn: () => void): void;
   /** Handle one input message here (the relay's leader). */
   handle(m: WecomMsg): void;
   changed(): void;
@@ -65,7 +67,7 @@ export function startServer(RED: NodeAPI, node: Node, p: ServerParts): { relay: 
     if (relay && relay.forward(req, socket, head)) return;
     const a = admitAgent(cfg.token, cfg.origins, { url: req.url, authorization: req.headers.authorization, origin: req.headers.origin, agentHeader: req.headers['x-agent-id'] });
     if (!a.ok) return rejectUpgrade(socket, a.status, a.text);
-    wss.handleUpgrade(req, socket, head, (ws) => p.sockets.open(ws, a.agentId, a.opts));
+    p.gate(() => wss.handleUpgrade(req, socket, head, (ws) => p.sockets.open(ws, a.agentId, a.opts)));
   };
   try {
     if (!RED.server) throw new Error('no server');

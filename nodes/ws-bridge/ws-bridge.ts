@@ -13,6 +13,8 @@ import type { NodeAPI, Node, NodeDef, NodeMessage } from 'node-red';
 import { bridgeConfig, type WsBridgeCreds, type WsBridgeDef } from '../lib/handoff/bridge-config';
 import { BridgeRouter } from '../lib/handoff/bridge-router';
 import { MediaLinker } from '../lib/handoff/media-link';
+import { OutboxStore } from '../lib/handoff/outbox-store';
+import { acquireStore, stateOptions } from '../shared/state';
 import { fullPath } from '../shared/ws-upgrade';
 import { configureOps, opsBridgeEvent, opsEvent, opsGauges } from '../shared/events';
 import { numField } from '../shared/fields';
@@ -33,9 +35,16 @@ export = function register(RED: NodeAPI): void {
     const linker = new MediaLinker(cfg.token || 'no token', mediaBase);
     let closing = false;
     let broken = false;
+    let cleanup: Array<() => void> = [];
+    // On the local (disk) store, frames agents have not acknowledged survive a restart (lib/handoff/outbox-store.ts).
+    const local = stateOptions(settingsOf(RED)).kind === 'local' ? acquireStore(RED) : null;
+    const kept = local ? new OutboxStore(local.store, node.id, (err) => node.warn(RED._('ws-bridge.warn.outbox', { message: err.message }))) : null;
+    void kept?.load();
+    /** Run `fn` once the kept frames are loaded (agents and inputs wait for them). */
+    const gate = (fn: () => void) => (kept ? kept.whenLoaded(fn) : fn());
 
     const router = new BridgeRouter(
-      { hub: cfg.hub, linker, mediaOrigins: cfg.mediaOrigins, maxMediaBytes: cfg.maxMedia, badInput: RED._('ws-bridge.errors.badInput') },
+      { hub: { ...cfg.hub, outbox: kept ? (id) => kept.outbox(id) : undefined }, linker, mediaOrigins: cfg.mediaOrigins, maxMediaBytes: cfg.maxMedia, badInput: RED._('ws-bridge.errors.badInput') },
       {
         send: (reply, event) => node.send([reply, event]),
         replied: (msg, agentId, media) => opsEvent(RED, 'reply', msg, { agentId, media: media ? true : undefined }),
@@ -58,7 +67,6 @@ export = function register(RED: NodeAPI): void {
     };
     const sockets = new AgentSockets(hub, showStatus);
 
-    let cleanup: Array<() => void> = [];
     let relay: BridgeRelay | null = null;
     configureOps(RED, cfg.events);
     opsGauges(node, () => ({ agentsOnline: hub.stats().agents, queued: hub.stats().queued, groups: hub.groupsOnline() }));
@@ -68,11 +76,11 @@ export = function register(RED: NodeAPI): void {
         broken = true;
         node.status({ fill: 'red', shape: 'ring', text });
       };
-      const s = startServer(RED, node, { cfg, linker, sockets, handle: (m) => router.input(m), changed: showStatus, broken: broke });
+      const s = startServer(RED, node, { cfg, linker, sockets, gate, handle: (m) => router.input(m), changed: showStatus, broken: broke });
       relay = s.relay;
       cleanup.push(...s.stop);
     } else {
-      cleanup.push(startClient(RED, node, cfg, def.url, def.headers, sockets));
+      cleanup.push(startClient(RED, node, cfg, def.url, def.headers, sockets, gate));
     }
     showStatus();
     // Tell handoff how many agents are online (none yet) once the flow is running.
@@ -91,12 +99,15 @@ export = function register(RED: NodeAPI): void {
         relay.submit(JSON.parse(JSON.stringify({ payload, wecom, handoff, error, bridge })) as Record<string, unknown>).then(() => done(), (err: Error) => done(err));
         return;
       }
-      try {
-        router.input(m);
-        done();
-      } catch (err) {
-        done(err as Error);
-      }
+      gate(() => {
+        if (closing) return done();
+        try {
+          router.input(m);
+          done();
+        } catch (err) {
+          done(err as Error);
+        }
+      });
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {
@@ -105,7 +116,9 @@ export = function register(RED: NodeAPI): void {
       cleanup = [];
       router.dispose();
       node.status({});
-      done();
+      // with kept outboxes, closing waits for their last writes, so the next start reads them
+      if (kept && local) void kept.idle().then(() => local.release()).finally(done);
+      else done();
     });
   }
 

@@ -28,7 +28,8 @@ RED.init(server, /** @type {import('@node-red/runtime').LocalSettings} */ (/** @
   editorTheme: { tours: false, projects: { enabled: false } },
   telemetry: { enabled: false, updateNotification: false },
   externalModules: { autoInstall: false, palette: { allowInstall: false } },
-  wecomState: { kind: 'local', dir: path.join(userDir, 'wecom-state') },
+  // DUR_STATE=memory lets the pipeline bench compare the stores in the same kind of process.
+  wecomState: { kind: process.env.DUR_STATE === 'memory' ? 'memory' : 'local', dir: path.join(userDir, 'wecom-state') },
 })));
 server.listen(0, '127.0.0.1', async () => {
   const started = new Promise((resolve) => RED.events.once('flows:started', resolve));

@@ -9,13 +9,12 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const http = require('node:http');
-const { spawn } = require('node:child_process');
 const { textXml, sealed } = require('../helpers/fixtures');
 const { startSim, simAccount } = require('../helpers/simulator');
 const { until, sleep } = require('../helpers/runtime');
 const { agentClient } = require('../helpers/agent-client');
+const { startRed } = require('../helpers/red-process');
 
-const CHILD = path.join(__dirname, 'durability-child.js');
 const CB = '/wecom/cb';
 
 function writeFlow(userDir, sim) {
@@ -30,27 +29,6 @@ function writeFlow(userDir, sim) {
   fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flow));
   fs.writeFileSync(path.join(userDir, 'flows_cred.json'), JSON.stringify(acc.credentials));
   return flow;
-}
-
-/** Start Node-RED in a child process; resolves {child, port, exited}. */
-function startRed(userDir) {
-  const child = spawn(process.execPath, [CHILD], { env: Object.assign({}, process.env, { DUR_USERDIR: userDir }), stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  let err = '';
-  child.stderr.on('data', (d) => {
-    err += d;
-    if (process.env.DUR_DEBUG) process.stderr.write(d);
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      if (process.env.DUR_DEBUG) process.stderr.write(d);
-      const line = out.split('\n').find((l) => l.startsWith('{'));
-      if (line) resolve({ child, port: JSON.parse(line).port, exited });
-    });
-    exited.then((code) => reject(new Error(`Node-RED exited (${code}) before it started: ${err.slice(-2000)}`)));
-  });
 }
 
 function post(port, pathAndQs, body, headers) {

@@ -1,7 +1,7 @@
 /**
- * The frames owed to one agent, numbered per agent (`seq`), kept until acknowledged. This small interface is
- * the seam for a shared backend later (a StateStore stream with acks, for several Node-RED instances);
- * today's implementation is in memory.
+ * The frames owed to one agent, numbered per agent (`seq`), kept until acknowledged. In memory here; on the
+ * local (disk) state store ws-bridge also keeps them in the StateStore (outbox-store.ts), so they survive a
+ * restart.
  */
 import type { ToAgentFrame } from './agent-protocol';
 
@@ -25,9 +25,13 @@ export class MemoryOutbox implements Outbox {
   private head = 0;
   private last: number;
 
-  /** Numbering starts after `start` (a time-based start keeps seqs growing across agent records and restarts). */
-  constructor(start = 0) {
-    this.last = start;
+  /**
+   * Numbering starts after `start` (a time-based start keeps seqs growing across agent records and restarts),
+   * or goes on from `kept`: frames an earlier run numbered and kept (outbox-store.ts), which come first.
+   */
+  constructor(start = 0, kept: Array<ToAgentFrame & { seq?: number }> = []) {
+    this.frames = [...kept];
+    this.last = kept.length ? kept.reduce((max, f) => Math.max(max, f.seq ?? 0), 0) : start;
   }
 
   push(frame: ToAgentFrame & { seq?: number }): number {

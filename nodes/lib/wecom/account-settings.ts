@@ -4,6 +4,7 @@
  */
 import { aesKeyFrom, isValidEncodingAESKey, isValidToken } from './crypto';
 import type { AccountSettings } from '../types';
+import type { CallbackKeys } from './callback';
 
 export const ENV_NAMES = {
   corpId: 'WECOM_CORP_ID',
@@ -61,4 +62,25 @@ export function validateSettings(s: AccountSettings): SettingsProblem[] {
     }
   }
   return problems;
+}
+
+/** What stops a use of the account: a message id under `wecom-account.errors`, or null when nothing does. */
+type Usable<T> = { ok: T; problem?: undefined } | { ok?: undefined; problem: string };
+
+/**
+ * The secret an API client uses ('kf': the 微信客服 Secret when set, else the app Secret). Only the fields the
+ * API needs count: a bad callback Token does not stop sending.
+ */
+export function apiSecret(s: AccountSettings, problems: SettingsProblem[], kind: 'agent' | 'kf'): Usable<string> {
+  const p = problems.find((x) => x.field === 'corpId' || x.field === 'agentId' || x.field === 'apiBase');
+  if (p) return { problem: p.key };
+  const secret = kind === 'kf' ? s.kfSecret || s.agentSecret : s.agentSecret;
+  return secret ? { ok: secret } : { problem: 'noSecret' };
+}
+
+/** The callback crypto keys: any problem of the account stops them, as does a missing Token or EncodingAESKey. */
+export function callbackKeysOf(s: AccountSettings, problems: SettingsProblem[]): Usable<CallbackKeys> {
+  if (problems[0]) return { problem: problems[0].key };
+  if (!s.token || !s.encodingAESKey) return { problem: 'callbackKeys' };
+  return { ok: { token: s.token, aesKey: aesKeyFrom(s.encodingAESKey), receiveId: s.corpId } };
 }

@@ -76,6 +76,9 @@ export function readBody(req: IncomingMessage & { body?: unknown; rawBodyError?:
       resolve(Buffer.concat(chunks).toString('utf8'));
     });
     req.on('error', (err) => fail(err));
-    req.on('close', () => fail(new BodyError(400, 'connection closed before the body was complete')));
+    // 'close' also follows a complete body: build the error only when it is one (an Error costs a stack trace).
+    req.on('close', () => {
+      if (!failed) fail(new BodyError(400, 'connection closed before the body was complete'));
+    });
   });
 }

@@ -57,12 +57,19 @@ export class KfBudget {
   }
 }
 
+/** What reserve() took: `problem` null = taken (or the customer is unknown), else why not (nothing taken). */
+export interface KfReservation {
+  problem: BudgetProblem | null;
+  /** The allowance taken from (its customer message time), for giveBack. */
+  at?: number;
+}
+
 /** The 微信客服 budget as wecom-out spends it (shared through the store). */
 export interface KfReplyBudget {
-  /** Take `n` replies if they fit: null = taken (or the customer is unknown), else why not (nothing taken). */
-  reserve(openKfId: string, userId: string, n: number): Promise<BudgetProblem | null>;
-  /** Give back `n` replies that were taken and not sent. */
-  giveBack(openKfId: string, userId: string, n: number): Promise<void>;
+  /** Take `n` replies if they fit. */
+  reserve(openKfId: string, userId: string, n: number): Promise<KfReservation>;
+  /** Give back `n` replies taken by the reservation made `at` and not sent. */
+  giveBack(openKfId: string, userId: string, n: number, at: number | undefined): Promise<void>;
 }
 
 /** Records outlive the 48 h window by a day (then the customer is unknown again, left to WeCom). */
@@ -108,23 +115,24 @@ export class StoreKfBudget implements KfReplyBudget {
       .then(written, () => undefined);
   }
 
-  async reserve(openKfId: string, userId: string, n: number): Promise<BudgetProblem | null> {
+  async reserve(openKfId: string, userId: string, n: number): Promise<KfReservation> {
     const k = this.key(openKfId, userId);
     const seenAt = this.seen.get(k);
     const t = this.now();
-    return this.store().update<KfAllowance, BudgetProblem | null>(k, (cur) => {
+    return this.store().update<KfAllowance, KfReservation>(k, (cur) => {
       const b = seenAt !== undefined ? afterCustomerMessage(cur, seenAt) : cur;
-      if (!b) return { value: undefined, result: null };
+      if (!b) return { value: undefined, result: { problem: null } };
       const problem = kfProblem(b, t, n);
       const next = problem ? b : { ...b, used: b.used + n };
-      return { value: next, result: problem, ttlMs: this.ttl(next) };
+      return { value: next, result: { problem, at: problem ? undefined : b.lastCustomerAt }, ttlMs: this.ttl(next) };
     });
   }
 
-  async giveBack(openKfId: string, userId: string, n: number): Promise<void> {
-    if (n <= 0) return;
+  async giveBack(openKfId: string, userId: string, n: number, at: number | undefined): Promise<void> {
+    if (n <= 0 || at === undefined) return;
+    // Only to the allowance it was taken from: after a new customer message the count starts again anyway.
     await this.store().update<KfAllowance, void>(this.key(openKfId, userId), (cur) =>
-      cur ? { value: { ...cur, used: Math.max(0, cur.used - n) }, result: undefined, ttlMs: this.ttl(cur) } : { value: undefined, result: undefined },
+      cur && cur.lastCustomerAt === at ? { value: { ...cur, used: Math.max(0, cur.used - n) }, result: undefined, ttlMs: this.ttl(cur) } : { value: cur, result: undefined },
     );
   }
 }

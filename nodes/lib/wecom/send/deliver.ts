@@ -12,7 +12,7 @@ import type { KfSessionKeeper } from '../kf/session';
 import type { AppBudget } from './user-limiter';
 import type { KfReplyBudget } from '../kf/budget';
 import { PlanError, type SendPlan } from './plan';
-import { executePlan, budgetWait, HoldTooLong, type SendOutcome } from './execute';
+import { executePlan, reserveBudget, HoldTooLong, type SendOutcome } from './execute';
 import type { RepeatRecord } from './repeat-record';
 
 /** What a send needs of a wecom-account. */
@@ -89,7 +89,8 @@ export function entryAttempts(d: DeliverDeps, e: StreamEntry<OutboxEntry>, plan:
         claimed = true;
       }
       // Over WeCom's per-member budget: wait without holding a slot, or report when too long.
-      const wait = await budgetWait(plan, { limiter: account.appLimiter, maxHoldMs: Math.max(0, d.maxHoldMs - (heldSince ? Date.now() - heldSince : 0)) });
+      const api = account.api(plan.channel === 'kf' ? 'kf' : 'agent');
+      const { wait, units } = await reserveBudget(plan, { limiter: account.appLimiter, maxHoldMs: Math.max(0, d.maxHoldMs - (heldSince ? Date.now() - heldSince : 0)) });
       if (wait === Infinity) throw new HoldTooLong('message/send', await account.appLimiter.waitMs(plan.users[0] ?? '', 1));
       if (wait > 0) {
         heldSince ||= Date.now();
@@ -97,7 +98,8 @@ export function entryAttempts(d: DeliverDeps, e: StreamEntry<OutboxEntry>, plan:
         return { kind: 'defer', ms: wait };
       }
       const outcome = await executePlan(plan, {
-        api: account.api(plan.channel === 'kf' ? 'kf' : 'agent'),
+        api,
+        prepaid: units,
         corpId: account.corpId,
         limiter: account.appLimiter,
         budget: account.kfBudget,

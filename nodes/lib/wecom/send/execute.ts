@@ -36,6 +36,8 @@ export interface ExecDeps {
    */
   sendId?: string;
   repeats?: RepeatRecord;
+  /** App sends already taken from the recipients' budget for this plan (see reserveBudget); unused ones are given back. */
+  prepaid?: number;
 }
 
 export interface SendOutcome {
@@ -61,18 +63,29 @@ export class HoldTooLong extends WecomApiError {
 }
 
 /**
- * Before running a plan: ms to wait until all its app messages fit the per-member budget (0 = go),
- * or Infinity when they never would within `maxHoldMs`.
+ * Before running a plan: take its app messages from every recipient's per-member budget at once. `wait` 0 = taken
+ * (`units` of them; pass as `prepaid`), else ms to wait first (nothing taken), or Infinity when they would never fit
+ * within `maxHoldMs`.
  */
-export async function budgetWait(plan: SendPlan, d: Pick<ExecDeps, 'limiter' | 'maxHoldMs'>): Promise<number> {
-  if (plan.channel !== 'app' || plan.users.length === 0) return 0;
+export async function reserveBudget(plan: SendPlan, d: Pick<ExecDeps, 'limiter' | 'maxHoldMs'>): Promise<{ wait: number; units: number }> {
+  if (plan.channel !== 'app' || plan.users.length === 0) return { wait: 0, units: 0 };
   const parts = plan.texts ? plan.texts.length - (plan.replyKey ? 1 : 0) : 1;
-  if (parts <= 0) return 0;
-  const wait = Math.max(0, ...(await Promise.all(plan.users.map((u) => d.limiter.waitMs(u, parts)))));
-  return wait > d.maxHoldMs ? Infinity : wait;
+  if (parts <= 0) return { wait: 0, units: 0 };
+  const wait = await d.limiter.take(plan.users, parts);
+  return wait > d.maxHoldMs ? { wait: Infinity, units: 0 } : { wait, units: wait > 0 ? 0 : parts };
 }
 
 export async function executePlan(plan: SendPlan, d: ExecDeps): Promise<SendOutcome> {
+  const held = { units: plan.channel === 'app' ? (d.prepaid ?? 0) : 0 };
+  try {
+    return await run(plan, d, held);
+  } finally {
+    // Taken for this plan and not sent (a failure, or the passive reply answered instead): back to the budget.
+    if (held.units > 0) await d.limiter.giveBack(plan.users, held.units).catch(() => undefined);
+  }
+}
+
+async function run(plan: SendPlan, d: ExecDeps, held: { units: number }): Promise<SendOutcome> {
   const out: SendOutcome = { errcode: 0, channel: plan.channel, msgtype: plan.msgtype, msgids: [], parts: 0 };
   let content = plan.content;
   if (plan.media) {
@@ -94,7 +107,8 @@ export async function executePlan(plan: SendPlan, d: ExecDeps): Promise<SendOutc
     }
     const units = texts ? texts.length : 1;
     for (let i = 0; i < units; i++) {
-      await holdForBudget(plan, d);
+      if (held.units > 0) held.units--;
+      else await holdForBudget(plan, d);
       const body = texts ? { content: texts[i] } : (content as Record<string, unknown>);
       let r: Awaited<ReturnType<WecomApi['sendAppMessage']>>;
       try {
@@ -106,7 +120,7 @@ export async function executePlan(plan: SendPlan, d: ExecDeps): Promise<SendOutc
           decided === undefined ? { duplicateCheckSec: d.duplicateCheckSec } : { duplicateCheckSec: decided, repeatDecided: true },
         );
       } catch (err) {
-        await d.limiter.giveBack(plan.users).catch(() => undefined);
+        held.units++; // not sent: given back
         throw err;
       }
       out.msgids.push(...r.msgids);
@@ -120,7 +134,7 @@ export async function executePlan(plan: SendPlan, d: ExecDeps): Promise<SendOutc
   const openKfId = plan.openKfId as string;
   const userId = plan.userId as string;
   const units = texts ? texts.length : 1;
-  const problem = await d.budget.reserve(openKfId, userId, units);
+  const { problem, at } = await d.budget.reserve(openKfId, userId, units);
   if (problem) {
     throw new WecomApiError({
       api: 'kf/send_msg',
@@ -147,7 +161,7 @@ export async function executePlan(plan: SendPlan, d: ExecDeps): Promise<SendOutc
     }
   } catch (err) {
     // The replies reserved and not sent go back to the customer's budget.
-    await d.budget.giveBack(openKfId, userId, units - out.parts).catch(() => undefined);
+    await d.budget.giveBack(openKfId, userId, units - out.parts, at).catch(() => undefined);
     throw err;
   }
   return out;

@@ -62,10 +62,10 @@ export class UserRateLimiter {
 export interface AppBudget {
   /** ms until `n` more sends to `user` fit (0 = now, Infinity = never). */
   waitMs(user: string, n?: number): Promise<number>;
-  /** Take one send for each user if it fits now for all of them: 0 = taken, else ms to wait (nothing taken). */
-  take(users: string[]): Promise<number>;
-  /** Give back one send per user (the send that took it failed). */
-  giveBack(users: string[]): Promise<void>;
+  /** Take `n` sends of each user's budget if they fit now for all of them: 0 = taken, else ms to wait (nothing taken). */
+  take(users: string[], n?: number): Promise<number>;
+  /** Give back `n` sends per user (taken, and then not sent). */
+  giveBack(users: string[], n?: number): Promise<void>;
 }
 
 /**
@@ -98,17 +98,17 @@ export class StoreUserLimiter implements AppBudget {
     return windowWait(this.recent(await this.store().get<number[]>(this.key(user)), t), this.windows, t, n);
   }
 
-  async take(users: string[]): Promise<number> {
+  async take(users: string[], n = 1): Promise<number> {
     const taken: string[] = [];
     for (const user of users) {
       const t = this.now();
       const wait = await this.store().update<number[], number>(this.key(user), (cur) => {
         const times = this.recent(cur, t);
-        const w = windowWait(times, this.windows, t, 1);
-        return w > 0 ? { value: times, result: w, ttlMs: this.longest } : { value: [...times, t], result: 0, ttlMs: this.longest };
+        const w = windowWait(times, this.windows, t, n);
+        return w > 0 ? { value: times, result: w, ttlMs: this.longest } : { value: [...times, ...new Array<number>(n).fill(t)], result: 0, ttlMs: this.longest };
       });
       if (wait > 0) {
-        await this.giveBack(taken);
+        await this.giveBack(taken, n);
         return wait;
       }
       taken.push(user);
@@ -116,12 +116,12 @@ export class StoreUserLimiter implements AppBudget {
     return 0;
   }
 
-  async giveBack(users: string[]): Promise<void> {
+  async giveBack(users: string[], n = 1): Promise<void> {
     for (const user of users) {
       const t = this.now();
       await this.store().update<number[], void>(this.key(user), (cur) => {
-        const times = this.recent(cur, t);
-        times.pop(); // the latest send: the one just taken (or one as recent)
+        // the latest sends: the ones just taken (or as recent)
+        const times = this.recent(cur, t).slice(0, -n);
         return { value: times.length ? times : undefined, result: undefined, ttlMs: this.longest };
       });
     }

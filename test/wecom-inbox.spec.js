@@ -41,7 +41,7 @@ function clock() {
  * One wecom-in's core on `store`: the inbox, its endpoint and what they emitted / reported.
  * @param {import('../dist/nodes/lib/state/store').StateStore} store
  * @param {{ now: () => number }} c
- * @param {{ passiveBudgetMs?: number, api?: any }} [opts]
+ * @param {{ passiveBudgetMs?: number, api?: any, budget?: { customerMessage(k: string, u: string, at?: number): void | Promise<void> } }} [opts]
  */
 function core(store, c, opts = {}) {
   /** @type {import('../dist/nodes/lib/wecom/inbound').InboundMessage[]} */
@@ -67,6 +67,7 @@ function core(store, c, opts = {}) {
       namespace: 'ns',
       api: () => opts.api,
       skipBacklog: false,
+      budget: opts.budget,
       onPullError: (err) => errors.push(err),
     },
   });
@@ -301,6 +302,35 @@ describe('wecom-in core: inbox and callback endpoint (no Node-RED)', function ()
     assert.equal(x.got[0].payload, '客服你好');
     assert.equal(x.got[0].wecom.channel, 'kf');
     assert.deepEqual(x.errors, []);
+  });
+
+  it('微信客服: a customer message is emitted only once the reply budget has recorded it (a reply on another instance sees it)', async function () {
+    const c = clock();
+    const store = new MemoryStore({ now: c.now });
+    const page = {
+      errcode: 0,
+      has_more: 0,
+      next_cursor: 'c1',
+      msg_list: [{ msgid: 'kf-b1', open_kfid: 'wkB', external_userid: 'wmB', send_time: 7, origin: 3, msgtype: 'text', text: { content: '在吗' } }],
+    };
+    /** @type {Array<[string, string, number | undefined]>} */
+    const seen = [];
+    /** @type {() => void} */
+    let recorded = () => undefined;
+    const budget = {
+      /** @param {string} k @param {string} u @param {number} [at] */
+      customerMessage: (k, u, at) => (seen.push([k, u, at]), new Promise((resolve) => (recorded = () => resolve(undefined)))),
+    };
+    const x = track(core(store, c, { api: { kfSyncMsg: async () => page }, budget }));
+    const cb = callback(buildXml({ ToUserName: KEYS.receiveId, CreateTime: 1, MsgType: 'event', Event: 'kf_msg_or_event', Token: 't9', OpenKfId: 'wkB' }));
+    assert.equal((await x.endpoint.post(cb.query, cb.body)).status, 200);
+    await until(() => seen.length === 1, 'the budget told of the customer message');
+    assert.deepEqual(seen[0], ['wkB', 'wmB', 7000]);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(x.got.length, 0, 'not emitted while the budget record is being written');
+    recorded();
+    await until(() => x.got.length === 1, 'emitted after the record');
+    assert.equal(x.got[0].payload, '在吗');
   });
 });
 

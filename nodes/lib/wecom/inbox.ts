@@ -205,7 +205,7 @@ export class Inbox {
       first = await this.o.store.claim(key, v.n, KF_DEDUPE_TTL_MS);
       if (!first && (await this.o.store.get<string>(key)) !== v.n) return this.drop(e);
     }
-    if (first) this.puller.delivered(m);
+    if (first) await this.puller.delivered(m);
     this.emit(e, m);
   }
 }

@@ -94,8 +94,12 @@ export class StoreKfBudget implements KfReplyBudget {
     return Math.max(1, b.lastCustomerAt + KEEP_MS - this.now());
   }
 
-  /** A customer message was seen (sentAtMs = its send_time); recorded in the background. */
-  customerMessage(openKfId: string, userId: string, sentAtMs = this.now()): void {
+  /**
+   * A customer message was seen (sentAtMs = its send_time). Resolves once it is recorded (never rejects: when the
+   * store fails, this instance still knows, and a reply's reserve() reports the store's failure), so a caller that
+   * waits before passing the message on lets a reply handled by another instance see the fresh allowance.
+   */
+  customerMessage(openKfId: string, userId: string, sentAtMs = this.now()): Promise<void> {
     const k = this.key(openKfId, userId);
     this.seen.set(k, Math.max(this.seen.get(k) ?? 0, sentAtMs));
     const written = (): void => {
@@ -105,9 +109,9 @@ export class StoreKfBudget implements KfReplyBudget {
     try {
       store = this.store();
     } catch {
-      return; // no store: the reply's reserve() reports it
+      return Promise.resolve(); // no store: the reply's reserve() reports it
     }
-    store
+    return store
       .update<KfAllowance, void>(k, (cur) => {
         const b = afterCustomerMessage(cur, sentAtMs);
         return { value: b, result: undefined, ttlMs: this.ttl(b) };

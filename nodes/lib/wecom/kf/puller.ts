@@ -10,7 +10,6 @@
 import type { AsyncKV } from '../../state/context-store';
 import type { InboundMessage } from '../inbound';
 import type { WecomApi } from '../wecom-api';
-import type { KfBudget } from './budget';
 import { kfEvent, kfToInbound } from './convert';
 import { isSingleUserId } from '../inbound';
 import type { Lease } from '../../state/store';
@@ -27,7 +26,8 @@ export interface PullerOptions {
   skipBacklog?: boolean;
   /** Welcome text sent with welcome_code on enter_session ('' = none). */
   welcome?: string;
-  budget?: Pick<KfBudget, 'customerMessage'>;
+  /** Counts customer messages for the reply budget; a promise it returns is waited for before the message is emitted. */
+  budget?: { customerMessage(openKfId: string, userId: string, sentAtMs?: number): void | Promise<void> };
   /** sync_msg limit (default 1000). */
   limit?: number;
   onError?: (err: Error, what: string) => void;
@@ -142,12 +142,13 @@ export class KfPuller {
 
   /**
    * A pulled message is delivered for the first time (after the inbox's de-duplication): count the
-   * customer's message for the reply budget and send the welcome text.
+   * customer's message for the reply budget and send the welcome text. Resolves once the budget has recorded
+   * the customer's message, so the flow's reply (on any instance) sees the fresh allowance.
    */
-  delivered(m: InboundMessage): void {
+  async delivered(m: InboundMessage): Promise<void> {
     const raw = m.wecom.raw as Record<string, unknown> | undefined;
-    if (Number(raw?.origin) === 3 && m.wecom.userId && m.wecom.openKfId) this.o.budget?.customerMessage(m.wecom.openKfId, m.wecom.userId, (Number(raw?.send_time) || 0) * 1000);
     this.welcome(m);
+    if (Number(raw?.origin) === 3 && m.wecom.userId && m.wecom.openKfId) await this.o.budget?.customerMessage(m.wecom.openKfId, m.wecom.userId, (Number(raw?.send_time) || 0) * 1000);
   }
 
   /** Send the welcome text at once: welcome_code lives 20 s. */

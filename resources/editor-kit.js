@@ -3,8 +3,8 @@
  * The editor kit of node-red-contrib-wecom: the edit-dialog code several of its nodes share, in one place.
  * Node-RED (1.3 or later) serves this package's resources/ folder at resources/node-red-contrib-wecom/; every
  * node's .html loads this file with <script src="resources/node-red-contrib-wecom/editor-kit.js"> before its
- * own script. Node-RED loads that tag once per node set, so the kit defines itself once (window.WecomEditorKit).
- * Type-checked by `npm run build` (tsconfig.editor.json).
+ * own script and calls the helpers as WecomEditorKit.<name>. Node-RED loads that tag once per node set, so the
+ * kit defines itself once. Type-checked by `npm run build` (tsconfig.editor.json).
  */
 (function (win) {
   if (win.WecomEditorKit) return;

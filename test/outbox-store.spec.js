@@ -96,6 +96,26 @@ describe('outbox-store: agents\' frames on the StateStore', function () {
     assert.deepEqual(c.unclaimed(), []);
   });
 
+  it('an agent that does not come back within the grace period after a restart: its kept frames are dropped', async function () {
+    const store = new MemoryStore();
+    const before = new OutboxStore(store, 'b', (e) => assert.fail(e));
+    await before.load();
+    before.outbox('carol').push({ type: 'closed', conversationId: 'x', by: 'user' });
+    await before.idle();
+    const kept = new OutboxStore(store, 'b', (e) => assert.fail(e));
+    await kept.load();
+    const hub = new BridgeHub({ maxPerAgent: 5, bufferSize: 50, graceMs: 20, outbox: (id) => kept.outbox(id) }, { reply() {}, event() {} });
+    for (const id of kept.unclaimed()) hub.expect(id);
+    assert.deepEqual(kept.unclaimed(), []);
+    const left = async () => {
+      await kept.idle();
+      for await (const _k of store.keys('bridge-outbox:')) return false;
+      return true;
+    };
+    for (const end = Date.now() + 5000; !(await left()); await new Promise((r) => setTimeout(r, 10))) if (Date.now() > end) assert.fail('kept frames not dropped after the grace period');
+    hub.dispose();
+  });
+
   it('runs what waits for the load after it, in order', async function () {
     const s = new OutboxStore(new MemoryStore(), 'b', (e) => assert.fail(e));
     /** @type {number[]} */

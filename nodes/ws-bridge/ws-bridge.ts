@@ -56,6 +56,8 @@ export = function register(RED: NodeAPI): void {
       },
     );
     const hub = router.hub;
+    // agents with kept frames get the grace period to come back, as if they had just dropped (first, before inputs)
+    kept?.whenLoaded(() => kept.unclaimed().forEach((id) => hub.expect(id)));
     const showStatus = () => {
       if (closing || broken) return;
       const s = hub.stats();

@@ -24,9 +24,8 @@ describe('e2e: the editor kit every node dialog shares', function () {
 
   before(async function () {
     browser.requireBrowser();
-    sb = await sandbox();
-    b = await browser.launch();
     fs.mkdirSync(SHOTS, { recursive: true });
+    [sb, b] = await Promise.all([sandbox(), browser.launch()]);
   });
   after(async () => {
     if (b) await b.close();

@@ -244,10 +244,19 @@ export class BridgeHub<M = unknown> {
     if (c.history.length > max) c.history.splice(0, c.history.length - max);
   }
 
-  private attachSticky(c: Conv<M>, agentId: string): Agent {
-    const known = this.agents.has(agentId);
+  /**
+   * An agent the bridge should know while it is away (frames kept from before a restart, or a conversation
+   * handoff says it has): it gets the grace period to connect, as if it had just dropped.
+   */
+  expect(agentId: string): void {
+    if (this.agents.has(agentId)) return;
     const a = this.agents.ensure(agentId);
-    if (!known && this.opt.graceMs >= 0) a.grace = setTimeout(() => this.expireAgent(agentId), this.opt.graceMs);
+    if (this.opt.graceMs >= 0) a.grace = setTimeout(() => this.expireAgent(agentId), this.opt.graceMs);
+  }
+
+  private attachSticky(c: Conv<M>, agentId: string): Agent {
+    this.expect(agentId);
+    const a = this.agents.get(agentId)!;
     a.convs.add(c.id);
     c.agentId = agentId;
     return a;

@@ -42,7 +42,7 @@ async function measure(sim, kind, log) {
 
 /** @param {(line: string) => void} log */
 async function run(log) {
-  const sim = await startSim({ perUserPerMinute: 100000 });
+  const sim = await startSim({ perUserPerMinute: 100000, apiPerWindow: 1e9 });
   try {
     const mem = await measure(sim, 'memory', log);
     const local = await measure(sim, 'local', log);

@@ -96,7 +96,7 @@ async function pipeline(sim, settings, n, users, log, label) {
 }
 
 async function run(log) {
-  const sim = await startSim({ perUserPerMinute: 100000 });
+  const sim = await startSim({ perUserPerMinute: 100000, apiPerWindow: 1e9 });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wecom-bench-state-'));
   await rt.startHttp();
   try {

@@ -181,7 +181,7 @@ describe('e2e: Node-RED editor in Chromium', function () {
 
   /** Wait for the simulator to record the bot's answer to `userId` after record `since`. */
   async function botAnswer(userId, since) {
-    const deadline = Date.now() + 15000;
+    const deadline = Date.now() + 30000; // a liveness bound for a loaded machine, not a speed check
     for (;;) {
       const got = sb.simulator.records(since).find((r) => r.direction === 'bot' && r.userId === userId);
       if (got || Date.now() > deadline) return got || null;

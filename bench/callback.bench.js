@@ -3,7 +3,6 @@
 //  1. decrypt + verify + parse per second (wecom-in's whole callback core) against @wecom/crypto's decrypt alone;
 //  2. HTTP throughput and p99 latency of encrypted POST callbacks through wecom-in against Node-RED's own
 //     `http in → http response` flow, both in one Node-RED runtime, same bodies, same client.
-const http = require('node:http');
 const { performance } = require('node:perf_hooks');
 const wecomCrypto = require('@wecom/crypto');
 const { XMLParser } = require('fast-xml-parser');
@@ -11,6 +10,7 @@ const { openCallback } = require('../dist/nodes/lib/wecom/callback');
 const { decrypt } = require('../dist/nodes/lib/wecom/crypto');
 const { ACCOUNT, KEYS, accountNode, textXml, sealed } = require('../test/helpers/fixtures');
 const rt = require('../test/helpers/runtime');
+const { post, percentile } = require('./http-load');
 
 function opsPerSecond(fn, ms) {
   for (let i = 0; i < 2000; i++) fn(i);
@@ -23,42 +23,10 @@ function opsPerSecond(fn, ms) {
   return n / ((performance.now() - t0) / 1000);
 }
 
-function percentile(sorted, p) {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
+/** @param {string[]} urls @param {string[]} bodies @param {number} concurrency */
 async function load(urls, bodies, concurrency) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-  const lat = [];
-  let next = 0;
-  let failures = 0;
-  const one = (i) =>
-    new Promise((resolve) => {
-      const t = performance.now();
-      const req = http.request(urls[i], { method: 'POST', agent, headers: { 'content-type': 'text/xml' } }, (res) => {
-        res.resume();
-        res.on('end', () => {
-          if (res.statusCode !== 200) failures++;
-          lat.push(performance.now() - t);
-          resolve(undefined);
-        });
-      });
-      req.on('error', () => {
-        failures++;
-        resolve(undefined);
-      });
-      req.end(bodies[i]);
-    });
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < urls.length) await one(next++);
-    }),
-  );
-  const secs = (performance.now() - t0) / 1000;
-  agent.destroy();
-  lat.sort((a, b) => a - b);
-  return { rps: urls.length / secs, p50: percentile(lat, 50), p99: percentile(lat, 99), failures };
+  const r = await post(urls, bodies, concurrency);
+  return { rps: urls.length / r.secs, p50: percentile(r.lat, 50), p99: percentile(r.lat, 99), failures: r.failures };
 }
 
 async function run(log) {
@@ -104,6 +72,7 @@ async function run(log) {
   const N = 4000;
   const C = 32;
   let idBase = 7100000000000000000n;
+  /** @type {(path: string, n: number) => [string[], string[]]} */
   const mk = (path, n) => {
     const urls = [];
     const bodies = [];

@@ -9,7 +9,8 @@ const path = require('node:path');
 const { startSim } = require('../test/helpers/simulator');
 const { until } = require('../test/helpers/runtime');
 const { startRed } = require('../test/helpers/red-process');
-const { post, callbacks, flow, percentile } = require('./pipeline.bench');
+const { callbacks, flow } = require('./pipeline.bench');
+const { post, percentile } = require('./http-load');
 
 const N = Number(process.env.BENCH_N) || 6000;
 

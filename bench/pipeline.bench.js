@@ -5,49 +5,21 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const http = require('node:http');
-const { performance } = require('node:perf_hooks');
 const { textXml, sealed } = require('../test/helpers/fixtures');
 const { startSim, simAccount } = require('../test/helpers/simulator');
 const rt = require('../test/helpers/runtime');
+const { post, percentile } = require('./http-load');
 
 const MODS = ['wecom-account', 'wecom-in', 'handoff', 'keyword-match', 'wecom-out'].map((n) => require(`../dist/nodes/${n}/${n}.js`));
-const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-
-/** POST every body (C at a time); resolves {secs, lat (sorted ms), failures}. */
-async function post(urls, bodies, C, done) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: C });
-  const lat = [];
-  let failures = 0;
-  let next = 0;
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: C }, async () => {
-      while (next < urls.length) {
-        const i = next++;
-        const t = performance.now();
-        await new Promise((resolve) => {
-          const req = http.request(urls[i], { method: 'POST', agent, headers: { 'content-type': 'text/xml' } }, (res) => {
-            res.resume();
-            res.on('end', () => {
-              if (res.statusCode !== 200) failures++;
-              lat.push(performance.now() - t);
-              resolve(undefined);
-            });
-          });
-          req.on('error', () => (failures++, resolve(undefined)));
-          req.end(bodies[i]);
-        });
-      }
-    }),
-  );
-  if (done) await done();
-  const secs = (performance.now() - t0) / 1000;
-  agent.destroy();
-  return { secs, lat: lat.sort((a, b) => a - b), failures };
-}
-
 let msgId = 7300000000000000000n;
+/**
+ * Sealed text callbacks for `n` users: [urls, bodies].
+ * @param {string} pathName
+ * @param {number} n
+ * @param {(i: number) => string} userOf
+ * @param {(path?: string) => string} [url]
+ * @returns {[string[], string[]]}
+ */
 function callbacks(pathName, n, userOf, url = rt.httpUrl) {
   const urls = [];
   const bodies = [];
@@ -123,7 +95,7 @@ async function run(log) {
   }
 }
 
-module.exports = { run, post, callbacks, flow, percentile };
+module.exports = { run, callbacks, flow };
 
 if (require.main === module) {
   run((l) => console.error(l)).then((rows) => {

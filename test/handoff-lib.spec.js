@@ -103,6 +103,22 @@ describe('handoff engine', function () {
     assert.deepStrictEqual(await store.active(), ['kf:ww1:wk1:u']);
   });
 
+  it("a new agents' hub ({event:'leader'}) gets the active conversations again: queued as a handoff, with an agent as a silent restore", async function () {
+    const { e } = engine();
+    await e.user(msg('转人工', 'q'));
+    await e.user(msg('转人工', 'h'));
+    await e.bridge({ event: 'assigned', conversationId: 'kf:ww1:wk1:h', agentId: 'ag1' });
+    await e.user(msg('你好', 'b')); // with the bot: not offered
+    const out = await e.bridge({ event: 'leader' });
+    const byConv = Object.fromEntries(out.agent.map((m) => [/** @type {{ conversationId: string }} */ (m.payload).conversationId, m]));
+    assert.deepStrictEqual(Object.keys(byConv).sort(), ['kf:ww1:wk1:h', 'kf:ww1:wk1:q']);
+    assert.strictEqual(/** @type {ToAgentFrame} */ (byConv['kf:ww1:wk1:q'].payload).type, 'handoff');
+    assert.strictEqual(byConv['kf:ww1:wk1:h'].handoff?.restore, true);
+    assert.strictEqual(byConv['kf:ww1:wk1:h'].handoff?.agentId, 'ag1');
+    assert.deepStrictEqual(out.notice, [], 'users are told nothing');
+    assert.deepStrictEqual(out.bot, []);
+  });
+
   it('a user message emitted again from the inbox (its first run stopped midway) goes to the bot again, recorded once', async function () {
     const { e, store } = engine();
     const m = msg('你好');

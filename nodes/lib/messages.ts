@@ -40,7 +40,9 @@ export interface HandoffTag {
 /**
  * `msg.bridge`: set by ws-bridge. Output 1 carries `{event:'reply', conversationId, agentId, media?}` with an
  * agent's answer (to wecom-out, whose result goes back to handoff); output 2 carries the hub's events
- * (assigned, queued, closed, transferred, presence, overflow; see BridgeEvent) and `{event:'activity'}`.
+ * (assigned, queued, closed, transferred, presence, overflow; see BridgeEvent), `{event:'activity'}`, and
+ * `{event:'leader'}` when this instance's ws-bridge has just taken the agents' hub (several instances on one store:
+ * the new hub starts empty, so handoff re-offers the active conversations).
  * One flat shape so handoff can read any of them; every field but `event` depends on the event.
  */
 export interface BridgeInfo {

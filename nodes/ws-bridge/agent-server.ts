@@ -28,6 +28,8 @@ export interface ServerParts {
   /** Handle one input message here (the relay's leader). */
   handle(m: WecomMsg): void;
   changed(): void;
+  /** This instance has just taken the agents' hub (several instances): its hub starts empty. */
+  leading(): void;
   /** Show an error status and keep it (no token, no server, path taken). */
   broken(text: string): void;
 }
@@ -39,6 +41,7 @@ export function startServer(RED: NodeAPI, node: Node, p: ServerParts): { relay: 
   const path = fullPath(settingsOf(RED).httpNodeRoot, cfg.path);
   const wss = new WebSocketServer({ noServer: true, maxPayload: cfg.maxPayload });
   let relay: BridgeRelay | null = null;
+  const gateLeading = () => p.gate(() => p.leading());
   if (stateOptions(settingsOf(RED)).kind === 'redis') {
     const handle = acquireStore(RED);
     const r = (relay = startRelay({
@@ -50,8 +53,10 @@ export function startServer(RED: NodeAPI, node: Node, p: ServerParts): { relay: 
       },
       handle: (m) => p.handle(m as WecomMsg),
       // No longer the leader: this instance's agents reconnect (through any instance) to the new one.
+      // Leader now: handoff is told, and re-offers the active conversations to this (empty) hub.
       onLeader: (leader) => {
         if (!leader) for (const ws of wss.clients) ws.terminate();
+        else gateLeading();
         p.changed();
       },
       onError: (err) => node.warn(RED._('ws-bridge.warn.cluster', { message: err.message })),

@@ -78,7 +78,7 @@ export = function register(RED: NodeAPI): void {
         broken = true;
         node.status({ fill: 'red', shape: 'ring', text });
       };
-      const s = startServer(RED, node, { cfg, linker, sockets, gate, handle: (m) => router.input(m), changed: showStatus, broken: broke });
+      const s = startServer(RED, node, { cfg, linker, sockets, gate, handle: (m) => router.input(m), changed: showStatus, broken: broke, leading: () => node.send([null, { bridge: { event: 'leader' } }]) });
       relay = s.relay;
       cleanup.push(...s.stop);
     } else {

@@ -209,6 +209,71 @@ describe('e2e cluster: two Node-REDs on one Redis serve one WeCom app', function
     assert.ok(delta(before, 'message/send') >= cbs.length);
   });
 
+  it('kill -9 of the instance that runs the agents\' hub: the new hub gets the conversation back before the user writes again', async () => {
+    // A cluster of its own (key prefix wecom2:) with the bundled flow's own idle timeout, so the conversation
+    // outlives the lease take-over (~10 s).
+    const flows = JSON.parse(fs.readFileSync(EXAMPLE, 'utf8'));
+    for (const n of flows) if (n.type === 'wecom-in' || n.type === 'wecom-out') n.replayAfterSec = 2;
+    const env2 = { ...env, WECOM_REDIS_PREFIX: 'wecom2:' };
+    const pair = await Promise.all([cl.startInstance({ name: 'C', env: env2, flows }), cl.startInstance({ name: 'D', env: env2, flows })]);
+    nodes.push(...pair);
+    const { RedisStore } = require('../../dist/nodes/lib/state/redis');
+    const admin2 = new RedisStore({ url: redis.url, instanceId: 'test-admin2', prefix: 'wecom2:' });
+    await admin2.ready();
+    /** @type {import('ws')[]} */
+    const sockets = [];
+    try {
+      const lead = /** @type {{ port: number }} */ (await until(() => admin2.get('bridge-leader:bridge'), 'a bridge leader', 30000));
+      const [leader, follower] = lead.port === pair[0].port ? pair : [pair[1], pair[0]];
+      /** Connect agent ag3 through the follower (until it is admitted); resolves its frames. */
+      const connect = async () => {
+        for (;;) {
+          const ws = new WebSocket(`${follower.url.replace(/^http/, 'ws')}/wecom/ws?agent=ag3`, { headers: { Authorization: `Bearer ${creds.agentWsToken}` } });
+          /** @type {any[]} */
+          const frames = [];
+          ws.on('message', (d) => frames.push(JSON.parse(String(d))));
+          const ok = await new Promise((resolve) => {
+            ws.once('error', () => resolve(false));
+            ws.once('close', () => resolve(false));
+            until(() => frames.some((f) => f.type === 'welcome'), 'welcome', 5000).then(() => resolve(true), () => resolve(false));
+          });
+          if (ok) return (sockets.push(ws), { ws, frames });
+          ws.terminate();
+          await sleep(300);
+        }
+      };
+      const first = await connect();
+      const u = user('hub', 0);
+      assert.equal((await cl.postCallback(creds, follower.url, cl.appTextCallback(creds, u, '转人工'))).status, 200);
+      const handoff = await until(() => first.frames.find((f) => f.type === 'handoff' && f.userId === u), 'the handoff frame at the agent', 30000);
+      await leader.kill();
+      // the follower takes the lease; the agent reconnects through it; the user writes nothing meanwhile
+      const again = await connect();
+      const text = '故障切换后客服仍在';
+      let tries = 0;
+      await until(
+        () => {
+          if (bot(u).some((r) => r.text === text)) return true;
+          // until the new hub has the conversation back, it refuses the reply; try again then
+          if (tries === 0 || again.frames.some((f) => f.type === 'error' && f.seenBy !== tries)) {
+            for (const f of again.frames) if (f.type === 'error') f.seenBy = tries;
+            tries++;
+            again.ws.send(JSON.stringify({ type: 'reply', conversationId: handoff.conversationId, text }));
+          }
+          return false;
+        },
+        'the agent reply after the fail-over at the user',
+        40000,
+      );
+      await sleep(1000);
+      assert.equal(bot(u).filter((r) => r.text === text).length, 1, 'the reply reached the user once');
+    } finally {
+      for (const ws of sockets) ws.terminate();
+      await admin2.close();
+      await Promise.all(pair.map((n) => n.kill()));
+    }
+  });
+
   it('kill -9 of one instance under load: everything it acknowledged is answered once by the other', async () => {
     const proxy = await cl.startProxy([A, B].map((n) => ({ host: '127.0.0.1', port: n.port })));
     try {

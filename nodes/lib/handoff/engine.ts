@@ -6,7 +6,8 @@
  *  - a user message from wecom-in (msg.wecom, msg.payload text);
  *  - the same message coming back from the bot path as a miss: msg.handoff = {action:'transfer', reason}
  *    or msg.faq without an answer id; recognised by its msgId, so it is never recorded or routed twice;
- *  - events from ws-bridge: msg.bridge = {event:'assigned'|'queued'|'closed'|'presence', …};
+ *  - events from ws-bridge: msg.bridge = {event:'assigned'|'queued'|'closed'|'presence', …}; {event:'leader'}
+ *    (this instance has just taken the agents' hub, which starts empty) re-offers the active conversations;
  *  - results from wecom-out (msg.wecomResult): bot and agent replies are recorded in the transcript.
  */
 import type { WecomMeta } from '../types';
@@ -270,6 +271,8 @@ export class HandoffEngine {
 
   /** An event from ws-bridge (msg.bridge). */
   async bridge(e: BridgeInfo): Promise<Emit> {
+    // A new hub (another instance died or left): it knows no conversation, so offer them again as after a start.
+    if (e.event === 'leader') return this.restore();
     const out = empty();
     if (typeof e.agentsOnline === 'number') this.agentsOnline = e.agentsOnline;
     const id = e.conversationId;

@@ -1,10 +1,11 @@
 'use strict';
-// Pure pieces of wecom-out: per-user FIFO queue (with deferral), per-member budget, send plans.
+// Pieces of wecom-out: per-user FIFO queue (with deferral), per-member and 微信客服 budgets (on a MemoryStore), send plans.
 const assert = require('node:assert/strict');
 const { KeyedQueue } = require('../dist/nodes/lib/wecom/send/keyed-queue');
-const { UserRateLimiter } = require('../dist/nodes/lib/wecom/send/user-limiter');
+const { StoreUserLimiter } = require('../dist/nodes/lib/wecom/send/user-limiter');
+const { StoreKfBudget } = require('../dist/nodes/lib/wecom/kf/budget');
+const { MemoryStore } = require('../dist/nodes/lib/state/memory');
 const { planSend, PlanError } = require('../dist/nodes/lib/wecom/send/plan');
-const { KfBudget } = require('../dist/nodes/lib/wecom/kf/budget');
 
 const tick = (ms) => new Promise((r) => setTimeout(r, ms || 0));
 
@@ -42,32 +43,36 @@ describe('wecom-out building blocks', function () {
     release();
   });
 
-  it('UserRateLimiter holds the 31st message of a minute until the window frees', function () {
+  it('the per-member budget holds the 31st message of a minute until the window frees', async function () {
     let now = 1_000_000;
-    const lim = new UserRateLimiter(undefined, () => now);
+    const store = new MemoryStore({ now: () => now });
+    const lim = new StoreUserLimiter(() => store, 'app', undefined, () => now);
     for (let i = 0; i < 30; i++) {
-      assert.equal(lim.waitMs('u'), 0);
-      lim.take('u');
+      assert.equal(await lim.waitMs('u'), 0);
+      assert.equal(await lim.take(['u']), 0);
       now += 1000;
     }
-    assert.equal(lim.waitMs('u'), 30_000, 'the first send of the window leaves it 60 s after it was made');
-    assert.equal(lim.waitMs('other'), 0);
-    assert.equal(lim.waitMs('u', 31), Infinity);
+    assert.equal(await lim.waitMs('u'), 30_000, 'the first send of the window leaves it 60 s after it was made');
+    assert.equal(await lim.waitMs('other'), 0);
+    assert.equal(await lim.waitMs('u', 31), Infinity);
     now += 30_000;
-    assert.equal(lim.waitMs('u'), 0);
+    assert.equal(await lim.waitMs('u'), 0);
   });
 
-  it('KfBudget allows 5 replies per customer message within 48 h', function () {
+  it('the 微信客服 budget allows 5 replies per customer message within 48 h', async function () {
     let now = 0;
-    const b = new KfBudget(() => now);
-    assert.equal(b.check('wk', 'c'), null, 'unknown customers are left to WeCom');
-    b.customerMessage('wk', 'c', 0);
-    for (let i = 0; i < 5; i++) b.used('wk', 'c');
-    assert.equal(b.check('wk', 'c'), 'count');
-    b.customerMessage('wk', 'c', 10);
-    assert.equal(b.check('wk', 'c', 5), null);
+    const store = new MemoryStore({ now: () => now });
+    const b = new StoreKfBudget(() => store, 'corp', () => now);
+    /** @param {number} [n] */
+    const problem = async (n = 1) => (await b.reserve('wk', 'c', n)).problem;
+    assert.equal(await problem(), null, 'unknown customers are left to WeCom');
+    await b.customerMessage('wk', 'c', 0);
+    for (let i = 0; i < 5; i++) assert.equal(await problem(), null);
+    assert.equal(await problem(), 'count');
+    await b.customerMessage('wk', 'c', 10);
+    assert.equal(await problem(5), null);
     now = 48 * 3600 * 1000 + 11;
-    assert.equal(b.check('wk', 'c'), 'window');
+    assert.equal(await problem(), 'window');
   });
 
   it('planSend: replies need only msg.wecom; overrides, splitting and mistakes', function () {

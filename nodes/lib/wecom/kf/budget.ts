@@ -4,7 +4,7 @@
  * (95001/95002 then come back as clear errors).
  *
  * `StoreKfBudget` keeps it in the StateStore (`sendbudget:kf:<corp>:<open_kfid>:<customer>`), so instances on one
- * store share each customer's 5 replies; `KfBudget` is the same rule in one process.
+ * store share each customer's 5 replies.
  */
 import type { StateStore } from '../../state/store';
 
@@ -30,31 +30,6 @@ export function kfProblem(b: KfAllowance | undefined, now: number, n = 1): Budge
 /** The allowance after a customer message sent at `sentAtMs` (an older one changes nothing). */
 export function afterCustomerMessage(b: KfAllowance | undefined, sentAtMs: number): KfAllowance {
   return b && b.lastCustomerAt > sentAtMs ? b : { lastCustomerAt: sentAtMs, used: 0 };
-}
-
-export class KfBudget {
-  private readonly map = new Map<string, KfAllowance>();
-  constructor(private readonly now: () => number = Date.now) {}
-
-  private key(openKfId: string, userId: string) {
-    return `${openKfId}\n${userId}`;
-  }
-
-  /** A customer message was seen (sentAtMs = its send_time). */
-  customerMessage(openKfId: string, userId: string, sentAtMs = this.now()): void {
-    const k = this.key(openKfId, userId);
-    this.map.set(k, afterCustomerMessage(this.map.get(k), sentAtMs));
-  }
-
-  /** Why `n` more replies would be dropped, or null when they fit (or the customer is unknown). */
-  check(openKfId: string, userId: string, n = 1): BudgetProblem | null {
-    return kfProblem(this.map.get(this.key(openKfId, userId)), this.now(), n);
-  }
-
-  used(openKfId: string, userId: string): void {
-    const b = this.map.get(this.key(openKfId, userId));
-    if (b) b.used++;
-  }
 }
 
 /** What reserve() took: `problem` null = taken (or the customer is unknown), else why not (nothing taken). */

@@ -3,7 +3,7 @@
  * sends per user in sliding windows, and how long to hold the next one.
  *
  * `StoreUserLimiter` keeps each user's send times in the StateStore, so every instance on one store (and every
- * wecom-out of one account) spends the same budget; `UserRateLimiter` is the same windows in one process.
+ * wecom-out of one account) spends the same budget.
  */
 import type { StateStore } from '../../state/store';
 
@@ -32,31 +32,6 @@ export function windowWait(times: number[], windows: Window[], now: number, n = 
 }
 
 const longestOf = (windows: Window[]) => Math.max(...windows.map((w) => w.ms));
-
-export class UserRateLimiter {
-  private readonly sends = new Map<string, number[]>();
-  private readonly longest: number;
-
-  constructor(
-    private readonly windows: Window[] = APP_USER_WINDOWS,
-    private readonly now: () => number = Date.now,
-  ) {
-    this.longest = longestOf(windows);
-  }
-
-  /** ms to wait until `n` more sends to `user` fit every window (0 = now). */
-  waitMs(user: string, n = 1): number {
-    const t = this.now();
-    return windowWait((this.sends.get(user) ?? []).filter((x) => t - x < this.longest), this.windows, t, n);
-  }
-
-  take(user: string): void {
-    const t = this.now();
-    const times = (this.sends.get(user) ?? []).filter((x) => t - x < this.longest);
-    times.push(t);
-    this.sends.set(user, times);
-  }
-}
 
 /** The per-member budget as wecom-out spends it (shared through the store). */
 export interface AppBudget {

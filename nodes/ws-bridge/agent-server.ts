@@ -41,7 +41,6 @@ export function startServer(RED: NodeAPI, node: Node, p: ServerParts): { relay: 
   const path = fullPath(settingsOf(RED).httpNodeRoot, cfg.path);
   const wss = new WebSocketServer({ noServer: true, maxPayload: cfg.maxPayload });
   let relay: BridgeRelay | null = null;
-  const gateLeading = () => p.gate(() => p.leading());
   if (stateOptions(settingsOf(RED)).kind === 'redis') {
     const handle = acquireStore(RED);
     const r = (relay = startRelay({
@@ -56,7 +55,7 @@ export function startServer(RED: NodeAPI, node: Node, p: ServerParts): { relay: 
       // Leader now: handoff is told, and re-offers the active conversations to this (empty) hub.
       onLeader: (leader) => {
         if (!leader) for (const ws of wss.clients) ws.terminate();
-        else gateLeading();
+        else p.gate(() => p.leading());
         p.changed();
       },
       onError: (err) => node.warn(RED._('ws-bridge.warn.cluster', { message: err.message })),

@@ -15,8 +15,8 @@ import { Inbox } from '../lib/wecom/inbox';
 import { readBody } from '../lib/wecom/raw-body';
 import { acquireStore, type StoreHandle } from '../shared/state';
 import { throttled } from '../shared/throttle';
-import { statusText } from '../shared/status-text';
-import { nodeType } from '../shared/node-kit';
+import { showFault, statusText } from '../shared/status-text';
+import { nodeType, onClose } from '../shared/node-kit';
 import { numField } from '../shared/fields';
 import { limitedWarn } from '../shared/warn-limit';
 
@@ -62,10 +62,7 @@ export = function register(RED: NodeAPI): void {
     const account = RED.nodes.getNode(def.account) as WecomAccountNode | null;
     const path = normalisePath(def.path);
     const maxBody = numField(def.maxBodyKb, 256, 1) * 1024;
-    const fail = (status: string, text: string) => {
-      node.status({ fill: 'red', shape: 'ring', text: `wecom-in.status.${status}` });
-      node.error(text);
-    };
+    const fail = (status: string, text: string) => showFault(node, `wecom-in.status.${status}`, text);
 
     if (!account) return fail('noAccount', RED._('wecom-in.errors.noAccount'));
     let keys: CallbackKeys;
@@ -133,14 +130,13 @@ export = function register(RED: NodeAPI): void {
     inbox.start();
     showCounts();
 
-    node.on('close', (removed: boolean, done: () => void) => {
+    onClose(node, () => {
       offHealth();
       showCounts.cancel();
       unmount();
       releasePath(path, node.id);
       endpoint.close();
-      node.status({});
-      void inbox.stop().then(() => handle.release()).then(done);
+      return inbox.stop().then(() => handle.release());
     });
   }
 

@@ -14,9 +14,9 @@ import type { SendAccount } from '../lib/wecom/send/deliver';
 import { acquireStore, type StoreHandle } from '../shared/state';
 import { throttled } from '../shared/throttle';
 import { opsDelivery } from '../shared/events';
-import { statusText } from '../shared/status-text';
+import { showFault, statusText } from '../shared/status-text';
 import { numField } from '../shared/fields';
-import { nodeType, wecomMsg } from '../shared/node-kit';
+import { nodeType, onClose, wecomMsg } from '../shared/node-kit';
 
 interface WecomOutDef extends NodeDef {
   account: string;
@@ -66,18 +66,12 @@ export = function register(RED: NodeAPI): void {
       if (!closed) node.status(storeDown ? { fill: 'red', shape: 'ring', text: 'wecom-out.status.storeDown' } : statusOf(outbox));
     });
 
-    if (!ownAccount) {
-      node.status({ fill: 'red', shape: 'ring', text: 'wecom-out.status.noAccount' });
-      node.error(RED._('wecom-out.errors.noAccount'));
-      return;
-    }
+    if (!ownAccount) return showFault(node, 'wecom-out.status.noAccount', RED._('wecom-out.errors.noAccount'));
     let handle: StoreHandle;
     try {
       handle = acquireStore(RED);
     } catch (err) {
-      node.status({ fill: 'red', shape: 'ring', text: 'wecom-out.status.failed' });
-      node.error((err as Error).message);
-      return;
+      return showFault(node, 'wecom-out.status.failed', (err as Error).message);
     }
     /** The account a message belongs to: msg.wecom.accountId when it names a wecom-account, else ours. */
     const accountFor = (msg: WecomMsg): WecomAccountNode => {
@@ -127,13 +121,12 @@ export = function register(RED: NodeAPI): void {
 
     node.on('input', (raw, send, done) => outbox.accept(wecomMsg(raw), { send, done }));
 
-    node.on('close', (_removed: boolean, done: () => void) => {
+    onClose(node, () => {
       closed = true;
       outbox.close();
       offHealth();
       showStatus.cancel();
-      node.status({});
-      void handle.release().then(() => done());
+      return handle.release();
     });
   }
 

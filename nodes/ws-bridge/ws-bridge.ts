@@ -19,7 +19,7 @@ import { fullPath } from '../shared/ws-upgrade';
 import { configureOps, opsBridgeEvent, opsEvent, opsGauges } from '../shared/events';
 import { numField } from '../shared/fields';
 import { statusText } from '../shared/status-text';
-import { nodeType, settingsOf, wecomMsg } from '../shared/node-kit';
+import { nodeType, onClose, settingsOf, wecomMsg } from '../shared/node-kit';
 import { bridgeInfo } from '../lib/messages';
 import { AgentSockets } from './agent-sockets';
 import { startServer } from './agent-server';
@@ -112,15 +112,13 @@ export = function register(RED: NodeAPI): void {
       });
     });
 
-    node.on('close', (_removed: boolean, done: () => void) => {
+    onClose(node, () => {
       closing = true;
       for (const c of cleanup) c();
       cleanup = [];
       router.dispose();
-      node.status({});
       // with kept outboxes, closing waits for their last writes, so the next start reads them
-      if (kept && local) void kept.idle().then(() => local.release()).finally(done);
-      else done();
+      return kept && local ? kept.idle().then(() => local.release()) : undefined;
     });
   }
 

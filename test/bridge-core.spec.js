@@ -12,7 +12,7 @@ const { leaderHost, startRelayCore } = require('../dist/nodes/lib/handoff/bridge
 const { mintAgentToken } = require('../dist/nodes/lib/handoff/agent-token.js');
 const { MediaLinker } = require('../dist/nodes/lib/handoff/media-link.js');
 const { MemoryStore } = require('../dist/nodes/lib/state/memory.js');
-const { numField } = require('../dist/nodes/shared/fields.js');
+const { numField } = require('../dist/nodes/lib/fields.js');
 
 const TOKEN = 'shared-secret-token';
 

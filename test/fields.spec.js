@@ -2,7 +2,7 @@
 // The node kit's numeric field: a blank field means the default (wecom-out's "Max hold" left empty used to
 // mean 0), a number is clamped, garbage falls back to the default.
 const assert = require('node:assert/strict');
-const { numField } = require('../dist/nodes/shared/fields');
+const { numField } = require('../dist/nodes/lib/fields');
 
 describe('numField (node kit)', function () {
   it('blank, missing or not a number → the default, never 0', function () {

@@ -17,7 +17,7 @@ import { acquireStore, type StoreHandle } from '../shared/state';
 import { throttled } from '../shared/throttle';
 import { showFault, statusText } from '../shared/status-text';
 import { nodeType, onClose } from '../shared/node-kit';
-import { numField } from '../shared/fields';
+import { numField } from '../lib/fields';
 import { limitedWarn } from '../shared/warn-limit';
 
 interface WecomInDef extends NodeDef {

@@ -15,7 +15,7 @@ import { acquireStore, type StoreHandle } from '../shared/state';
 import { throttled } from '../shared/throttle';
 import { opsDelivery } from '../shared/events';
 import { showFault, statusText } from '../shared/status-text';
-import { numField } from '../shared/fields';
+import { numField } from '../lib/fields';
 import { nodeType, onClose, wecomMsg } from '../shared/node-kit';
 
 interface WecomOutDef extends NodeDef {

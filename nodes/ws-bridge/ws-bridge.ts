@@ -17,7 +17,7 @@ import { OutboxStore } from '../lib/handoff/outbox-store';
 import { acquireStore, stateOptions } from '../shared/state';
 import { fullPath } from '../shared/ws-upgrade';
 import { configureOps, opsBridgeEvent, opsEvent, opsGauges } from '../shared/events';
-import { numField } from '../shared/fields';
+import { numField } from '../lib/fields';
 import { statusText } from '../shared/status-text';
 import { nodeType, onClose, settingsOf, wecomMsg } from '../shared/node-kit';
 import { bridgeInfo } from '../lib/messages';

@@ -13,6 +13,7 @@ import type { NodeAPI, Node, NodeDef, NodeMessage } from 'node-red';
 import { bridgeConfig, type WsBridgeCreds, type WsBridgeDef } from '../lib/handoff/bridge-config';
 import { BridgeRouter } from '../lib/handoff/bridge-router';
 import { MediaLinker } from '../lib/handoff/media-link';
+import { SentMedia } from '../lib/handoff/sent-media';
 import { OutboxStore } from '../lib/handoff/outbox-store';
 import { acquireStore, stateOptions } from '../shared/state';
 import { fullPath } from '../shared/ws-upgrade';
@@ -33,6 +34,7 @@ export = function register(RED: NodeAPI): void {
     const cfg = bridgeConfig(def, node.credentials, { num: numField, env: process.env });
     const mediaBase = fullPath(settingsOf(RED).httpNodeRoot, cfg.path).replace(/\/+$/, '') + '/media/';
     const linker = new MediaLinker(cfg.token || 'no token', mediaBase);
+    const sent = new SentMedia(mediaBase);
     let closing = false;
     let broken = false;
     let cleanup: Array<() => void> = [];
@@ -44,7 +46,7 @@ export = function register(RED: NodeAPI): void {
     const gate = (fn: () => void) => (kept ? kept.whenLoaded(fn) : fn());
 
     const router = new BridgeRouter(
-      { hub: { ...cfg.hub, outbox: kept ? (id) => kept.outbox(id) : undefined }, linker, mediaOrigins: cfg.mediaOrigins, maxMediaBytes: cfg.maxMedia, badInput: RED._('ws-bridge.errors.badInput') },
+      { hub: { ...cfg.hub, outbox: kept ? (id) => kept.outbox(id) : undefined }, linker, sent, mediaOrigins: cfg.mediaOrigins, maxMediaBytes: cfg.maxMedia, badInput: RED._('ws-bridge.errors.badInput') },
       {
         send: (reply, event) => node.send([reply, event]),
         replied: (msg, agentId, media) => opsEvent(RED, 'reply', msg, { agentId, media: media ? true : undefined }),
@@ -78,7 +80,7 @@ export = function register(RED: NodeAPI): void {
         broken = true;
         node.status({ fill: 'red', shape: 'ring', text });
       };
-      const s = startServer(RED, node, { cfg, linker, sockets, gate, handle: (m) => router.input(m), changed: showStatus, broken: broke, leading: () => node.send([null, { bridge: { event: 'leader' } }]) });
+      const s = startServer(RED, node, { cfg, linker, sent, sockets, gate, handle: (m) => router.input(m), changed: showStatus, broken: broke, leading: () => node.send([null, { bridge: { event: 'leader' } }]) });
       relay = s.relay;
       cleanup.push(...s.stop);
     } else {

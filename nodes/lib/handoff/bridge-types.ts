@@ -39,6 +39,10 @@ export interface ReplyExtra {
   /** On a system link: the person who acted. */
   actor?: string;
   media?: OutgoingMedia;
+  /** 微信客服: replies wecom-out must leave unused for the closing notice. */
+  reserve?: number;
+  /** The history item of this reply (media: the router adds the URL agents read it from). */
+  item?: HistoryItem;
 }
 
 export interface HubCallbacks<M> {
@@ -78,6 +82,8 @@ export interface Conv<M> {
   fallback: boolean;
   /** Transferred to a group and not yet assigned: its assignment is a transfer (no "joined" notice). */
   transferring?: boolean;
+  /** When its current agent got it (ms). */
+  since?: number;
 }
 
 /** One connection; agentId is SYSTEM_AGENT for a system link. */

@@ -15,7 +15,7 @@ import { nativeTransfer } from '../shared/kf-transfer';
 import { readKfAllowance } from '../lib/wecom/kf/budget';
 import type { WecomAccountNode } from '../shared/account-node';
 import { mountKfAccounts } from './kf-accounts';
-import { opsHandoffInput, opsHandoffOutput } from '../shared/events';
+import { opsHandoffInput, opsHandoffOutput } from '../shared/ops/events';
 import { showFault, statusText } from '../shared/status-text';
 import { nodeType, onClose, wecomMsg } from '../shared/node-kit';
 

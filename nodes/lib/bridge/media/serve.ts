@@ -34,7 +34,7 @@ export function mediaAccess(token: string, linker: MediaLinker, credential: stri
 }
 
 /** The response headers for a media stream. */
-export function mediaHeaders(m: Pick<MediaStream, 'contentType' | 'length' | 'filename'>, ref: Pick<MediaRef, 'name'>): Record<string, string> {
+export function mediaHeaders(m: Pick<MediaStream, 'contentType' | 'length' | 'filename'> & Partial<MediaStream>, ref: Pick<MediaRef, 'name'>): Record<string, string> {
   const name = m.filename ?? ref.name ?? 'media';
   const h: Record<string, string> = { 'Content-Type': m.contentType };
   if (m.length !== undefined) h['Content-Length'] = String(m.length);

@@ -3,16 +3,19 @@
  * Every frame is an object with a `type`. See docs/agent-protocol.md for the prose and examples.
  *
  * To agents:   welcome, queue, handoff, message, closed, undelivered, ack, error
- * From agents: hello, reply, close, accept, transfer, received, ping
+ * From agents: hello, reply, close, accept, transfer, received, ping; the agent's tools (tool-frames.ts):
+ *              status, note, canned, search
  * Every frame from an agent is answered with exactly one `ack` or `error` (an optional `id` is echoed),
  * except `received`. Unknown fields are ignored both ways.
  */
+import { parseToolFrame, TOOL_TYPES, type AgentStatus, type CannedReply, type ToolFrame } from './tool-frames';
 
 /** The protocol version announced in `welcome`, and what this server supports. */
 export const PROTOCOL_VERSION = 2;
-export const FEATURES = ['system', 'agent-token', 'media', 'groups', 'transfer', 'seq', 'received'] as const;
+export const FEATURES = ['system', 'agent-token', 'media', 'groups', 'transfer', 'seq', 'received', 'status', 'notes', 'canned', 'search'] as const;
 
-export type From = 'user' | 'bot' | 'agent';
+/** `note`: an agent's internal note (never sent to the customer). */
+export type From = 'user' | 'bot' | 'agent' | 'note';
 
 /**
  * A picture, voice, video or file. Towards agents it carries `url` (served by ws-bridge); inside the handoff
@@ -55,7 +58,19 @@ export interface HistoryItem extends Attachments {
   agentId?: string;
 }
 
-export type ClosedBy = 'agent' | 'timeout' | 'user' | 'reassigned' | 'transferred';
+/** One closed conversation as search answers it. */
+export interface ClosedRecord {
+  conversationId: string;
+  channel: string;
+  userId: string;
+  agentId: string;
+  closedAt: number;
+  history: HistoryItem[];
+  customer?: { name?: string; avatar?: string };
+  rating?: number;
+}
+
+export type ClosedBy = 'agent' | 'timeout' | 'user' | 'reassigned' | 'transferred' | 'supervisor';
 
 export interface HandoffFrame {
   type: 'handoff';
@@ -104,6 +119,8 @@ export interface WelcomeFrame {
   queued: number;
   /** The last seq given to a frame for this agent (0: none). */
   seq: number;
+  /** online, busy or away (busy and away are offered no new conversations). */
+  status?: AgentStatus;
 }
 /** An agent's reply that did not reach the user: WeCom refused it (errcode) or a media rule was broken (rule). */
 export interface UndeliveredFrame {
@@ -138,6 +155,12 @@ export interface AckFrame {
   ref: string;
   id?: string | number;
   conversationId?: string;
+  /** ref 'canned': both lists after the frame's change. */
+  canned?: { team: CannedReply[]; personal: CannedReply[] };
+  /** ref 'search': matching closed conversations, newest first. */
+  results?: ClosedRecord[];
+  /** ref 'status': the agent's status now. */
+  status?: AgentStatus;
 }
 export interface ErrorFrame {
   type: 'error';
@@ -202,7 +225,7 @@ export interface PingFrame {
   type: 'ping';
   id?: string | number;
 }
-export type FromAgentFrame = HelloFrame | ReplyFrame | CloseFrame | AcceptFrame | TransferFrame | ReceivedFrame | PingFrame;
+export type FromAgentFrame = HelloFrame | ReplyFrame | CloseFrame | AcceptFrame | TransferFrame | ReceivedFrame | PingFrame | ToolFrame;
 
 export const ERROR_CODES = [
   'bad_json', // not JSON, or not a JSON object
@@ -218,6 +241,7 @@ export const ERROR_CODES = [
   'too_long', // reply text longer than the limit
   'unknown_agent', // transfer to an agent that is not connected (nor within its grace period)
   'not_in_group', // accept of a conversation of a group the agent is not in
+  'unavailable', // canned replies or search while the state store cannot answer
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -336,6 +360,10 @@ export function parseAgentFrame(text: string): FromAgentFrame {
     case 'ping':
       return { type, id };
     default:
+      if (TOOL_TYPES.has(type)) {
+        const f = parseToolFrame(type, o, id, (field, why) => new FrameError('bad_frame', `"${type}.${field}" is ${why}`, id, type));
+        return f.type === 'note' ? withActor(f) : f;
+      }
       throw new FrameError('unknown_type', `unknown frame type "${type.slice(0, 40)}"`, id);
   }
 }

@@ -13,7 +13,7 @@ import { bridgeInfo, type BridgeInfo, type WecomMsg } from '../messages';
 import type { WecomMeta } from '../types';
 
 export interface RouterOptions {
-  hub: Pick<HubOptions, 'maxPerAgent' | 'bufferSize' | 'graceMs' | 'outbox'>;
+  hub: Pick<HubOptions, 'maxPerAgent' | 'bufferSize' | 'graceMs' | 'outbox' | 'tools'>;
   linker: MediaLinker;
   /** Where agents' media URLs may point (empty: none). */
   mediaOrigins: string[];

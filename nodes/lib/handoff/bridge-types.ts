@@ -2,7 +2,8 @@
  * The bridge hub's vocabulary: agents and their connections, conversations, options, events and callbacks
  * (bridge-hub.ts runs them; ws-bridge feeds it connections and frames).
  */
-import type { HandoffFrame, HistoryItem, OutgoingMedia, ToAgentFrame } from './agent-protocol';
+import type { ClosedRecord, HandoffFrame, HistoryItem, OutgoingMedia, ToAgentFrame } from './agent-protocol';
+import type { AgentStatus, CannedFrame, CannedReply } from './tool-frames';
 import type { Outbox } from './outbox';
 
 /** The agent record of the system link (not a valid agent id, so no agent can claim it). */
@@ -25,14 +26,24 @@ export interface HubOptions {
   outbox?: (agentId: string) => Outbox;
   /** Why a reply's media cannot be tried (answered with a bad_media error), or null. */
   checkMedia?: (m: OutgoingMedia) => string | null;
+  /** Canned replies, closed conversations and search (agent-tools.ts); without it those frames get `unavailable`. */
+  tools?: AgentToolsStore;
+}
+
+/** Where the agents' tools keep what they keep (the state store). */
+export interface AgentToolsStore {
+  canned(agentId: string, f: CannedFrame): Promise<{ team: CannedReply[]; personal: CannedReply[] }>;
+  search(agentId: string, q: string): Promise<ClosedRecord[]>;
+  /** A conversation left its agent (closed): kept 30 days for search. Never rejects. */
+  closed(rec: ClosedRecord): void;
 }
 
 export type BridgeEvent =
   | { event: 'assigned'; conversationId: string; agentId: string; agentsOnline: number; group?: string; transfer?: boolean }
   | { event: 'queued'; conversationId: string; position: number; agentsOnline: number; groupOnline: number; group?: string; requeued?: boolean; transfer?: boolean }
-  | { event: 'closed'; conversationId: string; agentId: string; by: 'agent'; agentsOnline: number }
+  | { event: 'closed'; conversationId: string; agentId: string; by: 'agent' | 'supervisor'; agentsOnline: number }
   | { event: 'transferred'; conversationId: string; from: string; to: string; note?: string; agentsOnline: number }
-  | { event: 'presence'; agentsOnline: number; queued: number; agentId?: string; online?: boolean }
+  | { event: 'presence'; agentsOnline: number; queued: number; agentId?: string; online?: boolean; status?: AgentStatus }
   | { event: 'overflow'; agentId: string; conversations: number; agentsOnline: number };
 
 export interface ReplyExtra {
@@ -64,6 +75,8 @@ export interface Agent {
   queueKey: string | null;
   /** Its conversations are being re-queued (overflow): it is not offered them again in the same breath. */
   releasing?: boolean;
+  /** online takes new conversations; busy and away are offered none (they keep theirs, and may accept). */
+  status: AgentStatus;
 }
 
 export interface Conv<M> {
@@ -78,6 +91,8 @@ export interface Conv<M> {
   fallback: boolean;
   /** Transferred to a group and not yet assigned: its assignment is a transfer (no "joined" notice). */
   transferring?: boolean;
+  /** When its agent got it (for the supervisor's view). */
+  assignedAt?: number;
 }
 
 /** One connection; agentId is SYSTEM_AGENT for a system link. */

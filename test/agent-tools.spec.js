@@ -3,10 +3,10 @@
 // conversation), internal notes (never a reply, shown after a transfer), canned replies in a state store with
 // {customer.name}, search over closed conversations, and the supervisor's live view, re-assign and close.
 const assert = require('node:assert/strict');
-const { BridgeHub } = require('../dist/nodes/lib/handoff/bridge-hub.js');
-const { AgentTools } = require('../dist/nodes/lib/handoff/agent-tools.js');
-const { fillCanned, validShortcut } = require('../dist/nodes/lib/handoff/tool-frames.js');
-const { parseAgentFrame } = require('../dist/nodes/lib/handoff/agent-protocol.js');
+const { BridgeHub } = require('../dist/nodes/lib/bridge/hub.js');
+const { AgentTools } = require('../dist/nodes/lib/bridge/agent-tools.js');
+const { fillCanned, validShortcut } = require('../dist/nodes/lib/bridge/tool-frames.js');
+const { parseAgentFrame } = require('../dist/nodes/lib/bridge/protocol.js');
 const { MemoryStore } = require('../dist/nodes/lib/state/memory.js');
 
 /** A hub sink that records what the agent was sent; `next(pred)` waits for a frame (async answers). */

@@ -7,7 +7,7 @@ const { BridgeHub } = require('../dist/nodes/lib/bridge/hub.js');
 const { AgentTools } = require('../dist/nodes/lib/bridge/agent-tools.js');
 const { fillCanned, validShortcut } = require('../dist/nodes/lib/bridge/tool-frames.js');
 const { parseAgentFrame } = require('../dist/nodes/lib/bridge/protocol.js');
-const { MemoryStore } = require('../dist/nodes/lib/state/memory.js');
+const { MemoryStore } = require('../dist/nodes/lib/state/backends/memory.js');
 
 /** A hub sink that records what the agent was sent; `next(pred)` waits for a frame (async answers). */
 function sink() {

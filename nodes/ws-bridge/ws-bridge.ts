@@ -15,6 +15,7 @@ import { BridgeRouter } from '../lib/bridge/router';
 import { MediaLinker } from '../lib/bridge/media/link';
 import { OutboxStore } from '../lib/bridge/agent-outbox-store';
 import { SentMedia } from '../lib/bridge/media/sent';
+import { AgentTools } from '../lib/bridge/agent-tools';
 import { acquireStore, stateOptions } from '../shared/state';
 import { fullPath } from '../shared/ws-upgrade';
 import { configureOps, opsBridgeEvent, opsEvent, opsGauges } from '../shared/ops/events';
@@ -45,8 +46,11 @@ export = function register(RED: NodeAPI): void {
     /** Run `fn` once the kept frames are loaded (agents and inputs wait for them). */
     const gate = (fn: () => void) => (kept ? kept.whenLoaded(fn) : fn());
 
+    // canned replies and the agents' closed conversations (search) live in the state store
+    const toolsStore = local ?? acquireStore(RED);
+    const tools = new AgentTools(toolsStore.store, `tools:${node.id}:`, (err) => node.warn(RED._('ws-bridge.warn.tools', { message: err.message })));
     const router = new BridgeRouter(
-      { hub: { ...cfg.hub, outbox: kept ? (id) => kept.outbox(id) : undefined }, linker, sent, mediaOrigins: cfg.mediaOrigins, maxMediaBytes: cfg.maxMedia, badInput: RED._('ws-bridge.errors.badInput') },
+      { hub: { ...cfg.hub, outbox: kept ? (id) => kept.outbox(id) : undefined, tools }, linker, sent, mediaOrigins: cfg.mediaOrigins, maxMediaBytes: cfg.maxMedia, badInput: RED._('ws-bridge.errors.badInput') },
       {
         send: (reply, event) => node.send([reply, event]),
         replied: (msg, agentId, media) => opsEvent(RED, 'reply', msg, { agentId, media: media ? true : undefined }),
@@ -120,7 +124,8 @@ export = function register(RED: NodeAPI): void {
       cleanup = [];
       router.dispose();
       // with kept outboxes, closing waits for their last writes, so the next start reads them
-      return kept && local ? kept.idle().then(() => local.release()) : undefined;
+      if (kept && local) return kept.idle().then(() => local.release());
+      return toolsStore.release();
     });
   }
 

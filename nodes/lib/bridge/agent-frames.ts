@@ -10,6 +10,7 @@ import type { AgentRoster } from './roster';
 import type { ConversationQueue } from './queue';
 import { budgetProblem, spend, systemLine } from './sync';
 import { kindOf, mimeOfName } from './media/rules';
+import { answerTool } from './tools';
 
 /** The hub as agent frames act on it. */
 export interface FrameHost<M> {
@@ -26,6 +27,10 @@ export interface FrameHost<M> {
   queued(c: Conv<M>, extra: { transfer?: boolean; requeued?: boolean }): void;
   leaveSystem(conn: Connection): void;
   identify(conn: Connection, agentId: string, o: OpenOptions): void;
+  /** Report an agent's presence/status change (for handoff and the ops view). */
+  presence(agentId?: string, online?: boolean): void;
+  /** A conversation left agent `agentId` closed: kept for search. */
+  keepClosed(c: Conv<M>, agentId: string): void;
 }
 
 export type FrameOutcome = [ToAgentFrame | null, (() => void)?];
@@ -61,6 +66,14 @@ export function handleAgentFrame<M>(h: FrameHost<M>, conn: Connection, text: str
     }];
   }
   if (!a) throw new FrameError('no_agent_id', 'identify first: connect with ?agent=<id> or send {"type":"hello","agentId":…}', f.id, f.type);
+  if (f.type === 'status') {
+    a.status = f.status;
+    return [{ ...ack('status', f.id), status: f.status }, () => {
+      h.presence(a.id, a.sinks.length > 0);
+      if (f.status === 'online') h.drain();
+    }];
+  }
+  if (f.type === 'canned' || f.type === 'search') return [null, () => answerTool(h.opt.tools, conn, a.id, f)];
   const actor = a.system ? f.agentId : undefined;
   const c = h.convs.get(f.conversationId);
   if (!c) throw new FrameError('not_found', 'no such conversation with the bridge', f.id, f.type);
@@ -85,8 +98,17 @@ export function handleAgentFrame<M>(h: FrameHost<M>, conn: Connection, text: str
       h.cb.reply(c.id, c.meta, a.id, f.text, { actor, media: f.media, reserve: b?.reserved, item });
       return [ack('reply', f.id, c.id)];
     }
+    case 'note': {
+      mine();
+      const item: HistoryItem = { from: 'note', text: f.text, ts: Date.now() };
+      const who = actor ?? (a.id === SYSTEM_AGENT ? undefined : a.id);
+      if (who) item.agentId = who;
+      h.push(c, item);
+      return [ack('note', f.id, c.id)];
+    }
     case 'close':
       mine();
+      h.keepClosed(c, actor ?? a.id);
       h.convs.delete(c.id);
       a.convs.delete(c.id);
       h.cb.event({ event: 'closed', conversationId: c.id, agentId: actor ?? a.id, by: 'agent', agentsOnline: h.agents.online() }, c.meta);

@@ -37,6 +37,7 @@ import { AgentRoster } from './roster';
 import { ConversationQueue } from './queue';
 import { handleAgentFrame, type FrameHost } from './agent-frames';
 import { syncFrame, systemLine } from './sync';
+import { liveView, supervise, type LiveView, type SuperviseAction, type SuperviseResult } from './supervise';
 
 export { SYSTEM_AGENT } from './types';
 export type { AgentSink, BridgeEvent, Connection, FromHandoffOptions, HubCallbacks, HubOptions, OpenOptions, ReplyExtra } from './types';
@@ -75,6 +76,8 @@ export class BridgeHub<M = unknown> {
       queued: (c, extra) => this.queued(c, extra),
       leaveSystem: (conn) => this.leaveSystem(conn),
       identify: (conn, agentId, o) => this.identify(conn, agentId, o),
+      presence: (agentId, online) => this.presence(agentId, online),
+      keepClosed: (c, agentId) => this.keepClosed(c, agentId),
     };
   }
 
@@ -113,6 +116,7 @@ export class BridgeHub<M = unknown> {
       conversations: [...a.convs],
       queued: this.queueFor(a).length,
       seq: a.outbox.lastSeq(),
+      status: a.status,
     });
     // the agent's conversations whole (frames kept for replay up to its seq are already in it)
     conn.sink.send(syncFrame(a, (id) => this.convs.get(id)));
@@ -212,7 +216,15 @@ export class BridgeHub<M = unknown> {
   }
 
   presence(agentId?: string, online?: boolean): void {
-    this.cb.event({ event: 'presence', agentsOnline: this.online(), queued: this.convs.length, agentId: agentId === SYSTEM_AGENT ? undefined : agentId, online }, undefined);
+    const a = agentId && agentId !== SYSTEM_AGENT ? this.agents.get(agentId) : undefined;
+    this.cb.event({ event: 'presence', agentsOnline: this.online(), queued: this.convs.length, agentId: agentId === SYSTEM_AGENT ? undefined : agentId, online, status: a?.status }, undefined);
+  }
+
+  /** A conversation left `agentId` closed: its record goes to the agent's searchable closed conversations. */
+  private keepClosed(c: Conv<M>, agentId: string): void {
+    if (!this.opt.tools || agentId === SYSTEM_AGENT) return;
+    const o = c.offer as HandoffFrame & { customer?: { name?: string; avatar?: string } };
+    this.opt.tools.closed({ conversationId: c.id, channel: o.channel, userId: o.userId, agentId, closedAt: Date.now(), history: [...c.history], ...(o.customer ? { customer: o.customer } : {}) });
   }
 
   /** Report a conversation waiting (its place in its group's queue). */
@@ -225,7 +237,7 @@ export class BridgeHub<M = unknown> {
   private assign(c: Conv<M>, a: Agent, transfer = c.transferring === true): void {
     delete c.transferring;
     c.agentId = a.id;
-    c.since = Date.now();
+    c.assignedAt = Date.now();
     a.convs.add(c.id);
     const f: HandoffFrame = { ...c.offer, history: [...c.history], ts: Date.now() };
     if (c.group !== undefined) f.group = c.group;
@@ -264,6 +276,7 @@ export class BridgeHub<M = unknown> {
     const a = this.agents.get(agentId)!;
     a.convs.add(c.id);
     c.agentId = agentId;
+    c.assignedAt = Date.now();
     return a;
   }
 
@@ -289,7 +302,7 @@ export class BridgeHub<M = unknown> {
       this.convs.add(c);
       if (agentId && (validAgentId(agentId) || agentId === SYSTEM_AGENT)) {
         const a = this.attachSticky(c, agentId);
-        c.since = Date.now();
+        c.assignedAt = Date.now();
         if (!restore) this.deliver(a, { ...frame, history: [...c.history] });
         return;
       }
@@ -330,6 +343,7 @@ export class BridgeHub<M = unknown> {
     }
     this.convs.delete(id);
     if (c.agentId !== null) {
+      this.keepClosed(c, c.agentId);
       const a = this.agents.get(c.agentId);
       if (a) {
         a.convs.delete(id);
@@ -390,6 +404,16 @@ export class BridgeHub<M = unknown> {
 
   queuedIds(): string[] {
     return this.convs.queuedIds();
+  }
+
+  /** The supervisor's view: agents with status and load, conversations queued or with an agent. */
+  live(): LiveView {
+    return liveView(this.host);
+  }
+
+  /** A supervisor's re-assign or close (the ops view). */
+  supervise(act: SuperviseAction): SuperviseResult {
+    return supervise(this.host, act);
   }
 
   dispose(): void {

@@ -3,19 +3,24 @@
  * Every frame is an object with a `type`. See docs/agent-protocol.md for the prose and examples.
  *
  * To agents:   welcome, sync, queue, handoff, message, budget, closed, undelivered, ack, error
- * From agents: hello, reply, close, accept, transfer, received, ping
+ * From agents: hello, reply, close, accept, transfer, received, ping; the agent's tools (tool-frames.ts):
+ *              status, note, canned, search
  * Every frame from an agent is answered with exactly one `ack` or `error` (an optional `id` is echoed),
  * except `received`. Unknown fields are ignored both ways.
  */
+import { parseToolFrame, TOOL_TYPES, type AgentStatus, type CannedReply, type ToolFrame } from './tool-frames';
 
 import type { CustomerProfile } from '../contract/wecom-meta';
 
 /** The protocol version announced in `welcome`, and what this server supports. */
 export const PROTOCOL_VERSION = 2;
-export const FEATURES = ['system', 'agent-token', 'media', 'groups', 'transfer', 'seq', 'received', 'sync', 'customer', 'budget'] as const;
+export const FEATURES = ['system', 'agent-token', 'media', 'groups', 'transfer', 'seq', 'received', 'status', 'notes', 'canned', 'search', 'sync', 'customer', 'budget'] as const;
 
-/** `system` lines are the bridge's own (handed over, transferred, a reply not delivered): see HistoryItem.system. */
-export type From = 'user' | 'bot' | 'agent' | 'system';
+/**
+ * `note`: an agent's internal note (never sent to the customer). `system`: the bridge's own lines (handed over,
+ * transferred, a reply not delivered): see HistoryItem.system.
+ */
+export type From = 'user' | 'bot' | 'agent' | 'note' | 'system';
 
 /** Who the customer is (微信客服: kf/customer/batchget; app: user/get), when WeCom told us. */
 export type CustomerInfo = CustomerProfile;
@@ -87,7 +92,19 @@ export interface HistoryItem extends Attachments {
   system?: SystemLine;
 }
 
-export type ClosedBy = 'agent' | 'timeout' | 'user' | 'reassigned' | 'transferred';
+/** One closed conversation as search answers it. */
+export interface ClosedRecord {
+  conversationId: string;
+  channel: string;
+  userId: string;
+  agentId: string;
+  closedAt: number;
+  history: HistoryItem[];
+  customer?: { name?: string; avatar?: string };
+  rating?: number;
+}
+
+export type ClosedBy = 'agent' | 'timeout' | 'user' | 'reassigned' | 'transferred' | 'supervisor';
 
 export interface HandoffFrame {
   type: 'handoff';
@@ -177,6 +194,8 @@ export interface WelcomeFrame {
   queued: number;
   /** The last seq given to a frame for this agent (0: none). */
   seq: number;
+  /** online, busy or away (busy and away are offered no new conversations). */
+  status?: AgentStatus;
 }
 /** An agent's reply that did not reach the user: WeCom refused it (errcode) or a media rule was broken (rule). */
 export interface UndeliveredFrame {
@@ -212,6 +231,12 @@ export interface AckFrame {
   ref: string;
   id?: string | number;
   conversationId?: string;
+  /** ref 'canned': both lists after the frame's change. */
+  canned?: { team: CannedReply[]; personal: CannedReply[] };
+  /** ref 'search': matching closed conversations, newest first. */
+  results?: ClosedRecord[];
+  /** ref 'status': the agent's status now. */
+  status?: AgentStatus;
 }
 export interface ErrorFrame {
   type: 'error';
@@ -276,7 +301,7 @@ export interface PingFrame {
   type: 'ping';
   id?: string | number;
 }
-export type FromAgentFrame = HelloFrame | ReplyFrame | CloseFrame | AcceptFrame | TransferFrame | ReceivedFrame | PingFrame;
+export type FromAgentFrame = HelloFrame | ReplyFrame | CloseFrame | AcceptFrame | TransferFrame | ReceivedFrame | PingFrame | ToolFrame;
 
 export const ERROR_CODES = [
   'bad_json', // not JSON, or not a JSON object
@@ -294,6 +319,7 @@ export const ERROR_CODES = [
   'not_in_group', // accept of a conversation of a group the agent is not in
   'no_budget', // 微信客服: no reply left for this customer message (the last is kept for the closing notice)
   'window_closed', // 微信客服: 48 h since the customer last wrote; nothing can be sent until they write again
+  'unavailable', // canned replies or search while the state store cannot answer
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -412,6 +438,10 @@ export function parseAgentFrame(text: string): FromAgentFrame {
     case 'ping':
       return { type, id };
     default:
+      if (TOOL_TYPES.has(type)) {
+        const f = parseToolFrame(type, o, id, (field, why) => new FrameError('bad_frame', `"${type}.${field}" is ${why}`, id, type));
+        return f.type === 'note' ? withActor(f) : f;
+      }
       throw new FrameError('unknown_type', `unknown frame type "${type.slice(0, 40)}"`, id);
   }
 }

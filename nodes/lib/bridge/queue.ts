@@ -44,6 +44,11 @@ export class ConversationQueue<M> {
     if (i >= 0) this.ids.splice(i, 1);
   }
 
+  /** Every conversation the bridge holds (queued or with an agent). */
+  values(): IterableIterator<Conv<M>> {
+    return this.convs.values();
+  }
+
   queuedIds(): string[] {
     return [...this.ids];
   }

@@ -46,6 +46,7 @@ export class AgentRoster {
         groups: [],
         fixedGroups: false,
         queueKey: null,
+        status: 'online',
       };
       this.agents.set(id, a);
     }
@@ -86,12 +87,12 @@ export class AgentRoster {
     return a.system || this.opt.maxPerAgent <= 0 || a.convs.size < this.opt.maxPerAgent;
   }
 
-  /** The next connected agent, round robin, that may take `c` and has room; null when none. */
+  /** The next connected agent, round robin, that is online (not busy or away), may take `c` and has room; null when none. */
   pick<M>(c: Conv<M>): Agent | null {
     const list = [...this.agents.values()].filter((a) => a.sinks.length > 0).sort((x, y) => x.order - y.order);
     for (let i = 0; i < list.length; i++) {
       const a = list[(this.rr + i) % list.length];
-      if (!a.releasing && this.room(a) && this.eligible(a, c)) {
+      if (!a.releasing && (a.system || a.status === 'online') && this.room(a) && this.eligible(a, c)) {
         this.rr = (this.rr + i + 1) % list.length;
         return a;
       }

@@ -14,7 +14,7 @@ import type { WecomMeta } from '../contract/wecom-meta';
 import type { SentMedia } from './media/sent';
 
 export interface RouterOptions {
-  hub: Pick<HubOptions, 'maxPerAgent' | 'bufferSize' | 'graceMs' | 'outbox'>;
+  hub: Pick<HubOptions, 'maxPerAgent' | 'bufferSize' | 'graceMs' | 'outbox' | 'tools'>;
   linker: MediaLinker;
   /** Where agents' sent media are kept for the history (none: their history items carry no URL). */
   sent?: SentMedia;

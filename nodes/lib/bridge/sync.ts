@@ -15,7 +15,7 @@ export function snapshotOf<M>(c: Conv<M>): ConversationSnapshot {
     reason: o.reason,
     status: 'active',
     history: c.history.map((h) => ({ ...h })),
-    since: c.since ?? c.queuedAt,
+    since: c.assignedAt ?? c.queuedAt,
   };
   if (o.openKfId) s.openKfId = o.openKfId;
   if (o.customer) s.customer = { ...o.customer };

@@ -2,7 +2,8 @@
  * The bridge hub's vocabulary: agents and their connections, conversations, options, events and callbacks
  * (hub.ts runs them; ws-bridge feeds it connections and frames).
  */
-import type { HandoffFrame, HistoryItem, OutgoingMedia, ToAgentFrame } from './protocol';
+import type { ClosedRecord, HandoffFrame, HistoryItem, OutgoingMedia, ToAgentFrame } from './protocol';
+import type { AgentStatus, CannedFrame, CannedReply } from './tool-frames';
 import type { Outbox } from './agent-outbox';
 
 /** The agent record of the system link (not a valid agent id, so no agent can claim it). */
@@ -25,6 +26,16 @@ export interface HubOptions {
   outbox?: (agentId: string) => Outbox;
   /** Why a reply's media cannot be tried (answered with a bad_media error), or null. */
   checkMedia?: (m: OutgoingMedia) => string | null;
+  /** Canned replies, closed conversations and search (agent-tools.ts); without it those frames get `unavailable`. */
+  tools?: AgentToolsStore;
+}
+
+/** Where the agents' tools keep what they keep (the state store). */
+export interface AgentToolsStore {
+  canned(agentId: string, f: CannedFrame): Promise<{ team: CannedReply[]; personal: CannedReply[] }>;
+  search(agentId: string, q: string): Promise<ClosedRecord[]>;
+  /** A conversation left its agent (closed): kept 30 days for search. Never rejects. */
+  closed(rec: ClosedRecord): void;
 }
 
 import type { BridgeEvent } from '../contract/outcomes';
@@ -63,6 +74,8 @@ export interface Agent {
   queueKey: string | null;
   /** Its conversations are being re-queued (overflow): it is not offered them again in the same breath. */
   releasing?: boolean;
+  /** online takes new conversations; busy and away are offered none (they keep theirs, and may accept). */
+  status: AgentStatus;
 }
 
 export interface Conv<M> {
@@ -77,8 +90,8 @@ export interface Conv<M> {
   fallback: boolean;
   /** Transferred to a group and not yet assigned: its assignment is a transfer (no "joined" notice). */
   transferring?: boolean;
-  /** When its current agent got it (ms). */
-  since?: number;
+  /** When its agent got it (for the supervisor's view). */
+  assignedAt?: number;
 }
 
 /** One connection; agentId is SYSTEM_AGENT for a system link. */

@@ -63,6 +63,8 @@ export interface BridgeInfo {
   /** presence: conversations waiting; one agent's presence. */
   queued?: number;
   online?: boolean;
+  /** presence: the agent's status (online, busy, away) when it changed. */
+  status?: string;
   /** presence: agents online per group, when reported. */
   groups?: unknown;
   /** overflow: conversations of the agent. */

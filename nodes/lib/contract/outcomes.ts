@@ -33,7 +33,7 @@ export interface SendOutcome {
 export type BridgeEvent =
   | { event: 'assigned'; conversationId: string; agentId: string; agentsOnline: number; group?: string; transfer?: boolean }
   | { event: 'queued'; conversationId: string; position: number; agentsOnline: number; groupOnline: number; group?: string; requeued?: boolean; transfer?: boolean }
-  | { event: 'closed'; conversationId: string; agentId: string; by: 'agent'; agentsOnline: number }
+  | { event: 'closed'; conversationId: string; agentId: string; by: 'agent' | 'supervisor'; agentsOnline: number }
   | { event: 'transferred'; conversationId: string; from: string; to: string; note?: string; agentsOnline: number }
-  | { event: 'presence'; agentsOnline: number; queued: number; agentId?: string; online?: boolean }
+  | { event: 'presence'; agentsOnline: number; queued: number; agentId?: string; online?: boolean; status?: 'online' | 'busy' | 'away' }
   | { event: 'overflow'; agentId: string; conversations: number; agentsOnline: number };

@@ -12,6 +12,7 @@ import { claimPath, mountRoutes, releasePath } from '../shared/http-routes';
 import type { CallbackKeys } from '../lib/wecom/callback';
 import { CallbackEndpoint, type Reply } from '../lib/wecom/callback-endpoint';
 import { Inbox } from '../lib/wecom/inbox';
+import { Profiles } from '../lib/wecom/profiles';
 import { readBody } from '../lib/wecom/raw-body';
 import { acquireStore, type StoreHandle } from '../shared/state';
 import { throttled } from '../shared/throttle';
@@ -34,6 +35,8 @@ interface WecomInDef extends NodeDef {
   replayAfterSec?: number | string;
   /** A message emitted this long ago without a recorded outcome counts as answered by the flow (s). */
   settleSec?: number | string;
+  /** Look up who wrote (msg.wecom.customer; default true). */
+  profiles?: boolean;
 }
 
 const DEFAULT_PATH = '/wecom/callback';
@@ -82,6 +85,7 @@ export = function register(RED: NodeAPI): void {
     }
     const internalError = (err: unknown) => node.error(RED._('wecom-in.errors.internal', { message: message(err) }));
 
+    const profiles = new Profiles({ store: handle.store, api: (channel) => account.api(channel === 'kf' ? 'kf' : 'agent') });
     const inbox = new Inbox({
       store: handle.store,
       nodeId: node.id,
@@ -91,6 +95,9 @@ export = function register(RED: NodeAPI): void {
       replayAfterMs: numField(def.replayAfterSec, 10, 1) * 1000,
       settleMs: numField(def.settleSec, 60, 1) * 1000,
       emit: (m) => node.send(m),
+      // who wrote (msg.wecom.customer): asked of WeCom once a day per user, kept in the state store
+      // (not waited for when a passive reply is held: its seconds are the flow's)
+      profile: def.profiles === false ? undefined : (w) => profiles.of(w, w.replyKey ? 0 : undefined),
       onError: internalError,
       kf: {
         namespace: `${node.id}:${account.settings.apiBase}:${keys.receiveId}`,

@@ -15,6 +15,7 @@ import { BridgeRouter } from '../lib/bridge/router';
 import { MediaLinker } from '../lib/bridge/media/link';
 import { OutboxStore } from '../lib/bridge/agent-outbox-store';
 import { AgentTools } from '../lib/bridge/agent-tools';
+import { superviseHub } from '../shared/ops/supervisor';
 import { acquireStore, stateOptions } from '../shared/state';
 import { fullPath } from '../shared/ws-upgrade';
 import { configureOps, opsBridgeEvent, opsEvent, opsGauges } from '../shared/ops/events';
@@ -75,6 +76,7 @@ export = function register(RED: NodeAPI): void {
 
     let relay: BridgeRelay | null = null;
     configureOps(RED, cfg.events);
+    superviseHub(node, hub);
     opsGauges(node, () => ({ agentsOnline: hub.stats().agents, queued: hub.stats().queued, groups: hub.groupsOnline() }));
 
     if (cfg.mode === 'server') {

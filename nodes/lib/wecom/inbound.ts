@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { str, type XmlRecord } from './xml';
-import { appConversationId, type WecomMeta } from '../types';
+import { appConversationId, type WecomMeta } from '../contract/wecom-meta';
 
 /** A WecomMsg as wecom-in emits it (a type literal, so it is a NodeMessage as it stands). */
 export type InboundMessage = {

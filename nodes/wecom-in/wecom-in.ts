@@ -19,7 +19,7 @@ import { showFault, statusText } from '../shared/status-text';
 import { nodeType, onClose } from '../shared/node-kit';
 import { numField } from '../lib/fields';
 import { limitedWarn } from '../shared/warn-limit';
-import { opsEvent } from '../shared/events';
+import { opsEvent } from '../shared/ops/events';
 
 interface WecomInDef extends NodeDef {
   account: string;

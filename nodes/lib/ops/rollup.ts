@@ -198,6 +198,9 @@ export class Rollup {
       case 'delivery':
         this.inc(b, e.ok === false ? 'undelivered' : 'delivered');
         break;
+      case 'refused':
+        this.inc(b, `refused:${String(e.surface ?? 'unknown')}:${String(e.reason ?? 'unknown')}`);
+        break;
       case 'presence': {
         if (typeof e.agentsOnline === 'number') b.agentsPeak = Math.max(b.agentsPeak, e.agentsOnline);
         if (typeof e.queued === 'number') b.queuePeak = Math.max(b.queuePeak, e.queued);

@@ -7,7 +7,7 @@ import type { NodeAPI, NodeDef } from 'node-red';
 import { AiClient } from '../lib/ai/client';
 import { aiProblems, describeEndpoint, resolveAiSettings, type AiEndpointFields } from '../lib/ai/settings';
 import type { AiEndpointNode } from '../shared/ai-endpoint-node';
-import { opsGauges } from '../shared/events';
+import { opsGauges } from '../shared/ops/events';
 import { nodeType } from '../shared/node-kit';
 
 export = function register(RED: NodeAPI): void {

@@ -3,7 +3,7 @@
  * knowledge base (through FaqIndex's public search only). Removed when the faq-lookup node closes.
  */
 import type { Node } from 'node-red';
-import type { FaqIndex } from '../lib/bot/faq-index';
+import type { FaqIndex } from '../lib/bot/faq/search-index';
 
 const indexes = new Map<string, () => FaqIndex | null>();
 

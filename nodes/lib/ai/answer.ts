@@ -4,7 +4,7 @@
  * Dify app with its own retrieval), check the reply (checks.ts) and say either "answer this" or "no answer,
  * because …" — so the customer always gets the answer or a human, never a guess.
  */
-import type { FaqIndex } from '../bot/faq-index';
+import type { FaqIndex } from '../bot/faq/search-index';
 import type { StateStore } from '../state/store';
 import { AiClient, type ChatMessage, type DifySource } from './client';
 import { AiCallError } from './http';

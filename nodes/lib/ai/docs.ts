@@ -7,7 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Analyzer, type AnalyzerOptions } from '../bot/faq-index';
+import { Analyzer, type AnalyzerOptions } from '../bot/faq/search-index';
 
 export interface Passage {
   id: string;

@@ -65,6 +65,17 @@ export function opsMetrics(log: OpsLog, g: Gauges, now = Date.now()): string {
         { labels: { result: 'failed' }, value: c('undelivered') },
       ],
     },
+    {
+      name: 'wecom_refused_total',
+      help: 'Requests refused for safety (stale callbacks, guessing throttled), by surface and reason',
+      type: 'counter',
+      samples: Object.entries(t)
+        .filter(([k]) => k.startsWith('refused:'))
+        .map(([k, v]) => {
+          const [, surface, reason] = k.split(':');
+          return { labels: { surface, reason }, value: v };
+        }),
+    },
     { name: 'wecom_queue_length', help: 'Conversations waiting for an agent now', type: 'gauge', samples: [{ value: g.queued }] },
     {
       name: 'wecom_agents_online',

@@ -9,7 +9,7 @@ const { INBOX_GROUP, inboxStream, settleInbox } = require('../dist/nodes/lib/con
 const { Inbox } = require('../dist/nodes/lib/wecom/inbox');
 const { CallbackEndpoint } = require('../dist/nodes/lib/wecom/callback-endpoint');
 const { BodyError } = require('../dist/nodes/lib/wecom/raw-body');
-const { claimPassiveSlot } = require('../dist/nodes/lib/wecom/passive-reply');
+const { PassiveReplies } = require('../dist/nodes/lib/wecom/passive-reply');
 const { decrypt } = require('../dist/nodes/lib/wecom/crypto');
 const { sealCallback } = require('../dist/nodes/lib/wecom/callback');
 const { buildXml } = require('../dist/nodes/lib/wecom/xml');
@@ -51,6 +51,7 @@ function core(store, c, opts = {}) {
   /** @type {Array<[number, string]>} */
   const rejected = [];
   let loops = 0;
+  const passive = new PassiveReplies();
   const inbox = new Inbox({
     store,
     nodeId: NODE,
@@ -63,6 +64,7 @@ function core(store, c, opts = {}) {
     onError: (err) => errors.push(err),
     now: c.now,
     onIdle: () => loops++,
+    passive,
     kf: {
       namespace: 'ns',
       api: () => opts.api,
@@ -74,6 +76,7 @@ function core(store, c, opts = {}) {
   const endpoint = new CallbackEndpoint({
     keys: KEYS,
     inbox,
+    passive,
     passiveBudgetMs: opts.passiveBudgetMs,
     onRejected: (status, reason) => rejected.push([status, reason]),
     onFailed: (err) => errors.push(err),
@@ -86,7 +89,7 @@ function core(store, c, opts = {}) {
     else inbox.wake();
     await until(() => loops > before, 'the consumer loop');
   };
-  return { inbox, endpoint, got, errors, rejected, drain };
+  return { inbox, endpoint, passive, got, errors, rejected, drain };
 }
 
 /** The POST WeCom would send for `innerXml`. @param {string} innerXml */
@@ -264,7 +267,7 @@ describe('wecom-in core: inbox and callback endpoint (no Node-RED)', function ()
     const { query, body } = callback(textXml('要被动回复', { msgId: '9007' }));
     const pending = x.endpoint.post(query, body);
     await until(() => x.got.length === 1, 'the message');
-    const answer = claimPassiveSlot(x.got[0].wecom.replyKey);
+    const answer = x.passive.claim(x.got[0].wecom.replyKey);
     assert.ok(answer, 'the emitted message carries an open slot');
     answer('<xml><Content>好的</Content></xml>');
     const reply = await pending;

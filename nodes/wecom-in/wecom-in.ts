@@ -92,6 +92,7 @@ export = function register(RED: NodeAPI): void {
       settleMs: numField(def.settleSec, 60, 1) * 1000,
       emit: (m) => node.send(m),
       onError: internalError,
+      passive: account.passiveReplies,
       kf: {
         namespace: `${node.id}:${account.settings.apiBase}:${keys.receiveId}`,
         api: () => account.api('kf'),
@@ -107,6 +108,7 @@ export = function register(RED: NodeAPI): void {
     const endpoint = new CallbackEndpoint({
       keys,
       inbox,
+      passive: account.passiveReplies,
       passiveBudgetMs: def.passiveReply === true ? Math.round(numField(def.passiveBudgetMs, 3000, 100, 4000)) : undefined,
       onRejected: (status, reason) => warn(RED._('wecom-in.warn.rejected', { status, reason, path })),
       onFailed: internalError,

@@ -1,6 +1,7 @@
 /**
  * GET <bridge path>/media/<ref>: a user's picture, voice, video or file for an agent, streamed from WeCom's
- * media/get with the agent's credential (Bearer or ?token=). Who gets what is decided in
+ * media/get with the agent's credential (`Authorization: Bearer`; `?token=` still read for older clients), as
+ * inert content (the type sniffed from the first bytes, lib/bridge/media/sniff.ts). Who gets what is decided in
  * lib/handoff/bridge-media.ts; this file is the express and wecom-account glue.
  */
 import type { NodeAPI } from 'node-red';
@@ -9,14 +10,16 @@ import { pipeline } from 'node:stream';
 import { mountRoutes } from '../shared/http-routes';
 import type { WecomAccountNode } from '../shared/account-node';
 import type { MediaLinker } from '../lib/handoff/media-link';
-import { capped, mediaAccess, mediaHeaders } from '../lib/handoff/bridge-media';
+import { capped, mediaAccess, mediaHeaders, type CredentialCheck } from '../lib/handoff/bridge-media';
+import { peekHead, sniffPassive } from '../lib/bridge/media/sniff';
 import { agentCredential } from '../lib/ops/http-auth';
 import { MediaGetError, openMedia } from '../lib/wecom/media-get';
 
 export interface MediaRouteOptions {
   /** Route path under httpNodeRoot, e.g. /wecom/ws/media/:ref */
   route: string;
-  token: string;
+  /** Who may read: the bridge's credential check (tokens, lifetime cap, revocation). */
+  check: CredentialCheck;
   linker: MediaLinker;
   maxBytes: number;
 }
@@ -26,7 +29,7 @@ export function mountMediaRoute(RED: NodeAPI, o: MediaRouteOptions): () => void 
     const fail = (status: number, text: string) => {
       if (!res.headersSent) res.status(status).type('text/plain').send(text);
     };
-    const access = mediaAccess(o.token, o.linker, agentCredential(req.headers.authorization, req.query.token), String(req.params.ref ?? ''));
+    const access = mediaAccess(o.check, o.linker, agentCredential(req.headers.authorization, req.query.token), String(req.params.ref ?? ''));
     if (!access.ok) return fail(access.status, access.text);
     const ref = access.ref;
     const account = RED.nodes.getNode(ref.accountId) as WecomAccountNode | null;
@@ -34,9 +37,10 @@ export function mountMediaRoute(RED: NodeAPI, o: MediaRouteOptions): () => void 
     try {
       const api = account.api(ref.channel === 'kf' ? 'kf' : 'agent');
       const m = await openMedia(account.settings.apiBase, await api.accessToken(), ref.mediaId, o.maxBytes);
+      const { head, body } = await peekHead(m.body);
       res.status(200);
-      for (const [k, v] of Object.entries(mediaHeaders(m, ref))) res.setHeader(k, v);
-      pipeline(m.body, capped(o.maxBytes), res, (err) => {
+      for (const [k, v] of Object.entries(mediaHeaders(m, ref, sniffPassive(head)))) res.setHeader(k, v);
+      pipeline(body, capped(o.maxBytes), res, (err) => {
         if (err && !res.headersSent) fail(err instanceof MediaGetError ? err.status : 502, err.message);
         else if (err) res.destroy();
       });

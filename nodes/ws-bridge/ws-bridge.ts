@@ -13,6 +13,9 @@ import type { NodeAPI, Node, NodeDef, NodeMessage } from 'node-red';
 import { bridgeConfig, type WsBridgeCreds, type WsBridgeDef } from '../lib/handoff/bridge-config';
 import { BridgeRouter } from '../lib/handoff/bridge-router';
 import { MediaLinker } from '../lib/handoff/media-link';
+import { credentialCheck } from '../lib/handoff/bridge-media';
+import { BridgeSecrets } from '../lib/bridge/secrets';
+import { Revocations } from '../lib/bridge/revocations';
 import { OutboxStore } from '../lib/handoff/outbox-store';
 import { acquireStore, stateOptions } from '../shared/state';
 import { fullPath } from '../shared/ws-upgrade';
@@ -32,7 +35,8 @@ export = function register(RED: NodeAPI): void {
     const node = this;
     const cfg = bridgeConfig(def, node.credentials, { num: numField, env: process.env });
     const mediaBase = fullPath(settingsOf(RED).httpNodeRoot, cfg.path).replace(/\/+$/, '') + '/media/';
-    const linker = new MediaLinker(cfg.token || 'no token', mediaBase);
+    const secrets = new BridgeSecrets(cfg.token, cfg.previousToken);
+    const linker = new MediaLinker(secrets, mediaBase);
     let closing = false;
     let broken = false;
     let cleanup: Array<() => void> = [];
@@ -67,7 +71,12 @@ export = function register(RED: NodeAPI): void {
         text: statusText('ws-bridge.status.counts', { agents: s.agents, queued: s.queued }),
       });
     };
-    const sockets = new AgentSockets(hub, showStatus);
+    // agent tokens can be revoked (state store, every instance); sockets close when theirs ends
+    const revStore = cfg.mode === 'server' ? acquireStore(RED) : null;
+    const revocations = revStore ? new Revocations(revStore.store, cfg.maxTokenMs) : null;
+    const sockets = new AgentSockets(hub, showStatus, (c) => revocations?.revoked(c) ?? false);
+    if (revocations) cleanup.push(revocations.listen(() => sockets.sweep()));
+    cleanup.push(() => sockets.dispose());
 
     let relay: BridgeRelay | null = null;
     configureOps(RED, cfg.events);
@@ -78,7 +87,8 @@ export = function register(RED: NodeAPI): void {
         broken = true;
         node.status({ fill: 'red', shape: 'ring', text });
       };
-      const s = startServer(RED, node, { cfg, linker, sockets, gate, handle: (m) => router.input(m), changed: showStatus, broken: broke, leading: () => node.send([null, { bridge: { event: 'leader' } }]) });
+      const check = credentialCheck(secrets, cfg.maxTokenMs, (c) => !c.shared && revocations!.revoked(c.claims));
+      const s = startServer(RED, node, { cfg, linker, secrets, check, revocations: revocations!, sockets, gate, handle: (m) => router.input(m), changed: showStatus, broken: broke, leading: () => node.send([null, { bridge: { event: 'leader' } }]) });
       relay = s.relay;
       cleanup.push(...s.stop);
     } else {
@@ -118,7 +128,8 @@ export = function register(RED: NodeAPI): void {
       cleanup = [];
       router.dispose();
       // with kept outboxes, closing waits for their last writes, so the next start reads them
-      return kept && local ? kept.idle().then(() => local.release()) : undefined;
+      const released = revStore ? revStore.release() : Promise.resolve();
+      return kept && local ? kept.idle().then(() => local.release()).then(() => released) : revStore ? released : undefined;
     });
   }
 

@@ -190,9 +190,13 @@
    * The bridge's media, fetched once with the credential in a header and kept as a blob: URL. Never put the
    * credential in a URL, never send it to another origin. Resolves to {href, type} or null.
    */
+  /** @typedef {{ ready: boolean, failed?: boolean, href?: string, type?: string, name?: string, p?: Promise<MediaBlob | null> }} MediaBlob */
+  /** @type {Record<string, MediaBlob>} */
   var blobs = {};
+  /** @param {string} url @returns {Promise<MediaBlob | null>} */
   function fetchMedia(url) {
     if (!blobs[url]) {
+      /** @type {MediaBlob} */
       var entry = blobs[url] = { ready: false };
       entry.p = fetch(url, { headers: { Authorization: 'Bearer ' + state.token }, cache: 'no-store' })
         .then(function (r) {
@@ -204,7 +208,7 @@
         .then(function (b) { entry.ready = true; entry.type = b.type; entry.href = URL.createObjectURL(b); return entry; })
         .catch(function () { entry.ready = true; entry.failed = true; return null; });
     }
-    return blobs[url].p;
+    return /** @type {Promise<MediaBlob | null>} */ (blobs[url].p);
   }
   function forgetMedia() {
     Object.keys(blobs).forEach(function (k) { if (blobs[k].href) URL.revokeObjectURL(blobs[k].href); });
@@ -216,7 +220,7 @@
     fetchMedia(url).then(function (e) {
       if (!e) { ui.toast(t('actionFailed', { msg: name }), true); return; }
       var a = el('a');
-      a.href = e.href;
+      a.href = e.href || '';
       a.download = e.name || name;
       document.body.appendChild(a);
       a.click();
@@ -484,8 +488,8 @@
 
   function render() {
     var known = renderList('queued', 'queued');
-    $('queued-count').textContent = Math.max(known, state.queuedCount);
-    $('active-count').textContent = renderList('active', 'active');
+    $('queued-count').textContent = String(Math.max(known, state.queuedCount));
+    $('active-count').textContent = String(renderList('active', 'active'));
     renderList('closed', 'closed');
     var groups = $('my-groups');
     groups.textContent = '';
@@ -517,9 +521,12 @@
         if (h.location) b.appendChild(el('div', 'note', '📍 ' + [h.location.name, h.location.address].filter(Boolean).join(' · ') + ' (' + h.location.latitude + ', ' + h.location.longitude + ')'));
         if (h.link) {
           var href = ui.safeUrl(h.link.url);
-          var a = el(href ? 'a' : 'span', 'note', '🔗 ' + (h.link.title || h.link.url || ''));
-          if (href) { a.href = href; a.target = '_blank'; a.rel = 'noopener noreferrer'; }
-          b.appendChild(a);
+          var linkText = '🔗 ' + (h.link.title || h.link.url || '');
+          if (href) {
+            var a = el('a', 'note', linkText);
+            a.href = href; a.target = '_blank'; a.rel = 'noopener noreferrer';
+            b.appendChild(a);
+          } else b.appendChild(el('span', 'note', linkText));
         }
         wrap.appendChild(b);
         m.appendChild(wrap);
@@ -582,8 +589,9 @@
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); $('reply-form').requestSubmit(); }
   });
   $('attach').addEventListener('change', function () {
-    var file = this.files && this.files[0];
-    this.value = '';
+    var input = /** @type {HTMLInputElement} */ (this);
+    var file = input.files && input.files[0];
+    input.value = '';
     if (!file) return;
     if (file.size > MAX_ATTACH) { ui.toast(t('tooBig', { kb: Math.floor(MAX_ATTACH / 1024) }), true); return; }
     var reader = new FileReader();
@@ -621,7 +629,7 @@
   langButtons();
   fetch('config.json', { cache: 'no-store' })
     .then(function (r) { return r.ok ? r.json() : {}; })
-    .then(function (cfg) { if (cfg && typeof cfg.wsPath === 'string') state.wsPath = cfg.wsPath; })
+    .then(function (/** @type {{wsPath?: unknown}} */ cfg) { if (cfg && typeof cfg.wsPath === 'string') state.wsPath = cfg.wsPath; })
     .catch(function () { /* keep the default path */ })
     .then(function () {
       var saved = '';

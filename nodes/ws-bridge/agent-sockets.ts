@@ -5,10 +5,10 @@
  * every frame the agent sends and before every frame it would get (a refused frame stays in the outbox).
  */
 import WebSocket from 'ws';
-import type { ToAgentFrame } from '../lib/handoff/agent-protocol';
-import type { AgentClaims, Credential } from '../lib/handoff/agent-token';
-import type { BridgeHub } from '../lib/handoff/bridge-hub';
-import type { AgentSink, OpenOptions } from '../lib/handoff/bridge-types';
+import type { ToAgentFrame } from '../lib/bridge/protocol';
+import type { AgentClaims, Credential } from '../lib/bridge/agent-token';
+import type { BridgeHub } from '../lib/bridge/hub';
+import type { AgentSink, OpenOptions } from '../lib/bridge/types';
 
 /** Close code when a connection's credential ends (expired, revoked) or a newer connection replaced it. */
 export const CREDENTIAL_CLOSE = 4001;

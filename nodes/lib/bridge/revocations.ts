@@ -6,7 +6,7 @@
  * every new connection check the cached cut-off too.
  */
 import type { StateStore } from '../state/store';
-import type { AgentClaims } from '../handoff/agent-token';
+import type { AgentClaims } from './agent-token';
 
 const KEY = 'bridge:revoked:';
 const CHANNEL = 'bridge:revoked';

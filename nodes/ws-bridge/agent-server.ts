@@ -22,6 +22,7 @@ import { httpServer, settingsOf } from '../shared/node-kit';
 import { startRelay, type BridgeRelay } from './cluster-relay';
 import { mountMediaRoute } from './media-route';
 import { mountRevokeRoute } from './revoke-route';
+import type { SentMedia } from '../lib/bridge/media/sent';
 import type { AgentSockets } from './agent-sockets';
 
 export interface ServerParts {
@@ -32,6 +33,8 @@ export interface ServerParts {
   check: CredentialCheck;
   /** Revoked agent tokens (state store). */
   revocations: Revocations;
+  /** Media agents sent, for the history. */
+  sent?: SentMedia;
   sockets: AgentSockets;
   /** Run an accepted upgrade (after the kept outboxes are loaded). */
   gate(fn: () => void): void;
@@ -106,7 +109,7 @@ export function startServer(RED: NodeAPI, node: Node, p: ServerParts): { relay: 
     stop.push(registerUpgrade(httpServer(RED), path, onUpgrade));
     if (usable) {
       const base = cfg.path.replace(/\/+$/, '');
-      stop.push(mountMediaRoute(RED, { route: base + '/media/:ref', check: p.check, linker: p.linker, maxBytes: cfg.maxMedia }));
+      stop.push(mountMediaRoute(RED, { route: base + '/media/:ref', check: p.check, linker: p.linker, maxBytes: cfg.maxMedia, sent: p.sent }));
       stop.push(mountRevokeRoute(RED, base + '/revoke', p.secrets, p.revocations));
     }
   } catch (err) {

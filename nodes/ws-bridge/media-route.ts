@@ -12,6 +12,7 @@ import type { WecomAccountNode } from '../shared/account-node';
 import type { MediaLinker } from '../lib/bridge/media/link';
 import { capped, mediaAccess, mediaHeaders, type CredentialCheck } from '../lib/bridge/media/serve';
 import { peekHead, sniffPassive } from '../lib/bridge/media/sniff';
+import type { SentMedia } from '../lib/bridge/media/sent';
 import { agentCredential } from '../lib/ops/http-auth';
 import { MediaGetError, openMedia } from '../lib/wecom/media-get';
 
@@ -22,6 +23,8 @@ export interface MediaRouteOptions {
   check: CredentialCheck;
   linker: MediaLinker;
   maxBytes: number;
+  /** Media agents sent (s1.<id> refs). */
+  sent?: SentMedia;
 }
 
 export function mountMediaRoute(RED: NodeAPI, o: MediaRouteOptions): () => void {
@@ -29,7 +32,14 @@ export function mountMediaRoute(RED: NodeAPI, o: MediaRouteOptions): () => void 
     const fail = (status: number, text: string) => {
       if (!res.headersSent) res.status(status).type('text/plain').send(text);
     };
-    const access = mediaAccess(o.check, o.linker, agentCredential(req.headers.authorization, req.query.token), String(req.params.ref ?? ''));
+    const credential = agentCredential(req.headers.authorization, req.query.token);
+    const own = o.sent?.get(String(req.params.ref ?? ''));
+    if (own) {
+      if (!o.check(credential)) return fail(401, 'Unauthorized');
+      res.status(200).set(mediaHeaders({ length: own.data.length, filename: own.name }, own, sniffPassive(own.data))).end(own.data);
+      return;
+    }
+    const access = mediaAccess(o.check, o.linker, credential, String(req.params.ref ?? ''));
     if (!access.ok) return fail(access.status, access.text);
     const ref = access.ref;
     const account = RED.nodes.getNode(ref.accountId) as WecomAccountNode | null;

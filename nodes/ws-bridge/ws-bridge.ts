@@ -17,6 +17,7 @@ import { credentialCheck } from '../lib/bridge/media/serve';
 import { BridgeSecrets } from '../lib/bridge/secrets';
 import { Revocations } from '../lib/bridge/revocations';
 import { OutboxStore } from '../lib/bridge/agent-outbox-store';
+import { SentMedia } from '../lib/bridge/media/sent';
 import { AgentTools } from '../lib/bridge/agent-tools';
 import { acquireStore, stateOptions } from '../shared/state';
 import { fullPath } from '../shared/ws-upgrade';
@@ -38,6 +39,7 @@ export = function register(RED: NodeAPI): void {
     const mediaBase = fullPath(settingsOf(RED).httpNodeRoot, cfg.path).replace(/\/+$/, '') + '/media/';
     const secrets = new BridgeSecrets(cfg.token, cfg.previousToken);
     const linker = new MediaLinker(secrets, mediaBase);
+    const sent = new SentMedia(mediaBase);
     let closing = false;
     let broken = false;
     let cleanup: Array<() => void> = [];
@@ -52,7 +54,7 @@ export = function register(RED: NodeAPI): void {
     const toolsStore = local ?? acquireStore(RED);
     const tools = new AgentTools(toolsStore.store, `tools:${node.id}:`, (err) => node.warn(RED._('ws-bridge.warn.tools', { message: err.message })));
     const router = new BridgeRouter(
-      { hub: { ...cfg.hub, outbox: kept ? (id) => kept.outbox(id) : undefined, tools }, linker, mediaOrigins: cfg.mediaOrigins, maxMediaBytes: cfg.maxMedia, badInput: RED._('ws-bridge.errors.badInput') },
+      { hub: { ...cfg.hub, outbox: kept ? (id) => kept.outbox(id) : undefined, tools }, linker, sent, mediaOrigins: cfg.mediaOrigins, maxMediaBytes: cfg.maxMedia, badInput: RED._('ws-bridge.errors.badInput') },
       {
         send: (reply, event) => node.send([reply, event]),
         replied: (msg, agentId, media) => opsEvent(RED, 'reply', msg, { agentId, media: media ? true : undefined }),
@@ -91,7 +93,7 @@ export = function register(RED: NodeAPI): void {
         node.status({ fill: 'red', shape: 'ring', text });
       };
       const check = credentialCheck(secrets, cfg.maxTokenMs, (c) => !c.shared && revocations!.revoked(c.claims));
-      const s = startServer(RED, node, { cfg, linker, secrets, check, revocations: revocations!, sockets, gate, handle: (m) => router.input(m), changed: showStatus, broken: broke, leading: () => node.send([null, { bridge: { event: 'leader' } }]) });
+      const s = startServer(RED, node, { cfg, linker, secrets, check, revocations: revocations!, sent, sockets, gate, handle: (m) => router.input(m), changed: showStatus, broken: broke, leading: () => node.send([null, { bridge: { event: 'leader' } }]) });
       relay = s.relay;
       cleanup.push(...s.stop);
     } else {

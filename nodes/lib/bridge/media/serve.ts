@@ -5,7 +5,7 @@
  * the stream from WeCom's media/get is answered (inert headers from sniffed bytes, size cap).
  */
 import { Transform } from 'node:stream';
-import type { ClosedFrame, HandoffFrame, MediaInfo, MessageFrame, ToAgentFrame } from '../protocol';
+import type { BudgetFrame, ClosedFrame, HandoffFrame, MediaInfo, MessageFrame, ToAgentFrame } from '../protocol';
 import { checkCredential, type Credential } from '../agent-token';
 import type { MediaLinker, MediaRef } from './link';
 import { MediaGetError, type MediaStream } from '../../wecom/media-get';
@@ -13,7 +13,7 @@ import type { WecomMeta } from '../../contract/wecom-meta';
 import type { BridgeSecrets } from '../secrets';
 import { inertMediaHeaders } from './sniff';
 
-export type BridgeFrame = HandoffFrame | MessageFrame | ClosedFrame;
+export type BridgeFrame = HandoffFrame | MessageFrame | ClosedFrame | BudgetFrame;
 
 /** User media in a frame for agents: WeCom media_id → a URL the bridge serves (frames without media unchanged). */
 export function linkFrameMedia(linker: MediaLinker, f: BridgeFrame, wecom: WecomMeta | undefined): BridgeFrame {
@@ -62,7 +62,7 @@ export function mediaAccess(check: CredentialCheck, linker: MediaLinker, credent
 }
 
 /** The response headers for a media stream whose first bytes were sniffed as `sniffed` (null: not passive). */
-export function mediaHeaders(m: MediaStream, ref: MediaRef, sniffed: string | null): Record<string, string> {
+export function mediaHeaders(m: Pick<MediaStream, 'length' | 'filename'>, ref: Pick<MediaRef, 'name'>, sniffed: string | null): Record<string, string> {
   return inertMediaHeaders(sniffed, m.filename ?? ref.name ?? 'media', m.length);
 }
 

@@ -123,12 +123,14 @@ async function run(plan: SendPlan, d: ExecDeps, held: { units: number }): Promis
   const openKfId = plan.openKfId as string;
   const userId = plan.userId as string;
   const units = texts ? texts.length : 1;
-  const { problem, at } = await d.budget.reserve(openKfId, userId, units);
+  const keep = plan.keep ?? 0;
+  const { problem, at } = await d.budget.reserve(openKfId, userId, units, keep);
   if (problem) {
+    const kept = keep ? ` (${keep} kept for the closing notice)` : '';
     throw new WecomApiError({
       api: 'kf/send_msg',
       errcode: problem === 'window' ? 95002 : 95001,
-      errmsg: problem === 'window' ? 'not sent: more than 48 h since the customer last wrote' : `not sent: ${units} message(s) would exceed the 5 replies allowed per customer message`,
+      errmsg: problem === 'window' ? 'not sent: more than 48 h since the customer last wrote' : `not sent: ${units} message(s) would exceed the 5 replies allowed per customer message${kept}`,
       kind: 'session',
     });
   }

@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import * as crypto from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { startSimulator, type Simulator } from './simulator';
+import { startAiSimulator, SIMULATOR_MODEL, type AiSimulator } from './ai-simulator';
 import { staticType } from '../nodes/lib/ops/static-files';
 
 /** An express app called as a handler, with what to do when no route answers. */
@@ -55,6 +56,8 @@ export interface Sandbox {
   sandboxMode: boolean;
   /** The WeCom simulator (sandbox mode), or null */
   simulator: Simulator | null;
+  /** The AI simulator (sandbox mode without WECOM_AI_BASE_URL; not a model), or null */
+  aiSimulator: AiSimulator | null;
   /** Token agents use on /wecom/ws (WECOM_AGENT_WS_TOKEN) */
   agentToken: string;
   /** The packaged agent console served by ws-bridge (token and agent id in its #fragment in sandbox mode) */
@@ -186,6 +189,9 @@ export function prepareUserDir(userDir: string, root = ROOT): { flowFile: string
     fs.writeFileSync(flowFile, exampleMissing ? '[]' : fs.readFileSync(example, 'utf8'));
     exampleDeployed = !exampleMissing;
   }
+  // the example documents ai-answer reads (its documents folder, kb-docs, is relative to the user dir)
+  const docs = path.join(root, 'examples', 'kb-docs');
+  if (fs.existsSync(docs) && !fs.existsSync(path.join(userDir, 'kb-docs'))) fs.cpSync(docs, path.join(userDir, 'kb-docs'), { recursive: true });
   return { flowFile, exampleDeployed, exampleMissing };
 }
 
@@ -248,6 +254,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   };
 
   let simulator: Simulator | null = null;
+  let aiSimulator: AiSimulator | null = null;
   let creds: SandboxCredentials | null = null;
   let simulatorProblem: string | null = null;
   let generatedTokenFile: string | null = null;
@@ -275,6 +282,15 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     assign('WECOM_ENCODING_AES_KEY', creds.encodingAESKey);
     if (simulator) assign('WECOM_API_BASE', simulator.url.replace(/\/+$/, ''));
     assign('WECOM_AGENT_WS_TOKEN', creds.agentWsToken);
+    // the AI path of the bundled flow, shown without a real model: a loopback AI SIMULATOR (not a model)
+    if (!env.WECOM_AI_BASE_URL) {
+      aiSimulator = await startAiSimulator().catch(() => null);
+      if (aiSimulator) {
+        assign('WECOM_AI_BASE_URL', aiSimulator.url);
+        assign('WECOM_AI_MODEL', SIMULATOR_MODEL);
+        assign('WECOM_AI_PROVIDER', 'openai');
+      }
+    }
   } else if (!env.WECOM_AGENT_WS_TOKEN) {
     // Agents must authenticate; generate a token (kept in the user dir) rather than leave the bridge open.
     const file = path.join(userDir, '.agent-ws-token');
@@ -295,9 +311,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   // node-red is required lazily so that importing this module (e.g. for its helpers) does not load it.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const RED = require('node-red') as NodeRedApp;
-  // Who may use the editor and admin API: in sandbox mode everyone who can reach the (loopback) port; with real
-  // credentials only a logged-in admin (NODE_RED_ADMIN_PASSWORD), else only this machine (loopback clients).
-  const adminAccess = editorAccess(sandboxMode, env);
+  // Who may use the editor and admin API: in sandbox mode pages of this machine; with real credentials only a
+  // logged-in admin (NODE_RED_ADMIN_PASSWORD, else a generated password printed once).
+  const adminAccess = editorAccess(sandboxMode, env, userDir, host);
   let app: AppHandler | null = null;
   const requestTimeout = opts.requestTimeoutMs ?? 30_000;
   const headersTimeout = Math.min(opts.headersTimeoutMs ?? 10_000, requestTimeout);
@@ -322,6 +338,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
           JSON.stringify({
             sandboxMode,
             simulator: !!simulator,
+            aiSimulator: !!aiSimulator,
             agentWsPath: AGENT_WS_PATH,
             corpId: sandboxMode && creds ? creds.corpId : undefined,
             agentId: sandboxMode && creds ? creds.agentId : undefined,
@@ -397,6 +414,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   } catch (err) {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     if (simulator) await simulator.stop();
+    if (aiSimulator) await aiSimulator.stop();
     throw err;
   }
 
@@ -405,6 +423,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     userPageUrl: `${base}/sandbox/user.html`,
     sandboxMode,
     simulator,
+    aiSimulator,
     agentToken,
     consoleUrl: `${base}/wecom/console/${sandboxMode ? `#token=${encodeURIComponent(agentToken)}&agent=sandbox-agent` : ''}`,
     opsUrl: `${base}/wecom/ops/`,
@@ -417,6 +436,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       server.closeAllConnections?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       if (simulator) await simulator.stop().catch(() => undefined);
+      if (aiSimulator) await aiSimulator.stop().catch(() => undefined);
       // The WECOM_* variables set for sandbox mode stay set: a flow restart still in flight may read them.
     }),
   };
@@ -432,6 +452,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       lines.push(`  WeChat user page     ${sandbox.userPageUrl}   (微信用户模拟器)`);
       lines.push(`  Agent console        ${sandbox.consoleUrl}   (坐席工作台)`);
       lines.push(`  Ops view             ${sandbox.opsUrl}   (运营视图; any user name, password ${opsPassword})`);
+      if (aiSimulator) lines.push(`  AI SIMULATOR         ${aiSimulator.url.replace(/\/v1$/, '/')}   (AI 模拟器 — not a language model: answers from the retrieved material by a simple rule; set WECOM_AI_* for a real one)`);
       if (!simulator) lines.push('', `  ! WeCom simulator not available: ${simulatorProblem}`);
     } else {
       lines.push(`  WeCom callback URL   ${base}${CALLBACK_PATH}  (expose it over HTTPS and enter it in the WeCom admin console)`);
@@ -441,41 +462,106 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       lines.push(`  Editor access        ${adminAccess.note}`);
       lines.push(generatedTokenFile ? `  Agent token          generated, saved in ${generatedTokenFile} (set WECOM_AGENT_WS_TOKEN to choose one)` : '  Agent token          $WECOM_AGENT_WS_TOKEN');
     }
+    if (adminAccess.generatedPassword) {
+      lines.push('', `  Editor password      ${adminAccess.generatedPassword}   (user ${env.NODE_RED_ADMIN_USER || 'admin'}; shown only now, stored as a hash in ${path.join(userDir, ADMIN_HASH_FILE)})`);
+    }
     if (prepared.exampleMissing) lines.push('', `  ! examples/${EXAMPLE_FLOW} not found: started with an empty flow`);
     else if (prepared.exampleDeployed) lines.push('', `  Deployed examples/${EXAMPLE_FLOW} into ${path.relative(process.cwd(), prepared.flowFile) || prepared.flowFile}`);
     lines.push('');
     console.log(lines.join('\n'));
+  } else if (adminAccess.generatedPassword) {
+    // quiet start (no banner): the generated password is still shown, once, or nobody could ever log in
+    console.log(`Editor password (user ${env.NODE_RED_ADMIN_USER || 'admin'}, shown only now): ${adminAccess.generatedPassword}`);
   }
   return sandbox;
 }
 
-/** Loopback client addresses (IPv4, IPv6 and IPv4-mapped IPv6). */
-export function isLoopback(address: string | undefined): boolean {
-  return !!address && (address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.'));
+/** Where `npm start` keeps the bcrypt hash of the admin password it generated (real credentials, no NODE_RED_ADMIN_PASSWORD). */
+export const ADMIN_HASH_FILE = '.admin-password-hash';
+
+export interface EditorAccess {
+  /** Whether the editor / admin API may answer this request at all (a login is still asked when adminAuth is set). */
+  allows(req: http.IncomingMessage): boolean;
+  adminAuth?: Record<string, unknown>;
+  note: string;
+  /** The admin password generated on this start (printed once, never stored in clear), else undefined. */
+  generatedPassword?: string;
+}
+
+const LOCAL_HOST_NAMES = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d+)?$/i;
+
+/**
+ * Sandbox only (simulated WeCom, no login): a page elsewhere must not drive the editor through the browser of
+ * whoever runs it. A request is served when its Host names this machine (no DNS rebinding) and, when it carries an
+ * Origin, that Origin is this machine too (no cross-site POST /flows). Real credentials never rely on this: they
+ * always need a login.
+ */
+function sameMachineRequest(listenHost: string | undefined): (req: http.IncomingMessage) => boolean {
+  const bare = (h: string) => h.replace(/:\d+$/, '').replace(/^\[|\]$/g, '').toLowerCase();
+  const ours = (h: string) => LOCAL_HOST_NAMES.test(h) || (!!listenHost && bare(h) === bare(listenHost));
+  return (req) => {
+    if (!ours(req.headers.host ?? '')) return false;
+    const origin = req.headers.origin;
+    if (origin === undefined) return true;
+    try {
+      return ours(new URL(origin).host);
+    } catch {
+      return false;
+    }
+  };
+}
+
+function credentialsAuth(username: string, hash: string): Record<string, unknown> {
+  return { type: 'credentials', users: [{ username, password: hash, permissions: '*' }] };
+}
+
+/** The stored hash of the generated admin password, or a new password and its hash (written 0600). */
+function generatedAdminHash(userDir: string): { hash: string; password?: string; file: string } {
+  const file = path.join(userDir, ADMIN_HASH_FILE);
+  try {
+    const hash = fs.readFileSync(file, 'utf8').trim();
+    if (/^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/.test(hash)) return { hash, file };
+  } catch {
+    /* none yet */
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const bcrypt = require('bcryptjs') as { hashSync(p: string, rounds: number): string };
+  const password = randomAlnum(24);
+  const hash = bcrypt.hashSync(password, 10);
+  writePrivate(file, `${hash}\n`);
+  return { hash, password, file };
 }
 
 /**
- * Who may use the editor and admin API (which include /context, where transcripts live, and /comms):
- * sandbox mode → anyone who reaches the port (the sandbox binds to loopback by default); real credentials →
- * a login (adminAuth from NODE_RED_ADMIN_PASSWORD, user NODE_RED_ADMIN_USER or "admin"), or without a
- * password only clients on this machine.
+ * Who may use the editor and admin API (which include /context, where transcripts live, and /comms).
+ * Sandbox mode → no login, only requests that name this machine or the listen address (Host and Origin; it binds to
+ * loopback by default).
+ * Real credentials → always a login, whatever the client's address or Host: NODE_RED_ADMIN_PASSWORD (user
+ * NODE_RED_ADMIN_USER or "admin"), or else a strong password generated on the first start, printed once, and kept
+ * only as a bcrypt hash in <userDir>/.admin-password-hash (delete that file to get a new one).
  */
-export function editorAccess(sandboxMode: boolean, env: NodeJS.ProcessEnv): { allows(req: http.IncomingMessage): boolean; adminAuth?: Record<string, unknown>; note: string } {
-  if (sandboxMode) return { allows: () => true, note: 'open (sandbox)' };
+export function editorAccess(sandboxMode: boolean, env: NodeJS.ProcessEnv, userDir?: string, listenHost?: string): EditorAccess {
+  if (sandboxMode) return { allows: sameMachineRequest(listenHost), note: 'open (sandbox), only to pages of this machine' };
+  const username = env.NODE_RED_ADMIN_USER || 'admin';
   const password = env.NODE_RED_ADMIN_PASSWORD;
   if (password) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const bcrypt = require('bcryptjs') as { hashSync(p: string, rounds: number): string };
-    const username = env.NODE_RED_ADMIN_USER || 'admin';
     return {
       allows: () => true,
-      adminAuth: { type: 'credentials', users: [{ username, password: bcrypt.hashSync(password, 10), permissions: '*' }] },
+      adminAuth: credentialsAuth(username, bcrypt.hashSync(password, 10)),
       note: `login required (user ${username}, password from NODE_RED_ADMIN_PASSWORD)`,
     };
   }
+  if (!userDir) throw new Error('editorAccess: a user dir is needed to keep the generated admin password');
+  const generated = generatedAdminHash(userDir);
   return {
-    allows: (req) => isLoopback(req.socket.remoteAddress),
-    note: 'only from this machine (127.0.0.1); set NODE_RED_ADMIN_PASSWORD to log in from elsewhere',
+    allows: () => true,
+    adminAuth: credentialsAuth(username, generated.hash),
+    note: generated.password
+      ? `login required (user ${username}, generated password printed below, only this once)`
+      : `login required (user ${username}, the password generated on the first start; delete ${generated.file} for a new one, or set NODE_RED_ADMIN_PASSWORD)`,
+    generatedPassword: generated.password,
   };
 }
 

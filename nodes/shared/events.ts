@@ -11,6 +11,7 @@ import { DEFAULT_MAX_BYTES, DEFAULT_RETENTION_DAYS, OpsLog } from '../lib/ops/lo
 import { runtimeEvents, settingsOf } from './node-kit';
 import type { BridgeInfo, WecomMsg, WecomMeta } from '../lib/messages';
 import type { Gauges } from '../lib/ops/metrics';
+import type { InboxBacklog } from '../lib/wecom/inbox';
 
 let log: OpsLog | null = null;
 let logKey = '';
@@ -19,6 +20,7 @@ let settings = { retentionDays: DEFAULT_RETENTION_DAYS, maxBytes: DEFAULT_MAX_BY
 
 export type { Gauges } from '../lib/ops/metrics';
 const gaugeSources = new Map<string, () => Gauges>();
+const backlogSources = new Map<string, () => InboxBacklog | undefined>();
 
 function dirFor(RED: NodeAPI): string | null {
   if ((process.env.WECOM_EVENTS ?? '').toLowerCase() === 'off') return null;
@@ -134,9 +136,30 @@ export function opsGauges(node: Node, read: () => Gauges): void {
   node.on('close', () => gaugeSources.delete(node.id));
 }
 
-/** The gauges of every running bridge, added up. */
+/** A wecom-in's backlog (its last reading), removed when the node closes. */
+export function opsBacklog(node: Node, read: () => InboxBacklog | undefined): void {
+  backlogSources.set(node.id, read);
+  node.on('close', () => backlogSources.delete(node.id));
+}
+
+/** The backlogs of every running wecom-in: depths and in-flight added up, the longest wait. */
+function liveBacklog(): NonNullable<Gauges['backlog']> {
+  const out = { depth: 0, oldestSec: 0, inFlight: 0, maxInFlight: 0, inFlightPeak: 0 };
+  for (const read of backlogSources.values()) {
+    const b = read();
+    if (!b) continue;
+    out.depth += b.depth;
+    out.oldestSec = Math.max(out.oldestSec, Math.round(b.oldestMs / 1000));
+    out.inFlight += b.inFlight;
+    out.maxInFlight += b.maxInFlight;
+    out.inFlightPeak += b.highWater;
+  }
+  return out;
+}
+
+/** The gauges of every running bridge, added up, and the inboxes' backlog. */
 export function liveGauges(): Gauges {
-  const out: Gauges = { agentsOnline: 0, queued: 0, groups: {} };
+  const out: Gauges = { agentsOnline: 0, queued: 0, groups: {}, backlog: liveBacklog() };
   for (const read of gaugeSources.values()) {
     try {
       const g = read();

@@ -11,6 +11,8 @@ export interface Gauges {
   agentsOnline: number;
   queued: number;
   groups: Record<string, number>;
+  /** The wecom-in inboxes: messages waiting (emitted or in the store), the longest wait, in flight and the caps. */
+  backlog?: { depth: number; oldestSec: number; inFlight: number; maxInFlight: number; inFlightPeak: number };
 }
 
 /** The Prometheus exposition of the event record's totals, the live gauges and the last hour's wait. */
@@ -57,6 +59,15 @@ export function opsMetrics(log: OpsLog, g: Gauges, now = Date.now()): string {
       type: 'gauge',
       samples: [{ value: g.agentsOnline }, ...Object.entries(g.groups).map(([k, v]) => ({ labels: { group: k }, value: v }))],
     },
+    ...(g.backlog
+      ? [
+          { name: 'wecom_inbox_backlog', help: 'User messages recorded and without an outcome yet (emitted or waiting in the state store)', type: 'gauge' as const, samples: [{ value: g.backlog.depth }] },
+          { name: 'wecom_inbox_oldest_seconds', help: 'How long the oldest of them has waited', type: 'gauge' as const, samples: [{ value: g.backlog.oldestSec }] },
+          { name: 'wecom_inbox_in_flight', help: 'User messages emitted into the flow and not yet settled (at most wecom_inbox_in_flight_max)', type: 'gauge' as const, samples: [{ value: g.backlog.inFlight }] },
+          { name: 'wecom_inbox_in_flight_max', help: 'The cap on messages in flight, all wecom-in nodes', type: 'gauge' as const, samples: [{ value: g.backlog.maxInFlight }] },
+          { name: 'wecom_inbox_in_flight_peak', help: 'The most messages in flight at once since the flows started', type: 'gauge' as const, samples: [{ value: g.backlog.inFlightPeak }] },
+        ]
+      : []),
     {
       name: 'wecom_agent_wait_seconds',
       help: 'Wait from handoff to an agent over the last hour (histogram bins, upper bound)',

@@ -7,7 +7,7 @@
 const assert = require('node:assert/strict');
 const { helper, load, startHttp, stopHttp, httpUrl, until } = require('../helpers/runtime');
 const { startSim, simAccount } = require('../helpers/simulator');
-const { liveGauges } = require('../../dist/nodes/shared/events.js');
+const { liveGauges } = require('../../dist/nodes/shared/ops/events.js');
 
 const MODS = ['wecom-account', 'wecom-in', 'wecom-out'].map((n) => require(`../../dist/nodes/${n}/${n}.js`));
 const CAP = 8;

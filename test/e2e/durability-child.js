@@ -10,7 +10,7 @@ const { prepareUserDir } = require('../../dist/sandbox/start.js');
 const userDir = /** @type {string} */ (process.env.DUR_USERDIR);
 prepareUserDir(userDir, path.resolve(__dirname, '..', '..'));
 // DUR_STATS=1 (the pipeline bench): GET /__bench/stats answers the local store's write counts and the heap.
-const { localWrites } = require('../../dist/nodes/lib/state/local.js');
+const { localWrites } = require('../../dist/nodes/lib/state/backends/local.js');
 localWrites.measureBytes = !!process.env.DUR_STATS;
 /** @param {http.IncomingMessage} req @param {http.ServerResponse} res */
 function benchStats(req, res) {

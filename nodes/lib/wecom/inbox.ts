@@ -4,14 +4,14 @@
  * What a stopped run left without an outcome is taken over and emitted again after `replayAfterMs`; an entry
  * emitted without a recorded outcome (the flow intentionally sent nothing) settles `settleMs` after it was
  * emitted. 微信客服 callbacks only say "pull now": the KfPuller records each pulled page here before it moves
- * its cursor. Stream naming and settling by the other nodes: lib/state/inbox.ts.
+ * its cursor. Stream naming and settling by the other nodes: lib/contract/lifecycle.ts.
  *
  * Backpressure: at most `maxInFlight` entries are emitted and not yet settled; the consumer reads more only as
  * they settle, so a burst waits in the store (recording and acknowledging callbacks goes on at full speed).
  */
 import { randomUUID } from 'node:crypto';
 import type { StateStore, StreamEntry } from '../state/store';
-import { INBOX_GROUP, inboxStream, onInboxSettled } from '../state/inbox';
+import { INBOX_GROUP, inboxStream, onInboxSettled } from '../contract/lifecycle';
 import { StreamPump } from '../state/stream-pump';
 import { storeKV } from '../state/store-kv';
 import { releasePassiveSlot } from './passive-reply';

@@ -12,7 +12,7 @@ import { claimPath, mountRoutes, releasePath } from '../shared/http-routes';
 import type { CallbackKeys } from '../lib/wecom/callback';
 import { CallbackEndpoint, type Reply } from '../lib/wecom/callback-endpoint';
 import { DEFAULT_MAX_IN_FLIGHT, Inbox } from '../lib/wecom/inbox';
-import { BacklogWatch } from '../lib/wecom/backlog-watch';
+import { BacklogWatch } from '../lib/state/backlog-watch';
 import { opsBacklog } from '../shared/ops/events';
 import { readBody } from '../lib/wecom/raw-body';
 import { acquireStore, type StoreHandle } from '../shared/state';
@@ -130,7 +130,7 @@ export = function register(RED: NodeAPI): void {
       onReading: () => showCounts(),
       onLate: (b) => node.warn(RED._('wecom-in.warn.backlog', { depth: b.depth, age: Math.round(b.oldestMs / 1000), limit: lateAfterSec })),
     });
-    opsBacklog(node, () => backlog.last);
+    opsBacklog(node, 'inbox', () => backlog.last);
     // At most four status updates a second, not one translation per message.
     const showCounts = throttled(250, () => {
       const { accepted, rejected, storeDown } = endpoint;

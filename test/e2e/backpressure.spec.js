@@ -11,6 +11,7 @@ const { liveGauges } = require('../../dist/nodes/shared/ops/events.js');
 
 const MODS = ['wecom-account', 'wecom-in', 'wecom-out'].map((n) => require(`../../dist/nodes/${n}/${n}.js`));
 const CAP = 8;
+const OUT_CAP = 4; // wecom-out's, from WECOM_MAX_IN_FLIGHT (wecom-in's own setting wins over it)
 const USERS = 8;
 const PER_USER = 10; // 80 messages: ten times the cap
 
@@ -23,12 +24,14 @@ describe('e2e: backpressure — a burst larger than the in-flight cap waits in t
     sim = await startSim({ callbackUrl: httpUrl('/wecom/cb'), perUserPerMinute: 100000 });
   });
   afterEach(async () => {
+    delete process.env.WECOM_MAX_IN_FLIGHT;
     await helper.unload();
     await sim.stop();
   });
 
   it('never has more than the cap in flight, answers every message once, in each user\'s order', async () => {
     const acc = simAccount('acc', sim);
+    process.env.WECOM_MAX_IN_FLIGHT = String(OUT_CAP);
     await load(
       MODS,
       [
@@ -45,7 +48,7 @@ describe('e2e: backpressure — a burst larger than the in-flight cap waits in t
     const held = [];
     let open = false;
     gate.on('input', (m) => (open ? gate.send(m) : held.push(m)));
-    sim.setFaults({ latencyMs: 40 }); // a slow WeCom: every API call waits
+    sim.setFaults({ latencyMs: 150 }); // a slow WeCom: every API call waits
 
     const burst = [];
     for (let u = 0; u < USERS; u++) {
@@ -83,10 +86,13 @@ describe('e2e: backpressure — a burst larger than the in-flight cap waits in t
       const mine = answers.filter((r) => r.userId === `bp${u}`).map((r) => r.text);
       assert.deepEqual(mine, Array.from({ length: PER_USER }, (_, i) => `bp${u}-${i}`), `user bp${u}: every message once, in order`);
     }
-    const after = await until(() => {
-      const b = liveGauges().backlog;
-      return b && b.depth === 0 ? b : null;
-    }, 'the backlog empty', 20000);
-    assert.ok(after.inFlightPeak <= CAP, `in flight peaked at ${after.inFlightPeak}, over the cap ${CAP}`);
+    const [inbox, outbox] = await until(() => {
+      const g = liveGauges();
+      return g.backlog && g.backlog.depth === 0 && g.outbox && g.outbox.depth === 0 ? [g.backlog, g.outbox] : null;
+    }, 'both backlogs empty', 20000);
+    assert.ok(inbox.inFlightPeak <= CAP, `in flight peaked at ${inbox.inFlightPeak}, over the cap ${CAP}`);
+    // wecom-out reads at most 4 × its cap of entries not yet sent, however slow WeCom is.
+    assert.equal(outbox.maxInFlight, 4 * OUT_CAP);
+    assert.ok(outbox.inFlightPeak <= 4 * OUT_CAP, `the outbox had ${outbox.inFlightPeak} entries in flight, over ${4 * OUT_CAP}`);
   });
 });

@@ -10,6 +10,19 @@
  */
 import type { StateStore, StreamEntry } from './store';
 
+/** A stream's backlog as its consumer sees it (for a status, the ops view and the metrics). */
+export interface PumpBacklog {
+  /** Entries without an outcome yet (handed out, or still waiting in the store). */
+  depth: number;
+  /** How long the oldest of them has waited (ms; 0 when none or unknown). */
+  oldestMs: number;
+  /** Handed out and not yet released, and the cap (0: none). */
+  inFlight: number;
+  maxInFlight: number;
+  /** The most ever in flight at once in this run. */
+  highWater: number;
+}
+
 export interface StreamPumpOptions<T> {
   store: StateStore;
   stream: string;
@@ -64,6 +77,13 @@ export class StreamPump<T> {
 
   stop(): void {
     this.stopped = true;
+  }
+
+  /** The backlog now; `recordedAt` reads when an entry was recorded (ms), for the oldest's wait. */
+  async backlog(recordedAt: (value: T) => number | undefined, now = Date.now()): Promise<PumpBacklog> {
+    const b = await this.o.store.backlog<T>(this.o.stream, this.o.group);
+    const t = b.oldest ? recordedAt(b.oldest.value) : undefined;
+    return { depth: b.depth, oldestMs: typeof t === 'number' ? Math.max(0, now - t) : 0, inFlight: this.inFlight, maxInFlight: this.o.maxInFlight ?? 0, highWater: this.highWater };
   }
 
   /** Entries to read now: the batch, narrowed by the cap and the consumer's room. */

@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import type { StateStore, StreamEntry } from '../state/store';
 import { INBOX_GROUP, inboxStream, onInboxSettled } from '../contract/lifecycle';
-import { StreamPump } from '../state/stream-pump';
+import { StreamPump, type PumpBacklog } from '../state/stream-pump';
 import { storeKV } from '../state/store-kv';
 import { releasePassiveSlot } from './passive-reply';
 import { dedupeKey, toInbound, type InboundMessage } from './inbound';
@@ -32,18 +32,8 @@ interface InboxValue {
 /** Messages emitted and not yet settled, by default (per wecom-in node). */
 export const DEFAULT_MAX_IN_FLIGHT = 256;
 
-/** The inbox's backlog, for a status, the ops view and the metrics. */
-export interface InboxBacklog {
-  /** Recorded and without an outcome (emitted or still waiting in the store). */
-  depth: number;
-  /** How long the oldest of them has waited (ms; 0 when none). */
-  oldestMs: number;
-  /** Emitted and not yet settled, and the cap. */
-  inFlight: number;
-  maxInFlight: number;
-  /** The most ever in flight at once in this run. */
-  highWater: number;
-}
+/** The inbox's backlog: recorded and without an outcome; in flight = emitted and not yet settled. */
+export type InboxBacklog = PumpBacklog;
 
 /** How long WeCom's re-sends of one message are recognised (it re-sends within about 20 s). */
 const DEDUPE_TTL_MS = 15 * 60 * 1000;
@@ -126,16 +116,8 @@ export class Inbox {
   }
 
   /** The backlog now: depth and the oldest's wait from the store, what is in flight from this run. */
-  async backlog(): Promise<InboxBacklog> {
-    const b = await this.o.store.backlog<InboxValue>(this.stream, INBOX_GROUP);
-    const t = b.oldest?.value?.t;
-    const p = this.pump;
-    return { depth: b.depth, oldestMs: typeof t === 'number' ? Math.max(0, this.now() - t) : 0, inFlight: p.inFlight, maxInFlight: this.maxInFlight, highWater: p.highWater };
-  }
-
-  /** The cap on messages emitted and not yet settled. */
-  get maxInFlight(): number {
-    return this.o.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
+  backlog(): Promise<InboxBacklog> {
+    return this.pump.backlog((v) => v?.t, this.now());
   }
 
   /** Read what was recorded since (call after answering the callback). */

@@ -1,25 +1,25 @@
 /**
- * Watches a durable inbox's backlog (no Node-RED): reads it every `everyMs`, keeps the last reading for a status,
+ * Watches a durable stream's backlog (wecom-in's inbox, wecom-out's outbox; no Node-RED): reads it every `everyMs`, keeps the last reading for a status,
  * the ops view and the metrics, and says when the oldest message has waited longer than `lateAfterMs` — once when
  * it starts, then at most once a minute while it lasts.
  */
-import type { InboxBacklog } from './inbox';
+import type { PumpBacklog } from './stream-pump';
 
 const REPEAT_MS = 60_000;
 
 export interface BacklogWatchOptions {
-  read: () => Promise<InboxBacklog>;
+  read: () => Promise<PumpBacklog>;
   everyMs: number;
   lateAfterMs: number;
   /** A new reading (`late`: the oldest waited longer than lateAfterMs). */
-  onReading: (b: InboxBacklog, late: boolean) => void;
+  onReading: (b: PumpBacklog, late: boolean) => void;
   /** The oldest message waits too long (rate-limited). */
-  onLate: (b: InboxBacklog) => void;
+  onLate: (b: PumpBacklog) => void;
   now?: () => number;
 }
 
 export class BacklogWatch {
-  last: InboxBacklog | undefined;
+  last: PumpBacklog | undefined;
   late = false;
   private timer?: NodeJS.Timeout;
   private lastWarned = -Infinity;

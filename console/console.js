@@ -1,11 +1,13 @@
 // The agent console shipped with the package (served by ws-bridge at <base>/console/). It is the reference
 // client of docs/agent-protocol.md and uses nothing else: it connects to the bridge's WebSocket with the
 // agent's credential and shows nothing but its sign-in until the bridge has welcomed it.
-// In:  welcome · queue · handoff · message · closed · undelivered · ack · error (frames may carry seq).
+// In:  welcome · sync · queue · handoff · message · budget · closed · undelivered · ack · error (frames may carry seq).
+// What a conversation holds (customer, history, budget) is history.js's; a sync frame replaces it on every connect.
 // Out: accept · reply (text and/or media) · close · transfer · received (when the bridge supports it).
 (function () {
   'use strict';
   var ui = window.WecomUi;
+  var H = window.WecomHistory;
   var $ = ui.$, t = ui.t, el = ui.el;
   ui.words({
     _title: ['坐席工作台', 'Agent console'],
@@ -151,7 +153,7 @@
    * dropped; processed ones are acknowledged with `received`, batched, when the bridge lists that feature.
    * Returns false for a duplicate.
    */
-  var SEQ_TYPES = { handoff: true, message: true, closed: true, undelivered: true };
+  var SEQ_TYPES = { handoff: true, message: true, closed: true, undelivered: true, budget: true };
   function noteSeq(f) {
     if (typeof f.seq !== 'number' || !SEQ_TYPES[f.type]) return true; // welcome's seq is the server's last, not a frame's
     if (f.seq <= state.lastSeq) return false;
@@ -187,15 +189,7 @@
     return c;
   }
 
-  /** A history entry or user message → what the page shows (media, location and link as structured parts). */
-  function item(h, from) {
-    var x = { from: from || (h.from === 'agent' || h.from === 'bot' ? h.from : 'user'), text: h.text == null ? '' : String(h.text), ts: h.ts };
-    if (h.media && typeof h.media === 'object') { x.media = h.media; if (/^\[\w+\]$/.test(x.text)) x.text = ''; }
-    if (h.location && typeof h.location === 'object') x.location = h.location;
-    if (h.link && typeof h.link === 'object') x.link = h.link;
-    if (h.agentId) x.agentId = String(h.agentId);
-    return x;
-  }
+  var item = H.item;
 
   function onFrame(f) {
     if (!noteSeq(f)) return;
@@ -221,6 +215,13 @@
         $('me').textContent = state.system ? t('systemLink') : state.agentId;
         showConsole();
         return;
+      case 'sync':
+        onSync(f);
+        break;
+      case 'budget':
+        c = state.convs[f.conversationId];
+        if (c) H.about(c, f);
+        break;
       case 'queue':
         if (typeof f.queued === 'number') state.queuedCount = f.queued;
         if (Array.isArray(f.conversations)) {
@@ -231,6 +232,7 @@
             c = conv(q.conversationId, q);
             if (!known || c.status !== 'active') c.status = 'queued';
             c.reason = q.reason ? String(q.reason) : c.reason;
+            H.about(c, q);
             if (q.text && !c.history.length) c.history.push({ from: 'user', text: String(q.text), ts: q.ts });
           });
         }
@@ -241,13 +243,12 @@
         c.reason = f.reason ? String(f.reason) : c.reason;
         c.status = f.queued === true ? 'queued' : 'active';
         c.order = ++state.order;
+        H.about(c, f);
+        // the history is the conversation's own (with the bridge's lines): f.text is already in it, never added again
         if (Array.isArray(f.history)) c.history = f.history.map(function (h) { return item(h); }); // not map(item): its index is no "from"
-        if (f.text && !(c.history.length && c.history[c.history.length - 1].from === 'user' && c.history[c.history.length - 1].text === f.text)) {
-          c.history.push(item(f, 'user'));
-        }
         var reason = c.reason;
-        c.history.push({ notice: function () { return t('handedOver', { reason: word('reason_', reason || '—') }); } });
-        if (f.transferredFrom) {
+        if (!state.features.sync) c.history.push({ notice: function () { return t('handedOver', { reason: word('reason_', reason || '—') }); } });
+        if (f.transferredFrom && !state.features.sync) {
           var tf = { from: String(f.transferredFrom), note: f.note ? '：' + String(f.note) : '' };
           c.history.push({ notice: function () { return t('transferredFrom', tf); } });
         }
@@ -259,6 +260,7 @@
         if (!f.conversationId) return;
         c = conv(f.conversationId, f);
         if (c.status === 'closed') c.status = 'active';
+        H.about(c, f);
         c.history.push(item(f, 'user'));
         c.order = ++state.order;
         if (state.selected !== c.id) c.unread++;
@@ -266,6 +268,7 @@
       case 'closed':
         if (!f.conversationId) return;
         c = conv(f.conversationId, f);
+        if (c.status === 'closed') break; // one closed line: the ack of our own close or transfer wrote it already
         c.status = 'closed';
         var by = String(f.by || '');
         c.history.push({ notice: function () { return t('closedBy', { by: word('by_', by) }); } });
@@ -275,10 +278,9 @@
         if (c) {
           var sent = c.history.filter(function (h) { return h.from === 'agent' && h.text === f.text && !h.failed; }).pop();
           if (sent) sent.failed = true;
-          var ud = { code: f.errcode || '', msg: f.message || '' };
-          c.history.push({ notice: function () { return t('undelivered', ud); } });
+          c.history.push({ notice: function () { return H.refusal(f); } });
         }
-        ui.toast(t('undelivered', { code: f.errcode || '', msg: f.message || '' }), true);
+        ui.toast(H.refusal(f), true);
         break;
       case 'ack': {
         var p = takePending(f);
@@ -304,7 +306,30 @@
   }
 
   // ---- actions ----
-  function fail(e) { ui.toast(t('actionFailed', { msg: (e && (e.message || e.code)) || '' }), true); }
+  function fail(e) {
+    if (e && (e.code === 'no_budget' || e.code === 'window_closed')) { ui.toast(H.refusal(e), true); return; }
+    ui.toast(t('actionFailed', { msg: (e && (e.message || e.code)) || '' }), true);
+  }
+
+  /**
+   * The bridge's snapshot of this agent's conversations (right after welcome): they replace what the page held,
+   * so a reload or a second browser shows the same customer, history and budget. Frames it already includes
+   * (seq up to f.seq) are dropped when they are replayed next.
+   */
+  function onSync(f) {
+    var mine = {};
+    (Array.isArray(f.conversations) ? f.conversations : []).forEach(function (s) {
+      if (!s || !s.conversationId) return;
+      mine[s.conversationId] = true;
+      H.fromSnapshot(conv(s.conversationId, s), s);
+    });
+    Object.keys(state.convs).forEach(function (id) { if (state.convs[id].status === 'active' && !mine[id]) state.convs[id].status = 'closed'; });
+    if (typeof f.seq === 'number') {
+      state.lastSeq = f.seq;
+      if (state.features.received && state.ws && state.ws.readyState === WebSocket.OPEN) state.ws.send(JSON.stringify({ type: 'received', seq: f.seq }));
+    }
+    if (!state.convs[state.selected] || state.convs[state.selected].status !== 'active') state.selected = Object.keys(mine)[0] || state.selected;
+  }
 
   function accept(c) {
     send({ type: 'accept', conversationId: c.id }, function () { c.status = 'active'; render(); }, fail);
@@ -375,10 +400,11 @@
       it.setAttribute('data-status', c.status);
       it.setAttribute('role', 'button');
       it.tabIndex = 0;
-      it.appendChild(el('div', 'avatar', (c.userId || '?').slice(0, 1).toUpperCase()));
+      it.appendChild(H.avatar(c));
       var who = el('div', 'who');
-      var name = el('div', 'name', c.userId || c.id);
+      var name = el('div', 'name', H.name(c));
       if (c.channel) name.appendChild(channelTag(c.channel));
+      if (H.blocked(c) === 'window' && c.status !== 'closed') name.appendChild(el('span', 'tag closed', t('windowTag')));
       who.appendChild(name);
       who.appendChild(el('div', 'preview', lastText(c)));
       it.appendChild(who);
@@ -414,8 +440,8 @@
 
   function render() {
     var known = renderList('queued', 'queued');
-    $('queued-count').textContent = Math.max(known, state.queuedCount);
-    $('active-count').textContent = renderList('active', 'active');
+    $('queued-count').textContent = String(Math.max(known, state.queuedCount));
+    $('active-count').textContent = String(renderList('active', 'active'));
     renderList('closed', 'closed');
     var groups = $('my-groups');
     groups.textContent = '';
@@ -424,15 +450,11 @@
     var c = state.convs[state.selected];
     var box = $('history');
     box.textContent = '';
+    renderHead(c);
     if (!c) {
-      $('conv-title').textContent = '—';
-      $('conv-meta').textContent = '';
       box.appendChild(el('div', 'empty', t('empty')));
     } else {
       c.unread = 0;
-      $('conv-title').textContent = c.userId || c.id;
-      $('conv-meta').textContent = [c.channel ? t(c.channel === 'kf' ? 'kf' : 'app') : '', c.id, c.group ? t('groupTag', { g: c.group }) : '',
-        c.status === 'queued' ? t('queuedTag') : c.status === 'closed' ? t('closedTag') : ''].filter(Boolean).join(' · ');
       var frag = document.createDocumentFragment();
       c.history.forEach(function (h) {
         if (h.notice) { frag.appendChild(el('div', 'notice', h.notice())); return; }
@@ -447,9 +469,12 @@
         if (h.location) b.appendChild(el('div', 'note', '📍 ' + [h.location.name, h.location.address].filter(Boolean).join(' · ') + ' (' + h.location.latitude + ', ' + h.location.longitude + ')'));
         if (h.link) {
           var href = ui.safeUrl(h.link.url);
-          var a = el(href ? 'a' : 'span', 'note', '🔗 ' + (h.link.title || h.link.url || ''));
-          if (href) { a.href = href; a.target = '_blank'; a.rel = 'noopener noreferrer'; }
-          b.appendChild(a);
+          var linkText = '🔗 ' + (h.link.title || h.link.url || '');
+          if (href) {
+            var a = el('a', 'note', linkText);
+            a.href = href; a.target = '_blank'; a.rel = 'noopener noreferrer';
+            b.appendChild(a);
+          } else b.appendChild(el('span', 'note', linkText));
         }
         wrap.appendChild(b);
         m.appendChild(wrap);
@@ -460,12 +485,43 @@
       box.scrollTop = box.scrollHeight;
     }
     var open = !!c && c.status !== 'closed';
+    var canSend = open && !H.blocked(c);
     $('accept').classList.toggle('hidden', !(c && c.status === 'queued'));
     $('close').classList.toggle('hidden', !open);
     $('transfer-form').classList.toggle('hidden', !(c && c.status === 'active'));
-    $('reply-text').disabled = !open;
-    $('reply-send').disabled = !open;
-    $('attach').disabled = !open;
+    $('reply-text').disabled = !canSend;
+    $('reply-send').disabled = !canSend;
+    $('attach').disabled = !canSend;
+    windowTimer();
+  }
+
+  /** The header: the customer (name, avatar, channel, 客服 account, where they came from) and the reply budget. */
+  function renderHead(c) {
+    var av = $('conv-avatar');
+    av.textContent = '';
+    av.classList.toggle('hidden', !c);
+    $('conv-title').textContent = c ? H.name(c) : '—';
+    $('conv-meta').textContent = !c ? '' : [c.channel ? t(c.channel === 'kf' ? 'kf' : 'app') : ''].concat(H.details(c), [c.id, c.group ? t('groupTag', { g: c.group }) : '',
+      c.status === 'queued' ? t('queuedTag') : c.status === 'closed' ? t('closedTag') : '']).filter(Boolean).join(' · ');
+    var budget = c && c.status !== 'closed' ? H.budgetText(c) : '';
+    $('conv-budget').textContent = budget;
+    $('conv-budget').classList.toggle('hidden', !budget);
+    $('conv-budget').setAttribute('data-blocked', c ? H.blocked(c) : '');
+    if (c) {
+      var a = H.avatar(c);
+      while (a.firstChild) av.appendChild(a.firstChild);
+    }
+  }
+
+  /** Render again when the earliest open 微信客服 window closes (nothing else would say so). */
+  function windowTimer() {
+    var next = Infinity;
+    Object.keys(state.convs).forEach(function (id) {
+      var b = state.convs[id].budget;
+      if (b && state.convs[id].status !== 'closed' && b.until > Date.now()) next = Math.min(next, b.until);
+    });
+    clearTimeout(state.windowTimer);
+    if (next !== Infinity) state.windowTimer = setTimeout(schedule, Math.min(next - Date.now() + 50, 2147483647));
   }
 
   // ---- wiring ----
@@ -511,8 +567,9 @@
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); $('reply-form').requestSubmit(); }
   });
   $('attach').addEventListener('change', function () {
-    var file = this.files && this.files[0];
-    this.value = '';
+    var input = /** @type {HTMLInputElement} */ (this);
+    var file = input.files && input.files[0];
+    input.value = '';
     if (!file) return;
     if (file.size > MAX_ATTACH) { ui.toast(t('tooBig', { kb: Math.floor(MAX_ATTACH / 1024) }), true); return; }
     var reader = new FileReader();
@@ -550,7 +607,7 @@
   langButtons();
   fetch('config.json', { cache: 'no-store' })
     .then(function (r) { return r.ok ? r.json() : {}; })
-    .then(function (cfg) { if (cfg && typeof cfg.wsPath === 'string') state.wsPath = cfg.wsPath; })
+    .then(function (/** @type {{wsPath?: unknown}} */ cfg) { if (cfg && typeof cfg.wsPath === 'string') state.wsPath = cfg.wsPath; })
     .catch(function () { /* keep the default path */ })
     .then(function () {
       var saved = '';

@@ -95,6 +95,8 @@ describe('agent side v2 (ws-bridge)', function () {
     assert.strictEqual(w.agentId, null);
     assert.strictEqual(w.version, 2);
     assert.ok(w.features.includes('transfer') && w.features.includes('media'), 'the welcome lists the features');
+    const sync = await sys.next();
+    assert.deepStrictEqual([sync.type, sync.conversations], ['sync', []], 'then its conversations, whole (none yet)');
     assert.deepStrictEqual(await sys.next(), { type: 'queue', queued: 0, conversations: [] });
 
     t.h.receive(appMsg('s1', '你好'));
@@ -102,7 +104,8 @@ describe('agent side v2 (ws-bridge)', function () {
     t.h.receive(appMsg('s1', '转人工'));
     const ho = await sys.next('handoff');
     assert.strictEqual(ho.conversationId, cid('s1'));
-    assert.deepStrictEqual(ho.history.map((x) => x.text), ['你好', '转人工']);
+    assert.deepStrictEqual(ho.history.map((x) => x.text), ['你好', '转人工', '']);
+    assert.deepStrictEqual(ho.history[2], { from: 'system', text: '', ts: ho.history[2].ts, system: { kind: 'handoff', reason: 'keyword' } }, 'the bridge notes the handoff in the history');
 
     sys.send({ type: 'accept', conversationId: cid('s1'), id: 'a' });
     assert.deepStrictEqual(await sys.next('ack'), { type: 'ack', ref: 'accept', id: 'a', conversationId: cid('s1') });
@@ -224,11 +227,14 @@ describe('agent side v2 (ws-bridge)', function () {
     const h2 = await a2.next('handoff');
     assert.strictEqual(h2.transferredFrom, 'a1');
     assert.strictEqual(h2.note, '退款问题');
-    assert.deepStrictEqual(h2.history.map((x) => [x.from, x.text]), [
+    assert.deepStrictEqual(h2.history.map((x) => [x.from, x.system ? x.system.kind : x.text]), [
       ['user', '转人工'],
+      ['system', 'handoff'],
       ['user', '订单 123 没收到'],
       ['agent', '我帮您转给售后'],
+      ['system', 'transfer'],
     ]);
+    assert.deepStrictEqual(h2.history[4].system, { kind: 'transfer', from: 'a1', note: '退款问题' }, 'the history says who passed it on, with the note');
     const told = await t.notice.next(notice('transferred'));
     assert.strictEqual(told.payload, '正在为您转接其他客服，请稍候…');
     a1.send({ type: 'reply', conversationId: cid('tr'), text: 'still mine?' });
@@ -241,7 +247,8 @@ describe('agent side v2 (ws-bridge)', function () {
     assert.strictEqual((await a2.next('closed')).by, 'transferred');
     const hv = await v.next('handoff');
     assert.deepStrictEqual([hv.transferredFrom, hv.note, hv.group], ['a2', 'VIP 客户', 'vip']);
-    assert.strictEqual(hv.history[hv.history.length - 1].text, '售后这边为您处理');
+    assert.strictEqual(hv.history[hv.history.length - 2].text, '售后这边为您处理');
+    assert.strictEqual(hv.history[hv.history.length - 1].system.kind, 'transfer');
     assert.strictEqual(t.notice.all.filter(notice('joined')).length, 1, 'a transfer does not announce "joined" again');
     v.send({ type: 'reply', conversationId: cid('tr'), text: 'VIP 专席' });
     assert.strictEqual((await v.next('ack')).ref, 'reply');

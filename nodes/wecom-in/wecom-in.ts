@@ -9,11 +9,11 @@ import type { NodeAPI, Node, NodeDef } from 'node-red';
 import type { Request, Response } from 'express';
 import type { WecomAccountNode } from '../shared/account-node';
 import { claimPath, mountRoutes, releasePath } from '../shared/http-routes';
-import type { CallbackKeys } from '../lib/wecom/callback';
 import { CallbackEndpoint, type Reply } from '../lib/wecom/callback-endpoint';
-import { DEFAULT_MAX_IN_FLIGHT, Inbox } from '../lib/wecom/inbox';
+import { DEFAULT_MAX_IN_FLIGHT, dedupeTtlFor, Inbox } from '../lib/wecom/inbox';
 import { BacklogWatch } from '../lib/state/backlog-watch';
 import { opsBacklog } from '../shared/ops/events';
+import { MAX_CLOCK_SKEW_S, type CallbackKeys } from '../lib/wecom/callback';
 import { readBody } from '../lib/wecom/raw-body';
 import { acquireStore, type StoreHandle } from '../shared/state';
 import { throttled } from '../shared/throttle';
@@ -21,6 +21,7 @@ import { showFault, statusText } from '../shared/status-text';
 import { nodeType, onClose } from '../shared/node-kit';
 import { numField } from '../lib/fields';
 import { limitedWarn } from '../shared/warn-limit';
+import { opsEvent } from '../shared/ops/events';
 
 interface WecomInDef extends NodeDef {
   account: string;
@@ -40,6 +41,8 @@ interface WecomInDef extends NodeDef {
   maxInFlight?: number | string;
   /** Warn when the oldest message has waited this long (s; blank: WECOM_BACKLOG_WARN_SEC, else 60). */
   backlogWarnSec?: number | string;
+  /** Advanced (flow JSON only): seconds a callback's timestamp may be off our clock (default 300). */
+  maxClockSkewSec?: number | string;
 }
 
 const DEFAULT_PATH = '/wecom/callback';
@@ -88,6 +91,7 @@ export = function register(RED: NodeAPI): void {
       releasePath(path, node.id);
       return fail('storeDown', RED._('wecom-in.errors.store', { message: (err as Error).message }));
     }
+    const maxSkewS = numField(def.maxClockSkewSec, MAX_CLOCK_SKEW_S, 30);
     const internalError = (err: unknown) => node.error(RED._('wecom-in.errors.internal', { message: message(err) }));
 
     const inbox = new Inbox({
@@ -99,8 +103,10 @@ export = function register(RED: NodeAPI): void {
       replayAfterMs: numField(def.replayAfterSec, 10, 1) * 1000,
       settleMs: numField(def.settleSec, 60, 1) * 1000,
       maxInFlight: Math.floor(numField(def.maxInFlight, numField(process.env.WECOM_MAX_IN_FLIGHT, DEFAULT_MAX_IN_FLIGHT, 1), 1)),
+      dedupeTtlMs: dedupeTtlFor(maxSkewS),
       emit: (m) => node.send(m),
       onError: internalError,
+      passive: account.passiveReplies,
       kf: {
         namespace: `${node.id}:${account.settings.apiBase}:${keys.receiveId}`,
         api: () => account.api('kf'),
@@ -116,7 +122,10 @@ export = function register(RED: NodeAPI): void {
     const endpoint = new CallbackEndpoint({
       keys,
       inbox,
+      passive: account.passiveReplies,
       passiveBudgetMs: def.passiveReply === true ? Math.round(numField(def.passiveBudgetMs, 3000, 100, 4000)) : undefined,
+      maxSkewS,
+      onStale: () => opsEvent(RED, 'refused', undefined, { surface: 'callback', reason: 'stale' }),
       onRejected: (status, reason) => warn(RED._('wecom-in.warn.rejected', { status, reason, path })),
       onFailed: internalError,
       onChange: () => showCounts(),

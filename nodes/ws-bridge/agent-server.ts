@@ -17,11 +17,14 @@ import { mountConsole } from '../shared/ops/console-routes';
 import { httpServer, settingsOf } from '../shared/node-kit';
 import { startRelay, type BridgeRelay } from './cluster-relay';
 import { mountMediaRoute } from './media-route';
+import type { SentMedia } from '../lib/bridge/media/sent';
 import type { AgentSockets } from './agent-sockets';
 
 export interface ServerParts {
   cfg: BridgeConfig;
   linker: MediaLinker;
+  /** Media agents sent, for the history. */
+  sent?: SentMedia;
   sockets: AgentSockets;
   /** Run an accepted upgrade (after the kept outboxes are loaded). */
   gate(fn: () => void): void;
@@ -76,7 +79,7 @@ export function startServer(RED: NodeAPI, node: Node, p: ServerParts): { relay: 
   try {
     if (!RED.server) throw new Error('no server');
     stop.push(registerUpgrade(httpServer(RED), path, onUpgrade));
-    if (cfg.token) stop.push(mountMediaRoute(RED, { route: cfg.path.replace(/\/+$/, '') + '/media/:ref', token: cfg.token, linker: p.linker, maxBytes: cfg.maxMedia }));
+    if (cfg.token) stop.push(mountMediaRoute(RED, { route: cfg.path.replace(/\/+$/, '') + '/media/:ref', token: cfg.token, linker: p.linker, maxBytes: cfg.maxMedia, sent: p.sent }));
   } catch (err) {
     p.broken('ws-bridge.status.error');
     node.error(err instanceof DuplicatePath ? RED._('ws-bridge.errors.duplicatePath', { path }) : RED._('ws-bridge.errors.noServer'));

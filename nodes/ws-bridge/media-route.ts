@@ -10,6 +10,8 @@ import { mountRoutes } from '../shared/http-routes';
 import type { WecomAccountNode } from '../shared/account-node';
 import type { MediaLinker } from '../lib/bridge/media/link';
 import { capped, mediaAccess, mediaHeaders } from '../lib/bridge/media/serve';
+import type { SentMedia } from '../lib/bridge/media/sent';
+import { checkCredential } from '../lib/bridge/agent-token';
 import { agentCredential } from '../lib/ops/http-auth';
 import { MediaGetError, openMedia } from '../lib/wecom/media-get';
 
@@ -19,6 +21,8 @@ export interface MediaRouteOptions {
   token: string;
   linker: MediaLinker;
   maxBytes: number;
+  /** Media agents sent (s1.<id> refs). */
+  sent?: SentMedia;
 }
 
 export function mountMediaRoute(RED: NodeAPI, o: MediaRouteOptions): () => void {
@@ -26,6 +30,12 @@ export function mountMediaRoute(RED: NodeAPI, o: MediaRouteOptions): () => void 
     const fail = (status: number, text: string) => {
       if (!res.headersSent) res.status(status).type('text/plain').send(text);
     };
+    const own = o.sent?.get(String(req.params.ref ?? ''));
+    if (own) {
+      if (!checkCredential(o.token, agentCredential(req.headers.authorization, req.query.token))) return fail(401, 'Unauthorized');
+      res.status(200).set(mediaHeaders({ contentType: own.mime, length: own.data.length, filename: own.name }, own)).end(own.data);
+      return;
+    }
     const access = mediaAccess(o.token, o.linker, agentCredential(req.headers.authorization, req.query.token), String(req.params.ref ?? ''));
     if (!access.ok) return fail(access.status, access.text);
     const ref = access.ref;

@@ -14,7 +14,9 @@ import { bridgeConfig, type WsBridgeCreds, type WsBridgeDef } from '../lib/bridg
 import { BridgeRouter } from '../lib/bridge/router';
 import { MediaLinker } from '../lib/bridge/media/link';
 import { OutboxStore } from '../lib/bridge/agent-outbox-store';
+import { SentMedia } from '../lib/bridge/media/sent';
 import { AgentTools } from '../lib/bridge/agent-tools';
+import { superviseHub } from '../shared/ops/supervisor';
 import { acquireStore, stateOptions } from '../shared/state';
 import { fullPath } from '../shared/ws-upgrade';
 import { configureOps, opsBridgeEvent, opsEvent, opsGauges } from '../shared/ops/events';
@@ -34,6 +36,7 @@ export = function register(RED: NodeAPI): void {
     const cfg = bridgeConfig(def, node.credentials, { num: numField, env: process.env });
     const mediaBase = fullPath(settingsOf(RED).httpNodeRoot, cfg.path).replace(/\/+$/, '') + '/media/';
     const linker = new MediaLinker(cfg.token || 'no token', mediaBase);
+    const sent = new SentMedia(mediaBase);
     let closing = false;
     let broken = false;
     let cleanup: Array<() => void> = [];
@@ -48,7 +51,7 @@ export = function register(RED: NodeAPI): void {
     const toolsStore = local ?? acquireStore(RED);
     const tools = new AgentTools(toolsStore.store, `tools:${node.id}:`, (err) => node.warn(RED._('ws-bridge.warn.tools', { message: err.message })));
     const router = new BridgeRouter(
-      { hub: { ...cfg.hub, outbox: kept ? (id) => kept.outbox(id) : undefined, tools }, linker, mediaOrigins: cfg.mediaOrigins, maxMediaBytes: cfg.maxMedia, badInput: RED._('ws-bridge.errors.badInput') },
+      { hub: { ...cfg.hub, outbox: kept ? (id) => kept.outbox(id) : undefined, tools }, linker, sent, mediaOrigins: cfg.mediaOrigins, maxMediaBytes: cfg.maxMedia, badInput: RED._('ws-bridge.errors.badInput') },
       {
         send: (reply, event) => node.send([reply, event]),
         replied: (msg, agentId, media) => opsEvent(RED, 'reply', msg, { agentId, media: media ? true : undefined }),
@@ -75,6 +78,7 @@ export = function register(RED: NodeAPI): void {
 
     let relay: BridgeRelay | null = null;
     configureOps(RED, cfg.events);
+    superviseHub(node, hub);
     opsGauges(node, () => ({ agentsOnline: hub.stats().agents, queued: hub.stats().queued, groups: hub.groupsOnline() }));
 
     if (cfg.mode === 'server') {
@@ -82,7 +86,7 @@ export = function register(RED: NodeAPI): void {
         broken = true;
         node.status({ fill: 'red', shape: 'ring', text });
       };
-      const s = startServer(RED, node, { cfg, linker, sockets, gate, handle: (m) => router.input(m), changed: showStatus, broken: broke, leading: () => node.send([null, { bridge: { event: 'leader' } }]) });
+      const s = startServer(RED, node, { cfg, linker, sent, sockets, gate, handle: (m) => router.input(m), changed: showStatus, broken: broke, leading: () => node.send([null, { bridge: { event: 'leader' } }]) });
       relay = s.relay;
       cleanup.push(...s.stop);
     } else {

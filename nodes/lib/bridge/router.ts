@@ -11,10 +11,14 @@ import type { MediaLinker } from './media/link';
 import { mediaProblem, MediaRejected, resolveOutgoing } from './media/outgoing';
 import { bridgeInfo, type BridgeInfo, type WecomMsg } from '../contract/messages';
 import type { WecomMeta } from '../contract/wecom-meta';
+import { isSendError } from '../contract/kinds';
+import type { SentMedia } from './media/sent';
 
 export interface RouterOptions {
   hub: Pick<HubOptions, 'maxPerAgent' | 'bufferSize' | 'graceMs' | 'outbox' | 'tools'>;
   linker: MediaLinker;
+  /** Where agents' sent media are kept for the history (none: their history items carry no URL). */
+  sent?: SentMedia;
   /** Where agents' media URLs may point (empty: none). */
   mediaOrigins: string[];
   maxMediaBytes: number;
@@ -37,7 +41,7 @@ export interface RouterOutputs {
 export function isBridgeFrame(p: unknown): p is BridgeFrame {
   if (!p || typeof p !== 'object') return false;
   const f = p as Record<string, unknown>;
-  return (f.type === 'handoff' || f.type === 'message' || f.type === 'closed') && typeof f.conversationId === 'string' && f.conversationId !== '';
+  return (f.type === 'handoff' || f.type === 'message' || f.type === 'closed' || f.type === 'budget') && typeof f.conversationId === 'string' && f.conversationId !== '';
 }
 
 export class BridgeRouter {
@@ -65,7 +69,7 @@ export class BridgeRouter {
 
   /** Would `input` take this message (a frame, or wecom-out's error output)? */
   accepts(m: WecomMsg): boolean {
-    return Boolean(m.error) || isBridgeFrame(m.payload);
+    return isSendError(m) || isBridgeFrame(m.payload);
   }
 
   /** One input message (throws on a bad one). */
@@ -93,7 +97,9 @@ export class BridgeRouter {
 
   private reply(conversationId: string, wecom: WecomMeta | undefined, agentId: string, text: string, extra: ReplyExtra): void {
     const who = extra.actor ?? agentId;
-    const msg: WecomMsg | null = text ? { payload: text, topic: conversationId, wecom, agent: { id: who }, bridge: { event: 'reply', conversationId, agentId } } : null;
+    const bridge: BridgeInfo = { event: 'reply', conversationId, agentId };
+    if (extra.reserve) bridge.reserve = extra.reserve;
+    const msg: WecomMsg | null = text ? { payload: text, topic: conversationId, wecom, agent: { id: who }, bridge } : null;
     // handoff hears of the agent's activity (its idle timeout counts from the last message of either side)
     const activity: WecomMsg = { payload: { event: 'activity', conversationId, agentId }, topic: conversationId, bridge: { event: 'activity', conversationId, agentId } };
     this.out.replied(msg ?? { topic: conversationId, wecom }, agentId, extra.media !== undefined);
@@ -108,6 +114,12 @@ export class BridgeRouter {
         if (this.closed) return;
         const payload = { msgtype: m.kind, [m.kind]: { data: m.data, filename: m.name, contentType: m.mime } };
         const bridge: BridgeInfo = { event: 'reply', conversationId, agentId, media: { name: m.name, mime: m.mime, size: m.size } };
+        if (extra.reserve) bridge.reserve = extra.reserve;
+        // the history item shows what was sent, as what it was sent (a picture stays a picture after a transfer)
+        if (extra.item) {
+          const url = extra.item.media?.url ?? this.o.sent?.put(m.data, m.mime, m.name) ?? undefined;
+          extra.item.media = { type: m.kind, name: m.name, mime: m.mime, size: m.size, ...(url ? { url } : {}) };
+        }
         this.out.send({ payload, topic: conversationId, wecom, agent: { id: extra.actor ?? agentId }, bridge }, null);
       })
       .catch((err: Error) => {

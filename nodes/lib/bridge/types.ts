@@ -45,6 +45,10 @@ export interface ReplyExtra {
   /** On a system link: the person who acted. */
   actor?: string;
   media?: OutgoingMedia;
+  /** 微信客服: replies wecom-out must leave unused for the closing notice. */
+  reserve?: number;
+  /** The history item of this reply (media: the router adds the URL agents read it from). */
+  item?: HistoryItem;
 }
 
 export interface HubCallbacks<M> {

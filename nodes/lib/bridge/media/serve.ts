@@ -4,13 +4,13 @@
  * the ref's signature and age — and how the stream from WeCom's media/get is answered (headers, size cap).
  */
 import { Transform } from 'node:stream';
-import type { ClosedFrame, HandoffFrame, MediaInfo, MessageFrame } from '../protocol';
+import type { BudgetFrame, ClosedFrame, HandoffFrame, MediaInfo, MessageFrame } from '../protocol';
 import { checkCredential } from '../agent-token';
 import type { MediaLinker, MediaRef } from './link';
 import { MediaGetError, type MediaStream } from '../../wecom/media-get';
 import type { WecomMeta } from '../../contract/wecom-meta';
 
-export type BridgeFrame = HandoffFrame | MessageFrame | ClosedFrame;
+export type BridgeFrame = HandoffFrame | MessageFrame | ClosedFrame | BudgetFrame;
 
 /** User media in a frame for agents: WeCom media_id → a URL the bridge serves (frames without media unchanged). */
 export function linkFrameMedia(linker: MediaLinker, f: BridgeFrame, wecom: WecomMeta | undefined): BridgeFrame {
@@ -34,7 +34,7 @@ export function mediaAccess(token: string, linker: MediaLinker, credential: stri
 }
 
 /** The response headers for a media stream. */
-export function mediaHeaders(m: MediaStream, ref: MediaRef): Record<string, string> {
+export function mediaHeaders(m: Pick<MediaStream, 'contentType' | 'length' | 'filename'> & Partial<MediaStream>, ref: Pick<MediaRef, 'name'>): Record<string, string> {
   const name = m.filename ?? ref.name ?? 'media';
   const h: Record<string, string> = { 'Content-Type': m.contentType };
   if (m.length !== undefined) h['Content-Length'] = String(m.length);

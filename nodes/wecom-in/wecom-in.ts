@@ -97,6 +97,7 @@ export = function register(RED: NodeAPI): void {
       dedupeTtlMs: dedupeTtlFor(maxSkewS),
       emit: (m) => node.send(m),
       onError: internalError,
+      passive: account.passiveReplies,
       kf: {
         namespace: `${node.id}:${account.settings.apiBase}:${keys.receiveId}`,
         api: () => account.api('kf'),
@@ -112,6 +113,7 @@ export = function register(RED: NodeAPI): void {
     const endpoint = new CallbackEndpoint({
       keys,
       inbox,
+      passive: account.passiveReplies,
       passiveBudgetMs: def.passiveReply === true ? Math.round(numField(def.passiveBudgetMs, 3000, 100, 4000)) : undefined,
       maxSkewS,
       onStale: () => opsEvent(RED, 'refused', undefined, { surface: 'callback', reason: 'stale' }),

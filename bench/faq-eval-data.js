@@ -1,10 +1,12 @@
 'use strict';
 // Locates the FAQ evaluation kit: ../shared/faq-eval relative to the repository root (in CI the checkout
-// has shared/ beside it too). Returns null, and the caller says so, when it is missing.
+// has shared/ beside it too; a git worktree one level deeper finds it one more level up, or FAQ_EVAL_DIR says
+// where). Returns null, and the caller says so, when it is missing.
 const fs = require('node:fs');
 const path = require('node:path');
 
-const dir = path.resolve(__dirname, '..', '..', 'shared', 'faq-eval');
+const candidates = [process.env.FAQ_EVAL_DIR, path.resolve(__dirname, '..', '..', 'shared', 'faq-eval'), path.resolve(__dirname, '..', '..', '..', 'shared', 'faq-eval')];
+const dir = candidates.find((d) => d && fs.existsSync(path.join(d, 'kb.json'))) || candidates[1];
 
 function loadEval() {
   if (!fs.existsSync(path.join(dir, 'kb.json')) || !fs.existsSync(path.join(dir, 'dev.json'))) return null;

@@ -5,8 +5,10 @@
 const fs = require('node:fs');
 const path = require('node:path');
 
-const candidates = [process.env.FAQ_EVAL_DIR, path.resolve(__dirname, '..', '..', 'shared', 'faq-eval'), path.resolve(__dirname, '..', '..', '..', 'shared', 'faq-eval')];
-const dir = candidates.find((d) => d && fs.existsSync(path.join(d, 'kb.json'))) || candidates[1];
+const beside = path.resolve(__dirname, '..', '..', 'shared', 'faq-eval');
+/** @type {string[]} */
+const candidates = [process.env.FAQ_EVAL_DIR || '', beside, path.resolve(__dirname, '..', '..', '..', 'shared', 'faq-eval')];
+const dir = candidates.find((d) => d !== '' && fs.existsSync(path.join(d, 'kb.json'))) || beside;
 
 function loadEval() {
   if (!fs.existsSync(path.join(dir, 'kb.json')) || !fs.existsSync(path.join(dir, 'dev.json'))) return null;

@@ -1,12 +1,12 @@
 'use strict';
-// Fits the FAQ confidence model (nodes/lib/bot/faq-confidence.ts) on the tune halves of every KB of
+// Fits the FAQ confidence model (nodes/lib/bot/faq/confidence.ts) on the tune halves of every KB of
 // bench/faq-kbs.js (retail 80 dev, the bundled 15, sub-samples 15/30/50, hotel 40 tune, synthetic 10k even
 // messages, the off-topic tune lists) and prints it with leave-one-KB-out results: fitted on the other KBs,
 // scored on the left-out one, all of its sets. Only messages whose best entry explains every salient word
-// (faq-coverage.ts) can be answered; the model decides among those. The printed model is DEFAULT_CONFIDENCE.
+// (faq/coverage.ts) can be answered; the model decides among those. The printed model is DEFAULT_CONFIDENCE.
 // Usage: npm run build && node bench/faq-calibrate.js [--no-big]
-const { createFaqBot } = require('../dist/nodes/lib/bot/faq-bot');
-const { calibrate, confidence } = require('../dist/nodes/lib/bot/faq-confidence');
+const { createFaqBot } = require('../dist/nodes/lib/bot/faq/bot');
+const { calibrate, confidence } = require('../dist/nodes/lib/bot/faq/confidence');
 const { suites, measure } = require('./faq-kbs');
 
 /** L2 penalty of the fit. */

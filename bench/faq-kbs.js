@@ -83,9 +83,9 @@ async function suites({ big = true } = {}) {
     const all = mod.makeLargeKb({ n: 10000 });
     // every 25th entry with alternates: its last alternate is held out of the index and asked. The generator
     // writes some questions twice (你好，X？ / 麻烦问下，X？ as two entries): any entry whose question has the
-    // same salient words (faq-coverage.ts) as the labelled one is an equally right answer (`ids`).
-    const { FaqIndex } = require('../dist/nodes/lib/bot/faq-index');
-    const { isSalient } = require('../dist/nodes/lib/bot/faq-coverage');
+    // same salient words (lib/bot/faq/coverage.ts) as the labelled one is an equally right answer (`ids`).
+    const { FaqIndex } = require('../dist/nodes/lib/bot/faq/search-index');
+    const { isSalient } = require('../dist/nodes/lib/bot/faq/coverage');
     const index = new FaqIndex([]);
     const key = (q) => [...new Set(index.contentWords(q).filter(isSalient))].sort().join(' ');
     const same = new Map();

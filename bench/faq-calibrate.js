@@ -57,6 +57,7 @@ function tuneRows(s, rowsBySet) {
 
 async function build(big) {
   const S = await suites({ big });
+  if (!S) throw new Error('faq-eval not found (../shared/faq-eval beside the repository)');
   return S.map((s) => {
     const bot = createFaqBot({ entries: s.entries });
     return { s, rowsBySet: s.sets.map((set) => rowsOf(bot, set.data)) };

@@ -28,6 +28,8 @@ export interface HandoffConfig {
   /** Rows {type: 'kf'|'app', id: open_kfid|AgentID, group} of the group mapping. */
   groupMap?: Array<{ type?: string; id?: string; group?: string }>;
   groupFallback?: string;
+  /** 微信客服: replies of the customer's 5 agents leave for the closing notice (0–4, default 1). */
+  reserveClose?: number | string;
   /** `<key>Text` for each notice of HandoffTexts: blank → the default, "-" → not sent. */
   [text: string]: unknown;
 }
@@ -91,5 +93,6 @@ export function handoffOptions(def: HandoffConfig): HandoffOptions {
     cancelWord: (splitList(listField(def.cancelWords)) ?? DEFAULT_CANCEL_WORDS).find((w) => !w.startsWith('/')) ?? '',
     botWhileQueued: def.botWhileQueued !== false && def.botWhileQueued !== 'false',
     groups: groupOptions(def),
+    reserveClose: Math.min(4, Math.floor(numField(def.reserveClose, 1, 0))),
   };
 }

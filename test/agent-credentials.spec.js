@@ -76,7 +76,7 @@ describe('agent credentials (ws-bridge)', function () {
     await start();
     const sub = (t) => new WebSocket(wsUrl() + '?agent=sam', ['wecom-agent', 'wecom-auth.' + Buffer.from(t).toString('base64url')]);
     const ok = sub(TOKEN);
-    open.push({ close: () => new Promise((r) => (ok.readyState === WebSocket.CLOSED ? r() : (ok.once('close', () => r()), ok.terminate()))) });
+    open.push({ close: () => new Promise((r) => (ok.readyState === WebSocket.CLOSED ? r(undefined) : (ok.once('close', () => r(undefined)), ok.terminate()))) });
     const welcome = await new Promise((resolve, reject) => {
       ok.once('message', (d) => resolve(JSON.parse(String(d))));
       ok.once('error', reject);

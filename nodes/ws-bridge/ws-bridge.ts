@@ -19,6 +19,7 @@ import { Revocations } from '../lib/bridge/revocations';
 import { OutboxStore } from '../lib/bridge/agent-outbox-store';
 import { SentMedia } from '../lib/bridge/media/sent';
 import { AgentTools } from '../lib/bridge/agent-tools';
+import { superviseHub } from '../shared/ops/supervisor';
 import { acquireStore, stateOptions } from '../shared/state';
 import { fullPath } from '../shared/ws-upgrade';
 import { configureOps, opsBridgeEvent, opsEvent, opsGauges } from '../shared/ops/events';
@@ -85,6 +86,7 @@ export = function register(RED: NodeAPI): void {
 
     let relay: BridgeRelay | null = null;
     configureOps(RED, cfg.events);
+    superviseHub(node, hub);
     opsGauges(node, () => ({ agentsOnline: hub.stats().agents, queued: hub.stats().queued, groups: hub.groupsOnline() }));
 
     if (cfg.mode === 'server') {

@@ -12,6 +12,7 @@ import type { MediaLinker } from './media/link';
 import { mediaProblem, MediaRejected, resolveOutgoing } from './media/outgoing';
 import { bridgeInfo, type BridgeInfo, type WecomMsg } from '../contract/messages';
 import type { WecomMeta } from '../contract/wecom-meta';
+import { isSendError } from '../contract/kinds';
 import type { SentMedia } from './media/sent';
 
 export interface RouterOptions {
@@ -77,7 +78,7 @@ export class BridgeRouter {
 
   /** Would `input` take this message (a frame, or wecom-out's error output)? */
   accepts(m: WecomMsg): boolean {
-    return Boolean(m.error) || isBridgeFrame(m.payload);
+    return isSendError(m) || isBridgeFrame(m.payload);
   }
 
   /** One input message (throws on a bad one). */

@@ -20,6 +20,7 @@ import { matches } from './transfer-words';
 import { ConversationStore } from './conversation-store';
 import { nextDeadline, record, storableWecom, toBot, toHuman, toQueued, type Conversation } from './conversation';
 import type { BridgeInfo, HandoffTag, WecomMsg } from '../contract/messages';
+import { isFaqMiss } from '../contract/kinds';
 import { DEFAULT_CANCEL_WORD, HANDOFF_TEXTS, type HandoffTexts } from '../user-texts';
 
 export type { HandoffTexts };
@@ -94,13 +95,6 @@ function sentMedia(payload: unknown): Attachments {
   if (typeof inner.filename === 'string') media.name = inner.filename;
   if (typeof inner.contentType === 'string') media.mime = inner.contentType;
   return { msgType: type, media };
-}
-
-function isFaqMiss(faq: unknown): boolean {
-  if (!faq || typeof faq !== 'object') return false;
-  const f = faq as Record<string, unknown>;
-  if (f.miss === true || f.outcome === 'miss') return true;
-  return f.id === undefined || f.id === null;
 }
 
 export class HandoffEngine {

@@ -10,7 +10,9 @@ import * as path from 'node:path';
 import { DEFAULT_MAX_BYTES, DEFAULT_RETENTION_DAYS, OpsLog } from '../../lib/ops/log';
 import { runtimeEvents, settingsOf } from '../node-kit';
 import type { BridgeInfo, WecomMsg, WecomMeta } from '../../lib/contract/messages';
+import { messageKind } from '../../lib/contract/kinds';
 import type { Gauges } from '../../lib/ops/metrics';
+import type { PumpBacklog } from '../../lib/state/stream-pump';
 
 let log: OpsLog | null = null;
 let logKey = '';
@@ -19,6 +21,8 @@ let settings = { retentionDays: DEFAULT_RETENTION_DAYS, maxBytes: DEFAULT_MAX_BY
 
 export type { Gauges } from '../../lib/ops/metrics';
 const gaugeSources = new Map<string, () => Gauges>();
+type BacklogKind = 'inbox' | 'outbox';
+const backlogSources = new Map<string, { kind: BacklogKind; read: () => PumpBacklog | undefined }>();
 
 function dirFor(RED: NodeAPI): string | null {
   if ((process.env.WECOM_EVENTS ?? '').toLowerCase() === 'off') return null;
@@ -95,8 +99,8 @@ const textOf = (p: unknown) => (typeof p === 'string' ? p : undefined);
 
 /** handoff's input: a user message seen for the first time (not the same message back from the bot path). */
 export function opsHandoffInput(RED: NodeAPI, m: WecomMsg): void {
-  const w = m.wecom;
-  if (!w || typeof w.conversationId !== 'string' || m.faq !== undefined || m.handoff !== undefined || m.bridge !== undefined || m.wecomResult !== undefined) return;
+  if (messageKind(m) !== 'user' || m.faq !== undefined || m.handoff !== undefined) return;
+  const w = m.wecom as WecomMeta;
   if (w.msgType === 'event') return;
   opsEvent(RED, 'message.in', m, { text: textOf(m.payload), msgType: w.msgType });
 }
@@ -134,9 +138,30 @@ export function opsGauges(node: Node, read: () => Gauges): void {
   node.on('close', () => gaugeSources.delete(node.id));
 }
 
-/** The gauges of every running bridge, added up. */
+/** A wecom-in's inbox or a wecom-out's outbox backlog (its last reading), removed when the node closes. */
+export function opsBacklog(node: Node, kind: BacklogKind, read: () => PumpBacklog | undefined): void {
+  backlogSources.set(node.id, { kind, read });
+  node.on('close', () => backlogSources.delete(node.id));
+}
+
+/** The backlogs of every running wecom-in (or wecom-out): depths and in-flight added up, the longest wait. */
+function liveBacklog(kind: BacklogKind): NonNullable<Gauges['backlog']> {
+  const out = { depth: 0, oldestSec: 0, inFlight: 0, maxInFlight: 0, inFlightPeak: 0 };
+  for (const src of backlogSources.values()) {
+    const b = src.kind === kind ? src.read() : undefined;
+    if (!b) continue;
+    out.depth += b.depth;
+    out.oldestSec = Math.max(out.oldestSec, Math.round(b.oldestMs / 1000));
+    out.inFlight += b.inFlight;
+    out.maxInFlight += b.maxInFlight;
+    out.inFlightPeak += b.highWater;
+  }
+  return out;
+}
+
+/** The gauges of every running bridge, added up, and the inboxes' backlog. */
 export function liveGauges(): Gauges {
-  const out: Gauges = { agentsOnline: 0, queued: 0, groups: {} };
+  const out: Gauges = { agentsOnline: 0, queued: 0, groups: {}, backlog: liveBacklog('inbox'), outbox: liveBacklog('outbox') };
   for (const read of gaugeSources.values()) {
     try {
       const g = read();

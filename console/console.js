@@ -1,6 +1,8 @@
 // The agent console shipped with the package (served by ws-bridge at <base>/console/). It is the reference
 // client of docs/agent-protocol.md and uses nothing else: it connects to the bridge's WebSocket with the
-// agent's credential and shows nothing but its sign-in until the bridge has welcomed it.
+// agent's credential and shows nothing but its sign-in until the bridge has welcomed it. The credential is in
+// no URL it loads or opens: the WebSocket gets it as a subprotocol, media are fetched with an Authorization
+// header and shown through blob: URLs (pictures of a passive type inline, everything else as a download).
 // In:  welcome · sync · queue · handoff · message · budget · closed · undelivered · ack · error (frames may carry seq).
 // What a conversation holds (customer, history, budget) is history.js's; a sync frame replaces it on every connect.
 // Out: accept · reply (text and/or media) · close · transfer · received (when the bridge supports it).
@@ -26,6 +28,8 @@
     signin: ['登录', 'Sign in'],
     signinHint: ['令牌由管理员提供（ws-bridge 的令牌或为您签发的坐席令牌）。登录后才会显示会话。', 'Your administrator gives you the token (the ws-bridge token or an agent token minted for you). Conversations appear only after sign-in.'],
     badCredential: ['无法登录：令牌错误，或服务未开启', 'Could not sign in: wrong token, or the service is not running'],
+    credentialEnded: ['令牌已过期或已被吊销，请重新登录', 'Your token expired or was revoked: sign in again'],
+    mediaLoading: ['加载中…', 'Loading…'],
     queued: ['排队中', 'Queued'],
     active: ['进行中', 'Active'],
     closedList: ['已结束', 'Closed'],
@@ -55,7 +59,8 @@
     groupTag: ['组：{g}', 'group: {g}'],
     systemLink: ['系统连接', 'system link'],
     reason_keyword: ['用户要求', 'user asked'], reason_no_answer: ['机器人答不上', 'bot could not answer'],
-    reason_repeat_miss: ['多次未答', 'repeated misses'], reason_transfer: ['转接', 'transfer']
+    reason_repeat_miss: ['多次未答', 'repeated misses'], reason_transfer: ['转接', 'transfer'],
+    noteFrom: ['内部备注 · {who}', 'Internal note · {who}']
   });
 
   var TOKEN_KEY = 'wecom-console-token';
@@ -96,13 +101,15 @@
     clearTimeout(state.retryTimer);
     state.manual = false;
     var proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    var q = '?token=' + encodeURIComponent(state.token);
-    if (state.agentId) q += '&agent=' + encodeURIComponent(state.agentId);
-    if (state.groups) q += '&groups=' + encodeURIComponent(state.groups);
-    if (state.lastSeq) q += '&ack=' + state.lastSeq;
+    var q = [];
+    if (state.agentId) q.push('agent=' + encodeURIComponent(state.agentId));
+    if (state.groups) q.push('groups=' + encodeURIComponent(state.groups));
+    if (state.lastSeq) q.push('ack=' + state.lastSeq);
     setConn('connecting', 'connecting');
     var ws;
-    try { ws = new WebSocket(proto + '//' + location.host + state.wsPath + q); } catch (e) { showSignin(t('badCredential')); return; }
+    try {
+      ws = new WebSocket(proto + '//' + location.host + state.wsPath + (q.length ? '?' + q.join('&') : ''), ['wecom-agent', 'wecom-auth.' + base64url(state.token)]);
+    } catch (e) { showSignin(t('badCredential')); return; }
     state.ws = ws;
     var opened = false;
     ws.onopen = function () { opened = true; state.retry = 0; };
@@ -111,15 +118,17 @@
       try { f = JSON.parse(ev.data); } catch (e) { return; }
       if (f && typeof f.type === 'string') onFrame(f);
     };
-    ws.onclose = function () {
+    ws.onclose = function (ev) {
       if (state.ws !== ws) return;
       state.ws = null;
       state.pending.splice(0).forEach(function (p) { if (p.onError) p.onError({ code: 'disconnected', message: t('notConnected') }); });
       if (state.manual) { setConn('closed', 'disconnected'); return; }
-      if (!opened && !state.welcomed) {
+      var ended = ev && ev.code === 4001 && /expired|revoked/.test(ev.reason || '');
+      if (ended || (!opened && !state.welcomed)) {
         setConn('error', 'disconnected');
         try { sessionStorage.removeItem(TOKEN_KEY); } catch (e) { /* ignore */ }
-        showSignin(t('badCredential'));
+        forgetMedia();
+        showSignin(t(ended ? 'credentialEnded' : 'badCredential'));
         return;
       }
       var delay = Math.min(10000, 500 * Math.pow(2, state.retry++));
@@ -166,16 +175,62 @@
     return true;
   }
 
-  /** A media URL of the bridge (relative to the WebSocket) with the credential, so <img> and links can read it. */
+  /** The credential as a WebSocket subprotocol token: base64url of its UTF-8 bytes. */
+  function base64url(s) {
+    var bin = '';
+    new TextEncoder().encode(s).forEach(function (b) { bin += String.fromCharCode(b); });
+    return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  }
+
+  /** A media URL: blob: as it is, else http(s) resolved against the page (null when unusable). */
   function mediaUrl(u) {
     if (typeof u !== 'string' || !u) return null;
     if (/^blob:/.test(u)) return u;
-    var url = ui.safeUrl(u);
-    if (!url) return null;
-    var parsed = new URL(url);
-    if (parsed.origin === location.origin && !parsed.searchParams.has('token')) parsed.searchParams.set('token', state.token);
-    return parsed.href;
+    return ui.safeUrl(u);
   }
+
+  /**
+   * The bridge's media, fetched once with the credential in a header and kept as a blob: URL. Never put the
+   * credential in a URL, never send it to another origin. Resolves to {href, type} or null.
+   */
+  /** @typedef {{ ready: boolean, failed?: boolean, href?: string, type?: string, name?: string, p?: Promise<MediaBlob | null> }} MediaBlob */
+  /** @type {Record<string, MediaBlob>} */
+  var blobs = {};
+  /** @param {string} url @returns {Promise<MediaBlob | null>} */
+  function fetchMedia(url) {
+    if (!blobs[url]) {
+      /** @type {MediaBlob} */
+      var entry = blobs[url] = { ready: false };
+      entry.p = fetch(url, { headers: { Authorization: 'Bearer ' + state.token }, cache: 'no-store' })
+        .then(function (r) {
+          if (!r.ok) throw new Error('HTTP ' + r.status);
+          var named = /filename\*=UTF-8''([^;]+)/i.exec(r.headers.get('content-disposition') || '');
+          if (named) { try { entry.name = decodeURIComponent(named[1]); } catch (e) { /* keep the frame's name */ } }
+          return r.blob();
+        })
+        .then(function (b) { entry.ready = true; entry.type = b.type; entry.href = URL.createObjectURL(b); return entry; })
+        .catch(function () { entry.ready = true; entry.failed = true; return null; });
+    }
+    return /** @type {Promise<MediaBlob | null>} */ (blobs[url].p);
+  }
+  function forgetMedia() {
+    Object.keys(blobs).forEach(function (k) { if (blobs[k].href) URL.revokeObjectURL(blobs[k].href); });
+    blobs = {};
+  }
+  /** Save a fetched media as a file (a download, never a page). */
+  function download(url, name) {
+    if (blobs[url] && blobs[url].failed) delete blobs[url]; // try again
+    fetchMedia(url).then(function (e) {
+      if (!e) { ui.toast(t('actionFailed', { msg: name }), true); return; }
+      var a = el('a');
+      a.href = e.href || '';
+      a.download = e.name || name;
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+    });
+  }
+  var PASSIVE_IMAGE = /^image\/(jpeg|png|gif|webp)$/;
 
   // ---- conversations ----
   function conv(id, f) {
@@ -190,6 +245,13 @@
   }
 
   var item = H.item;
+
+  /** What tools.js (canned replies, notes, status, search, notifications) uses of the console. */
+  var api = window.WecomConsole = {
+    state: state, send: send, render: schedule, listeners: [], conv: conv, fail: function (e) { fail(e); },
+    selected: function () { return state.convs[state.selected]; },
+    select: function (id) { state.selected = id; render(); }
+  };
 
   function onFrame(f) {
     if (!noteSeq(f)) return;
@@ -214,6 +276,7 @@
         setConn('open', 'connected');
         $('me').textContent = state.system ? t('systemLink') : state.agentId;
         showConsole();
+        api.listeners.forEach(function (fn) { fn(f); });
         return;
       case 'sync':
         onSync(f);
@@ -296,6 +359,7 @@
       default:
         return;
     }
+    api.listeners.forEach(function (fn) { fn(f); });
     schedule();
   }
 
@@ -420,13 +484,33 @@
     var url = mediaUrl(m.url);
     var box = el('div', 'media');
     var mime = String(m.mime || '');
-    if (url && (/^image\//.test(mime) || (!mime && m.type === 'image'))) {
+    var picture = /^image\//.test(mime) || (!mime && m.type === 'image');
+    var label = (m.name ? String(m.name) : mime || 'file') + (typeof m.size === 'number' ? ' · ' + Math.ceil(m.size / 1024) + ' KB' : '');
+    var ours = url && !/^blob:/.test(url) && new URL(url).origin === location.origin;
+    if (ours) {
+      // the bridge's media: a picture inline only once its bytes proved to be a passive image; else a download
+      var got = blobs[url];
+      if (picture && !(got && got.ready)) {
+        fetchMedia(url).then(schedule);
+        box.appendChild(el('span', 'note', '🖼 ' + t('mediaLoading')));
+      } else if (picture && PASSIVE_IMAGE.test(got.type)) {
+        var pic = el('img');
+        pic.src = got.href;
+        pic.alt = String(m.name || 'image');
+        box.appendChild(pic);
+      } else {
+        var file = el('a', 'file', '📎 ' + label);
+        file.href = '#';
+        file.setAttribute('role', 'button');
+        file.addEventListener('click', function (e) { e.preventDefault(); download(url, String(m.name || 'media')); });
+        box.appendChild(file);
+      }
+    } else if (url && picture) {
       var img = el('img');
       img.src = url;
       img.alt = String(m.name || 'image');
       box.appendChild(img);
     } else {
-      var label = (m.name ? String(m.name) : mime || 'file') + (typeof m.size === 'number' ? ' · ' + Math.ceil(m.size / 1024) + ' KB' : '');
       if (url) {
         var a = el('a', '', '📎 ' + label);
         a.href = url;
@@ -458,11 +542,12 @@
       var frag = document.createDocumentFragment();
       c.history.forEach(function (h) {
         if (h.notice) { frag.appendChild(el('div', 'notice', h.notice())); return; }
-        var mine = h.from === 'agent';
+        var mine = h.from === 'agent' || h.from === 'note';
         var m = el('div', 'msg ' + h.from + (mine ? ' mine' : '') + (h.pending ? ' pending' : '') + (h.failed ? ' failed' : ''));
         m.setAttribute('data-from', h.from);
         var wrap = el('div');
-        wrap.appendChild(el('div', 'from', h.from === 'user' ? t('user') : h.from === 'bot' ? t('bot') : h.agentId && h.agentId !== state.agentId ? t('agent') + ' ' + h.agentId : t('me')));
+        var who = h.from === 'user' ? t('user') : h.from === 'bot' ? t('bot') : h.agentId && h.agentId !== state.agentId ? t('agent') + ' ' + h.agentId : t('me');
+        wrap.appendChild(el('div', 'from', h.from === 'note' ? t('noteFrom', { who: who }) : who));
         var b = el('div', 'bubble');
         if (h.text) b.appendChild(el('div', 'text', h.text));
         if (h.media) b.appendChild(mediaNode(h.media));
@@ -548,6 +633,7 @@
     state.manual = true;
     try { sessionStorage.removeItem(TOKEN_KEY); } catch (e) { /* ignore */ }
     if (state.ws) state.ws.close();
+    forgetMedia();
     state.convs = {};
     state.selected = null;
     showSignin();

@@ -8,7 +8,7 @@ const handoffNode = require('../dist/nodes/handoff/handoff.js');
 const bridgeNode = require('../dist/nodes/ws-bridge/ws-bridge.js');
 const { mintAgentToken } = require('../dist/index.js');
 
-const TOKEN = 'agent-secret-token';
+const TOKEN = 'agent-secret-token-Hq7Rw2Zk9';
 let n = 0;
 
 function appMsg(user, text, handoff) {
@@ -127,7 +127,7 @@ describe('agent side v2 (ws-bridge)', function () {
     const t = await start();
     const alice = mintAgentToken(TOKEN, 'alice', { ttlSec: 600 });
     await assert.rejects(mk({ token: alice, agent: 'bob' }).opened, (/** @type {{ status?: number }} */ e) => e.status === 403);
-    const forged = alice.replace(/^wat1\.[^.]+/, 'wat1.' + Buffer.from(JSON.stringify({ a: 'bob', e: 9999999999 })).toString('base64url'));
+    const forged = alice.replace(/^wat2\.[^.]+/, 'wat2.' + Buffer.from(JSON.stringify({ a: 'bob', e: 9999999999 })).toString('base64url'));
     await assert.rejects(mk({ token: forged }).opened, (/** @type {{ status?: number }} */ e) => e.status === 401);
     const expired = mintAgentToken(TOKEN, 'alice', { expiresAt: Math.floor(Date.now() / 1000) - 1 });
     await assert.rejects(mk({ token: expired }).opened, (/** @type {{ status?: number }} */ e) => e.status === 401);
@@ -344,6 +344,7 @@ describe('agent side v2: fallback, token groups, media link limits', function ()
   const { startSim, simAccount } = require('./helpers/simulator');
   const accountMod = require('../dist/nodes/wecom-account/wecom-account.js');
   const { MediaLinker } = require('../dist/nodes/lib/bridge/media/link.js');
+  const { BridgeSecrets } = require('../dist/nodes/lib/bridge/secrets.js');
   const { startHttp, stopHttp, httpUrl } = require('./helpers/runtime');
   let sim;
   const open = [];
@@ -392,7 +393,7 @@ describe('agent side v2: fallback, token groups, media link limits', function ()
     const big = await sim.userSends({ channel: 'app', userId: 'big', type: 'file', data: Buffer.alloc(1024 * 1024 + 1, 7), filename: 'big.bin' });
     const small = await sim.userSends({ channel: 'app', userId: 'small', type: 'file', data: Buffer.alloc(1000, 8), filename: 'small.bin' });
     const auth = { authorization: `Bearer ${TOKEN}` };
-    const link = (id, now) => new MediaLinker(TOKEN, '/wecom/ws/media/', now).link({ type: 'file', mediaId: id }, 'acc', 'app').url;
+    const link = (id, now) => new MediaLinker(new BridgeSecrets(TOKEN), '/wecom/ws/media/', now).link({ type: 'file', mediaId: id }, 'acc', 'app').url;
     assert.strictEqual((await fetch(httpUrl(link(small.mediaId)), { headers: auth })).status, 200);
     assert.strictEqual((await fetch(httpUrl(link(big.mediaId)), { headers: auth })).status, 413);
     const old = link(small.mediaId, () => Date.now() - 73 * 3600 * 1000);
@@ -400,7 +401,11 @@ describe('agent side v2: fallback, token groups, media link limits', function ()
     const day = link(small.mediaId, () => Date.now() - 24 * 3600 * 1000);
     assert.strictEqual((await fetch(httpUrl(day), { headers: auth })).status, 200, 'still valid after 24 hours');
     const agentToken = mintAgentToken(TOKEN, 'alice');
-    assert.strictEqual((await fetch(httpUrl(link(small.mediaId)), { headers: { authorization: `Bearer ${agentToken}` } })).status, 200, 'an agent token reads media too');
+    const linker = new MediaLinker(new BridgeSecrets(TOKEN), '/wecom/ws/media/');
+    const given = (agent) => linker.bind(String(link(small.mediaId)), agent);
+    assert.strictEqual((await fetch(httpUrl(given('alice')), { headers: { authorization: `Bearer ${agentToken}` } })).status, 200, 'an agent token reads links given to its agent');
+    assert.strictEqual((await fetch(httpUrl(given('bob')), { headers: { authorization: `Bearer ${agentToken}` } })).status, 403, "…not bob's");
+    assert.strictEqual((await fetch(httpUrl(link(small.mediaId)), { headers: { authorization: `Bearer ${agentToken}` } })).status, 403, '…nor an unbound link');
   });
 });
 

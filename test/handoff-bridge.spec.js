@@ -11,7 +11,7 @@ const { helper, load, sleep, until } = require('./helpers/runtime');
 const handoffNode = require('../dist/nodes/handoff/handoff.js');
 const bridgeNode = require('../dist/nodes/ws-bridge/ws-bridge.js');
 
-const TOKEN = 'agent-secret-token';
+const TOKEN = 'agent-secret-token-Hq7Rw2Zk9';
 
 function wecom(user, msgId) {
   const conversationId = `app:ww1:1000002:${user}`;

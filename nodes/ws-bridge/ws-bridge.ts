@@ -13,6 +13,9 @@ import type { NodeAPI, Node, NodeDef, NodeMessage } from 'node-red';
 import { bridgeConfig, type WsBridgeCreds, type WsBridgeDef } from '../lib/bridge/config';
 import { BridgeRouter } from '../lib/bridge/router';
 import { MediaLinker } from '../lib/bridge/media/link';
+import { credentialCheck } from '../lib/bridge/media/serve';
+import { BridgeSecrets } from '../lib/bridge/secrets';
+import { Revocations } from '../lib/bridge/revocations';
 import { OutboxStore } from '../lib/bridge/agent-outbox-store';
 import { SentMedia } from '../lib/bridge/media/sent';
 import { AgentTools } from '../lib/bridge/agent-tools';
@@ -35,7 +38,8 @@ export = function register(RED: NodeAPI): void {
     const node = this;
     const cfg = bridgeConfig(def, node.credentials, { num: numField, env: process.env });
     const mediaBase = fullPath(settingsOf(RED).httpNodeRoot, cfg.path).replace(/\/+$/, '') + '/media/';
-    const linker = new MediaLinker(cfg.token || 'no token', mediaBase);
+    const secrets = new BridgeSecrets(cfg.token, cfg.previousToken);
+    const linker = new MediaLinker(secrets, mediaBase);
     const sent = new SentMedia(mediaBase);
     let closing = false;
     let broken = false;
@@ -74,7 +78,11 @@ export = function register(RED: NodeAPI): void {
         text: statusText('ws-bridge.status.counts', { agents: s.agents, queued: s.queued }),
       });
     };
-    const sockets = new AgentSockets(hub, showStatus);
+    // agent tokens can be revoked (state store, every instance); sockets close when theirs ends
+    const revocations = cfg.mode === 'server' ? new Revocations(toolsStore.store, cfg.maxTokenMs) : null;
+    const sockets = new AgentSockets(hub, showStatus, (c) => revocations?.revoked(c) ?? false);
+    if (revocations) cleanup.push(revocations.listen(() => sockets.sweep()));
+    cleanup.push(() => sockets.dispose());
 
     let relay: BridgeRelay | null = null;
     configureOps(RED, cfg.events);
@@ -86,7 +94,8 @@ export = function register(RED: NodeAPI): void {
         broken = true;
         node.status({ fill: 'red', shape: 'ring', text });
       };
-      const s = startServer(RED, node, { cfg, linker, sent, sockets, gate, handle: (m) => router.input(m), changed: showStatus, broken: broke, leading: () => node.send([null, { bridge: { event: 'leader' } }]) });
+      const check = credentialCheck(secrets, cfg.maxTokenMs, (c) => !c.shared && revocations!.revoked(c.claims));
+      const s = startServer(RED, node, { cfg, linker, secrets, check, revocations: revocations!, sent, sockets, gate, handle: (m) => router.input(m), changed: showStatus, broken: broke, leading: () => node.send([null, { bridge: { event: 'leader' } }]) });
       relay = s.relay;
       cleanup.push(...s.stop);
     } else {

@@ -83,7 +83,7 @@ export function handleAgentFrame<M>(h: FrameHost<M>, conn: Connection, text: str
   switch (f.type) {
     case 'reply': {
       mine();
-      const problem = f.media && h.opt.checkMedia ? h.opt.checkMedia(f.media) : null;
+      const problem = f.media && h.opt.checkMedia ? h.opt.checkMedia(f.media, a.id) : null;
       if (problem) throw new FrameError('bad_media', problem, f.id, f.type);
       const b = c.offer.budget;
       const spent = budgetProblem(b, Date.now());

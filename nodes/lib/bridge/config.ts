@@ -4,6 +4,8 @@
  * the hub's options and client mode's extra headers. No Node-RED import.
  */
 import type { HubOptions } from './types';
+import { DEFAULT_MAX_TOKEN_DAYS } from './agent-token';
+import { sharedTokenProblem } from './secrets';
 
 export interface WsBridgeDef {
   mode?: 'server' | 'client';
@@ -19,6 +21,8 @@ export interface WsBridgeDef {
   reconnectMaxSec?: number | string;
   maxMediaMb?: number | string;
   mediaOrigins?: string;
+  /** Longest agent-token lifetime accepted, days. */
+  agentCredentialDays?: number | string;
   // agent console, ops view, metrics and the event record (nodes/shared/ops/console-routes.ts, events.ts)
   console?: boolean | string;
   ops?: boolean | string;
@@ -35,6 +39,12 @@ export interface WsBridgeCreds {
 export interface BridgeConfig {
   mode: 'server' | 'client';
   token: string;
+  /** The shared token before a rotation (env WECOM_AGENT_WS_TOKEN_PREVIOUS), still accepted; '' when none. */
+  previousToken: string;
+  /** Why the shared token (or the previous one) is too weak to serve agents (server mode), else null. */
+  tokenProblem: string | null;
+  /** Agent tokens reaching further into the future than this are refused (ms). */
+  maxTokenMs: number;
   /** The path as configured (relative to httpNodeRoot), default /wecom/ws. */
   path: string;
   heartbeatMs: number;
@@ -69,9 +79,15 @@ export function bridgeConfig(def: WsBridgeDef, creds: WsBridgeCreds | undefined,
   const env = read.env;
   const mode = def.mode === 'client' ? 'client' : 'server';
   const maxMedia = Math.max(1, num(def.maxMediaMb, 20)) * 1024 * 1024;
+  const token = secret(creds?.token, env.WECOM_AGENT_WS_TOKEN);
+  const previousToken = secret(undefined, env.WECOM_AGENT_WS_TOKEN_PREVIOUS);
+  const weak = mode === 'server' ? [token, previousToken].filter(Boolean).map(sharedTokenProblem).find(Boolean) : null;
   return {
     mode,
-    token: secret(creds?.token, env.WECOM_AGENT_WS_TOKEN),
+    token,
+    previousToken,
+    tokenProblem: weak ?? null,
+    maxTokenMs: Math.max(1 / 24, num(def.agentCredentialDays, DEFAULT_MAX_TOKEN_DAYS)) * 86_400_000,
     path: def.path || '/wecom/ws',
     heartbeatMs: num(def.heartbeatSec, 30) * 1000,
     maxMedia,

@@ -6,7 +6,8 @@
  */
 import { BridgeHub } from './hub';
 import type { BridgeEvent, HubOptions, ReplyExtra } from './types';
-import { linkFrameMedia, type BridgeFrame } from './media/serve';
+import { SYSTEM_AGENT } from './types';
+import { bindFrameMedia, linkFrameMedia, type BridgeFrame } from './media/serve';
 import type { MediaLinker } from './media/link';
 import { mediaProblem, MediaRejected, resolveOutgoing } from './media/outgoing';
 import { bridgeInfo, type BridgeInfo, type WecomMsg } from '../contract/messages';
@@ -22,6 +23,8 @@ export interface RouterOptions {
   /** Where agents' media URLs may point (empty: none). */
   mediaOrigins: string[];
   maxMediaBytes: number;
+  /** Media replies of one agent being fetched/decoded at once (default 2); more are refused with bad_media. */
+  maxMediaInFlight?: number;
   /** The error thrown for an input that is neither a frame nor a wecom-out error. */
   badInput: string;
 }
@@ -47,13 +50,19 @@ export function isBridgeFrame(p: unknown): p is BridgeFrame {
 export class BridgeRouter {
   readonly hub: BridgeHub<WecomMeta>;
   private closed = false;
+  /** Media replies being resolved, per agent (each holds up to Max media bytes). */
+  private inFlight = new Map<string, number>();
 
   constructor(
     private o: RouterOptions,
     private out: RouterOutputs,
   ) {
     this.hub = new BridgeHub<WecomMeta>(
-      { ...o.hub, checkMedia: (m) => mediaProblem(m, o.mediaOrigins) },
+      {
+        ...o.hub,
+        checkMedia: (m, agentId) => mediaProblem(m, o.mediaOrigins) ?? this.busy(agentId),
+        forAgent: (f, agentId) => bindFrameMedia(o.linker, f, agentId === SYSTEM_AGENT ? null : agentId),
+      },
       {
         reply: (conversationId, wecom, agentId, text, extra) => this.reply(conversationId, wecom, agentId, text, extra),
         event: (e, wecom) => {
@@ -107,9 +116,22 @@ export class BridgeRouter {
     if (extra.media) this.sendMedia(conversationId, wecom, agentId, extra);
   }
 
+  /** Why this agent may not send another media reply now (too many still being resolved), or null. */
+  private busy(agentId: string): string | null {
+    const max = this.o.maxMediaInFlight ?? 2;
+    return (this.inFlight.get(agentId) ?? 0) >= max ? `${max} media replies are still being sent; wait for them` : null;
+  }
+
   /** An agent's media: fetched or decoded, checked, then sent to wecom-out; else `undelivered` with the rule. */
   private sendMedia(conversationId: string, wecom: WecomMeta | undefined, agentId: string, extra: ReplyExtra): void {
+    this.inFlight.set(agentId, (this.inFlight.get(agentId) ?? 0) + 1);
+    const settled = () => {
+      const n = (this.inFlight.get(agentId) ?? 1) - 1;
+      if (n > 0) this.inFlight.set(agentId, n);
+      else this.inFlight.delete(agentId);
+    };
     resolveOutgoing(extra.media!, { origins: this.o.mediaOrigins, maxBytes: this.o.maxMediaBytes })
+      .finally(settled)
       .then((m) => {
         if (this.closed) return;
         const payload = { msgtype: m.kind, [m.kind]: { data: m.data, filename: m.name, contentType: m.mime } };

@@ -16,6 +16,7 @@ import { watchTextFile, type FileSource } from '../shared/file-source';
 import { opsEvent } from '../shared/events';
 import { showFault, statusText } from '../shared/status-text';
 import { nodeContext, nodeType, onClose, wecomMsg } from '../shared/node-kit';
+import { faqLookupSchema } from '../lib/config/faq-lookup';
 
 type FaqLookupDef = NodeDef &
   FaqNodeFields & {
@@ -94,5 +95,5 @@ export = function register(RED: NodeAPI) {
       for (const f of files.splice(0)) f.close();
     });
   }
-  RED.nodes.registerType('faq-lookup', nodeType(FaqLookupNode), { credentials: { rerankKey: { type: 'password' } } });
+  RED.nodes.registerType('faq-lookup', nodeType(FaqLookupNode, faqLookupSchema), { credentials: { rerankKey: { type: 'password' } } });
 };

@@ -14,6 +14,7 @@ import { StoreKfBudget } from '../lib/wecom/kf/budget';
 import { KfSessionKeeper } from '../lib/wecom/kf/session';
 import { acquireStore, stateOptions, type StoreHandle } from '../shared/state';
 import { nodeType, settingsOf } from '../shared/node-kit';
+import { wecomAccountSchema } from '../lib/config/wecom-account';
 
 interface AccountDef extends NodeDef {
   corpId?: string;
@@ -91,7 +92,7 @@ export = function register(RED: NodeAPI): void {
     if (this.problems.length > 0) this.warn(this.problemText() as string);
   }
 
-  RED.nodes.registerType('wecom-account', nodeType(WecomAccount), {
+  RED.nodes.registerType('wecom-account', nodeType(WecomAccount, wecomAccountSchema), {
     credentials: {
       agentSecret: { type: 'password' },
       kfSecret: { type: 'password' },

@@ -17,6 +17,7 @@ import { acquireStore, type StoreHandle } from '../shared/state';
 import { throttled } from '../shared/throttle';
 import { showFault, statusText } from '../shared/status-text';
 import { nodeType, onClose } from '../shared/node-kit';
+import { wecomInSchema } from '../lib/config/wecom-in';
 import { numField } from '../lib/fields';
 import { limitedWarn } from '../shared/warn-limit';
 
@@ -140,5 +141,5 @@ export = function register(RED: NodeAPI): void {
     });
   }
 
-  RED.nodes.registerType('wecom-in', nodeType(WecomIn));
+  RED.nodes.registerType('wecom-in', nodeType(WecomIn, wecomInSchema));
 };

@@ -17,6 +17,7 @@ import { opsDelivery } from '../shared/events';
 import { showFault, statusText } from '../shared/status-text';
 import { numField } from '../lib/fields';
 import { nodeType, onClose, wecomMsg } from '../shared/node-kit';
+import { wecomOutSchema } from '../lib/config/wecom-out';
 
 interface WecomOutDef extends NodeDef {
   account: string;
@@ -130,5 +131,5 @@ export = function register(RED: NodeAPI): void {
     });
   }
 
-  RED.nodes.registerType('wecom-out', nodeType(WecomOut));
+  RED.nodes.registerType('wecom-out', nodeType(WecomOut, wecomOutSchema));
 };

@@ -20,6 +20,7 @@ import { configureOps, opsBridgeEvent, opsEvent, opsGauges } from '../shared/eve
 import { numField } from '../lib/fields';
 import { statusText } from '../shared/status-text';
 import { nodeType, onClose, settingsOf, wecomMsg } from '../shared/node-kit';
+import { wsBridgeSchema } from '../lib/config/ws-bridge';
 import { bridgeInfo } from '../lib/messages';
 import { AgentSockets } from './agent-sockets';
 import { startServer } from './agent-server';
@@ -122,7 +123,7 @@ export = function register(RED: NodeAPI): void {
     });
   }
 
-  RED.nodes.registerType('ws-bridge', nodeType(WsBridge), {
+  RED.nodes.registerType('ws-bridge', nodeType(WsBridge, wsBridgeSchema), {
     credentials: { token: { type: 'password' }, opsPassword: { type: 'password' }, metricsToken: { type: 'password' } },
   });
 };

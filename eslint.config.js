@@ -4,6 +4,36 @@
 const js = require('@eslint/js');
 const globals = require('globals');
 const tseslint = require('typescript-eslint');
+const importX = require('eslint-plugin-import-x');
+
+// The layers (docs/architecture.md): adapters (nodes/<type>/) and their kit (nodes/shared/) above the pure core
+// (nodes/lib/), which knows no Node-RED; inside the core, contract/ is the bottom and imports no other room.
+const NODE_TYPES = ['wecom-account', 'wecom-in', 'wecom-out', 'keyword-match', 'faq-lookup', 'handoff', 'ws-bridge', 'wecom-events', 'ai-endpoint', 'ai-answer'];
+const LIB_ROOMS = ['ai', 'bot', 'bridge', 'config', 'handoff', 'ops', 'security', 'state', 'wecom'];
+const layers = {
+  files: ['nodes/**/*.ts'],
+  plugins: { 'import-x': importX },
+  settings: {
+    'import-x/extensions': ['.ts', '.js'],
+    'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+    'import-x/resolver-next': [importX.createNodeResolver({ extensions: ['.ts', '.js', '.json'] })],
+  },
+  rules: {
+    'import-x/no-restricted-paths': ['error', {
+      zones: [
+        { target: './nodes/lib', from: ['./nodes/shared', './sandbox', ...NODE_TYPES.map((t) => `./nodes/${t}`)], message: 'nodes/lib is the pure core: it imports no adapter, no node kit and no sandbox.' },
+        { target: './nodes/lib/contract', from: LIB_ROOMS.map((r) => `./nodes/lib/${r}`), message: 'contract/ is the bottom layer: it imports no domain.' },
+      ],
+    }],
+    'import-x/no-cycle': ['error', { ignoreExternal: true }],
+  },
+};
+const noNodeRedInLib = {
+  files: ['nodes/lib/**/*.ts'],
+  rules: {
+    'no-restricted-imports': ['error', { patterns: [{ regex: '^(node-red|@node-red/|express$)', message: 'nodes/lib knows no Node-RED (and no express): put the glue in the adapter or nodes/shared/.' }] }],
+  },
+};
 
 module.exports = tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'console/**', 'sandbox/public/**', 'test/.tmp/**', 'examples/**'] },
@@ -17,6 +47,8 @@ module.exports = tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
     },
   },
+  layers,
+  noNodeRedInLib,
   {
     files: ['test/**/*.js', 'scripts/*.js', 'bench/*.js'],
     extends: [js.configs.recommended],

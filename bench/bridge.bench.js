@@ -14,7 +14,7 @@ const { helper, load, startHttp, stopHttp, httpUrl } = require('../test/helpers/
 const { startSim, simAccount } = require('../test/helpers/simulator');
 const bridgeNode = require('../dist/nodes/ws-bridge/ws-bridge.js');
 const accountMod = require('../dist/nodes/wecom-account/wecom-account.js');
-const { MediaLinker } = require('../dist/nodes/lib/handoff/media-link.js');
+const { MediaLinker } = require('../dist/nodes/lib/bridge/media/link.js');
 
 const AGENTS = 1000;
 const FRAMES_PER_AGENT = 20;

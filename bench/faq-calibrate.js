@@ -1,10 +1,10 @@
 'use strict';
-// Fits the FAQ confidence model (nodes/lib/bot/faq-confidence.ts) on faq-eval dev and prints it, with the
+// Fits the FAQ confidence model (nodes/lib/bot/faq/confidence.ts) on faq-eval dev and prints it, with the
 // k-fold cross-validated dev numbers. The printed model is what DEFAULT_CONFIDENCE ships.
 // Usage: npm run build && node bench/faq-calibrate.js [k]
-const { FaqIndex } = require('../dist/nodes/lib/bot/faq-index');
-const { calibrate, confidence } = require('../dist/nodes/lib/bot/faq-confidence');
-const { SmallTalk } = require('../dist/nodes/lib/bot/faq-smalltalk');
+const { FaqIndex } = require('../dist/nodes/lib/bot/faq/search-index');
+const { calibrate, confidence } = require('../dist/nodes/lib/bot/faq/confidence');
+const { SmallTalk } = require('../dist/nodes/lib/bot/faq/smalltalk');
 const { loadEval } = require('./faq-eval-data');
 
 /** L2 penalty of the shipped fit (chosen by 10-fold cross-validation on dev among 1e-4, 1e-3, 5e-3, 2e-2). */

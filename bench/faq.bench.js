@@ -12,10 +12,10 @@ const { pathToFileURL } = require('node:url');
 const MiniSearch = /** @type {typeof import('minisearch').default} */ (/** @type {unknown} */ (require('minisearch')));
 const FuseMod = require('fuse.js');
 const Fuse = /** @type {{ default?: typeof FuseMod }} */ (FuseMod).default || FuseMod;
-const { FaqIndex } = require('../dist/nodes/lib/bot/faq-index');
-const { createFaqBot } = require('../dist/nodes/lib/bot/faq-bot');
-const { compileRules } = require('../dist/nodes/lib/bot/keyword-rules');
-const { normalise } = require('../dist/nodes/lib/bot/text-normalise');
+const { FaqIndex } = require('../dist/nodes/lib/bot/faq/search-index');
+const { createFaqBot } = require('../dist/nodes/lib/bot/faq/bot');
+const { compileRules } = require('../dist/nodes/lib/bot/keyword/rules');
+const { normalise } = require('../dist/nodes/lib/bot/text/normalise');
 const { loadEval, evalDir } = require('./faq-eval-data');
 const { rowsOf, kfold } = require('./faq-calibrate');
 
@@ -186,7 +186,7 @@ async function run(log) {
     if (kwSet.size >= 10000) break;
   }
   const kwList = [...kwSet].slice(0, 10000);
-  /** @type {import('../dist/nodes/lib/bot/keyword-rules').MatchMode[]} */
+  /** @type {import('../dist/nodes/lib/bot/keyword/rules').MatchMode[]} */
   const MODES = ['contains', 'word', 'startsWith', 'exact'];
   const rules = kwList.map((w, i) => ({ keywords: [w], mode: MODES[i % 4] }));
   t0 = process.hrtime.bigint();
@@ -196,7 +196,7 @@ async function run(log) {
   // message normalised once (same fast normalise() as ours), then a loop over rules in priority order
   // checking each keyword by the rule's mode; 'word' mode cuts the message with jieba once (lazily, at
   // the first word rule that contains the keyword) and checks that an occurrence lies on word boundaries.
-  const { spansOfNormalised } = require('../dist/nodes/lib/bot/tokenise');
+  const { spansOfNormalised } = require('../dist/nodes/lib/bot/text/tokenise');
   const naiveRules = rules.map((r) => ({ mode: r.mode, kws: r.keywords.map(normalise) }));
   const naive = (text, all) => {
     const n = normalise(text);
@@ -252,7 +252,7 @@ async function run(log) {
   row('all matches', tKwAll, tNaiveAll);
   // the same keywords without 'word' mode (contains / startsWith / exact in turn): the automaton alone,
   // no jieba cut on either side
-  /** @type {import('../dist/nodes/lib/bot/keyword-rules').MatchMode[]} */
+  /** @type {import('../dist/nodes/lib/bot/keyword/rules').MatchMode[]} */
   const MODES3 = ['contains', 'startsWith', 'exact'];
   const rules3 = kwList.map((w, i) => ({ keywords: [w], mode: MODES3[i % 3] }));
   const compiled3 = compileRules(rules3);

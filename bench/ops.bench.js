@@ -13,7 +13,7 @@ const path = require('node:path');
 const http = require('node:http');
 const { OpsLog, readLines } = require('../dist/nodes/lib/ops/log');
 const { recordFiles } = require('../dist/nodes/lib/ops/writer');
-const { normalise } = require('../dist/nodes/lib/bot/text-normalise');
+const { normalise } = require('../dist/nodes/lib/bot/text/normalise');
 
 const EVENTS = 1_000_000;
 const DAYS = 7;

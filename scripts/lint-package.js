@@ -10,6 +10,7 @@
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
+const semver = require('semver');
 
 /** Node-RED release lines the scorecard checks against (P06): current `maintenance` and `latest`. */
 const NODE_RED_VERSIONS = ['4.1.15', '5.0.7'];
@@ -20,104 +21,10 @@ const LANGS = ['en-US', 'zh-CN'];
 /** Names that hold secrets: they must be credentials of type 'password'. */
 const SECRET_NAME = /secret|password|passwd|token|aeskey|apikey|api_key|privatekey/i;
 
-// ---------------------------------------------------------------------------------------------------
-// A tiny semver: versions "1.2.3" and ranges with ||, space-separated comparators, hyphen ranges,
-// ^, ~, x/* wildcards and partial versions. Prerelease tags are ignored (enough for node/Node-RED lines).
-
-function parseVersion(v) {
-  const m = /^\s*v?(\d+)\.(\d+)\.(\d+)/.exec(String(v));
-  if (!m) throw new Error(`not a version: ${v}`);
-  return [Number(m[1]), Number(m[2]), Number(m[3])];
-}
-
-function cmp(a, b) {
-  for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return a[i] < b[i] ? -1 : 1;
-  return 0;
-}
-
-/** Parse "1", "1.2", "1.x", "*", "1.2.3" into parts with null for wildcards. */
-function partial(s) {
-  const t = String(s).trim().replace(/^v/, '').replace(/^=/, '');
-  if (t === '' || t === '*' || t === 'x' || t === 'X') return [null, null, null];
-  const parts = t.split('-')[0].split('+')[0].split('.');
-  if (parts.length > 3 || parts.some((p) => !/^(\d+|x|X|\*)$/.test(p))) throw new Error(`bad version in range: ${s}`);
-  const out = parts.map((p) => (/^\d+$/.test(p) ? Number(p) : null));
-  while (out.length < 3) out.push(null);
-  for (let i = 1; i < 3; i++) if (out[i - 1] === null) out[i] = null;
-  return out;
-}
-
-const floor = (p) => p.map((n) => (n === null ? 0 : n));
-
-/** The exclusive upper bound of a partial version: 1.2 → 1.3.0, 1 → 2.0.0, 1.2.3 → null (exact). */
-function nextAfter(p) {
-  if (p[0] === null) return null;
-  if (p[1] === null) return [p[0] + 1, 0, 0];
-  if (p[2] === null) return [p[0], p[1] + 1, 0];
-  return null;
-}
-
-/** One comparator set ("a b c", all must hold) as a list of [op, version] tests. */
-function comparators(set) {
-  const out = [];
-  const hy = /^\s*(\S+)\s+-\s+(\S+)\s*$/.exec(set);
-  if (hy) {
-    const lo = partial(hy[1]);
-    const hi = partial(hy[2]);
-    out.push(['>=', floor(lo)]);
-    const hiNext = nextAfter(hi);
-    if (hiNext) out.push(['<', hiNext]);
-    else if (hi[0] !== null) out.push(['<=', hi]);
-    return out;
-  }
-  const tokens = set.trim().replace(/(>=|<=|>|<|=|\^|~)\s+/g, '$1').split(/\s+/).filter(Boolean);
-  for (const tok of tokens) {
-    const m = /** @type {RegExpExecArray} */ (/^(>=|<=|>|<|=|\^|~>?|)(.*)$/.exec(tok));
-    const op = m[1];
-    const p = partial(m[2]);
-    if (op === '^') {
-      const lo = floor(p);
-      let hi;
-      if (p[0] === null) continue;
-      if (p[0] > 0 || p[1] === null) hi = [p[0] + 1, 0, 0];
-      else if (p[1] > 0 || p[2] === null) hi = [0, p[1] + 1, 0];
-      else hi = [0, 0, p[2] + 1];
-      out.push(['>=', lo], ['<', hi]);
-    } else if (op === '~' || op === '~>') {
-      if (p[0] === null) continue;
-      out.push(['>=', floor(p)], ['<', p[1] === null ? [p[0] + 1, 0, 0] : [p[0], p[1] + 1, 0]]);
-    } else if (op === '' || op === '=') {
-      if (p[0] === null) continue;
-      const hi = nextAfter(p);
-      if (hi) out.push(['>=', floor(p)], ['<', hi]);
-      else out.push(['=', p]);
-    } else if (op === '>') {
-      if (p[0] === null) out.push(['<', [0, 0, 0]]);
-      else out.push(nextAfter(p) ? ['>=', nextAfter(p)] : ['>', p]);
-    } else if (op === '>=') {
-      out.push(['>=', floor(p)]);
-    } else if (op === '<') {
-      out.push(p[0] === null ? ['<', [0, 0, 0]] : ['<', floor(p)]);
-    } else if (op === '<=') {
-      if (p[0] === null) continue;
-      const hi = nextAfter(p);
-      out.push(hi ? ['<', hi] : ['<=', p]);
-    }
-  }
-  return out;
-}
-
-/** Does `version` satisfy `range`? Throws on a range it cannot read. */
+/** Does `version` satisfy `range`? Throws on a range it cannot read (semver would only answer false). */
 function satisfies(version, range) {
-  const v = parseVersion(version);
-  return String(range)
-    .split('||')
-    .some((set) =>
-      comparators(set).every(([op, w]) => {
-        const c = cmp(v, w);
-        return op === '>=' ? c >= 0 : op === '>' ? c > 0 : op === '<' ? c < 0 : op === '<=' ? c <= 0 : c === 0;
-      })
-    );
+  if (semver.validRange(String(range)) === null) throw new Error(`not a version range: ${range}`);
+  return semver.satisfies(String(version), String(range));
 }
 
 // ---------------------------------------------------------------------------------------------------

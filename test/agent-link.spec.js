@@ -336,7 +336,7 @@ describe('agent side v2: 客服账号 for the group mapping, structured messages
 describe('agent side v2: fallback, token groups, media link limits', function () {
   const { startSim, simAccount } = require('./helpers/simulator');
   const accountMod = require('../dist/nodes/wecom-account/wecom-account.js');
-  const { MediaLinker } = require('../dist/nodes/lib/handoff/media-link.js');
+  const { MediaLinker } = require('../dist/nodes/lib/bridge/media/link.js');
   const { startHttp, stopHttp, httpUrl } = require('./helpers/runtime');
   let sim;
   const open = [];
@@ -398,7 +398,7 @@ describe('agent side v2: fallback, token groups, media link limits', function ()
 });
 
 describe('BridgeHub outbox overflow', function () {
-  const { BridgeHub } = require('../dist/nodes/lib/handoff/bridge-hub.js');
+  const { BridgeHub } = require('../dist/nodes/lib/bridge/hub.js');
   it('an acknowledging agent whose outbox overflows while connected is not handed the same conversations back in a loop', () => {
     const events = [];
     const hub = new BridgeHub({ maxPerAgent: 1, bufferSize: 1, graceMs: -1 }, { reply() {}, event: (e) => events.push(e) });

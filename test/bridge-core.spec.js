@@ -4,14 +4,14 @@
 // relay's leadership over a StateStore (bridge-relay).
 const assert = require('node:assert/strict');
 const { Readable, pipeline, Writable } = require('node:stream');
-const { admitAgent, connectOptions } = require('../dist/nodes/lib/handoff/bridge-access.js');
-const { bridgeConfig, clientHeaders, reconnectDelay } = require('../dist/nodes/lib/handoff/bridge-config.js');
-const { BridgeRouter, isBridgeFrame } = require('../dist/nodes/lib/handoff/bridge-router.js');
-const { capped, linkFrameMedia, mediaAccess, mediaHeaders } = require('../dist/nodes/lib/handoff/bridge-media.js');
-const { leaderHost, startRelayCore } = require('../dist/nodes/lib/handoff/bridge-relay.js');
-const { mintAgentToken } = require('../dist/nodes/lib/handoff/agent-token.js');
-const { MediaLinker } = require('../dist/nodes/lib/handoff/media-link.js');
-const { MemoryStore } = require('../dist/nodes/lib/state/memory.js');
+const { admitAgent, connectOptions } = require('../dist/nodes/lib/bridge/access.js');
+const { bridgeConfig, clientHeaders, reconnectDelay } = require('../dist/nodes/lib/bridge/config.js');
+const { BridgeRouter, isBridgeFrame } = require('../dist/nodes/lib/bridge/router.js');
+const { capped, linkFrameMedia, mediaAccess, mediaHeaders } = require('../dist/nodes/lib/bridge/media/serve.js');
+const { leaderHost, startRelayCore } = require('../dist/nodes/lib/bridge/relay.js');
+const { mintAgentToken } = require('../dist/nodes/lib/bridge/agent-token.js');
+const { MediaLinker } = require('../dist/nodes/lib/bridge/media/link.js');
+const { MemoryStore } = require('../dist/nodes/lib/state/backends/memory.js');
 const { numField } = require('../dist/nodes/lib/fields.js');
 
 const TOKEN = 'shared-secret-token';

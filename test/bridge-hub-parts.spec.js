@@ -3,9 +3,9 @@
 // round robin, numbered frames), the conversation queue (positions per group, serving oldest first) and the
 // agent frames acting on the hub (accept, transfer, errors answered before effects).
 const assert = require('node:assert/strict');
-const { AgentRoster } = require('../dist/nodes/lib/handoff/bridge-roster.js');
-const { ConversationQueue } = require('../dist/nodes/lib/handoff/bridge-queue.js');
-const { BridgeHub } = require('../dist/nodes/lib/handoff/bridge-hub.js');
+const { AgentRoster } = require('../dist/nodes/lib/bridge/roster.js');
+const { ConversationQueue } = require('../dist/nodes/lib/bridge/queue.js');
+const { BridgeHub } = require('../dist/nodes/lib/bridge/hub.js');
 
 /** A sink recording frames; `up` false makes it refuse (a socket no longer open). */
 function sink(up = true) {
@@ -16,7 +16,7 @@ function sink(up = true) {
 /** @returns {any} a conversation record */
 const conv = (/** @type {string} */ id, /** @type {string|undefined} */ group, fallback = false) => ({ id, meta: undefined, agentId: null, offer: { type: 'handoff', conversationId: id, channel: 'app', userId: id, reason: 'no_answer', text: `t-${id}`, history: [], ts: 1 }, history: [], queuedAt: 5, group, fallback });
 
-describe('bridge-roster: agents', function () {
+describe('bridge/roster: agents', function () {
   const online = (/** @type {any} */ r, /** @type {string} */ id, /** @type {string[]} */ groups = []) => {
     const a = r.ensure(id);
     a.sinks.push(sink());
@@ -68,7 +68,7 @@ describe('bridge-roster: agents', function () {
   });
 });
 
-describe('bridge-queue: conversations waiting', function () {
+describe('bridge/queue: conversations waiting', function () {
   it('positions count per group; items show what an agent may take; serve assigns oldest first and skips forgotten ones', function () {
     const q = new ConversationQueue();
     /** @type {Array<[string, string | undefined]>} */
@@ -94,7 +94,7 @@ describe('bridge-queue: conversations waiting', function () {
   });
 });
 
-describe('bridge-agent-frames: what agents send', function () {
+describe('bridge/agent-frames: what agents send', function () {
   const offer = (/** @type {string} */ id, /** @type {string|undefined} */ group) => ({ type: 'handoff', conversationId: id, channel: 'app', userId: 'u', reason: 'no_answer', text: '人工', history: [], ts: 1, group });
   it('accepting a taken conversation and a transfer to an unknown agent get error frames; a transfer to a group is acked first, then its agent gets it with the note', function () {
     /** @type {any[]} */

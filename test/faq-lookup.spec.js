@@ -5,7 +5,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { helper, load, sleep } = require('./helpers/runtime');
 const faqMod = require('../dist/nodes/faq-lookup/faq-lookup.js');
-const { FaqIndex } = require('../dist/nodes/lib/bot/faq-index');
+const { FaqIndex } = require('../dist/nodes/lib/bot/faq/search-index');
 
 const KB = [
   { id: 'p', question: '软件怎么收费？', alternates: ['价格是多少'], answer: 'PRICE' },

@@ -5,8 +5,8 @@ const http = require('node:http');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { EmbeddingReranker } = require('../dist/nodes/lib/bot/faq-rerank');
-const { createFaqBot } = require('../dist/nodes/lib/bot/faq-bot');
+const { EmbeddingReranker } = require('../dist/nodes/lib/bot/faq/rerank');
+const { createFaqBot } = require('../dist/nodes/lib/bot/faq/bot');
 const { helper, load, until } = require('./helpers/runtime');
 const faqMod = require('../dist/nodes/faq-lookup/faq-lookup.js');
 

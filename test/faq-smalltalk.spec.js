@@ -3,9 +3,9 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { SmallTalk, parseSmallTalk } = require('../dist/nodes/lib/bot/faq-smalltalk');
-const { createFaqBot } = require('../dist/nodes/lib/bot/faq-bot');
-const { stepPending, parseChoice, makePending } = require('../dist/nodes/lib/bot/faq-suggest');
+const { SmallTalk, parseSmallTalk } = require('../dist/nodes/lib/bot/faq/smalltalk');
+const { createFaqBot } = require('../dist/nodes/lib/bot/faq/bot');
+const { stepPending, parseChoice, makePending } = require('../dist/nodes/lib/bot/faq/suggest');
 const { helper, load } = require('./helpers/runtime');
 const faqMod = require('../dist/nodes/faq-lookup/faq-lookup.js');
 

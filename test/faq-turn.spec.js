@@ -1,11 +1,11 @@
 'use strict';
-// faq-lookup's per-message logic without Node-RED (lib/bot/faq-turn.ts): the did-you-mean state kept per
+// faq-lookup's per-message logic without Node-RED (lib/bot/faq/turn.ts): the did-you-mean state kept per
 // conversation in a key-value store, and what the node sends for each decision.
 const assert = require('node:assert/strict');
-const { createFaqBot } = require('../dist/nodes/lib/bot/faq-bot');
-const { faqDecide, faqTurn, pendingKey, FAQ_ANSWER, FAQ_SUGGEST, FAQ_MISS } = require('../dist/nodes/lib/bot/faq-turn');
-const { suggestionText } = require('../dist/nodes/lib/bot/faq-suggest');
-const { memoryKV } = require('../dist/nodes/lib/state/context-store');
+const { createFaqBot } = require('../dist/nodes/lib/bot/faq/bot');
+const { faqDecide, faqTurn, pendingKey, FAQ_ANSWER, FAQ_SUGGEST, FAQ_MISS } = require('../dist/nodes/lib/bot/faq/turn');
+const { suggestionText } = require('../dist/nodes/lib/bot/faq/suggest');
+const { memoryKV } = require('../dist/nodes/lib/state/backends/context-store');
 const { FAQ_SUGGEST_TEXTS } = require('../dist/nodes/lib/user-texts');
 
 const KB = [

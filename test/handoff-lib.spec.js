@@ -4,17 +4,17 @@
 const assert = require('node:assert');
 const { parseBusinessHours, isOpen, ScheduleError } = require('../dist/nodes/lib/handoff/business-hours.js');
 const { KeyedMutex } = require('../dist/nodes/lib/state/keyed-mutex.js');
-const { MemoryStore } = require('../dist/nodes/lib/state/memory.js');
+const { MemoryStore } = require('../dist/nodes/lib/state/backends/memory.js');
 const { ConversationStore } = require('../dist/nodes/lib/handoff/conversation-store.js');
 const { HandoffEngine, DEFAULT_TEXTS } = require('../dist/nodes/lib/handoff/engine.js');
 const { compileWordList, DEFAULT_TRANSFER_WORDS, DEFAULT_TRANSFER_EXCLUDE } = require('../dist/nodes/lib/handoff/transfer-words.js');
-const { parseAgentFrame, FrameError } = require('../dist/nodes/lib/handoff/agent-protocol.js');
+const { parseAgentFrame, FrameError } = require('../dist/nodes/lib/bridge/protocol.js');
 const { nextDeadline, newConversation } = require('../dist/nodes/lib/handoff/conversation.js');
 
-/** @typedef {import('../dist/nodes/lib/messages').WecomMsg} WecomMsg */
-/** @typedef {import('../dist/nodes/lib/types').WecomMeta} WecomMeta */
-/** @typedef {import('../dist/nodes/lib/handoff/agent-protocol').ToAgentFrame} ToAgentFrame */
-/** @typedef {import('../dist/nodes/lib/handoff/agent-protocol').MessageFrame} MessageFrame */
+/** @typedef {import('../dist/nodes/lib/contract/messages').WecomMsg} WecomMsg */
+/** @typedef {import('../dist/nodes/lib/contract/wecom-meta').WecomMeta} WecomMeta */
+/** @typedef {import('../dist/nodes/lib/bridge/protocol').ToAgentFrame} ToAgentFrame */
+/** @typedef {import('../dist/nodes/lib/bridge/protocol').MessageFrame} MessageFrame */
 
 const MON_10_SH = Date.UTC(2026, 10, 30, 2, 0); // Monday 2026-11-30 10:00 in Shanghai
 const MON_19_SH = Date.UTC(2026, 10, 30, 11, 0); // Monday 19:00 in Shanghai

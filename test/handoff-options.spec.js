@@ -8,7 +8,7 @@ const { handoffOptions, groupOptions, noticeTexts } = require('../dist/nodes/lib
 const { HandoffService } = require('../dist/nodes/lib/handoff/service.js');
 const { DEFAULT_TEXTS } = require('../dist/nodes/lib/handoff/engine.js');
 const { HANDOFF_TEXTS } = require('../dist/nodes/lib/user-texts.js');
-const { MemoryStore } = require('../dist/nodes/lib/state/memory.js');
+const { MemoryStore } = require('../dist/nodes/lib/state/backends/memory.js');
 const { nativeTransfer, NativeTransferError } = require('../dist/nodes/lib/handoff/native-transfer.js');
 
 const ID = 'app:ww1:1:u';

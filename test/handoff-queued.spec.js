@@ -3,17 +3,17 @@
 // agent; notices give the place in words and the way back; cancel words win over transfer words; the node's queue
 // timeout is on by default.
 const assert = require('node:assert');
-const { MemoryStore } = require('../dist/nodes/lib/state/memory.js');
+const { MemoryStore } = require('../dist/nodes/lib/state/backends/memory.js');
 const { ConversationStore } = require('../dist/nodes/lib/handoff/conversation-store.js');
 const { HandoffEngine, DEFAULT_TEXTS } = require('../dist/nodes/lib/handoff/engine.js');
 const { compileWordList, DEFAULT_TRANSFER_WORDS, DEFAULT_TRANSFER_EXCLUDE, DEFAULT_CANCEL_WORDS } = require('../dist/nodes/lib/handoff/transfer-words.js');
 const { helper, load } = require('./helpers/runtime');
 const handoffMod = require('../dist/nodes/handoff/handoff.js');
 
-/** @typedef {import('../dist/nodes/lib/messages').WecomMsg} WecomMsg */
-/** @typedef {import('../dist/nodes/lib/types').WecomMeta} WecomMeta */
-/** @typedef {import('../dist/nodes/lib/handoff/agent-protocol').ToAgentFrame} ToAgentFrame */
-/** @typedef {import('../dist/nodes/lib/handoff/agent-protocol').MessageFrame} MessageFrame */
+/** @typedef {import('../dist/nodes/lib/contract/messages').WecomMsg} WecomMsg */
+/** @typedef {import('../dist/nodes/lib/contract/wecom-meta').WecomMeta} WecomMeta */
+/** @typedef {import('../dist/nodes/lib/bridge/protocol').ToAgentFrame} ToAgentFrame */
+/** @typedef {import('../dist/nodes/lib/bridge/protocol').MessageFrame} MessageFrame */
 
 function engine(opts = {}) {
   const store = new ConversationStore(new MemoryStore());

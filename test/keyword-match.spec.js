@@ -5,9 +5,9 @@ const os = require('node:os');
 const path = require('node:path');
 const { helper, load, sleep } = require('./helpers/runtime');
 const kwMod = require('../dist/nodes/keyword-match/keyword-match.js');
-const { compileRules, RuleError } = require('../dist/nodes/lib/bot/keyword-rules');
+const { compileRules, RuleError } = require('../dist/nodes/lib/bot/keyword/rules');
 
-/** @type {import('../dist/nodes/lib/bot/keyword-rules').KeywordRule[]} */
+/** @type {import('../dist/nodes/lib/bot/keyword/rules').KeywordRule[]} */
 const RULES = [
   { keywords: ['人工', '转人工'], mode: 'word', exclude: ['不用转人工'], label: 'human' },
   { keywords: ['客服'], mode: 'word', exclude: ['客服电话'] },
@@ -210,7 +210,7 @@ describe('keyword-match node', function () {
 
 describe('normalise fast path', function () {
   const fc = require('fast-check');
-  const { normalise, normaliseReference } = require('../dist/nodes/lib/bot/text-normalise');
+  const { normalise, normaliseReference } = require('../dist/nodes/lib/bot/text/normalise');
   it('equals the whole-string reference (NFKC, regexes) on mixed text', function () {
     const pool = Array.from('abcXYZ09 ,.!?　，。！？、“”（）［］[]【】_-~ 請問價格錢费用发票退款人工智能ＡＢＣ１２３ｶﾞé\u0301ΣΑΣϹİ가ㄱㅏ\u1100\u1161😀👍🏻\u200d\ufe0f❤™©①㎏🈲\t\n[捂脸][Smile][OK][a b]微笑𠀀\u0000\ufdd0');
     const arb = fc.array(fc.oneof(fc.constantFrom(...pool), fc.integer({ min: 0, max: 0x10ffff }).map((c) => String.fromCodePoint(c))), { maxLength: 24 })

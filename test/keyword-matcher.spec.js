@@ -1,8 +1,8 @@
 'use strict';
-// keyword-match's matching and routing without Node-RED (lib/bot/keyword-matcher.ts).
+// keyword-match's matching and routing without Node-RED (lib/bot/keyword/matcher.ts).
 const assert = require('node:assert/strict');
-const { KeywordMatcher, parseRulesJson, flag } = require('../dist/nodes/lib/bot/keyword-matcher');
-const { payloadText, noPayload } = require('../dist/nodes/lib/bot/msg-text');
+const { KeywordMatcher, parseRulesJson, flag } = require('../dist/nodes/lib/bot/keyword/matcher');
+const { payloadText, noPayload } = require('../dist/nodes/lib/bot/text/msg-text');
 
 /** @param {any} m */
 const clone = (m) => JSON.parse(JSON.stringify(m));

@@ -104,7 +104,7 @@ describe('scripts/lint-package.js', function () {
   });
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-  describe('satisfies (tiny semver)', function () {
+  describe('satisfies (semver)', function () {
     const cases = [
       ['4.1.15', '>=4.0.0', true],
       ['5.0.7', '>=4.0.0', true],

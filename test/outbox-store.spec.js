@@ -5,10 +5,10 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { OutboxStore } = require('../dist/nodes/lib/handoff/outbox-store.js');
-const { BridgeHub } = require('../dist/nodes/lib/handoff/bridge-hub.js');
-const { LocalStore } = require('../dist/nodes/lib/state/local.js');
-const { MemoryStore } = require('../dist/nodes/lib/state/memory.js');
+const { OutboxStore } = require('../dist/nodes/lib/bridge/agent-outbox-store.js');
+const { BridgeHub } = require('../dist/nodes/lib/bridge/hub.js');
+const { LocalStore } = require('../dist/nodes/lib/state/backends/local.js');
+const { MemoryStore } = require('../dist/nodes/lib/state/backends/memory.js');
 
 /** A sink recording frames. */
 function sink() {

@@ -3,7 +3,7 @@
 'use strict';
 const rs = require('./helpers/redis-server');
 const stateConformance = require('./helpers/state-conformance');
-const { RedisStore } = require('../dist/nodes/lib/state/redis');
+const { RedisStore } = require('../dist/nodes/lib/state/backends/redis');
 
 describe('redis backend (real redis-server)', () => {
   if (rs.missing()) return;

@@ -3,7 +3,7 @@
 'use strict';
 const assert = require('node:assert/strict');
 const rs = require('./helpers/redis-server');
-const { RedisStore } = require('../dist/nodes/lib/state/redis');
+const { RedisStore } = require('../dist/nodes/lib/state/backends/redis');
 const { StateUnavailable } = require('../dist/nodes/lib/state/store');
 const { createStore } = require('../dist/nodes/lib/state/index');
 const { stateOptions } = require('../dist/nodes/shared/state');

@@ -4,8 +4,8 @@
 // budget per user. On a MemoryStore, and on a real redis-server when one is installed (two RedisStores = two instances).
 const assert = require('node:assert/strict');
 const rs = require('./helpers/redis-server');
-const { MemoryStore } = require('../dist/nodes/lib/state/memory');
-const { RedisStore } = require('../dist/nodes/lib/state/redis');
+const { MemoryStore } = require('../dist/nodes/lib/state/backends/memory');
+const { RedisStore } = require('../dist/nodes/lib/state/backends/redis');
 const { Outbox } = require('../dist/nodes/lib/wecom/send/outbox');
 const { StoreUserLimiter } = require('../dist/nodes/lib/wecom/send/user-limiter');
 const { StoreKfBudget } = require('../dist/nodes/lib/wecom/kf/budget');

@@ -1,7 +1,7 @@
 'use strict';
 // wecom-out's outbox core (nodes/lib/wecom/send/outbox.ts) without Node-RED: a MemoryStore and a fake WeCom API.
 const assert = require('node:assert/strict');
-const { MemoryStore } = require('../dist/nodes/lib/state/memory');
+const { MemoryStore } = require('../dist/nodes/lib/state/backends/memory');
 const { Outbox, OUTBOX_GROUP } = require('../dist/nodes/lib/wecom/send/outbox');
 const { StoreUserLimiter } = require('../dist/nodes/lib/wecom/send/user-limiter');
 const { StoreKfBudget } = require('../dist/nodes/lib/wecom/kf/budget');

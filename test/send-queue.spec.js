@@ -4,7 +4,7 @@ const assert = require('node:assert/strict');
 const { KeyedQueue } = require('../dist/nodes/lib/wecom/send/keyed-queue');
 const { StoreUserLimiter } = require('../dist/nodes/lib/wecom/send/user-limiter');
 const { StoreKfBudget } = require('../dist/nodes/lib/wecom/kf/budget');
-const { MemoryStore } = require('../dist/nodes/lib/state/memory');
+const { MemoryStore } = require('../dist/nodes/lib/state/backends/memory');
 const { planSend, PlanError } = require('../dist/nodes/lib/wecom/send/plan');
 
 const tick = (ms) => new Promise((r) => setTimeout(r, ms || 0));

@@ -3,7 +3,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { LocalStore } = require('../dist/nodes/lib/state/local');
+const { LocalStore } = require('../dist/nodes/lib/state/backends/local');
 const { createStore } = require('../dist/nodes/lib/state/index');
 const stateConformance = require('./helpers/state-conformance');
 

@@ -1,5 +1,5 @@
 'use strict';
-const { MemoryStore } = require('../dist/nodes/lib/state/memory');
+const { MemoryStore } = require('../dist/nodes/lib/state/backends/memory');
 const stateConformance = require('./helpers/state-conformance');
 
 stateConformance('memory', {

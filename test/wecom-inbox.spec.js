@@ -3,9 +3,9 @@
 // run left, settle) and the callback endpoint (verification, decrypt → record → acknowledge, 503 when the store
 // cannot record, passive reply), on the memory store with a hand-moved clock.
 const assert = require('node:assert/strict');
-const { MemoryStore } = require('../dist/nodes/lib/state/memory');
+const { MemoryStore } = require('../dist/nodes/lib/state/backends/memory');
 const { StateUnavailable } = require('../dist/nodes/lib/state/store');
-const { INBOX_GROUP, inboxStream, settleInbox } = require('../dist/nodes/lib/state/inbox');
+const { INBOX_GROUP, inboxStream, settleInbox } = require('../dist/nodes/lib/contract/lifecycle');
 const { Inbox } = require('../dist/nodes/lib/wecom/inbox');
 const { CallbackEndpoint } = require('../dist/nodes/lib/wecom/callback-endpoint');
 const { BodyError } = require('../dist/nodes/lib/wecom/raw-body');

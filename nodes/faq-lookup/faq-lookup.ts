@@ -1,19 +1,19 @@
 /**
- * `faq-lookup`: answers a message from a FAQ knowledge base (lib/bot/faq-bot.ts). Three outputs:
+ * `faq-lookup`: answers a message from a FAQ knowledge base (lib/bot/faq/bot.ts). Three outputs:
  * answer (confident answer, or a small-talk reply with msg.faq.smallTalk), suggest (您是不是想问 1/2/3; a
  * numbered reply from the same conversation answers that entry) and miss. One message's decision, its
- * did-you-mean state and what is sent are in lib/bot/faq-turn.ts.
+ * did-you-mean state and what is sent are in lib/bot/faq/turn.ts.
  */
 import * as path from 'node:path';
 import type { NodeAPI, Node, NodeDef, NodeMessage } from 'node-red';
-import { createFaqBot, faqBotConfig, type FaqBot, type FaqNodeFields, type FaqSources } from '../lib/bot/faq-bot';
-import { EmbeddingReranker } from '../lib/bot/faq-rerank';
-import { faqDecide, faqTurn, pendingKey } from '../lib/bot/faq-turn';
-import { noPayload, payloadText } from '../lib/bot/msg-text';
-import { contextKV } from '../lib/state/context-store';
-import { DEFAULT_SUGGEST_TTL_S, num, parseKb } from '../lib/bot/faq-data';
+import { createFaqBot, faqBotConfig, type FaqBot, type FaqNodeFields, type FaqSources } from '../lib/bot/faq/bot';
+import { EmbeddingReranker } from '../lib/bot/faq/rerank';
+import { faqDecide, faqTurn, pendingKey } from '../lib/bot/faq/turn';
+import { noPayload, payloadText } from '../lib/bot/text/msg-text';
+import { contextKV } from '../lib/state/backends/context-store';
+import { DEFAULT_SUGGEST_TTL_S, num, parseKb } from '../lib/bot/faq/data';
 import { watchTextFile, type FileSource } from '../shared/file-source';
-import { opsEvent } from '../shared/events';
+import { opsEvent } from '../shared/ops/events';
 import { showFault, statusText } from '../shared/status-text';
 import { nodeContext, nodeType, onClose, wecomMsg } from '../shared/node-kit';
 import { faqLookupSchema } from '../lib/config/faq-lookup';

@@ -14,7 +14,7 @@ import { acquireStore, type StoreHandle } from '../shared/state';
 import { nativeTransfer } from '../shared/kf-transfer';
 import type { WecomAccountNode } from '../shared/account-node';
 import { mountKfAccounts } from './kf-accounts';
-import { opsHandoffInput, opsHandoffOutput } from '../shared/events';
+import { opsHandoffInput, opsHandoffOutput } from '../shared/ops/events';
 import { showFault, statusText } from '../shared/status-text';
 import { nodeType, onClose, wecomMsg } from '../shared/node-kit';
 import { handoffSchema } from '../lib/config/handoff';

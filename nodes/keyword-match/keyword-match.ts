@@ -1,18 +1,18 @@
 /**
  * `keyword-match`: answers (or routes) a message by keyword rules, in rule order = priority. By default one
  * "answered" output and one "otherwise"; with routing 'rules' one output per rule, as the core switch node
- * (layout in lib/bot/keyword-outputs.ts). The matching and routing are in lib/bot/keyword-matcher.ts (all
- * rules compiled into one automaton per deploy, lib/bot/keyword-rules.ts).
+ * (layout in lib/bot/keyword/outputs.ts). The matching and routing are in lib/bot/keyword/matcher.ts (all
+ * rules compiled into one automaton per deploy, lib/bot/keyword/rules.ts).
  */
 import type { NodeAPI, Node, NodeDef, NodeMessage } from 'node-red';
-import { KeywordMatcher, type KeywordConfig, type KeywordHit } from '../lib/bot/keyword-matcher';
-import { noPayload, payloadText } from '../lib/bot/msg-text';
+import { KeywordMatcher, type KeywordConfig, type KeywordHit } from '../lib/bot/keyword/matcher';
+import { noPayload, payloadText } from '../lib/bot/text/msg-text';
 import { watchTextFile, type FileSource } from '../shared/file-source';
-import { opsEvent } from '../shared/events';
+import { opsEvent } from '../shared/ops/events';
 import { showFault, statusText } from '../shared/status-text';
 import { nodeType, onClose, wecomMsg } from '../shared/node-kit';
 import { keywordMatchSchema } from '../lib/config/keyword-match';
-import type { WecomMsg } from '../lib/messages';
+import type { WecomMsg } from '../lib/contract/messages';
 
 type KeywordMatchDef = NodeDef & KeywordConfig & { wires?: string[][] };
 

@@ -1,7 +1,7 @@
 /** Types of the wecom-account config node as other nodes of this package see it. */
 import type { Node } from 'node-red';
 import type { CallbackKeys } from '../lib/wecom/callback';
-import type { AccountSettings } from '../lib/types';
+import type { AccountSettings } from '../lib/contract/wecom-meta';
 import type { SettingsProblem } from '../lib/wecom/account-settings';
 import type { WecomApi } from '../lib/wecom/wecom-api';
 import type { StoreUserLimiter } from '../lib/wecom/send/user-limiter';

@@ -1,6 +1,6 @@
 /** Native WeCom transfer for `handoff` through a wecom-account node (the transfer itself: lib/handoff/native-transfer.ts). */
 import { nativeTransfer as transferWith, NativeTransferError } from '../lib/handoff/native-transfer';
-import type { WecomMeta } from '../lib/types';
+import type { WecomMeta } from '../lib/contract/wecom-meta';
 import type { WecomAccountNode } from './account-node';
 
 export { NativeTransferError };

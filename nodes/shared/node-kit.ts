@@ -2,14 +2,14 @@
  * The one boundary between Node-RED's loosely typed runtime API and this package's types. Every
  * unavoidable cast lives here (and nowhere else): registerType's constructor type, runtime settings,
  * the express app behind RED.httpNode, RED.events / RED.nodes.eachNode / RED.server, node.context()
- * as ContextLike, and an incoming NodeMessage as the typed WecomMsg (nodes/lib/messages.ts).
+ * as ContextLike, and an incoming NodeMessage as the typed WecomMsg (nodes/lib/contract/messages.ts).
  */
 import type { Server } from 'node:http';
 import type { Node, NodeAPI, NodeMessage } from 'node-red';
-import type { ContextLike } from '../lib/state/context-store';
-import type { WecomMsg } from '../lib/messages';
+import type { ContextLike } from '../lib/state/backends/context-store';
+import type { WecomMsg } from '../lib/contract/messages';
 import type { RetryOptions } from '../lib/wecom/api/retry';
-import type { StateSettings } from './state';
+import type { StateSettings } from '../lib/state';
 import { loadConfig, type Config, type NodeSchema } from '../lib/config/schema';
 
 type RegisterType = NodeAPI['nodes']['registerType'];
@@ -67,7 +67,7 @@ export function eachNodeConfig<T>(RED: NodeAPI, cb: (n: T) => void): void {
   (RED.nodes as unknown as { eachNode(cb: (n: T) => void): void }).eachNode(cb);
 }
 
-/** node.context() in the callback shape lib/state/context-store.ts uses. */
+/** node.context() in the callback shape lib/state/backends/context-store.ts uses. */
 export function nodeContext(node: Node): ContextLike {
   return node.context() as unknown as ContextLike;
 }

@@ -10,7 +10,7 @@
  */
 import * as path from 'node:path';
 import type { NodeAPI } from 'node-red';
-import { createStore, type StoreOptions } from '../lib/state/index';
+import { createStore, type StateSettings, type StoreOptions } from '../lib/state/index';
 import type { StateBackendKind, StateStore } from '../lib/state/store';
 import { settingsOf } from './node-kit';
 
@@ -20,12 +20,7 @@ interface Entry {
 }
 const open = new Map<string, Entry>();
 
-export interface StateSettings {
-  kind?: StateBackendKind;
-  dir?: string;
-  url?: string;
-  [extra: string]: unknown;
-}
+export type { StateSettings };
 
 /** The store options this runtime's settings and environment select. */
 export function stateOptions(settings: { userDir?: string; wecomState?: StateSettings }, env: NodeJS.ProcessEnv = process.env): StoreOptions {

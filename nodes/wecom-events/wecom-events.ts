@@ -1,10 +1,10 @@
 /**
  * `wecom-events`: the structured event record as a flow output — every decision the other nodes record
- * (nodes/shared/events.ts) leaves here as msg.payload, for users who keep events in their own database.
+ * (nodes/shared/ops/events.ts) leaves here as msg.payload, for users who keep events in their own database.
  * No input. Optionally only some event types.
  */
 import type { NodeAPI, Node, NodeDef, NodeMessage } from 'node-red';
-import { opsLog } from '../shared/events';
+import { opsLog } from '../shared/ops/events';
 import { EVENT_TYPES } from '../lib/ops/event';
 import { statusText } from '../shared/status-text';
 import { nodeType, onClose } from '../shared/node-kit';

@@ -3,7 +3,7 @@
  * maps what the core does to node.send / status / warn / error. The core (no Node-RED): lib/wecom/callback-endpoint.ts
  * answers each request (URL verification; verify, decrypt, record, acknowledge, passive reply) and
  * lib/wecom/inbox.ts records each message durably, de-duplicates WeCom's re-sends, emits each message once
- * in the package's message contract (lib/messages.ts) and replays what a stopped run left without an outcome.
+ * in the package's message contract (lib/contract/messages.ts) and replays what a stopped run left without an outcome.
  */
 import type { NodeAPI, Node, NodeDef } from 'node-red';
 import type { Request, Response } from 'express';

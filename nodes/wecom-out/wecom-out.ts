@@ -7,13 +7,13 @@
 import type { NodeAPI, Node, NodeDef, NodeMessage, NodeStatus } from 'node-red';
 import type { WecomAccountNode } from '../shared/account-node';
 import { WecomApiError } from '../lib/wecom/api/errors';
-import type { WecomMsg } from '../lib/messages';
+import type { WecomMsg } from '../lib/contract/messages';
 import { Outbox } from '../lib/wecom/send/outbox';
 import { planDefaults } from '../lib/wecom/send/plan';
 import type { SendAccount } from '../lib/wecom/send/deliver';
 import { acquireStore, type StoreHandle } from '../shared/state';
 import { throttled } from '../shared/throttle';
-import { opsDelivery } from '../shared/events';
+import { opsDelivery } from '../shared/ops/events';
 import { showFault, statusText } from '../shared/status-text';
 import { numField } from '../lib/fields';
 import { nodeType, onClose, wecomMsg } from '../shared/node-kit';

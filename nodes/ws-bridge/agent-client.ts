@@ -4,7 +4,7 @@
  */
 import type { Node, NodeAPI } from 'node-red';
 import WebSocket from 'ws';
-import { clientHeaders, reconnectDelay, type BridgeConfig } from '../lib/handoff/bridge-config';
+import { clientHeaders, reconnectDelay, type BridgeConfig } from '../lib/bridge/config';
 import type { AgentSockets } from './agent-sockets';
 
 /** Connect to `url` (through `gate`: once the kept outboxes are loaded); returns what stops it. */

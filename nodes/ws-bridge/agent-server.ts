@@ -1,19 +1,19 @@
 /**
  * ws-bridge in server mode: agents connect to a path on Node-RED's own server (one shared upgrade dispatcher);
- * who is admitted is lib/handoff/bridge-access.ts. Beside it: the agent console, ops view and metrics, the
+ * who is admitted is lib/bridge/access.ts. Beside it: the agent console, ops view and metrics, the
  * media route, and — with a shared state store — the cluster relay to the instance that leads.
  */
 import type { Node, NodeAPI } from 'node-red';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { admitAgent } from '../lib/handoff/bridge-access';
-import type { BridgeConfig } from '../lib/handoff/bridge-config';
-import type { MediaLinker } from '../lib/handoff/media-link';
-import type { WecomMsg } from '../lib/messages';
+import { admitAgent } from '../lib/bridge/access';
+import type { BridgeConfig } from '../lib/bridge/config';
+import type { MediaLinker } from '../lib/bridge/media/link';
+import type { WecomMsg } from '../lib/contract/messages';
 import { DuplicatePath, fullPath, registerUpgrade, rejectUpgrade } from '../shared/ws-upgrade';
 import { acquireStore, stateOptions } from '../shared/state';
-import { mountConsole } from '../shared/console-routes';
+import { mountConsole } from '../shared/ops/console-routes';
 import { httpServer, settingsOf } from '../shared/node-kit';
 import { startRelay, type BridgeRelay } from './cluster-relay';
 import { mountMediaRoute } from './media-route';

@@ -3,9 +3,9 @@
  * hub, and a heartbeat that ends sockets which stopped answering pings.
  */
 import WebSocket from 'ws';
-import type { ToAgentFrame } from '../lib/handoff/agent-protocol';
-import type { BridgeHub } from '../lib/handoff/bridge-hub';
-import type { AgentSink, OpenOptions } from '../lib/handoff/bridge-types';
+import type { ToAgentFrame } from '../lib/bridge/protocol';
+import type { BridgeHub } from '../lib/bridge/hub';
+import type { AgentSink, OpenOptions } from '../lib/bridge/types';
 
 function socketSink(ws: WebSocket): AgentSink {
   return {

@@ -1,12 +1,12 @@
 /**
- * ws-bridge on several instances: the leadership and the input stream are lib/handoff/bridge-relay.ts; this
+ * ws-bridge on several instances: the leadership and the input stream are lib/bridge/relay.ts; this
  * adds the socket part — an agent's WebSocket upgrade reaching a follower is piped as is to the leader (so an
  * agent may connect through any instance, no sticky sessions). Agent replies leave from the leader's flow, once.
  */
 import * as net from 'node:net';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { startRelayCore, type LeaderAddress, type RelayCore, type RelayCoreOptions } from '../lib/handoff/bridge-relay';
+import { startRelayCore, type LeaderAddress, type RelayCore, type RelayCoreOptions } from '../lib/bridge/relay';
 
 export type RelayOptions = RelayCoreOptions;
 

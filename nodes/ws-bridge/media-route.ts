@@ -1,15 +1,15 @@
 /**
  * GET <bridge path>/media/<ref>: a user's picture, voice, video or file for an agent, streamed from WeCom's
  * media/get with the agent's credential (Bearer or ?token=). Who gets what is decided in
- * lib/handoff/bridge-media.ts; this file is the express and wecom-account glue.
+ * lib/bridge/media/serve.ts; this file is the express and wecom-account glue.
  */
 import type { NodeAPI } from 'node-red';
 import type { Request, Response } from 'express';
 import { pipeline } from 'node:stream';
 import { mountRoutes } from '../shared/http-routes';
 import type { WecomAccountNode } from '../shared/account-node';
-import type { MediaLinker } from '../lib/handoff/media-link';
-import { capped, mediaAccess, mediaHeaders } from '../lib/handoff/bridge-media';
+import type { MediaLinker } from '../lib/bridge/media/link';
+import { capped, mediaAccess, mediaHeaders } from '../lib/bridge/media/serve';
 import { agentCredential } from '../lib/ops/http-auth';
 import { MediaGetError, openMedia } from '../lib/wecom/media-get';
 

@@ -7,21 +7,22 @@
  * Output 1: agent replies (msg.payload = text, or a media object; msg.wecom of the conversation) → wecom-out.
  * Also serves users' media to agents at <path>/media/<ref> (media-route.ts).
  * Output 2: events for handoff (msg.bridge = {event: assigned | queued | closed | presence | overflow, …}).
- * The routing itself is lib/handoff/bridge-router.ts; this file wires it to the node.
+ * The routing itself is lib/bridge/router.ts; this file wires it to the node.
  */
 import type { NodeAPI, Node, NodeDef, NodeMessage } from 'node-red';
-import { bridgeConfig, type WsBridgeCreds, type WsBridgeDef } from '../lib/handoff/bridge-config';
-import { BridgeRouter } from '../lib/handoff/bridge-router';
-import { MediaLinker } from '../lib/handoff/media-link';
-import { OutboxStore } from '../lib/handoff/outbox-store';
+import { bridgeConfig, type WsBridgeCreds, type WsBridgeDef } from '../lib/bridge/config';
+import { BridgeRouter } from '../lib/bridge/router';
+import { MediaLinker } from '../lib/bridge/media/link';
+import { OutboxStore } from '../lib/bridge/agent-outbox-store';
+import { AgentTools } from '../lib/bridge/agent-tools';
 import { acquireStore, stateOptions } from '../shared/state';
 import { fullPath } from '../shared/ws-upgrade';
-import { configureOps, opsBridgeEvent, opsEvent, opsGauges } from '../shared/events';
+import { configureOps, opsBridgeEvent, opsEvent, opsGauges } from '../shared/ops/events';
 import { numField } from '../lib/fields';
 import { statusText } from '../shared/status-text';
 import { nodeType, onClose, settingsOf, wecomMsg } from '../shared/node-kit';
 import { wsBridgeSchema } from '../lib/config/ws-bridge';
-import { bridgeInfo } from '../lib/messages';
+import { bridgeInfo } from '../lib/contract/messages';
 import { AgentSockets } from './agent-sockets';
 import { startServer } from './agent-server';
 import { startClient } from './agent-client';
@@ -37,15 +38,18 @@ export = function register(RED: NodeAPI): void {
     let closing = false;
     let broken = false;
     let cleanup: Array<() => void> = [];
-    // On the local (disk) store, frames agents have not acknowledged survive a restart (lib/handoff/outbox-store.ts).
+    // On the local (disk) store, frames agents have not acknowledged survive a restart (lib/bridge/agent-outbox-store.ts).
     const local = stateOptions(settingsOf(RED)).kind === 'local' ? acquireStore(RED) : null;
     const kept = local ? new OutboxStore(local.store, node.id, (err) => node.warn(RED._('ws-bridge.warn.outbox', { message: err.message }))) : null;
     void kept?.load();
     /** Run `fn` once the kept frames are loaded (agents and inputs wait for them). */
     const gate = (fn: () => void) => (kept ? kept.whenLoaded(fn) : fn());
 
+    // canned replies and the agents' closed conversations (search) live in the state store
+    const toolsStore = local ?? acquireStore(RED);
+    const tools = new AgentTools(toolsStore.store, `tools:${node.id}:`, (err) => node.warn(RED._('ws-bridge.warn.tools', { message: err.message })));
     const router = new BridgeRouter(
-      { hub: { ...cfg.hub, outbox: kept ? (id) => kept.outbox(id) : undefined }, linker, mediaOrigins: cfg.mediaOrigins, maxMediaBytes: cfg.maxMedia, badInput: RED._('ws-bridge.errors.badInput') },
+      { hub: { ...cfg.hub, outbox: kept ? (id) => kept.outbox(id) : undefined, tools }, linker, mediaOrigins: cfg.mediaOrigins, maxMediaBytes: cfg.maxMedia, badInput: RED._('ws-bridge.errors.badInput') },
       {
         send: (reply, event) => node.send([reply, event]),
         replied: (msg, agentId, media) => opsEvent(RED, 'reply', msg, { agentId, media: media ? true : undefined }),
@@ -119,7 +123,8 @@ export = function register(RED: NodeAPI): void {
       cleanup = [];
       router.dispose();
       // with kept outboxes, closing waits for their last writes, so the next start reads them
-      return kept && local ? kept.idle().then(() => local.release()) : undefined;
+      if (kept && local) return kept.idle().then(() => local.release());
+      return toolsStore.release();
     });
   }
 

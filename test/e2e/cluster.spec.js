@@ -71,7 +71,7 @@ describe('e2e cluster: two Node-REDs on one Redis serve one WeCom app', function
     const flows = clusterFlow();
     [A, B] = await Promise.all([cl.startInstance({ name: 'A', env, flows }), cl.startInstance({ name: 'B', env, flows })]);
     nodes.push(A, B);
-    const { RedisStore } = require('../../dist/nodes/lib/state/redis');
+    const { RedisStore } = require('../../dist/nodes/lib/state/backends/redis');
     admin = new RedisStore({ url: redis.url, instanceId: 'test-admin' });
     await admin.ready();
   });
@@ -217,7 +217,7 @@ describe('e2e cluster: two Node-REDs on one Redis serve one WeCom app', function
     const env2 = { ...env, WECOM_REDIS_PREFIX: 'wecom2:' };
     const pair = await Promise.all([cl.startInstance({ name: 'C', env: env2, flows }), cl.startInstance({ name: 'D', env: env2, flows })]);
     nodes.push(...pair);
-    const { RedisStore } = require('../../dist/nodes/lib/state/redis');
+    const { RedisStore } = require('../../dist/nodes/lib/state/backends/redis');
     const admin2 = new RedisStore({ url: redis.url, instanceId: 'test-admin2', prefix: 'wecom2:' });
     await admin2.ready();
     /** @type {import('ws')[]} */

@@ -60,7 +60,7 @@ describe('e2e: the packed package in a fresh Node-RED user dir (console, ops vie
     fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'node-red-user', private: true }));
     npm(['install', path.join(dir, /** @type {string} */ (tgz)), '--prefer-offline', '--no-audit', '--no-fund'], userDir);
     const pkgDir = path.join(userDir, 'node_modules', 'node-red-contrib-wecom');
-    for (const f of ['console/index.html', 'console/ops.html', 'dist/nodes/shared/console-routes.js', 'examples/wecom-customer-service.json']) {
+    for (const f of ['console/index.html', 'console/ops.html', 'dist/nodes/shared/ops/console-routes.js', 'examples/wecom-customer-service.json']) {
       assert.ok(fs.existsSync(path.join(pkgDir, f)), `the package ships ${f}`);
     }
     // "Import → Examples": the bundled flow, with its FAQ entries moved to a KB file in the user dir

@@ -8,7 +8,7 @@ const { useSandbox, exampleFlow } = require('./sandbox');
 const { until: waitUntil } = require('../helpers/runtime');
 
 const until = (probe, what, ms = 15000) => waitUntil(probe, what, ms);
-const { createFaqBot } = require('../../dist/nodes/lib/bot/faq-bot');
+const { createFaqBot } = require('../../dist/nodes/lib/bot/faq/bot');
 const { sealCallback } = require('../../dist/nodes/lib/wecom/callback');
 const { aesKeyFrom } = require('../../dist/nodes/lib/wecom/crypto');
 const { buildXml } = require('../../dist/nodes/lib/wecom/xml');

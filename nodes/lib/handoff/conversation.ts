@@ -2,8 +2,8 @@
  * One conversation's handoff state, as stored: bot → queued → human → bot.
  * Pure functions only; persistence is in conversation-store.ts, the decisions in handoff-engine.ts.
  */
-import type { HistoryItem, From } from './agent-protocol';
-import type { WecomMeta } from '../types';
+import type { HistoryItem, From } from '../bridge/protocol';
+import type { WecomMeta } from '../contract/wecom-meta';
 
 export type ConvState = 'bot' | 'queued' | 'human';
 

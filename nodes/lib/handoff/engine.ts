@@ -10,15 +10,15 @@
  *    (this instance has just taken the agents' hub, which starts empty) re-offers the active conversations;
  *  - results from wecom-out (msg.wecomResult): bot and agent replies are recorded in the transcript.
  */
-import type { WecomMeta } from '../types';
-import type { CompiledRules } from '../bot/keyword-rules';
-import type { Attachments, ClosedBy, ClosedFrame, HandoffFrame, MessageFrame } from './agent-protocol';
-import { attachmentsOf } from './media-fields';
+import type { WecomMeta } from '../contract/wecom-meta';
+import type { CompiledRules } from '../bot/keyword/rules';
+import type { Attachments, ClosedBy, ClosedFrame, HandoffFrame, MessageFrame } from '../bridge/protocol';
+import { attachmentsOf } from '../bridge/media/fields';
 import { isOpen, localTime, type BusinessHours } from './business-hours';
 import { matches } from './transfer-words';
 import { ConversationStore } from './conversation-store';
 import { nextDeadline, record, storableWecom, toBot, toHuman, toQueued, type Conversation } from './conversation';
-import type { BridgeInfo, HandoffTag, WecomMsg } from '../messages';
+import type { BridgeInfo, HandoffTag, WecomMsg } from '../contract/messages';
 import { DEFAULT_CANCEL_WORD, HANDOFF_TEXTS, type HandoffTexts } from '../user-texts';
 
 export type { HandoffTexts };

@@ -4,7 +4,7 @@
  * is configured, else to state 2 (WeCom's 待接入池, which assigns one itself). Pure of Node-RED: the
  * adapter gives the account's 微信客服 API client.
  */
-import type { WecomMeta } from '../types';
+import type { WecomMeta } from '../contract/wecom-meta';
 
 export class NativeTransferError extends Error {}
 

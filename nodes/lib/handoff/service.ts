@@ -6,10 +6,10 @@
  */
 import type { StateStore } from '../state/store';
 import { DueTimers } from '../state/due-timers';
-import { settleInbox } from '../state/inbox';
+import { settleInbox } from '../contract/lifecycle';
 import { ConversationStore, DEFAULT_RETENTION_MS } from './conversation-store';
 import { HandoffEngine, type Emit, type HandoffOptions } from './engine';
-import type { WecomMsg } from '../messages';
+import type { WecomMsg } from '../contract/messages';
 
 export interface HandoffHooks {
   /** Messages for the three outputs (never all empty). */

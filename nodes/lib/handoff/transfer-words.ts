@@ -2,7 +2,7 @@
  * Transfer and cancel words of `handoff`, matched with the shared keyword-rule matcher (same modes and
  * exclude patterns as `keyword-match`). Word lists are given as text: one entry per line or comma-separated.
  */
-import { compileRules, type CompiledRules, type MatchMode, MATCH_MODES } from '../bot/keyword-rules';
+import { compileRules, type CompiledRules, type MatchMode, MATCH_MODES } from '../bot/keyword/rules';
 
 export const DEFAULT_TRANSFER_WORDS = ['人工', '客服', '转人工', '人工客服'];
 export const DEFAULT_TRANSFER_EXCLUDE = ['不用转人工', '不要转人工', '不需要人工', '不用人工', '客服电话', '客服热线'];

@@ -1,11 +1,22 @@
 /**
  * Unanswered questions grouped by similarity: each question becomes a set of jieba words and Han
- * bigrams (the bot's own tokeniser, lib/bot/tokenise.ts); questions join the group whose first (most
+ * bigrams (the bot's own tokeniser, lib/bot/text/tokenise.ts); questions join the group whose first (most
  * frequent) question shares enough of that set (Jaccard ≥ threshold). Pure: no Node-RED import.
  */
-import { bigramsOfNormalised, wordsOfNormalised } from '../bot/tokenise';
-import { normalise } from '../bot/text-normalise';
-import type { Unanswered } from './rollup';
+import { bigramsOfNormalised, wordsOfNormalised } from '../bot/text/tokenise';
+import { normalise } from '../bot/text/normalise';
+
+/** One unanswered question as the ops record keeps it (rollup.ts). */
+export interface Unanswered {
+  text: string;
+  count: number;
+  last: number;
+  miss: number;
+  declined: number;
+  examples: string[];
+  /** The question's token set for clustering (tokenSet below), computed once when the question is first seen. */
+  tokens?: string[];
+}
 
 export interface UnansweredGroup {
   /** Stable id: the normalised text of the group's first question. */

@@ -3,8 +3,8 @@
  * {entries: [...]}, or CSV with an `alternates` column), or as a snippet to paste into the editor.
  * Pure: no Node-RED import, no file access (the caller reads and writes the file).
  */
-import { parseCsv } from '../bot/faq-data';
-import { normalise } from '../bot/text-normalise';
+import { parseCsv } from '../bot/faq/data';
+import { normalise } from '../bot/text/normalise';
 
 export class KbEditError extends Error {}
 

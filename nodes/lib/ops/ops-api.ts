@@ -4,8 +4,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseKb } from '../bot/faq-data';
-import { validateEntries } from '../bot/faq-index';
+import { parseKb } from '../bot/faq/data';
+import { validateEntries } from '../bot/faq/search-index';
 import { addAlternates } from './kb-alternates';
 import { HOUR_MS } from './rollup';
 import type { OpsLog } from './log';

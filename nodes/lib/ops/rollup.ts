@@ -6,8 +6,8 @@
  * Pure: no Node-RED import.
  */
 import type { OpsEvent } from './event';
-import { normalise } from '../bot/text-normalise';
-import { tokenSet } from './cluster';
+import { normalise } from '../bot/text/normalise';
+import { tokenSet, type Unanswered } from './cluster';
 
 export const HOUR_MS = 3_600_000;
 /** Distinct unanswered questions kept per hour bucket (the most frequent win). */
@@ -17,16 +17,7 @@ const EXAMPLES = 3;
 const BIN_BASE = 1.2;
 const BINS = 64;
 
-export interface Unanswered {
-  text: string;
-  count: number;
-  last: number;
-  miss: number;
-  declined: number;
-  examples: string[];
-  /** The question's token set for clustering (cluster.ts), computed once when the question is first seen. */
-  tokens?: string[];
-}
+export type { Unanswered };
 
 export interface Bucket {
   n: Record<string, number>;

@@ -5,14 +5,22 @@
  *  - 'redis': several instances on one Redis (url).
  */
 import type { StateBackendKind, StateStore } from './store';
-import { MemoryStore } from './memory';
-import { LocalStore } from './local';
-import { RedisStore, redisInstanceId } from './redis';
+import { MemoryStore } from './backends/memory';
+import { LocalStore } from './backends/local';
+import { RedisStore, redisInstanceId } from './backends/redis';
 
 export * from './store';
-export { MemoryStore } from './memory';
-export { LocalStore } from './local';
-export { RedisStore } from './redis';
+export { MemoryStore } from './backends/memory';
+export { LocalStore } from './backends/local';
+export { RedisStore } from './backends/redis';
+
+/** `wecomState` in Node-RED's settings.js: which backend, where. */
+export interface StateSettings {
+  kind?: StateBackendKind;
+  dir?: string;
+  url?: string;
+  [extra: string]: unknown;
+}
 
 export interface StoreOptions {
   kind: StateBackendKind;

@@ -2,7 +2,7 @@
  * An AsyncKV (the small get/set/keys interface of the 微信客服 puller and the Deduper) kept in the state
  * store under `kv:<namespace>:` — shared by every instance on the same store.
  */
-import type { AsyncKV } from './context-store';
+import type { AsyncKV } from './backends/context-store';
 import type { StateStore } from './store';
 
 export function storeKV(store: StateStore, namespace: string): AsyncKV {

@@ -3,7 +3,7 @@
  * environment variable, so a flow can deploy from the environment alone.
  */
 import { aesKeyFrom, isValidEncodingAESKey, isValidToken } from './crypto';
-import type { AccountSettings } from '../types';
+import type { AccountSettings } from '../contract/wecom-meta';
 import type { CallbackKeys } from './callback';
 
 export const ENV_NAMES = {

@@ -3,7 +3,7 @@
  * { payload, topic, wecom } — see types.ts. Also the dedupe key WeCom's re-sends share.
  */
 import { str, type XmlRecord } from './xml';
-import { appConversationId, type WecomMeta } from '../types';
+import { appConversationId, type WecomMeta } from '../contract/wecom-meta';
 
 /** A WecomMsg as wecom-in emits it (a type literal, so it is a NodeMessage as it stands). */
 export type InboundMessage = {

@@ -4,11 +4,11 @@
  * What a stopped run left without an outcome is taken over and emitted again after `replayAfterMs`; an entry
  * emitted without a recorded outcome (the flow intentionally sent nothing) settles `settleMs` after it was
  * emitted. 微信客服 callbacks only say "pull now": the KfPuller records each pulled page here before it moves
- * its cursor. Stream naming and settling by the other nodes: lib/state/inbox.ts.
+ * its cursor. Stream naming and settling by the other nodes: lib/contract/lifecycle.ts.
  */
 import { randomUUID } from 'node:crypto';
 import type { StateStore, StreamEntry } from '../state/store';
-import { INBOX_GROUP, inboxStream } from '../state/inbox';
+import { INBOX_GROUP, inboxStream } from '../contract/lifecycle';
 import { StreamPump } from '../state/stream-pump';
 import { storeKV } from '../state/store-kv';
 import { releasePassiveSlot } from './passive-reply';

@@ -6,11 +6,6 @@
  */
 import { randomUUID } from 'node:crypto';
 
-export interface PassiveSlot {
-  /** Deliver the reply plaintext XML; returns false if the slot was already closed. */
-  resolve(replyXml: string): boolean;
-}
-
 interface Slot {
   finish(replyXml: string | null): void;
   timer: NodeJS.Timeout;

@@ -10,7 +10,7 @@
  */
 import { ApiClient, type ApiAnswer, type ClientStats } from './api/client';
 import type { RetryOptions } from './api/retry';
-import { appBody, kfBody, newKfMsgId, type AppSendOptions, type AppTarget } from './api/messages';
+import { appBody, kfBody, newKfMsgId, type AppSendOptions, type AppTarget } from './api/message-bodies';
 import { splitUtf8, MAX_TEXT_BYTES } from './api/text-split';
 import { uploadMedia, type MediaSource, type MediaType, type Uploaded } from './api/media';
 import { DEFAULT_API_BASE } from './account-settings';

@@ -32,7 +32,7 @@ export type XmlRecord = Record<string, unknown>;
 
 /**
  * Parse `<xml>…</xml>` and return its children (strings, or nested records).
- * WeCom's own documents take a strict fast path (flat-scan.ts); anything it does not recognise
+ * WeCom's own documents take a strict fast path (xml-scan.ts); anything it does not recognise
  * goes through fast-xml-parser, which validates it and gives the same result shape.
  */
 export function parseXml(text: string): XmlRecord {

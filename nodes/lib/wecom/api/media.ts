@@ -5,7 +5,6 @@ import { FormData } from 'undici';
 import type { ApiClient } from './client';
 
 export type MediaType = 'image' | 'voice' | 'video' | 'file';
-export const MEDIA_TYPES: readonly MediaType[] = ['image', 'voice', 'video', 'file'];
 
 const CONTENT_TYPES: Record<string, string> = {
   '.jpg': 'image/jpeg',

@@ -1,5 +1,5 @@
 /** 微信客服 sync_msg entries → the package's message contract (channel 'kf'). */
-import { kfConversationId, type WecomMeta } from '../../types';
+import { kfConversationId, type WecomMeta } from '../../contract/wecom-meta';
 import type { InboundMessage } from '../inbound';
 
 const PLACEHOLDER: Record<string, string> = {

@@ -7,7 +7,7 @@
  * Customer messages (origin 3) and events are emitted; our own API sends never come back (WeCom does not
  * return them) and servicer messages (origin 5) are emitted too, marked by raw.origin.
  */
-import type { AsyncKV } from '../../state/context-store';
+import type { AsyncKV } from '../../state/backends/context-store';
 import type { InboundMessage } from '../inbound';
 import type { WecomApi } from '../wecom-api';
 import { kfEvent, kfToInbound } from './convert';

@@ -3,9 +3,9 @@
  * per-user budget wait, the send itself, and whether a failure is retried or reported.
  */
 import { createHash } from 'node:crypto';
-import type { OutboxEntry, OutboxMsg, WecomMsg } from '../../messages';
+import type { OutboxEntry, OutboxMsg, WecomMsg } from '../../contract/messages';
 import type { StateStore, StreamEntry } from '../../state/store';
-import { isInboxRef } from '../../state/inbox';
+import { isInboxRef } from '../../contract/lifecycle';
 import { WecomApiError } from '../api/errors';
 import type { WecomApi } from '../wecom-api';
 import type { KfSessionKeeper } from '../kf/session';

@@ -4,7 +4,7 @@
  * Stable kf msgids are made once per plan, so retries inside the client can never post twice.
  */
 import { claimPassiveSlot } from '../passive-reply';
-import { passiveTextXml, newKfMsgId } from '../api/messages';
+import { passiveTextXml, newKfMsgId } from '../api/message-bodies';
 import { sleep } from '../api/retry';
 import { WecomApiError } from '../api/errors';
 import type { WecomApi } from '../wecom-api';
@@ -40,19 +40,8 @@ export interface ExecDeps {
   prepaid?: number;
 }
 
-export interface SendOutcome {
-  errcode: 0;
-  channel: 'app' | 'kf';
-  msgtype: string;
-  /** msgid of the last part */
-  msgid?: string;
-  msgids: string[];
-  parts: number;
-  /** true when the (first) text went back as the passive reply */
-  passive?: boolean;
-  mediaId?: string;
-  invaliduser?: string;
-}
+import type { SendOutcome } from '../../contract/outcomes';
+export type { SendOutcome };
 
 export class HoldTooLong extends WecomApiError {
   constructor(api: string, ms: number) {

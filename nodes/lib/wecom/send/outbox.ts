@@ -9,9 +9,9 @@
  * another run have none.
  */
 import { randomUUID } from 'node:crypto';
-import type { OutboxEntry, WecomMsg } from '../../messages';
+import type { OutboxEntry, WecomMsg } from '../../contract/messages';
 import type { StateStore, StreamEntry } from '../../state/store';
-import { settleInbox } from '../../state/inbox';
+import { settleInbox } from '../../contract/lifecycle';
 import { StreamPump } from '../../state/stream-pump';
 import { backoffDelay, resolveRetry } from '../api/retry';
 import { WecomApiError } from '../api/errors';

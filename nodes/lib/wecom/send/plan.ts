@@ -8,7 +8,7 @@
  *   msg.msgtype  overrides the node's message type
  *   msg.wecom    channel, userId, openKfId (replies need nothing else); touser/toparty/totag (app)
  */
-import { APP_MSGTYPES, KF_MSGTYPES, MEDIA_MSGTYPES, TEXT_MSGTYPES, type AppTarget } from '../api/messages';
+import { APP_MSGTYPES, KF_MSGTYPES, MEDIA_MSGTYPES, TEXT_MSGTYPES, type AppTarget } from '../api/message-bodies';
 import { splitUtf8, MAX_TEXT_BYTES } from '../api/text-split';
 import type { MediaSource, MediaType } from '../api/media';
 

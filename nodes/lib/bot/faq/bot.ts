@@ -1,0 +1,169 @@
+/**
+ * The FAQ decision for one message, pure of Node-RED: small talk first (its own reply, never an FAQ entry),
+ * then lexical retrieval (search-index.ts), the confidence model (confidence.ts) and, when configured and
+ * the lexical answer is not certain, semantic re-ranking of the top candidates (rerank.ts).
+ * Outcome: answer / suggest (您是不是想问) / miss, or smallTalk.
+ */
+import { FaqIndex, validateEntries, type FaqCandidate, type FaqEntry } from './search-index';
+import { num, parseSynonyms } from './data';
+import { confidence, DEFAULT_CONFIDENCE, type ConfidenceModel } from './confidence';
+import { SmallTalk, DEFAULT_SMALL_TALK_REPLIES, SMALL_TALK_KINDS, parseSmallTalk, type SmallTalkKind } from './smalltalk';
+import type { EmbeddingReranker } from './rerank';
+
+export interface FaqDecision {
+  kind: 'answer' | 'suggest' | 'miss' | 'smallTalk';
+  /** Entry index answered (kind answer). */
+  index?: number;
+  /** Confidence of the best candidate (0…1). */
+  confidence: number;
+  /** Raw lexical score of the best candidate. */
+  score: number;
+  candidates: FaqCandidate[];
+  smallTalk?: SmallTalkKind;
+  /** Reply text for small talk ('' = no reply configured for that kind). */
+  reply?: string;
+  /** The semantic re-ranker was consulted and answered in time. */
+  reranked?: boolean;
+}
+
+export interface FaqBotOptions {
+  model?: ConfidenceModel;
+  /** Override the model's thresholds (confidence 0…1). */
+  answerAt?: number;
+  suggestAt?: number;
+  /** null disables the small-talk layer. */
+  smallTalk?: SmallTalk | null;
+  replies?: Partial<Record<SmallTalkKind, string>>;
+  reranker?: EmbeddingReranker | null;
+  /** No re-ranking call at or above this confidence (default 0.9). */
+  certainAt?: number;
+  /** With the re-ranker: answer when the re-ranked best has at least this cosine (default 0.8). */
+  rerankAnswerCosine?: number;
+  /** Lexical candidates re-ranked (default 5). */
+  rerankTopK?: number;
+}
+
+/** The lexical decision plus what re-ranking needs: whether to call it, and all lexical candidates. */
+export type LexicalDecision = FaqDecision & { needsRerank: boolean; all: FaqCandidate[] };
+
+export class FaqBot {
+  readonly answerAt: number;
+  readonly suggestAt: number;
+  private readonly model: ConfidenceModel;
+
+  constructor(readonly index: FaqIndex, private readonly o: FaqBotOptions = {}) {
+    this.model = o.model ?? DEFAULT_CONFIDENCE;
+    this.answerAt = Number.isFinite(o.answerAt) ? (o.answerAt as number) : this.model.answer;
+    this.suggestAt = Math.min(this.answerAt, Number.isFinite(o.suggestAt) ? (o.suggestAt as number) : this.model.suggest);
+  }
+
+  /** Small talk or the lexical decision, synchronously (no re-ranking). */
+  decideLexical(text: string): LexicalDecision {
+    const st = this.o.smallTalk === null ? null : (this.o.smallTalk ?? DEFAULT_SMALL_TALK).detect(text);
+    if (st) {
+      const reply = this.o.replies?.[st.kind] ?? DEFAULT_SMALL_TALK_REPLIES[st.kind];
+      return { kind: 'smallTalk', smallTalk: st.kind, reply, confidence: 0, score: 0, candidates: [], needsRerank: false, all: [] };
+    }
+    const k = this.o.reranker ? Math.max(3, this.o.rerankTopK ?? 5) : 3;
+    const res = this.index.search(text, k, { longListFloor: 0.16 });
+    const conf = confidence(res.features, this.model);
+    const score = res.best ? res.best.score : 0;
+    const base = { confidence: conf, score, candidates: res.candidates.slice(0, 3) };
+    const needsRerank = !!this.o.reranker && this.o.reranker.ready && res.candidates.length > 0 && conf < (this.o.certainAt ?? 0.9);
+    const all = res.candidates;
+    if (res.best && conf >= this.answerAt) return { kind: 'answer', index: res.best.index, ...base, needsRerank, all };
+    if (res.best && conf >= this.suggestAt) return { kind: 'suggest', ...base, needsRerank, all };
+    return { kind: 'miss', ...base, needsRerank, all };
+  }
+
+  /** The full decision, re-ranking the top candidates when configured (never longer than its budget). */
+  async decide(text: string): Promise<FaqDecision> {
+    const { needsRerank, all, ...lex } = this.decideLexical(text);
+    if (!needsRerank || !this.o.reranker) return lex;
+    const idxOf = (id: string) => this.index.entries.findIndex((e) => e.id === id);
+    const rr = await this.o.reranker.rerank(text, all.map((c) => ({ index: idxOf(c.id), score: c.score })));
+    if (!rr || rr.order.length === 0) return lex;
+    const entries = this.index.entries;
+    const candidates = rr.order.slice(0, 3).map((o) => ({ id: entries[o.index].id, question: entries[o.index].question, score: o.score }));
+    const top = rr.order[0];
+    const gap = top.cosine - (rr.order[1]?.cosine ?? 0);
+    const sameBest = lex.kind === 'answer' && lex.index === top.index;
+    if (sameBest || (top.cosine >= (this.o.rerankAnswerCosine ?? 0.8) && gap >= 0.02)) {
+      return { ...lex, kind: 'answer', index: top.index, candidates, reranked: true };
+    }
+    return { ...lex, kind: lex.kind === 'answer' ? 'suggest' : lex.kind, index: undefined, candidates, reranked: true };
+  }
+}
+
+const DEFAULT_SMALL_TALK = new SmallTalk();
+
+/** What a faq-lookup node is configured with, as plain values (texts as typed in the dialog or files). */
+export interface FaqBotConfig {
+  entries: FaqEntry[];
+  /** Synonym lines (`退钱, 退费 => 退款`): the dialog's, then the file's. */
+  synonymsText?: string;
+  builtinSynonyms?: boolean;
+  smallTalk?: boolean;
+  /** Small-talk phrase lines (`thanks: 感恩, 多谢晒`). */
+  smallTalkText?: string;
+  /** Reply lines (`greeting: 您好！`; an empty reply sends that kind to the miss output). */
+  repliesText?: string;
+  answerAt?: number;
+  suggestAt?: number;
+  reranker?: EmbeddingReranker | null;
+}
+
+/** Build the index and the bot from a node's configuration (throws a clear error on a bad KB). */
+export function createFaqBot(c: FaqBotConfig): FaqBot {
+  const index = new FaqIndex(validateEntries(c.entries), { synonyms: parseSynonyms(c.synonymsText ?? ''), builtinSynonyms: c.builtinSynonyms !== false });
+  const smallTalk = c.smallTalk === false ? null : new SmallTalk({ phrases: parseSmallTalk(c.smallTalkText ?? '') });
+  const replies: Partial<Record<SmallTalkKind, string>> = {};
+  for (const [kind, list] of Object.entries(parseSmallTalkReplies(c.repliesText ?? ''))) replies[kind as SmallTalkKind] = list;
+  return new FaqBot(index, { smallTalk, replies, answerAt: c.answerAt, suggestAt: c.suggestAt, reranker: c.reranker ?? null });
+}
+
+/** Reply lines `kind: text` (one per line; `kind:` alone = no reply for that kind). */
+export function parseSmallTalkReplies(text: string): Partial<Record<SmallTalkKind, string>> {
+  const out: Partial<Record<SmallTalkKind, string>> = {};
+  for (const line of String(text || '').split(/\r?\n/)) {
+    const m = /^\s*([a-z]+)\s*[:：]\s?(.*)$/i.exec(line);
+    if (m && (SMALL_TALK_KINDS as string[]).includes(m[1].toLowerCase())) out[m[1].toLowerCase() as SmallTalkKind] = m[2].trim();
+  }
+  return out;
+}
+
+/** A faq-lookup node's dialog fields as saved (checkboxes as booleans or 'true'/'false', numbers maybe as text). */
+export interface FaqNodeFields {
+  synonyms?: string;
+  builtinSynonyms?: boolean | string;
+  smallTalk?: boolean | string;
+  smallTalkPhrases?: string;
+  smallTalkReplies?: string;
+  answerConfidence?: number | string;
+  suggestConfidence?: number | string;
+}
+
+/** The texts a node's bot is built from besides its fields: the knowledge base and the word-list files. */
+export interface FaqSources {
+  entries: unknown;
+  synonymsFile: string;
+  smallTalkFile: string;
+}
+
+const off = (v: unknown) => v === false || v === 'false';
+const optNum = (v: unknown) => (v === '' || v === undefined || v === null ? undefined : num(v, NaN));
+
+/** The bot configuration of a faq-lookup node: its fields, then its files (dialog lines first). */
+export function faqBotConfig(f: FaqNodeFields, src: FaqSources, reranker: EmbeddingReranker | null): FaqBotConfig {
+  return {
+    entries: src.entries as FaqEntry[],
+    synonymsText: (f.synonyms || '') + '\n' + src.synonymsFile,
+    builtinSynonyms: !off(f.builtinSynonyms),
+    smallTalk: !off(f.smallTalk),
+    smallTalkText: (f.smallTalkPhrases || '') + '\n' + src.smallTalkFile,
+    repliesText: f.smallTalkReplies || '',
+    answerAt: optNum(f.answerConfidence),
+    suggestAt: optNum(f.suggestConfidence),
+    reranker,
+  };
+}

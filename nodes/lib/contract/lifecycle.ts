@@ -1,0 +1,34 @@
+/**
+ * The message lifecycle: when is a message done? The inbox of wecom-in: every decrypted callback is appended to a stream before WeCom gets its 200, and
+ * stays pending until its outcome is recorded:
+ *  - a bot reply or did-you-mean: wecom-out recorded the answer in its outbox;
+ *  - a message handed to (or already with) an agent: handoff recorded it in the conversation;
+ *  - a flow that intentionally sends nothing: the entry settles by itself `settleMs` after it was emitted.
+ * What is still pending after a crash or redeploy is emitted again (lib/wecom/inbox.ts records, emits and replays).
+ */
+
+/** The one store operation settling needs (every StateStore has it); kept structural so the contract imports no layer. */
+export interface Settler {
+  ack(stream: string, group: string, ids: string[]): Promise<unknown>;
+}
+export const INBOX_GROUP = 'wecom-in';
+
+export interface InboxRef {
+  /** Stream name. */
+  s: string;
+  /** Entry id. */
+  id: string;
+}
+
+export function inboxStream(nodeId: string): string {
+  return `inbox:${nodeId}`;
+}
+
+export function isInboxRef(v: unknown): v is InboxRef {
+  return !!v && typeof v === 'object' && typeof (v as InboxRef).s === 'string' && typeof (v as InboxRef).id === 'string';
+}
+
+/** Record that the message's outcome is recorded (no-op for messages that did not come through an inbox). */
+export async function settleInbox(store: Settler, ref: unknown): Promise<void> {
+  if (isInboxRef(ref)) await store.ack(ref.s, INBOX_GROUP, [ref.id]);
+}

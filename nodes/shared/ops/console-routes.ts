@@ -1,0 +1,172 @@
+/**
+ * What ws-bridge serves beside its WebSocket, under the same base path (`/wecom/ws` → `/wecom/…`):
+ *  - `console/`  the agent console (static files from the package's console/ folder; it signs in over the
+ *                WebSocket, so the page itself holds no data);
+ *  - `ops/`      the ops view and its JSON API (HTTP Basic or Bearer with the ops password; 401 without);
+ *  - `metrics`   Prometheus text (off unless enabled; Bearer or Basic with the metrics token; 401 without).
+ * Every response carries a strict Content-Security-Policy (scripts only from this origin, no inline code).
+ * This file is the express glue; what the routes compute is in nodes/lib/ops/ (ops-api, metrics, http-auth,
+ * static-files).
+ */
+import type { NodeAPI, Node } from 'node-red';
+import type { Request, Response, RequestHandler } from 'express';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { mountRoutes } from '../http-routes';
+import { liveGauges, opsLog } from './events';
+import { alternatesSnippet, KbEditError, unansweredCsv } from '../../lib/ops/kb-alternates';
+import { hasSecret } from '../../lib/ops/http-auth';
+import { opsMetrics } from '../../lib/ops/metrics';
+import { alternatesRequest, faqSources, opsSummary, queryRange, writeAlternates, type FaqNodeConf } from '../../lib/ops/ops-api';
+import { SECURITY_HEADERS, servedName } from '../../lib/ops/static-files';
+import { readBody } from '../../lib/wecom/raw-body';
+import { eachNodeConfig, settingsOf } from '../node-kit';
+
+/** The package's console/ folder (dist/nodes/shared → package root). */
+export const CONSOLE_DIR = path.resolve(__dirname, '..', '..', '..', '..', 'console');
+
+export interface ConsoleOptions {
+  /** The bridge's path as configured (e.g. /wecom/ws), relative to httpNodeRoot. */
+  bridgePath: string;
+  /** The WebSocket's full path (with httpNodeRoot), told to the console. */
+  wsFullPath: string;
+  console: boolean;
+  ops: boolean;
+  opsPassword: string;
+  metrics: boolean;
+  metricsToken: string;
+}
+
+function secure(res: Response): void {
+  for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
+}
+
+function guard(secret: string, realm: string, why: string, handler: RequestHandler): RequestHandler {
+  return (req, res, next) => {
+    secure(res);
+    if (!hasSecret(secret, req.headers.authorization)) {
+      res.setHeader('WWW-Authenticate', `Basic realm="${realm}", charset="UTF-8"`);
+      res.status(401).type('text/plain').send(secret ? 'Unauthorized\n' : `Unauthorized: ${why}\n`);
+      return;
+    }
+    handler(req, res, next);
+  };
+}
+
+/** Serve a whitelisted file of console/. */
+function sendFile(res: Response, name: string): void {
+  secure(res);
+  const type = servedName(name);
+  if (!type) {
+    res.status(404).type('text/plain').send('Not found\n');
+    return;
+  }
+  fs.readFile(path.join(CONSOLE_DIR, name), (err, body) => {
+    if (err) res.status(404).type('text/plain').send('Not found\n');
+    else res.status(200).type(type).send(body);
+  });
+}
+
+/** A JSON body (already parsed by another middleware, or read here up to 64 KB). */
+async function readJsonBody(req: Request): Promise<unknown> {
+  const pre: unknown = req.body;
+  if (pre && typeof pre === 'object' && !Buffer.isBuffer(pre) && Object.keys(pre).length) return pre;
+  return JSON.parse((await readBody(req, 64 * 1024)) || 'null') as unknown;
+}
+
+/** faq-lookup nodes of the running flows, with where their entries come from. */
+function faqNodes(RED: NodeAPI) {
+  const configs: FaqNodeConf[] = [];
+  eachNodeConfig<FaqNodeConf>(RED, (n) => configs.push(n));
+  return faqSources(configs, settingsOf(RED).userDir || process.cwd());
+}
+
+/** POST ops/api/alternates: add questions to an entry of a faq-lookup's KB file, or answer a snippet to paste. */
+async function postAlternates(RED: NodeAPI, req: Request, res: Response): Promise<void> {
+  if (!/^application\/json\b/i.test(String(req.headers['content-type'] ?? ''))) {
+    res.status(415).json({ error: 'send application/json' });
+    return;
+  }
+  let body: unknown;
+  try {
+    body = await readJsonBody(req);
+  } catch {
+    res.status(400).json({ error: 'bad JSON body' });
+    return;
+  }
+  const r = alternatesRequest(body);
+  if (!r.ok) {
+    res.status(400).json({ error: r.error });
+    return;
+  }
+  const target = faqNodes(RED).find((n) => n.id === r.node) ?? null;
+  if (!target || !target.full) {
+    res.json({ written: false, snippet: alternatesSnippet(r.questions), entry: r.entry });
+    return;
+  }
+  try {
+    res.json({ written: true, file: target.kbFile, added: writeAlternates(target.full, r.entry, r.questions) });
+  } catch (e) {
+    res.status(e instanceof KbEditError ? 400 : 500).json({ error: (e as Error).message });
+  }
+}
+
+/** Mount the console, the ops view and the metrics for one ws-bridge; returns the function removing them. */
+export function mountConsole(RED: NodeAPI, node: Node, opt: ConsoleOptions): () => void {
+  const base = path.posix.dirname('/' + opt.bridgePath.replace(/^\/+/, '')).replace(/\/+$/, '');
+  const removers: Array<() => void> = [];
+  const at = (p: string, h: Parameters<typeof mountRoutes>[2]) => removers.push(mountRoutes(RED, base + p, h));
+  // express matches `/x` and `/x/` alike: the page at `/x/`, a redirect from `/x` (relative URLs need the slash)
+  const page = (to: string, file: string): RequestHandler => (req, res) => {
+    if (req.path.endsWith('/')) return sendFile(res, file);
+    secure(res);
+    res.redirect(302, to);
+  };
+  const range = (req: Request) => queryRange(req.query as Record<string, unknown>, opsLog(RED).now());
+
+  if (opt.console) {
+    at('/console', { get: page('console/', 'index.html') });
+    at('/console/config.json', {
+      get: (_q, res) => {
+        secure(res);
+        res.json({ wsPath: opt.wsFullPath, ops: opt.ops });
+      },
+    });
+    at('/console/:file', { get: (req, res) => sendFile(res, String(req.params.file)) });
+  }
+
+  if (opt.ops) {
+    const why = 'set the ops password on ws-bridge or WECOM_OPS_PASSWORD';
+    const g = (h: RequestHandler) => guard(opt.opsPassword, 'WeCom ops', why, h);
+    if (!opt.opsPassword) node.warn(RED._('ws-bridge.warn.noOpsPassword'));
+    at('/ops', { get: g(page('ops/', 'ops.html')) });
+    at('/ops/api/summary', {
+      get: g((req, res) => {
+        const { from, to } = range(req);
+        res.json(opsSummary(opsLog(RED), from, to, liveGauges()));
+      }),
+    });
+    at('/ops/api/unanswered.csv', {
+      get: g((req, res) => {
+        const { from, to } = range(req);
+        res.setHeader('Content-Disposition', 'attachment; filename="unanswered.csv"');
+        res.type('text/csv; charset=utf-8').send(unansweredCsv(opsLog(RED).unanswered(from, to)));
+      }),
+    });
+    at('/ops/api/faq', { get: g((_q, res) => res.json({ nodes: faqNodes(RED).map(({ full: _f, ...n }) => n) })) });
+    at('/ops/api/alternates', { post: g((req, res) => void postAlternates(RED, req, res)) });
+    at('/ops/:file', { get: g((req, res) => sendFile(res, String(req.params.file))) });
+  }
+
+  if (opt.metrics) {
+    if (!opt.metricsToken) node.warn(RED._('ws-bridge.warn.noMetricsToken'));
+    at('/metrics', {
+      get: guard(opt.metricsToken, 'WeCom metrics', 'set the metrics token on ws-bridge or WECOM_METRICS_TOKEN', (_q, res) => {
+        res.type('text/plain; version=0.0.4; charset=utf-8').send(opsMetrics(opsLog(RED), liveGauges()));
+      }),
+    });
+  }
+  return () => {
+    for (const r of removers.splice(0)) r();
+  };
+}

@@ -1,0 +1,245 @@
+'use strict';
+// The agent's daily tools in the protocol, at the hub (no Node-RED, no sockets): status (busy/away get no new
+// conversation), internal notes (never a reply, shown after a transfer), canned replies in a state store with
+// {customer.name}, search over closed conversations, and the supervisor's live view, re-assign and close.
+const assert = require('node:assert/strict');
+const { BridgeHub } = require('../dist/nodes/lib/bridge/hub.js');
+const { AgentTools } = require('../dist/nodes/lib/bridge/agent-tools.js');
+const { fillCanned, validShortcut } = require('../dist/nodes/lib/bridge/tool-frames.js');
+const { parseAgentFrame } = require('../dist/nodes/lib/bridge/protocol.js');
+const { MemoryStore } = require('../dist/nodes/lib/state/backends/memory.js');
+
+/** A hub sink that records what the agent was sent; `next(pred)` waits for a frame (async answers). */
+function sink() {
+  /** @type {any[]} */
+  const frames = [];
+  /** @type {Array<() => void>} */
+  let waiters = [];
+  return {
+    frames,
+    send: (/** @type {any} */ f) => {
+      frames.push(f);
+      for (const w of waiters.splice(0)) w();
+      return true;
+    },
+    close() {},
+    /** @param {(f: any) => boolean} pred */
+    async next(pred) {
+      for (;;) {
+        const f = frames.find(pred);
+        if (f) return f;
+        await new Promise((r) => waiters.push(() => r(undefined)));
+      }
+    },
+  };
+}
+
+/** A hub with recorded replies and events, and tools over a MemoryStore. */
+function setup(opt = {}) {
+  /** @type {any[]} */
+  const replies = [];
+  /** @type {any[]} */
+  const events = [];
+  const store = new MemoryStore();
+  const tools = new AgentTools(store, 'tools:t:', (err) => assert.fail(err));
+  const hub = new BridgeHub({ maxPerAgent: 5, bufferSize: 100, graceMs: 60_000, tools, ...opt }, { reply: (...a) => replies.push(a), event: (e) => events.push(e) });
+  return { hub, replies, events, store, tools };
+}
+
+/** @returns {any} */
+const handoff = (/** @type {string} */ id, /** @type {string} */ userId, text = '转人工') => ({ type: 'handoff', conversationId: id, channel: 'kf', userId, reason: 'keyword', text, history: [{ from: 'user', text, ts: 1000 }], ts: 1000 });
+const send = (hub, conn, f) => hub.receive(conn, JSON.stringify(f));
+const got = (s, type, id) => s.frames.filter((f) => f.type === type && (id === undefined || f.conversationId === id));
+
+describe('agent tools: status', function () {
+  it('a busy or away agent is offered no new conversation; back online it gets what waits', function () {
+    const { hub, events } = setup();
+    const alice = sink();
+    const bob = sink();
+    const ca = hub.open(alice, 'alice');
+    const cb = hub.open(bob, 'bob');
+    assert.equal(alice.frames[0].status, 'online', 'welcome says the status');
+    send(hub, ca, { type: 'status', status: 'busy', id: 1 });
+    assert.deepEqual(alice.frames.at(-1), { type: 'ack', ref: 'status', id: 1, status: 'busy' });
+    assert.equal(events.at(-1).event, 'presence');
+    assert.equal(events.at(-1).status, 'busy');
+    hub.fromHandoff(handoff('c1', 'u1'), undefined);
+    hub.fromHandoff(handoff('c2', 'u2'), undefined);
+    assert.equal(got(alice, 'handoff').length, 0, 'busy: nothing offered');
+    assert.deepEqual(got(bob, 'handoff').map((f) => f.conversationId), ['c1', 'c2']);
+    send(hub, cb, { type: 'status', status: 'away' });
+    hub.fromHandoff(handoff('c3', 'u3'), undefined);
+    assert.equal(got(bob, 'handoff').length, 2, 'away: nothing new');
+    assert.deepEqual(hub.queuedIds(), ['c3']);
+    send(hub, ca, { type: 'status', status: 'online' });
+    assert.deepEqual(got(alice, 'handoff').map((f) => f.conversationId), ['c3']);
+  });
+  it('a bad status is a bad_frame', function () {
+    const { hub } = setup();
+    const s = sink();
+    send(hub, hub.open(s, 'alice'), { type: 'status', status: 'sleeping', id: 2 });
+    assert.equal(s.frames.at(-1).code, 'bad_frame');
+  });
+});
+
+describe('agent tools: internal notes', function () {
+  it('a note never becomes a reply, and the next agent sees it after a transfer', function () {
+    const { hub, replies } = setup();
+    const alice = sink();
+    const bob = sink();
+    const ca = hub.open(alice, 'alice');
+    hub.open(bob, 'bob');
+    send(hub, hub.open(sink(), 'carol'), { type: 'status', status: 'away' });
+    hub.fromHandoff(handoff('c1', 'u1'), undefined);
+    const owner = got(alice, 'handoff').length ? { s: alice, c: ca } : null;
+    assert.ok(owner, 'alice has c1 (round robin, first)');
+    send(hub, ca, { type: 'note', conversationId: 'c1', text: '客户是 VIP，已退款一次', id: 5 });
+    assert.deepEqual(alice.frames.at(-1), { type: 'ack', ref: 'note', id: 5, conversationId: 'c1' });
+    assert.equal(replies.length, 0, 'nothing goes to the customer');
+    send(hub, ca, { type: 'transfer', conversationId: 'c1', to: 'bob' });
+    const h = got(bob, 'handoff', 'c1')[0];
+    const note = h.history.find((x) => x.from === 'note');
+    assert.equal(note.text, '客户是 VIP，已退款一次');
+    assert.equal(note.agentId, 'alice');
+    assert.equal(replies.length, 0);
+  });
+  it('a note on a conversation that is not yours is refused', function () {
+    const { hub } = setup();
+    const alice = sink();
+    const bob = sink();
+    hub.open(alice, 'alice');
+    const cb = hub.open(bob, 'bob');
+    hub.fromHandoff(handoff('c1', 'u1'), undefined);
+    send(hub, cb, { type: 'note', conversationId: 'c1', text: 'x' });
+    assert.equal(bob.frames.at(-1).code, 'not_assigned');
+  });
+});
+
+describe('agent tools: canned replies', function () {
+  it('team and personal lists kept in the state store; {customer.name} and {agent.name} filled', async function () {
+    const { hub, store } = setup();
+    const alice = sink();
+    const bob = sink();
+    const ca = hub.open(alice, 'alice');
+    const cb = hub.open(bob, 'bob');
+    send(hub, ca, { type: 'canned', op: 'set', scope: 'team', shortcut: 'hi', text: '您好 {customer.name}，我是 {agent.name}', id: 1 });
+    await alice.next((f) => f.id === 1);
+    send(hub, ca, { type: 'canned', op: 'set', scope: 'personal', shortcut: '退款', text: '退款 3 个工作日到账', id: 2 });
+    const a2 = await alice.next((f) => f.id === 2);
+    assert.deepEqual(a2.canned, { team: [{ shortcut: 'hi', text: '您好 {customer.name}，我是 {agent.name}' }], personal: [{ shortcut: '退款', text: '退款 3 个工作日到账' }] });
+    send(hub, cb, { type: 'canned', id: 3 });
+    const b3 = await bob.next((f) => f.id === 3);
+    assert.deepEqual(b3.canned.team.map((r) => r.shortcut), ['hi'], 'the team list is shared');
+    assert.deepEqual(b3.canned.personal, [], "alice's personal list is hers");
+    assert.ok(await store.get('tools:t:canned:team'), 'kept in the store');
+    assert.equal(fillCanned(b3.canned.team[0].text, { customer: '张三', agent: 'bob' }), '您好 张三，我是 bob');
+    assert.equal(fillCanned('{customer.name}/{x.y}', {}), '{customer.name}/{x.y}');
+    send(hub, ca, { type: 'canned', op: 'delete', scope: 'team', shortcut: 'hi', id: 4 });
+    assert.deepEqual((await alice.next((f) => f.id === 4)).canned.team, []);
+  });
+  it('bad shortcuts and blank texts are refused; without a store the answer is unavailable', async function () {
+    assert.equal(validShortcut('a b'), false);
+    assert.equal(validShortcut('退款_1'), true);
+    assert.throws(() => parseAgentFrame(JSON.stringify({ type: 'canned', op: 'set', scope: 'team', shortcut: 'hi', text: ' ' })), /canned\.text/);
+    assert.throws(() => parseAgentFrame(JSON.stringify({ type: 'canned', op: 'set', scope: 'all', shortcut: 'hi', text: 'x' })), /canned\.scope/);
+    const hub = new BridgeHub({ maxPerAgent: 5, bufferSize: 100, graceMs: 60_000 }, { reply() {}, event() {} });
+    const s = sink();
+    send(hub, hub.open(s, 'alice'), { type: 'canned', id: 9 });
+    assert.equal((await s.next((f) => f.id === 9)).code, 'unavailable');
+  });
+});
+
+describe('agent tools: search over closed conversations', function () {
+  it("finds the agent's own closed conversations by text or user, newest first", async function () {
+    const { hub, tools } = setup();
+    const alice = sink();
+    const ca = hub.open(alice, 'alice');
+    hub.fromHandoff(handoff('c1', 'u1', '我要退款'), undefined);
+    send(hub, ca, { type: 'reply', conversationId: 'c1', text: '好的，已为您退款' });
+    send(hub, ca, { type: 'close', conversationId: 'c1' });
+    hub.fromHandoff(handoff('c2', 'u2', '发票怎么开'), undefined);
+    hub.fromHandoff(/** @type {any} */ ({ type: 'closed', conversationId: 'c2', by: 'timeout' }), undefined);
+    const bob = sink();
+    const cb = hub.open(bob, 'bob');
+    send(hub, ca, { type: 'status', status: 'away' });
+    hub.fromHandoff(handoff('c3', 'u3', '退款进度'), undefined);
+    send(hub, cb, { type: 'close', conversationId: 'c3' });
+    // the store writes are asynchronous: search until they are visible
+    let r = [];
+    while (r.length < 2) r = await tools.search('alice', '');
+    send(hub, ca, { type: 'search', q: '退款', id: 7 });
+    const ans = await alice.next((f) => f.id === 7);
+    assert.deepEqual(ans.results.map((x) => x.conversationId), ['c1'], 'not c2 (no 退款), not c3 (bob closed it)');
+    assert.equal(ans.results[0].history.some((h) => h.from === 'agent' && h.text === '好的，已为您退款'), true, 'with its history');
+    send(hub, ca, { type: 'search', q: 'U2', id: 8 });
+    assert.deepEqual((await alice.next((f) => f.id === 8)).results.map((x) => x.conversationId), ['c2'], 'by user id, any case');
+    send(hub, cb, { type: 'search', q: '退款', id: 9 });
+    assert.deepEqual((await bob.next((f) => f.id === 9)).results.map((x) => x.conversationId), ['c3']);
+  });
+  it('closed conversations older than 30 days are not found', async function () {
+    let now = Date.now();
+    const tools = new AgentTools(new MemoryStore(), 'p:', (err) => assert.fail(err), () => now);
+    tools.closed({ conversationId: 'old', channel: 'kf', userId: 'u', agentId: 'a', closedAt: now - 31 * 86_400_000, history: [] });
+    tools.closed({ conversationId: 'new', channel: 'kf', userId: 'u', agentId: 'a', closedAt: now - 86_400_000, history: [] });
+    let r = [];
+    for (let i = 0; i < 100 && r.length === 0; i++) r = await tools.search('a', '');
+    assert.deepEqual(r.map((x) => x.conversationId), ['new']);
+  });
+});
+
+describe('supervisor: live view, re-assign and close', function () {
+  it('lists queued and assigned conversations with how long the user waits, and agents with status', function () {
+    const { hub } = setup({ maxPerAgent: 1 });
+    const alice = sink();
+    const ca = hub.open(alice, 'alice');
+    hub.fromHandoff(handoff('c1', 'u1'), undefined);
+    hub.fromHandoff(handoff('c2', 'u2'), undefined);
+    send(hub, ca, { type: 'status', status: 'busy' });
+    const v = hub.live();
+    assert.deepEqual(v.agents, [{ id: 'alice', online: true, status: 'busy', conversations: 1 }]);
+    const byId = Object.fromEntries(v.conversations.map((c) => [c.conversationId, c]));
+    assert.equal(byId.c1.agentId, 'alice');
+    assert.equal(byId.c2.agentId, null);
+    assert.equal(byId.c1.waitingSince, 1000, 'the user message not yet answered');
+    send(hub, ca, { type: 'reply', conversationId: 'c1', text: '您好' });
+    assert.equal(hub.live().conversations.find((c) => c.conversationId === 'c1')?.waitingSince, undefined, 'answered');
+    assert.equal(hub.live().conversations.length, 2);
+  });
+  it('re-assigns a conversation (with its history and notes) and closes one back to the bot', function () {
+    const { hub, events } = setup();
+    const alice = sink();
+    const bob = sink();
+    const ca = hub.open(alice, 'alice');
+    const cb = hub.open(bob, 'bob');
+    send(hub, cb, { type: 'status', status: 'away' });
+    hub.fromHandoff(handoff('c1', 'u1'), undefined);
+    send(hub, ca, { type: 'note', conversationId: 'c1', text: '已核实身份' });
+    assert.deepEqual(hub.supervise({ op: 'reassign', conversationId: 'c1', to: 'nobody' }), { ok: false, status: 409, error: 'agent "nobody" is not connected' });
+    assert.deepEqual(hub.supervise({ op: 'reassign', conversationId: 'c1', to: 'bob' }), { ok: true });
+    assert.deepEqual(got(alice, 'closed', 'c1').map((f) => f.by), ['reassigned']);
+    const h = got(bob, 'handoff', 'c1')[0];
+    assert.equal(h.transferredFrom, 'alice');
+    assert.equal(h.history.find((x) => x.from === 'note').text, '已核实身份');
+    send(hub, cb, { type: 'reply', conversationId: 'c1', text: '我来处理', id: 3 });
+    assert.equal(bob.frames.at(-1).type, 'ack', 'bob may reply now');
+    send(hub, ca, { type: 'reply', conversationId: 'c1', text: 'x', id: 4 });
+    assert.equal(alice.frames.at(-1).code, 'not_assigned', 'alice may not');
+    assert.deepEqual(hub.supervise({ op: 'close', conversationId: 'c1' }), { ok: true });
+    assert.deepEqual(got(bob, 'closed', 'c1').map((f) => f.by), ['supervisor']);
+    assert.deepEqual(events.filter((e) => e.event === 'closed').map((e) => [e.agentId, e.by]), [['bob', 'supervisor']]);
+    assert.equal(/** @type {any} */ (hub.supervise({ op: 'close', conversationId: 'c1' })).status, 404);
+  });
+  it('assigns a queued conversation to an agent', function () {
+    const { hub, events } = setup();
+    hub.fromHandoff(handoff('c1', 'u1'), undefined);
+    const alice = sink();
+    const ca = hub.open(alice, 'alice');
+    send(hub, ca, { type: 'status', status: 'busy' });
+    hub.fromHandoff(handoff('c2', 'u2'), undefined);
+    assert.deepEqual(hub.queuedIds(), ['c2']);
+    assert.deepEqual(hub.supervise({ op: 'reassign', conversationId: 'c2', to: 'alice' }), { ok: true });
+    assert.deepEqual(hub.queuedIds(), []);
+    assert.equal(got(alice, 'handoff', 'c2').length, 1);
+    assert.equal(events.filter((e) => e.event === 'assigned' && e.conversationId === 'c2').length, 1);
+  });
+});

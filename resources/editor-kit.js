@@ -146,6 +146,30 @@
     return out;
   }
 
+  /** JSON with object keys sorted: equal for equal data whatever the key order. @param {unknown} v @returns {string} */
+  function canonical(v) {
+    if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+    if (v && typeof v === 'object') {
+      const o = /** @type {Record<string, unknown>} */ (v);
+      return `{${Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(',')}}`;
+    }
+    return JSON.stringify(v);
+  }
+
+  /**
+   * A list row read back in oneditsave: the object the node held (`orig`) when the row says the same as it
+   * (`shape(orig)`, the row's reading of it, equals `value`, keys in any order), else `value`. So Done on an
+   * unchanged list leaves the node exactly as saved.
+   * @template T
+   * @param {T | undefined} orig
+   * @param {T} value
+   * @param {(orig: T) => unknown} shape
+   * @returns {T}
+   */
+  function kept(orig, value, shape) {
+    return orig !== undefined && orig !== null && canonical(shape(orig)) === canonical(value) ? orig : value;
+  }
+
   /**
    * oneditresize of a dialog with an editableList: the list gets the height the other rows leave. The list's
    * own row has the class `<container id>-row`.
@@ -303,6 +327,7 @@
     splitList,
     list,
     listValues,
+    kept,
     fitList,
     unwiredPorts,
     revalidateOnWiring,

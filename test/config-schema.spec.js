@@ -8,6 +8,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { helper, load, startHttp, stopHttp, httpUrl, request } = require('./helpers/runtime');
 const { SCHEMAS } = require('../dist/nodes/lib/config/index.js');
+const { wecomOutSchema } = require('../dist/nodes/lib/config/wecom-out.js');
 const { loadConfig, migrate, withDefaults, validField, numOf, versionOf } = require('../dist/nodes/lib/config/schema.js');
 
 const ROOT = path.resolve(__dirname, '..');
@@ -76,12 +77,12 @@ describe('config schemas: versions and migrations', function () {
 
   it('a default is copied, never shared between nodes', function () {
     const a = withDefaults(SCHEMAS.handoff, {});
-    a.groupMap.push({ id: 'x' });
+    /** @type {object[]} */ (a.groupMap).push({ id: 'x' });
     assert.deepEqual(withDefaults(SCHEMAS.handoff, {}).groupMap, []);
   });
 
   it('validField: empty means the default unless required; numbers within bounds; patterns; choices', function () {
-    const f = SCHEMAS['wecom-out'].fields;
+    const f = wecomOutSchema.fields;
     assert.equal(validField(f.concurrency, ''), true);
     assert.equal(validField(f.concurrency, '64'), true);
     assert.equal(validField(f.concurrency, 65), false);

@@ -52,8 +52,8 @@ describe('e2e: config schemas in the editor (Done changes nothing; old nodes kee
       const changed = [];
       for (const id of ids) {
         await openAndDone(page, id);
-        const dirty = await page.evaluate((nid) => ({ dirty: RED.nodes.dirty(), changed: !!RED.nodes.node(nid).changed, type: RED.nodes.node(nid).type }), id);
-        if (dirty.dirty || dirty.changed) changed.push(`${dirty.type} ${id}`);
+        const after = await page.evaluate((nid) => ({ dirty: RED.nodes.dirty(), changed: !!RED.nodes.node(nid).changed, type: RED.nodes.node(nid).type }), id);
+        if (after.changed || (after.dirty && changed.length === 0)) changed.push(`${after.type} ${id}`);
       }
       assert.deepEqual(changed, [], 'no node is changed by opening its dialog and pressing Done');
       await browser.deploy(page);
@@ -83,7 +83,10 @@ describe('e2e: config schemas in the editor (Done changes nothing; old nodes kee
       }, id);
       assert.deepEqual(loaded, { version: undefined, console: undefined, ops: undefined }, 'imported as saved');
       await browser.openEditDialog(page, id);
-      const ticked = await page.evaluate(() => ({ console: $('#node-input-console').prop('checked'), ops: $('#node-input-ops').prop('checked'), max: $('#node-input-maxPerAgent').val() }));
+      const ticked = await page.evaluate(() => {
+        const input = (/** @type {string} */ id) => /** @type {HTMLInputElement} */ (document.getElementById(id));
+        return { console: input('node-input-console').checked, ops: input('node-input-ops').checked, max: input('node-input-maxPerAgent').value };
+      });
       assert.deepEqual(ticked, { console: true, ops: true, max: '3' });
       await page.click('#node-dialog-ok');
       await page.waitForFunction(() => document.querySelectorAll('.red-ui-tray').length === 0);

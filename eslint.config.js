@@ -36,7 +36,7 @@ const noNodeRedInLib = {
 };
 
 module.exports = tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'console/**', 'sandbox/public/**', 'test/.tmp/**', 'examples/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'console/*.d.ts', 'test/.tmp/**', 'examples/**'] },
   { files: ['nodes/**/*.ts', 'index.ts', 'sandbox/*.ts'], extends: [js.configs.recommended, ...tseslint.configs.recommended] },
   {
     files: ['nodes/**/*.ts', 'index.ts', 'sandbox/*.ts'],
@@ -53,6 +53,13 @@ module.exports = tseslint.config(
     files: ['test/**/*.js', 'scripts/*.js', 'bench/*.js'],
     extends: [js.configs.recommended],
     languageOptions: { ecmaVersion: 2022, sourceType: 'commonjs', globals: { ...globals.node, ...globals.mocha } },
+    rules: { 'no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }] },
+  },
+  {
+    // the agent console, the ops view and the sandbox's user page: browser scripts (type-checked by tsconfig.console.json)
+    files: ['console/*.js', 'sandbox/public/*.js'],
+    extends: [js.configs.recommended],
+    languageOptions: { ecmaVersion: 2019, sourceType: 'script', globals: { ...globals.browser } },
     rules: { 'no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }] },
   },
   {

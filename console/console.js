@@ -414,8 +414,8 @@
 
   function render() {
     var known = renderList('queued', 'queued');
-    $('queued-count').textContent = Math.max(known, state.queuedCount);
-    $('active-count').textContent = renderList('active', 'active');
+    $('queued-count').textContent = String(Math.max(known, state.queuedCount));
+    $('active-count').textContent = String(renderList('active', 'active'));
     renderList('closed', 'closed');
     var groups = $('my-groups');
     groups.textContent = '';
@@ -447,9 +447,12 @@
         if (h.location) b.appendChild(el('div', 'note', '📍 ' + [h.location.name, h.location.address].filter(Boolean).join(' · ') + ' (' + h.location.latitude + ', ' + h.location.longitude + ')'));
         if (h.link) {
           var href = ui.safeUrl(h.link.url);
-          var a = el(href ? 'a' : 'span', 'note', '🔗 ' + (h.link.title || h.link.url || ''));
-          if (href) { a.href = href; a.target = '_blank'; a.rel = 'noopener noreferrer'; }
-          b.appendChild(a);
+          var linkText = '🔗 ' + (h.link.title || h.link.url || '');
+          if (href) {
+            var a = el('a', 'note', linkText);
+            a.href = href; a.target = '_blank'; a.rel = 'noopener noreferrer';
+            b.appendChild(a);
+          } else b.appendChild(el('span', 'note', linkText));
         }
         wrap.appendChild(b);
         m.appendChild(wrap);
@@ -511,8 +514,9 @@
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); $('reply-form').requestSubmit(); }
   });
   $('attach').addEventListener('change', function () {
-    var file = this.files && this.files[0];
-    this.value = '';
+    var input = /** @type {HTMLInputElement} */ (this);
+    var file = input.files && input.files[0];
+    input.value = '';
     if (!file) return;
     if (file.size > MAX_ATTACH) { ui.toast(t('tooBig', { kb: Math.floor(MAX_ATTACH / 1024) }), true); return; }
     var reader = new FileReader();
@@ -550,7 +554,7 @@
   langButtons();
   fetch('config.json', { cache: 'no-store' })
     .then(function (r) { return r.ok ? r.json() : {}; })
-    .then(function (cfg) { if (cfg && typeof cfg.wsPath === 'string') state.wsPath = cfg.wsPath; })
+    .then(function (/** @type {{wsPath?: unknown}} */ cfg) { if (cfg && typeof cfg.wsPath === 'string') state.wsPath = cfg.wsPath; })
     .catch(function () { /* keep the default path */ })
     .then(function () {
       var saved = '';

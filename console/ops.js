@@ -28,11 +28,16 @@
     misses: ['未命中 {n}', 'misses: {n}'], declinedN: ['未采纳 {n}', 'declined: {n}'],
     noRecord: ['（事件未写入文件：没有用户目录或 WECOM_EVENTS=off）', '(events are not written to files: no user dir or WECOM_EVENTS=off)'],
     reason_keyword: ['用户要求', 'user asked'], reason_no_answer: ['机器人答不上', 'bot could not answer'], reason_repeat_miss: ['多次未答', 'repeated misses'],
-    failed: ['失败：{msg}', 'Failed: {msg}']
+    failed: ['失败：{msg}', 'Failed: {msg}'],
+    ai: ['AI 回答', 'AI answers'], aiMiss: ['AI 未答（转人工）', 'AI no-answers (to humans)'], aiDisputed: ['AI 回答被质疑', 'AI answers disputed'],
+    aiTokens: ['AI 用量（token）', 'AI tokens'], aiBudget: ['每日预算 {n}', 'budget {n} / day'], aiNoBudget: ['未设每日预算', 'no daily budget'],
+    aiP50: ['AI 延迟中位数', 'AI median latency'], aiP90: ['AI 延迟 P90', 'AI p90 latency'], aiN: ['{n} 次调用', '{n} calls'],
+    ai_no_answer: ['资料中没有', 'not in the material'], ai_ungrounded: ['未通过核对', 'failed the checks'], ai_timeout: ['超时', 'timeout'],
+    ai_error: ['出错', 'error'], ai_budget: ['超出预算', 'over budget'], ai_off: ['未配置', 'not configured']
   });
   var SERIES = [
     { key: 'keyword', color: '#07c160' }, { key: 'faq', color: '#2b7cff' }, { key: 'picked', color: '#7fb3ff' },
-    { key: 'miss', color: '#f5a623' }, { key: 'handoff', color: '#e5484d' }
+    { key: 'ai', color: '#9b59b6' }, { key: 'miss', color: '#f5a623' }, { key: 'handoff', color: '#e5484d' }
   ];
   var data = null, faqNodes = [];
 
@@ -66,6 +71,16 @@
     cards.appendChild(card('agentsNow', g.agentsOnline, t('peak', { n: s.agentsPeak })));
     cards.appendChild(card('waitP50', ui.dur(s.wait.p50), t('waitN', { n: s.wait.count })));
     cards.appendChild(card('waitP90', ui.dur(s.wait.p90)));
+    if (v('ai') || v('aiMiss') || g.aiBudget) {
+      var aiReasons = Object.keys(n).filter(function (k) { return k.indexOf('aiMiss:') === 0; }).map(function (k) { return t('ai_' + k.slice(7)) + ' ' + n[k]; }).join(' · ');
+      cards.appendChild(card('ai', v('ai')));
+      cards.appendChild(card('aiMiss', v('aiMiss'), aiReasons));
+      cards.appendChild(card('aiDisputed', v('aiDisputed')));
+      cards.appendChild(card('aiTokens', v('aiTokens'), g.aiBudget ? t('aiBudget', { n: g.aiBudget }) : t('aiNoBudget')));
+      var lat = s.aiLatency || { count: 0, p50: null, p90: null };
+      cards.appendChild(card('aiP50', lat.p50 === null ? '–' : lat.p50 + ' ms', t('aiN', { n: lat.count })));
+      cards.appendChild(card('aiP90', lat.p90 === null ? '–' : lat.p90 + ' ms'));
+    }
 
     var hours = s.hours;
     var byDay = hours.length > 48;

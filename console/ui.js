@@ -2,7 +2,7 @@
 // a toast, and time formatting. Everything users typed is put in the page with textContent, never as HTML.
 (function () {
   'use strict';
-  var $ = function (id) { return document.getElementById(id); };
+  var $ = function (/** @type {string} */ id) { return /** @type {UiElement} */ (document.getElementById(id)); };
   var LANG_KEY = 'wecom-console-lang';
 
   function pickLang() {
@@ -39,12 +39,13 @@
     if (onChange) onChange();
   }
 
+  var toastTimer = null;
   function toast(text, isErr) {
     var el = $('toast');
     el.textContent = text;
     el.className = 'toast' + (isErr ? ' err' : '');
-    clearTimeout(toast.timer);
-    toast.timer = setTimeout(function () { el.className = 'toast hidden'; }, isErr ? 6000 : 3000);
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(function () { el.className = 'toast hidden'; }, isErr ? 6000 : 3000);
   }
 
   /** Make an element: el('div', 'cls', 'text') — text always via textContent. */

@@ -295,9 +295,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   // node-red is required lazily so that importing this module (e.g. for its helpers) does not load it.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const RED = require('node-red') as NodeRedApp;
-  // Who may use the editor and admin API: in sandbox mode everyone who can reach the (loopback) port; with real
-  // credentials only a logged-in admin (NODE_RED_ADMIN_PASSWORD), else only this machine (loopback clients).
-  const adminAccess = editorAccess(sandboxMode, env);
+  // Who may use the editor and admin API: in sandbox mode pages of this machine; with real credentials only a
+  // logged-in admin (NODE_RED_ADMIN_PASSWORD, else a generated password printed once).
+  const adminAccess = editorAccess(sandboxMode, env, userDir, host);
   let app: AppHandler | null = null;
   const requestTimeout = opts.requestTimeoutMs ?? 30_000;
   const headersTimeout = Math.min(opts.headersTimeoutMs ?? 10_000, requestTimeout);
@@ -441,41 +441,106 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       lines.push(`  Editor access        ${adminAccess.note}`);
       lines.push(generatedTokenFile ? `  Agent token          generated, saved in ${generatedTokenFile} (set WECOM_AGENT_WS_TOKEN to choose one)` : '  Agent token          $WECOM_AGENT_WS_TOKEN');
     }
+    if (adminAccess.generatedPassword) {
+      lines.push('', `  Editor password      ${adminAccess.generatedPassword}   (user ${env.NODE_RED_ADMIN_USER || 'admin'}; shown only now, stored as a hash in ${path.join(userDir, ADMIN_HASH_FILE)})`);
+    }
     if (prepared.exampleMissing) lines.push('', `  ! examples/${EXAMPLE_FLOW} not found: started with an empty flow`);
     else if (prepared.exampleDeployed) lines.push('', `  Deployed examples/${EXAMPLE_FLOW} into ${path.relative(process.cwd(), prepared.flowFile) || prepared.flowFile}`);
     lines.push('');
     console.log(lines.join('\n'));
+  } else if (adminAccess.generatedPassword) {
+    // quiet start (no banner): the generated password is still shown, once, or nobody could ever log in
+    console.log(`Editor password (user ${env.NODE_RED_ADMIN_USER || 'admin'}, shown only now): ${adminAccess.generatedPassword}`);
   }
   return sandbox;
 }
 
-/** Loopback client addresses (IPv4, IPv6 and IPv4-mapped IPv6). */
-export function isLoopback(address: string | undefined): boolean {
-  return !!address && (address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.'));
+/** Where `npm start` keeps the bcrypt hash of the admin password it generated (real credentials, no NODE_RED_ADMIN_PASSWORD). */
+export const ADMIN_HASH_FILE = '.admin-password-hash';
+
+export interface EditorAccess {
+  /** Whether the editor / admin API may answer this request at all (a login is still asked when adminAuth is set). */
+  allows(req: http.IncomingMessage): boolean;
+  adminAuth?: Record<string, unknown>;
+  note: string;
+  /** The admin password generated on this start (printed once, never stored in clear), else undefined. */
+  generatedPassword?: string;
+}
+
+const LOCAL_HOST_NAMES = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d+)?$/i;
+
+/**
+ * Sandbox only (simulated WeCom, no login): a page elsewhere must not drive the editor through the browser of
+ * whoever runs it. A request is served when its Host names this machine (no DNS rebinding) and, when it carries an
+ * Origin, that Origin is this machine too (no cross-site POST /flows). Real credentials never rely on this: they
+ * always need a login.
+ */
+function sameMachineRequest(listenHost: string | undefined): (req: http.IncomingMessage) => boolean {
+  const bare = (h: string) => h.replace(/:\d+$/, '').replace(/^\[|\]$/g, '').toLowerCase();
+  const ours = (h: string) => LOCAL_HOST_NAMES.test(h) || (!!listenHost && bare(h) === bare(listenHost));
+  return (req) => {
+    if (!ours(req.headers.host ?? '')) return false;
+    const origin = req.headers.origin;
+    if (origin === undefined) return true;
+    try {
+      return ours(new URL(origin).host);
+    } catch {
+      return false;
+    }
+  };
+}
+
+function credentialsAuth(username: string, hash: string): Record<string, unknown> {
+  return { type: 'credentials', users: [{ username, password: hash, permissions: '*' }] };
+}
+
+/** The stored hash of the generated admin password, or a new password and its hash (written 0600). */
+function generatedAdminHash(userDir: string): { hash: string; password?: string; file: string } {
+  const file = path.join(userDir, ADMIN_HASH_FILE);
+  try {
+    const hash = fs.readFileSync(file, 'utf8').trim();
+    if (/^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/.test(hash)) return { hash, file };
+  } catch {
+    /* none yet */
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const bcrypt = require('bcryptjs') as { hashSync(p: string, rounds: number): string };
+  const password = randomAlnum(24);
+  const hash = bcrypt.hashSync(password, 10);
+  writePrivate(file, `${hash}\n`);
+  return { hash, password, file };
 }
 
 /**
- * Who may use the editor and admin API (which include /context, where transcripts live, and /comms):
- * sandbox mode → anyone who reaches the port (the sandbox binds to loopback by default); real credentials →
- * a login (adminAuth from NODE_RED_ADMIN_PASSWORD, user NODE_RED_ADMIN_USER or "admin"), or without a
- * password only clients on this machine.
+ * Who may use the editor and admin API (which include /context, where transcripts live, and /comms).
+ * Sandbox mode → no login, only requests that name this machine or the listen address (Host and Origin; it binds to
+ * loopback by default).
+ * Real credentials → always a login, whatever the client's address or Host: NODE_RED_ADMIN_PASSWORD (user
+ * NODE_RED_ADMIN_USER or "admin"), or else a strong password generated on the first start, printed once, and kept
+ * only as a bcrypt hash in <userDir>/.admin-password-hash (delete that file to get a new one).
  */
-export function editorAccess(sandboxMode: boolean, env: NodeJS.ProcessEnv): { allows(req: http.IncomingMessage): boolean; adminAuth?: Record<string, unknown>; note: string } {
-  if (sandboxMode) return { allows: () => true, note: 'open (sandbox)' };
+export function editorAccess(sandboxMode: boolean, env: NodeJS.ProcessEnv, userDir?: string, listenHost?: string): EditorAccess {
+  if (sandboxMode) return { allows: sameMachineRequest(listenHost), note: 'open (sandbox), only to pages of this machine' };
+  const username = env.NODE_RED_ADMIN_USER || 'admin';
   const password = env.NODE_RED_ADMIN_PASSWORD;
   if (password) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const bcrypt = require('bcryptjs') as { hashSync(p: string, rounds: number): string };
-    const username = env.NODE_RED_ADMIN_USER || 'admin';
     return {
       allows: () => true,
-      adminAuth: { type: 'credentials', users: [{ username, password: bcrypt.hashSync(password, 10), permissions: '*' }] },
+      adminAuth: credentialsAuth(username, bcrypt.hashSync(password, 10)),
       note: `login required (user ${username}, password from NODE_RED_ADMIN_PASSWORD)`,
     };
   }
+  if (!userDir) throw new Error('editorAccess: a user dir is needed to keep the generated admin password');
+  const generated = generatedAdminHash(userDir);
   return {
-    allows: (req) => isLoopback(req.socket.remoteAddress),
-    note: 'only from this machine (127.0.0.1); set NODE_RED_ADMIN_PASSWORD to log in from elsewhere',
+    allows: () => true,
+    adminAuth: credentialsAuth(username, generated.hash),
+    note: generated.password
+      ? `login required (user ${username}, generated password printed below, only this once)`
+      : `login required (user ${username}, the password generated on the first start; delete ${generated.file} for a new one, or set NODE_RED_ADMIN_PASSWORD)`,
+    generatedPassword: generated.password,
   };
 }
 

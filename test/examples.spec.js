@@ -7,7 +7,7 @@ const { helper, load } = require('./helpers/runtime');
 const { ACCOUNT } = require('./helpers/fixtures');
 
 const dir = path.join(__dirname, '..', 'examples');
-const mods = ['wecom-account', 'wecom-in', 'wecom-out', 'keyword-match', 'faq-lookup', 'handoff', 'ws-bridge', 'wecom-events'].map((t) => require(`../dist/nodes/${t}/${t}.js`));
+const mods = ['wecom-account', 'wecom-in', 'wecom-out', 'keyword-match', 'faq-lookup', 'handoff', 'ws-bridge', 'wecom-events', 'ai-endpoint', 'ai-answer'].map((t) => require(`../dist/nodes/${t}/${t}.js`));
 const core = ['@node-red/nodes/core/function/10-switch.js', '@node-red/nodes/core/function/15-change.js', '@node-red/nodes/core/storage/10-file.js', '@node-red/nodes/core/common/21-debug.js', '@node-red/nodes/core/common/90-comment.js', '@node-red/nodes/core/common/60-link.js'].map((m) => require(m));
 
 describe('examples', function () {

@@ -41,7 +41,7 @@ function clock() {
  * One wecom-in's core on `store`: the inbox, its endpoint and what they emitted / reported.
  * @param {import('../dist/nodes/lib/state/store').StateStore} store
  * @param {{ now: () => number }} c
- * @param {{ passiveBudgetMs?: number, api?: any, budget?: { customerMessage(k: string, u: string, at?: number): void | Promise<void> } }} [opts]
+ * @param {{ passiveBudgetMs?: number, keys?: any, callbackNow?: () => number, api?: any, budget?: { customerMessage(k: string, u: string, at?: number): void | Promise<void> } }} [opts]
  */
 function core(store, c, opts = {}) {
   /** @type {import('../dist/nodes/lib/wecom/inbound').InboundMessage[]} */
@@ -71,10 +71,14 @@ function core(store, c, opts = {}) {
       onPullError: (err) => errors.push(err),
     },
   });
+  let stale = 0;
   const endpoint = new CallbackEndpoint({
-    keys: KEYS,
+    keys: opts.keys ?? KEYS,
     inbox,
     passiveBudgetMs: opts.passiveBudgetMs,
+    // the callbacks' own clock: the official vectors are from 2016
+    now: opts.callbackNow,
+    onStale: () => stale++,
     onRejected: (status, reason) => rejected.push([status, reason]),
     onFailed: (err) => errors.push(err),
     onChange: () => undefined,
@@ -250,9 +254,9 @@ describe('wecom-in core: inbox and callback endpoint (no Node-RED)', function ()
 
   it('answers the URL verification (GET) with the plaintext, and a wrong signature with 403', function () {
     const c = clock();
-    const x = track(core(new MemoryStore({ now: c.now }), c));
     const v = vectors.find((y) => y.id === 'B1');
     assert.ok(v);
+    const x = track(core(new MemoryStore({ now: c.now }), c, { callbackNow: () => Number(v.timestamp) * 1000 }));
     const query = { msg_signature: v.msg_signature, timestamp: v.timestamp, nonce: v.nonce, echostr: v.encrypt };
     assert.deepEqual(x.endpoint.get(query), { status: 200, type: 'text/plain', body: v.plaintext_msg });
     assert.equal(x.endpoint.get({ ...query, msg_signature: '0'.repeat(40) }).status, 403);
@@ -345,5 +349,120 @@ describe('limitedWarn (wecom-in refusal warnings)', function () {
     t += 60_001;
     warn('next');
     assert.deepEqual(out.slice(10), ['held back 15', 'next']);
+  });
+});
+
+describe('wecom-in core: fresh callbacks, key rotation and WeCom ids (no Node-RED)', function () {
+  const { aesKeyFrom } = require('../dist/nodes/lib/wecom/crypto');
+  const { checkFresh, MAX_CLOCK_SKEW_S } = require('../dist/nodes/lib/wecom/callback');
+  const { dedupeTtlFor } = require('../dist/nodes/lib/wecom/inbox');
+  const { badIdField, dedupeKey, boundedKey } = require('../dist/nodes/lib/wecom/inbound');
+  const { parseXml } = require('../dist/nodes/lib/wecom/xml');
+  /** @type {Array<ReturnType<typeof core>>} */
+  let running = [];
+  afterEach(async () => {
+    for (const x of running) {
+      x.endpoint.close();
+      await x.inbox.stop();
+    }
+    running = [];
+  });
+  /** @param {any} [opts] */
+  const start = (opts) => {
+    const c = clock();
+    const x = core(new MemoryStore({ now: c.now }), c, opts);
+    running.push(x);
+    return x;
+  };
+  const at = (unixS) => (/** @type {string} */ xml) => sealCallback(KEYS, xml, ACCOUNT.agentId, String(unixS));
+
+  it('a correctly signed callback stamped in 2001 gets 403, is counted and never recorded or answered', async function () {
+    const x = start();
+    const sealed = at(1000000000)(textXml('replayed', { msgId: '90001' }));
+    const reply = await x.endpoint.post(sealed.query, sealed.body);
+    assert.equal(reply.status, 403);
+    assert.equal(x.endpoint.stale, 1);
+    assert.equal(x.rejected.length, 1);
+    assert.match(x.rejected[0][1], /^stale timestamp \(-\d+ s from our clock, more than 300 s\)$/);
+    assert.ok(!x.rejected[0][1].includes(KEYS.token), 'no secret in the reason');
+    await x.drain();
+    assert.equal(x.got.length, 0, 'nothing reached the flow');
+    // the same message, stamped now, is accepted: the 403 was about the time alone
+    const fresh = callback(textXml('replayed', { msgId: '90001' }));
+    assert.equal((await x.endpoint.post(fresh.query, fresh.body)).status, 200);
+    await until(() => x.got.length === 1, 'the fresh message');
+  });
+
+  it('the window is ±5 minutes either side of our clock, also for the URL verification', function () {
+    const now = 1_800_000_000_000;
+    checkFresh(String(now / 1000 - MAX_CLOCK_SKEW_S), { now });
+    checkFresh(String(now / 1000 + MAX_CLOCK_SKEW_S), { now });
+    assert.throws(() => checkFresh(String(now / 1000 - MAX_CLOCK_SKEW_S - 1), { now }), { status: 403 });
+    assert.throws(() => checkFresh(String(now / 1000 + MAX_CLOCK_SKEW_S + 1), { now }), { status: 403 });
+    assert.throws(() => checkFresh('17e8', { now }), { status: 403 });
+    const v = vectors.find((y) => y.id === 'B1');
+    assert.ok(v);
+    const x = start();
+    assert.equal(x.endpoint.get({ msg_signature: v.msg_signature, timestamp: v.timestamp, nonce: v.nonce, echostr: v.encrypt }).status, 403, 'a 2016 verification');
+    assert.equal(x.endpoint.stale, 1);
+    // the duplicate record outlives the window on both sides
+    assert.ok(dedupeTtlFor(MAX_CLOCK_SKEW_S) >= 2 * MAX_CLOCK_SKEW_S * 1000);
+    assert.ok(dedupeTtlFor(3600) >= 2 * 3600 * 1000);
+  });
+
+  it('while rotating, callbacks signed with the old or the new Token/EncodingAESKey are accepted and answered with their own keys', async function () {
+    const oldKeys = { token: 'OldToken123', aesKey: aesKeyFrom('b'.repeat(43)), receiveId: KEYS.receiveId };
+    const x = start({ keys: { ...KEYS, previous: { token: oldKeys.token, aesKey: oldKeys.aesKey } }, passiveBudgetMs: 4000 });
+    const viaNew = callback(textXml('new keys', { msgId: '91001' }));
+    const pendingNew = x.endpoint.post(viaNew.query, viaNew.body);
+    const viaOld = sealCallback(oldKeys, textXml('old keys', { msgId: '91002' }), ACCOUNT.agentId);
+    const pending = x.endpoint.post(viaOld.query, viaOld.body);
+    await until(() => x.got.length === 2, 'both messages');
+    assert.deepEqual(x.got.map((m) => m.payload).sort(), ['new keys', 'old keys']);
+    claimPassiveSlot(x.got.find((m) => m.payload === 'new keys')?.wecom.replyKey)?.(/** @type {any} */ (null));
+    assert.equal((await pendingNew).status, 200);
+    const answer = claimPassiveSlot(x.got.find((m) => m.payload === 'old keys')?.wecom.replyKey);
+    assert.ok(answer);
+    answer('<xml><Content>ok</Content></xml>');
+    const reply = await pending;
+    const enc = /<Encrypt><!\[CDATA\[(.*?)\]\]><\/Encrypt>/.exec(String(reply.body));
+    assert.ok(enc);
+    assert.equal(decrypt(oldKeys.aesKey, enc[1], KEYS.receiveId).message, '<xml><Content>ok</Content></xml>', 'sealed with the old key WeCom still uses');
+    // a third key set is refused
+    const stranger = sealCallback({ ...oldKeys, token: 'Stranger1' }, textXml('x', { msgId: '91003' }), ACCOUNT.agentId);
+    assert.equal((await x.endpoint.post(stranger.query, stranger.body)).status, 403);
+    // without a previous set, the old keys are refused
+    const y = start();
+    const again = sealCallback(oldKeys, textXml('old keys', { msgId: '91004' }), ACCOUNT.agentId);
+    assert.equal((await y.endpoint.post(again.query, again.body)).status, 403);
+  });
+
+  it('over-long or odd ids are a 400 naming the field, never a store error', async function () {
+    const x = start();
+    /** @type {Array<[string, Record<string, string | undefined>]>} */
+    const cases = [
+      ['MsgId', { MsgId: '9'.repeat(20000) }],
+      ['MsgId', { MsgId: '12 34' }],
+      ['OpenKfId', { MsgType: 'event', Event: 'kf_msg_or_event', OpenKfId: 'w'.repeat(3000), Token: 'abc', MsgId: undefined }],
+      ['Token', { MsgType: 'event', Event: 'kf_msg_or_event', OpenKfId: 'wkX', Token: 'a\u0000b', MsgId: undefined }],
+      ['MediaId', { MsgType: 'image', MediaId: 'm'.repeat(600) }],
+      ['AgentID', { AgentID: '1'.repeat(40) }],
+      ['FromUserName', { FromUserName: 'u'.repeat(129) }],
+      ['EventKey', { MsgType: 'event', Event: 'click', EventKey: 'k'.repeat(2000), MsgId: undefined }],
+    ];
+    for (const [field, extra] of cases) {
+      const inner = buildXml({ ToUserName: ACCOUNT.corpId, FromUserName: 'zhangsan', CreateTime: Math.floor(Date.now() / 1000), MsgType: 'text', Content: 'x', MsgId: '123', AgentID: ACCOUNT.agentId, ...extra });
+      assert.equal(badIdField(parseXml(inner)), field);
+      const s = callback(inner);
+      const reply = await x.endpoint.post(s.query, s.body);
+      assert.equal(reply.status, 400, field);
+      assert.match(x.rejected[x.rejected.length - 1][1], new RegExp(`^${field} is not`));
+    }
+    assert.equal(x.errors.length, 0);
+    // a long (but valid) event key still gives a bounded, stable dedupe key
+    const rec = parseXml(buildXml({ FromUserName: 'zhangsan', MsgType: 'event', Event: 'click', EventKey: 'k'.repeat(1000), CreateTime: 1 }));
+    assert.ok(dedupeKey(rec).length <= 200);
+    assert.equal(dedupeKey(rec), dedupeKey(rec));
+    assert.equal(boundedKey('m:1'), 'm:1');
   });
 });

@@ -14,6 +14,7 @@ import { contextKV } from '../lib/state/backends/context-store';
 import { DEFAULT_SUGGEST_TTL_S, num, parseKb } from '../lib/bot/faq/data';
 import { watchTextFile, type FileSource } from '../shared/file-source';
 import { opsEvent } from '../shared/ops/events';
+import { publishFaqIndex } from '../shared/faq-registry';
 import { showFault, statusText } from '../shared/status-text';
 import { nodeContext, nodeType, onClose, wecomMsg } from '../shared/node-kit';
 import { faqLookupSchema } from '../lib/config/faq-lookup';
@@ -66,6 +67,7 @@ export = function register(RED: NodeAPI) {
     watch(config.kbFile, (t, full) => ((src.entries = parseKb(t, full)), (kbLoaded = true)));
     ready = true;
     if (kbLoaded) tryBuild();
+    publishFaqIndex(node, () => bot?.index ?? null); // ai-answer retrieves from the same knowledge base
 
     node.on('input', async (input: NodeMessage, send, done) => {
       const msg = wecomMsg(input);

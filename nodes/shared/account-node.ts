@@ -16,6 +16,8 @@ export interface AccountCredentials {
   kfSecret?: string;
   token?: string;
   encodingAESKey?: string;
+  previousToken?: string;
+  previousEncodingAESKey?: string;
 }
 
 export interface WecomAccountNode extends Node<AccountCredentials> {

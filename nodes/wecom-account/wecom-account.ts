@@ -38,6 +38,8 @@ export = function register(RED: NodeAPI): void {
       kfSecret: creds.kfSecret,
       token: creds.token,
       encodingAESKey: creds.encodingAESKey,
+      previousToken: creds.previousToken,
+      previousEncodingAESKey: creds.previousEncodingAESKey,
     });
     this.problems = validateSettings(this.settings);
     let keys: CallbackKeys | undefined;
@@ -98,6 +100,8 @@ export = function register(RED: NodeAPI): void {
       kfSecret: { type: 'password' },
       token: { type: 'password' },
       encodingAESKey: { type: 'password' },
+      previousToken: { type: 'password' },
+      previousEncodingAESKey: { type: 'password' },
     },
   });
 };

@@ -9,9 +9,9 @@ import type { NodeAPI, Node, NodeDef } from 'node-red';
 import type { Request, Response } from 'express';
 import type { WecomAccountNode } from '../shared/account-node';
 import { claimPath, mountRoutes, releasePath } from '../shared/http-routes';
-import type { CallbackKeys } from '../lib/wecom/callback';
 import { CallbackEndpoint, type Reply } from '../lib/wecom/callback-endpoint';
-import { Inbox } from '../lib/wecom/inbox';
+import { dedupeTtlFor, Inbox } from '../lib/wecom/inbox';
+import { MAX_CLOCK_SKEW_S, type CallbackKeys } from '../lib/wecom/callback';
 import { readBody } from '../lib/wecom/raw-body';
 import { acquireStore, type StoreHandle } from '../shared/state';
 import { throttled } from '../shared/throttle';
@@ -20,6 +20,7 @@ import { nodeType, onClose } from '../shared/node-kit';
 import { wecomInSchema } from '../lib/config/wecom-in';
 import { numField } from '../lib/fields';
 import { limitedWarn } from '../shared/warn-limit';
+import { opsEvent } from '../shared/ops/events';
 
 interface WecomInDef extends NodeDef {
   account: string;
@@ -35,6 +36,8 @@ interface WecomInDef extends NodeDef {
   replayAfterSec?: number | string;
   /** A message emitted this long ago without a recorded outcome counts as answered by the flow (s). */
   settleSec?: number | string;
+  /** Advanced (flow JSON only): seconds a callback's timestamp may be off our clock (default 300). */
+  maxClockSkewSec?: number | string;
 }
 
 const DEFAULT_PATH = '/wecom/callback';
@@ -81,6 +84,7 @@ export = function register(RED: NodeAPI): void {
       releasePath(path, node.id);
       return fail('storeDown', RED._('wecom-in.errors.store', { message: (err as Error).message }));
     }
+    const maxSkewS = numField(def.maxClockSkewSec, MAX_CLOCK_SKEW_S, 30);
     const internalError = (err: unknown) => node.error(RED._('wecom-in.errors.internal', { message: message(err) }));
 
     const inbox = new Inbox({
@@ -91,6 +95,7 @@ export = function register(RED: NodeAPI): void {
       accountId: account.id,
       replayAfterMs: numField(def.replayAfterSec, 10, 1) * 1000,
       settleMs: numField(def.settleSec, 60, 1) * 1000,
+      dedupeTtlMs: dedupeTtlFor(maxSkewS),
       emit: (m) => node.send(m),
       onError: internalError,
       kf: {
@@ -109,6 +114,8 @@ export = function register(RED: NodeAPI): void {
       keys,
       inbox,
       passiveBudgetMs: def.passiveReply === true ? Math.round(numField(def.passiveBudgetMs, 3000, 100, 4000)) : undefined,
+      maxSkewS,
+      onStale: () => opsEvent(RED, 'refused', undefined, { surface: 'callback', reason: 'stale' }),
       onRejected: (status, reason) => warn(RED._('wecom-in.warn.rejected', { status, reason, path })),
       onFailed: internalError,
       onChange: () => showCounts(),

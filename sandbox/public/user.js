@@ -206,7 +206,6 @@
     var box = $('messages');
     var u = userByKey(state.selected);
     if (!u) return;
-    var atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
     box.textContent = '';
     var recs = state.records.filter(function (r) { return recKey(r) === state.selected; });
     if (!recs.length && !state.pending.some(function (p) { return p.key === state.selected; })) {
@@ -229,7 +228,7 @@
     state.pending.filter(function (p) { return p.key === state.selected; }).forEach(function (p) {
       box.appendChild(bubble({ mine: true, dir: 'user', text: p.text, time: p.failed ? '发送失败 failed' : '…', cls: p.failed ? 'failed' : 'pending' }));
     });
-    if (atBottom || true) box.scrollTop = box.scrollHeight;
+    box.scrollTop = box.scrollHeight; // the simulator always follows the newest message
   }
 
   function select(k) {
@@ -286,7 +285,7 @@
     }
   });
   $('quick').addEventListener('click', function (e) {
-    var t = e.target.closest('button[data-text]');
+    var t = /** @type {Element} */ (e.target).closest('button[data-text]');
     if (t) send(t.getAttribute('data-text'));
   });
   $('add-user').addEventListener('submit', function (e) {

@@ -1,13 +1,15 @@
 'use strict';
 // The callback port as `npm start` serves it (shared sandbox: Node-RED + the bundled flow): every content type
 // gets a clear answer (never a hang), bodies are capped before any parser, slow bodies and headers get 408,
-// and a signed callback naming several users (@all, a|b) is refused with 400 and answered to nobody.
+// a signed callback naming several users (@all, a|b) is refused with 400 and answered to nobody, a replayed (stale)
+// callback gets 403 and no answer, and no id WeCom could send (any length, any characters) gets a 5xx.
 const assert = require('node:assert/strict');
 const net = require('node:net');
 const { useSandbox } = require('./sandbox');
 const { sealCallback } = require('../../dist/nodes/lib/wecom/callback');
 const { aesKeyFrom } = require('../../dist/nodes/lib/wecom/crypto');
 const { buildXml } = require('../../dist/nodes/lib/wecom/xml');
+const fc = require('fast-check');
 
 const PATH = '/wecom/callback';
 
@@ -110,4 +112,55 @@ describe('e2e: the callback port under fuzz', function () {
       assert.deepEqual(sent.filter((u) => u !== 'fuzzok'), [], 'nobody else was answered');
     });
   }
+
+  /** Bot replies the simulator saw since `seq` to `user`, once the pipeline has had the time to answer `probe`. */
+  async function answeredAfter(since, probeUser) {
+    const deadline = Date.now() + 10000;
+    while (!sb.simulator.records(since).some((r) => r.direction === 'bot' && r.userId === probeUser) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    return sb.simulator.records(since).filter((r) => r.direction === 'bot').map((r) => r.userId);
+  }
+  const lastSeq = () => sb.simulator.records().reduce((m, r) => Math.max(m, r.seq), 0);
+  const msgId = () => String(8500000000000000000n + BigInt(Math.floor(Math.random() * 1e12)));
+  const text = (user, extra = {}) => buildXml({ ToUserName: process.env.WECOM_CORP_ID, FromUserName: user, CreateTime: Math.floor(Date.now() / 1000), MsgType: 'text', Content: '价格', MsgId: msgId(), AgentID: Number(process.env.WECOM_AGENT_ID), ...extra });
+
+  it('a correctly signed callback stamped in 2001 gets 403 and no answer', async function () {
+    const since = lastSeq();
+    const old = sealCallback(keys(), text('replayer'), process.env.WECOM_AGENT_ID, '1000000000');
+    assert.equal(await post(old.body, { 'content-type': 'text/xml' }, old.query), 403);
+    const probe = sealCallback(keys(), text('freshprobe'), process.env.WECOM_AGENT_ID);
+    assert.equal(await post(probe.body, { 'content-type': 'text/xml' }, probe.query), 200);
+    const sent = await answeredAfter(since, 'freshprobe');
+    assert.ok(sent.includes('freshprobe'), 'a fresh message is answered');
+    assert.ok(!sent.includes('replayer'), 'the stale one is not');
+  });
+
+  it('a 20,000-digit MsgId and a 3,000-character OpenKfId get 4xx, not 5xx', async function () {
+    const long = sealCallback(keys(), text('longid', { MsgId: '9'.repeat(20000) }), process.env.WECOM_AGENT_ID);
+    const s1 = await post(long.body, { 'content-type': 'text/xml' }, long.query);
+    assert.ok(s1 >= 400 && s1 < 500, `MsgId: ${s1}`);
+    const kf = buildXml({ ToUserName: process.env.WECOM_CORP_ID, CreateTime: Math.floor(Date.now() / 1000), MsgType: 'event', Event: 'kf_msg_or_event', Token: 'ENCtoken', OpenKfId: 'w'.repeat(3000) });
+    const sealedKf = sealCallback(keys(), kf, process.env.WECOM_AGENT_ID);
+    const s2 = await post(sealedKf.body, { 'content-type': 'text/xml' }, sealedKf.query);
+    assert.ok(s2 >= 400 && s2 < 500, `OpenKfId: ${s2}`);
+  });
+
+  it('property: signed callbacks with random ids never get a 5xx', async function () {
+    this.timeout(120000);
+    const anyText = fc.oneof(fc.string({ maxLength: 40 }), fc.string({ minLength: 100, maxLength: 5000 }), fc.stringMatching(/^[0-9]{1,30}$/), fc.string({ unit: 'grapheme', maxLength: 300 }));
+    const field = fc.constantFrom('MsgId', 'FromUserName', 'OpenKfId', 'Token', 'MediaId', 'AgentID', 'CreateTime', 'Event', 'EventKey', 'ChangeType', 'ToUserName');
+    const statuses = [];
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(field, anyText), { minLength: 1, maxLength: 3 }), fc.constantFrom('text', 'event', 'image'), async (fields, type) => {
+        const extra = Object.fromEntries(fields);
+        if (type === 'event' && extra.Event === undefined) extra.Event = 'kf_msg_or_event';
+        const inner = buildXml({ ToUserName: process.env.WECOM_CORP_ID, FromUserName: 'propuser', CreateTime: Math.floor(Date.now() / 1000), MsgType: type, Content: 'x', MsgId: msgId(), AgentID: Number(process.env.WECOM_AGENT_ID), ...extra });
+        const s = sealCallback(keys(), inner, process.env.WECOM_AGENT_ID);
+        const status = await post(s.body, { 'content-type': 'text/xml' }, s.query);
+        statuses.push(status);
+        return status < 500;
+      }),
+      { numRuns: 150 }
+    );
+    assert.ok(statuses.some((x) => x === 400) && statuses.some((x) => x === 200), `both valid and refused ids were tried (${[...new Set(statuses)]})`);
+  });
 });

@@ -2,6 +2,8 @@
  * Every node type's config schema by type, and the functions the runtime and the editor use on them
  * (scripts/build.js bundles this module for the editor as resources/config-schemas.js → window.WecomConfig).
  */
+import { aiAnswerSchema } from './ai-answer';
+import { aiEndpointSchema } from './ai-endpoint';
 import { faqLookupSchema } from './faq-lookup';
 import { handoffSchema } from './handoff';
 import { keywordMatchSchema } from './keyword-match';
@@ -13,7 +15,7 @@ import { wecomOutSchema } from './wecom-out';
 import { wsBridgeSchema } from './ws-bridge';
 
 export const SCHEMAS: Readonly<Record<string, NodeSchema>> = Object.fromEntries(
-  [wecomAccountSchema, wecomInSchema, wecomOutSchema, keywordMatchSchema, faqLookupSchema, handoffSchema, wsBridgeSchema, wecomEventsSchema].map((s) => [s.type, s as NodeSchema]),
+  [wecomAccountSchema, wecomInSchema, wecomOutSchema, keywordMatchSchema, faqLookupSchema, handoffSchema, wsBridgeSchema, wecomEventsSchema, aiEndpointSchema, aiAnswerSchema].map((s) => [s.type, s as NodeSchema]),
 );
 
 export { loadConfig, validField };

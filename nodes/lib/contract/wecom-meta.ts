@@ -61,4 +61,7 @@ export interface AccountSettings {
   kfSecret?: string;
   token?: string;
   encodingAESKey?: string;
+  /** While rotating the callback keys: the old Token / EncodingAESKey, still accepted (and answered with). */
+  previousToken?: string;
+  previousEncodingAESKey?: string;
 }

@@ -11,6 +11,8 @@ export interface Gauges {
   agentsOnline: number;
   queued: number;
   groups: Record<string, number>;
+  /** Daily token budgets of the AI endpoints in use, added up (0 or absent: none set). */
+  aiBudget?: number;
 }
 
 /** The Prometheus exposition of the event record's totals, the live gauges and the last hour's wait. */
@@ -37,6 +39,19 @@ export function opsMetrics(log: OpsLog, g: Gauges, now = Date.now()): string {
     { name: 'wecom_faq_suggestions_total', help: 'Did-you-mean lists offered', type: 'counter', samples: [{ value: c('suggest') }] },
     { name: 'wecom_faq_suggestions_declined_total', help: 'Did-you-mean lists the user did not pick from', type: 'counter', samples: [{ value: c('declined') }] },
     { name: 'wecom_faq_misses_total', help: 'Questions the FAQ could not answer', type: 'counter', samples: [{ value: c('miss') }] },
+    { name: 'wecom_ai_answers_total', help: 'Messages the AI answered from the material', type: 'counter', samples: [{ value: c('ai') }] },
+    { name: 'wecom_ai_no_answers_total', help: 'Messages the AI handed on, by reason', type: 'counter', samples: byPrefix('aiMiss:', 'reason') },
+    { name: 'wecom_ai_disputed_total', help: 'AI answers the user disputed right after (不对, 没用, 转人工 …)', type: 'counter', samples: [{ value: c('aiDisputed') }] },
+    { name: 'wecom_ai_tokens_total', help: 'Tokens the AI endpoint counted (prompt + completion)', type: 'counter', samples: [{ value: c('aiTokens') }] },
+    {
+      name: 'wecom_ai_latency_seconds',
+      help: 'AI answer latency over the last hour',
+      type: 'summary',
+      samples: [
+        { labels: { quantile: '0.5' }, value: hour.aiLatency.p50 === null ? NaN : hour.aiLatency.p50 / 1000 },
+        { labels: { quantile: '0.9' }, value: hour.aiLatency.p90 === null ? NaN : hour.aiLatency.p90 / 1000 },
+      ],
+    },
     { name: 'wecom_handoffs_total', help: 'Conversations handed to agents, by reason', type: 'counter', samples: byPrefix('handoff:', 'reason') },
     { name: 'wecom_closed_total', help: 'Human conversations ended, by who or what', type: 'counter', samples: byPrefix('closed:', 'by') },
     { name: 'wecom_agent_replies_total', help: 'Agent replies', type: 'counter', samples: [{ value: c('reply') }] },
@@ -49,6 +64,17 @@ export function opsMetrics(log: OpsLog, g: Gauges, now = Date.now()): string {
         { labels: { result: 'ok' }, value: c('delivered') },
         { labels: { result: 'failed' }, value: c('undelivered') },
       ],
+    },
+    {
+      name: 'wecom_refused_total',
+      help: 'Requests refused for safety (stale callbacks, guessing throttled), by surface and reason',
+      type: 'counter',
+      samples: Object.entries(t)
+        .filter(([k]) => k.startsWith('refused:'))
+        .map(([k, v]) => {
+          const [, surface, reason] = k.split(':');
+          return { labels: { surface, reason }, value: v };
+        }),
     },
     { name: 'wecom_queue_length', help: 'Conversations waiting for an agent now', type: 'gauge', samples: [{ value: g.queued }] },
     {

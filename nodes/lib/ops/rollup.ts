@@ -26,6 +26,8 @@ export interface Bucket {
   agentsPeak: number;
   groups: Record<string, number>;
   un: Record<string, Unanswered>;
+  /** AI answer latency histogram (same bins as wait). */
+  aiLat?: number[];
 }
 
 export interface Summary {
@@ -35,12 +37,17 @@ export interface Summary {
   /** One entry per hour in [from, to): the hour's start and its counters. */
   hours: Array<{ hour: number; n: Record<string, number>; queuePeak: number; agentsPeak: number }>;
   wait: { count: number; p50: number | null; p90: number | null };
+  /** Latency of AI answers and no-answers that asked the model (ms, bin upper bounds). */
+  aiLatency: { count: number; p50: number | null; p90: number | null };
   queuePeak: number;
   agentsPeak: number;
   groups: Record<string, number>;
 }
 
-const emptyBucket = (): Bucket => ({ n: {}, wait: [], queuePeak: 0, agentsPeak: 0, groups: {}, un: {} });
+const emptyBucket = (): Bucket => ({ n: {}, wait: [], queuePeak: 0, agentsPeak: 0, groups: {}, un: {}, aiLat: [] });
+/** A user message this soon after an AI answer that says it did not help counts the answer as disputed. */
+const DISPUTE_MS = 5 * 60_000;
+const DISPUTE = /不对|不是|没用|错了|答非所问|转人工|人工|wrong|human|agent/i;
 const inc = (r: Record<string, number>, k: string, by = 1) => {
   r[k] = (r[k] ?? 0) + by;
 };
@@ -49,6 +56,8 @@ export function waitBin(ms: number): number {
   if (ms <= 1000) return 0;
   return Math.min(BINS - 1, Math.ceil(Math.log(ms / 1000) / Math.log(BIN_BASE)));
 }
+/** AI latency bin: the wait bins scaled to 10 ms (bin 0: ≤ 10 ms; ≤ 20 % above the true value). */
+export const latBin = (ms: number): number => waitBin(ms * 100);
 /** Upper bound (ms) of a wait bin. */
 export const binUpper = (i: number): number => Math.round(1000 * BIN_BASE ** i);
 
@@ -78,6 +87,8 @@ export class Rollup {
   private waiting = new Map<string, number>();
   /** conversationId → the question a did-you-mean list was offered for (until the next event decides). */
   private suggested = new Map<string, { text: string; ts: number }>();
+  /** conversationId → when the AI last answered it (for disputes; in memory only). */
+  private aiAnswered = new Map<string, number>();
 
   /** Counters since this object was made or resetTotals() (what Prometheus reads); never pruned. */
   totals: Record<string, number> = {};
@@ -141,9 +152,36 @@ export class Rollup {
     const b = this.bucket(e.ts);
     const conv = e.conversationId;
     switch (e.type) {
-      case 'message.in':
+      case 'message.in': {
         this.inc(b, 'in');
+        const ai = conv ? this.aiAnswered.get(conv) : undefined;
+        if (ai !== undefined && conv) {
+          this.aiAnswered.delete(conv);
+          if (e.ts - ai <= DISPUTE_MS && DISPUTE.test(String(e.text ?? ''))) this.inc(b, 'aiDisputed');
+        }
         break;
+      }
+      case 'ai.answer':
+      case 'ai.miss': {
+        const tokens = (Number(e.promptTokens) || 0) + (Number(e.completionTokens) || 0);
+        if (e.type === 'ai.answer') {
+          this.inc(b, 'ai');
+          if (conv) this.aiAnswered.set(conv, e.ts);
+        } else {
+          this.inc(b, 'aiMiss');
+          this.inc(b, `aiMiss:${String(e.reason ?? 'unknown')}`);
+        }
+        if (tokens > 0) {
+          inc(b.n, 'aiTokens', tokens);
+          inc(this.totals, 'aiTokens', tokens);
+        }
+        if (typeof e.latencyMs === 'number' && e.reason !== 'off' && e.reason !== 'budget') {
+          const lat = (b.aiLat ??= []);
+          const bin = latBin(e.latencyMs);
+          lat[bin] = (lat[bin] || 0) + 1;
+        }
+        break;
+      }
       case 'keyword.hit':
         this.settle(conv, false);
         this.inc(b, e.answered === false ? 'keywordRoute' : 'keyword');
@@ -201,6 +239,9 @@ export class Rollup {
       case 'delivery':
         this.inc(b, e.ok === false ? 'undelivered' : 'delivered');
         break;
+      case 'refused':
+        this.inc(b, `refused:${String(e.surface ?? 'unknown')}:${String(e.reason ?? 'unknown')}`);
+        break;
       case 'presence': {
         if (typeof e.agentsOnline === 'number') b.agentsPeak = Math.max(b.agentsPeak, e.agentsOnline);
         if (typeof e.queued === 'number') b.queuePeak = Math.max(b.queuePeak, e.queued);
@@ -223,6 +264,7 @@ export class Rollup {
     const h1 = Math.ceil(to / HOUR_MS);
     const totals: Record<string, number> = {};
     const wait: number[] = [];
+    const aiLat: number[] = [];
     const hours: Summary['hours'] = [];
     const groups: Record<string, number> = {};
     let queuePeak = 0;
@@ -235,13 +277,20 @@ export class Rollup {
       }
       for (const [k, v] of Object.entries(b.n)) inc(totals, k, v);
       for (let i = 0; i < b.wait.length; i++) if (b.wait[i]) wait[i] = (wait[i] || 0) + b.wait[i];
+      const lat = b.aiLat ?? [];
+      for (let i = 0; i < lat.length; i++) if (lat[i]) aiLat[i] = (aiLat[i] || 0) + lat[i];
       for (const [g, n] of Object.entries(b.groups)) groups[g] = Math.max(groups[g] ?? 0, n);
       queuePeak = Math.max(queuePeak, b.queuePeak);
       agentsPeak = Math.max(agentsPeak, b.agentsPeak);
       hours.push({ hour: h * HOUR_MS, n: { ...b.n }, queuePeak: b.queuePeak, agentsPeak: b.agentsPeak });
     }
     const count = wait.reduce((a, x) => a + (x || 0), 0);
-    return { from, to, totals, hours, wait: { count, p50: quantile(wait, 0.5), p90: quantile(wait, 0.9) }, queuePeak, agentsPeak, groups };
+    const aiCount = aiLat.reduce((a, x) => a + (x || 0), 0);
+    const aiQ = (q: number) => {
+      const v = quantile(aiLat, q);
+      return v === null ? null : Math.round(v / 100); // latency bins are the wait bins scaled to 10 ms (see latBin)
+    };
+    return { from, to, totals, hours, wait: { count, p50: quantile(wait, 0.5), p90: quantile(wait, 0.9) }, aiLatency: { count: aiCount, p50: aiQ(0.5), p90: aiQ(0.9) }, queuePeak, agentsPeak, groups };
   }
 
   /** The distinct unanswered questions of [from, to), merged over the hours. */

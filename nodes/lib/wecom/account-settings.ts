@@ -13,6 +13,8 @@ export const ENV_NAMES = {
   kfSecret: 'WECOM_KF_SECRET',
   token: 'WECOM_TOKEN',
   encodingAESKey: 'WECOM_ENCODING_AES_KEY',
+  previousToken: 'WECOM_TOKEN_PREVIOUS',
+  previousEncodingAESKey: 'WECOM_ENCODING_AES_KEY_PREVIOUS',
   apiBase: 'WECOM_API_BASE',
 } as const;
 
@@ -41,6 +43,8 @@ export function resolveSettings(raw: RawAccount, env: NodeJS.ProcessEnv = proces
     kfSecret: pick('kfSecret') || undefined,
     token: pick('token') || undefined,
     encodingAESKey: pick('encodingAESKey') || undefined,
+    previousToken: pick('previousToken') || undefined,
+    previousEncodingAESKey: pick('previousEncodingAESKey') || undefined,
   };
 }
 
@@ -51,17 +55,20 @@ export function validateSettings(s: AccountSettings): SettingsProblem[] {
   if (s.agentId !== '' && !/^\d{1,12}$/.test(s.agentId)) problems.push({ field: 'agentId', key: 'agentId' });
   if (!/^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(s.apiBase)) problems.push({ field: 'apiBase', key: 'apiBase' });
   if (s.token !== undefined && !isValidToken(s.token)) problems.push({ field: 'token', key: 'token' });
-  if (s.encodingAESKey !== undefined) {
-    if (!isValidEncodingAESKey(s.encodingAESKey)) problems.push({ field: 'encodingAESKey', key: 'encodingAESKey' });
-    else {
-      try {
-        aesKeyFrom(s.encodingAESKey);
-      } catch {
-        problems.push({ field: 'encodingAESKey', key: 'encodingAESKey' });
-      }
-    }
-  }
+  if (s.encodingAESKey !== undefined && !usableAesKey(s.encodingAESKey)) problems.push({ field: 'encodingAESKey', key: 'encodingAESKey' });
+  if (s.previousToken !== undefined && !isValidToken(s.previousToken)) problems.push({ field: 'previousToken', key: 'previousToken' });
+  if (s.previousEncodingAESKey !== undefined && !usableAesKey(s.previousEncodingAESKey)) problems.push({ field: 'previousEncodingAESKey', key: 'previousEncodingAESKey' });
   return problems;
+}
+
+function usableAesKey(k: string): boolean {
+  if (!isValidEncodingAESKey(k)) return false;
+  try {
+    aesKeyFrom(k);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** What stops a use of the account: a message id under `wecom-account.errors`, or null when nothing does. */
@@ -82,5 +89,9 @@ export function apiSecret(s: AccountSettings, problems: SettingsProblem[], kind:
 export function callbackKeysOf(s: AccountSettings, problems: SettingsProblem[]): Usable<CallbackKeys> {
   if (problems[0]) return { problem: problems[0].key };
   if (!s.token || !s.encodingAESKey) return { problem: 'callbackKeys' };
-  return { ok: { token: s.token, aesKey: aesKeyFrom(s.encodingAESKey), receiveId: s.corpId } };
+  const keys: CallbackKeys = { token: s.token, aesKey: aesKeyFrom(s.encodingAESKey), receiveId: s.corpId };
+  if (s.previousToken || s.previousEncodingAESKey) {
+    keys.previous = { token: s.previousToken ?? s.token, aesKey: s.previousEncodingAESKey ? aesKeyFrom(s.previousEncodingAESKey) : keys.aesKey };
+  }
+  return { ok: keys };
 }

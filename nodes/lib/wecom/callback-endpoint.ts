@@ -5,7 +5,7 @@
  * recorded: a store that cannot record answers 503, so WeCom sends it again. Every refusal is counted and
  * reported (`onRejected`), as is anything unexpected (`onFailed`, answered 500).
  */
-import { CallbackError, openCallback, sealReply, verifyUrl, type CallbackKeys, type CallbackQuery } from './callback';
+import { CallbackError, openCallback, sealReply, StaleCallback, verifyUrl, type CallbackKeys, type CallbackQuery } from './callback';
 import { openPassiveSlot, releasePassiveSlot } from './passive-reply';
 import { BodyError } from './raw-body';
 import { str } from './xml';
@@ -22,6 +22,12 @@ export interface Reply {
 export interface CallbackEndpointOptions {
   keys: CallbackKeys;
   inbox: Pick<Inbox, 'record' | 'wake' | 'claimKfCallback' | 'pullKf'>;
+  /** Seconds a callback's timestamp may be off our clock (default MAX_CLOCK_SKEW_S, 5 minutes). */
+  maxSkewS?: number;
+  /** Our clock (ms; tests). */
+  now?: () => number;
+  /** A signed callback was refused as stale (a replay, or a clock off by more than the allowed skew). */
+  onStale?: () => void;
   /** Hold the answer up to this long for a passive reply (ms); absent: answer 200 once recorded. */
   passiveBudgetMs?: number;
   /** A request was refused (status and reason, for a rate-limited warning). */
@@ -37,6 +43,8 @@ const OK: Reply = { status: 200 };
 export class CallbackEndpoint {
   accepted = 0;
   rejected = 0;
+  /** Of the rejected: correctly signed but stale. */
+  stale = 0;
   /** The store refused the last record (or reported itself down); cleared by the next record. */
   storeDown = false;
   private readonly openSlots = new Set<string>();
@@ -46,13 +54,12 @@ export class CallbackEndpoint {
   /** GET: the URL verification. */
   get(query: CallbackQuery): Reply {
     try {
-      const plain = verifyUrl(this.o.keys, query);
+      const plain = verifyUrl(this.o.keys, query, this.fresh());
       this.accepted++;
       this.o.onChange();
       return { status: 200, type: 'text/plain', body: plain };
     } catch (err) {
-      const e = err instanceof CallbackError ? err : new CallbackError(400, 'bad request');
-      return this.refuse(e.status, e.message);
+      return this.failure(err instanceof CallbackError ? err : new CallbackError(400, 'bad request'));
     }
   }
 
@@ -70,7 +77,8 @@ export class CallbackEndpoint {
   }
 
   private async receive(query: CallbackQuery, body: string | Promise<string>, answer: (r: Reply) => void): Promise<void> {
-    const rec = openCallback(this.o.keys, query, await body).message;
+    const opened = openCallback(this.o.keys, query, await body, this.fresh());
+    const rec = opened.message;
     this.accepted++;
     this.o.onChange();
     const inbox = this.o.inbox;
@@ -87,7 +95,7 @@ export class CallbackEndpoint {
       const key = openPassiveSlot(budget, (xml) => {
         this.openSlots.delete(key);
         if (unrecorded) return;
-        answer(xml === null ? OK : { status: 200, type: 'application/xml', body: sealReply(this.o.keys, xml) });
+        answer(xml === null ? OK : { status: 200, type: 'application/xml', body: sealReply(opened.keys, xml) });
       });
       this.openSlots.add((slot = key));
     }
@@ -109,7 +117,15 @@ export class CallbackEndpoint {
     inbox.wake();
   }
 
+  private fresh(): { maxSkewS?: number; now?: number } {
+    return { maxSkewS: this.o.maxSkewS, now: this.o.now?.() };
+  }
+
   private failure(err: unknown): Reply {
+    if (err instanceof StaleCallback) {
+      this.stale++;
+      this.o.onStale?.();
+    }
     if (err instanceof BodyError || err instanceof CallbackError) return this.refuse(err.status, err.message);
     if (err instanceof StateUnavailable) {
       // Not recorded, so not acknowledged: WeCom re-sends it later.

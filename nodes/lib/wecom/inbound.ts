@@ -2,6 +2,7 @@
  * Turn a decrypted, parsed app callback (protocol §3) into the package's message contract:
  * { payload, topic, wecom } — see types.ts. Also the dedupe key WeCom's re-sends share.
  */
+import { createHash } from 'node:crypto';
 import { str, type XmlRecord } from './xml';
 import { appConversationId, type WecomMeta } from '../contract/wecom-meta';
 
@@ -47,6 +48,45 @@ export function namesOneUser(rec: XmlRecord): boolean {
   return isSingleUserId(from);
 }
 
+/** What an id WeCom sends in a callback may look like (length and characters), by XML field. */
+const ID_FIELDS: Readonly<Record<string, RegExp>> = {
+  MsgId: /^[A-Za-z0-9_-]{1,64}$/,
+  AgentID: /^\d{1,12}$/,
+  CreateTime: /^\d{1,12}$/,
+  ToUserName: /^[A-Za-z0-9_\-@.]{1,128}$/,
+  OpenKfId: /^[A-Za-z0-9_-]{1,64}$/,
+  Token: /^[A-Za-z0-9_-]{1,256}$/,
+  MediaId: /^[A-Za-z0-9_\-@.=+/]{1,512}$/,
+  ThumbMediaId: /^[A-Za-z0-9_\-@.=+/]{1,512}$/,
+  Event: /^[A-Za-z0-9_.-]{1,64}$/,
+  ChangeType: /^[A-Za-z0-9_.-]{1,64}$/,
+};
+/** Free-text keys (EventKey …) are only capped: they end up hashed in a store key. */
+const MAX_EVENT_KEY = 1024;
+
+/**
+ * The first field of a decrypted callback that is not a plausible WeCom id (its name, for a 400 that quotes no
+ * value), or null. Every id that becomes part of a store key or a reply address passes here first, so an
+ * over-long or odd id is a clear 400, never a store error (500) that WeCom would send again.
+ */
+export function badIdField(rec: XmlRecord): string | null {
+  if (!namesOneUser(rec)) return 'FromUserName';
+  for (const [field, re] of Object.entries(ID_FIELDS)) {
+    const v = str(rec, field);
+    if (v !== '' && !re.test(v)) return field;
+  }
+  if (str(rec, 'EventKey').length > MAX_EVENT_KEY) return 'EventKey';
+  return null;
+}
+
+/** Store keys longer than this are replaced by their SHA-256 (every backend takes that length). */
+const MAX_PLAIN_KEY = 200;
+
+/** `key` itself when short, else a fixed-length digest of it (same input, same key). */
+export function boundedKey(key: string): string {
+  return key.length <= MAX_PLAIN_KEY ? key : `h:${createHash('sha256').update(key).digest('base64url')}`;
+}
+
 export function toInbound(rec: XmlRecord, corpId: string, fallbackAgentId: string): InboundMessage {
   const msgType = str(rec, 'MsgType').toLowerCase() || 'unknown';
   const userId = str(rec, 'FromUserName');
@@ -76,8 +116,8 @@ export function toInbound(rec: XmlRecord, corpId: string, fallbackAgentId: strin
 /** The key WeCom's re-sends of one callback share (MsgId; events by user + time + event + key). */
 export function dedupeKey(rec: XmlRecord): string {
   const msgId = str(rec, 'MsgId');
-  if (msgId) return `m:${msgId}`;
-  return [
+  if (msgId) return boundedKey(`m:${msgId}`);
+  return boundedKey([
     'e',
     str(rec, 'AgentID'),
     str(rec, 'FromUserName'),
@@ -87,5 +127,5 @@ export function dedupeKey(rec: XmlRecord): string {
     str(rec, 'ChangeType'),
     str(rec, 'Token'),
     str(rec, 'OpenKfId'),
-  ].join('|');
+  ].join('|'));
 }

@@ -24,8 +24,18 @@ interface InboxValue {
   n: string;
 }
 
-/** How long WeCom's re-sends of one message are recognised (it re-sends within about 20 s). */
+/**
+ * How long WeCom's re-sends of one message are recognised (it re-sends within about 20 s). At least twice the
+ * callback clock skew allowed (a callback stamped at the edge of the window stays refused as a replay until its
+ * timestamp is refused as stale): see dedupeTtlFor.
+ */
 const DEDUPE_TTL_MS = 15 * 60 * 1000;
+const MAX_DEDUPE_TTL_MS = 24 * 3600 * 1000;
+
+/** The duplicate record's lifetime for a callback clock skew of `maxSkewS` seconds: 2 × skew + 1 min, at least 15 min. */
+export function dedupeTtlFor(maxSkewS: number): number {
+  return Math.min(MAX_DEDUPE_TTL_MS, Math.max(DEDUPE_TTL_MS, 2 * maxSkewS * 1000 + 60_000));
+}
 /** How long a pulled 微信客服 msgid is recognised when a page is pulled again (a crash before the cursor moved). */
 const KF_DEDUPE_TTL_MS = 24 * 3600 * 1000;
 
@@ -46,6 +56,8 @@ export interface InboxOptions {
   accountId: string;
   replayAfterMs: number;
   settleMs: number;
+  /** How long a callback's dedupe record lasts (default 15 min; dedupeTtlFor(maxSkewS) for a wider clock skew). */
+  dedupeTtlMs?: number;
   emit: (m: InboundMessage) => void;
   /** The consumer loop failed (it runs again on the next poll). */
   onError: (err: unknown) => void;
@@ -108,7 +120,7 @@ export class Inbox {
     const nonce = randomUUID();
     if (replyKey) this.slotByNonce.set(nonce, replyKey);
     const k = dedupeKey(rec);
-    const claimed = this.o.store.claim(this.dedupeRecord(k), nonce, DEDUPE_TTL_MS);
+    const claimed = this.o.store.claim(this.dedupeRecord(k), nonce, this.o.dedupeTtlMs ?? DEDUPE_TTL_MS);
     try {
       await Promise.all([claimed, this.o.store.append(this.stream, { rec, k, n: nonce } satisfies InboxValue)]);
     } catch (err) {
@@ -121,7 +133,7 @@ export class Inbox {
 
   /** A kf_msg_or_event callback: true the first time it is seen (then pull), false for WeCom's re-send. */
   claimKfCallback(rec: XmlRecord): Promise<boolean> {
-    return this.o.store.claim(this.dedupeRecord(dedupeKey(rec)), 1, DEDUPE_TTL_MS);
+    return this.o.store.claim(this.dedupeRecord(dedupeKey(rec)), 1, this.o.dedupeTtlMs ?? DEDUPE_TTL_MS);
   }
 
   /** Pull what the kf callback announced (errors go to onPullError); a callback without OpenKfId is emitted as it is. */

@@ -143,6 +143,7 @@ export function liveGauges(): Gauges {
       out.agentsOnline += g.agentsOnline;
       out.queued += g.queued;
       for (const [k, v] of Object.entries(g.groups)) out.groups[k] = (out.groups[k] ?? 0) + v;
+      if (g.aiBudget) out.aiBudget = (out.aiBudget ?? 0) + g.aiBudget;
     } catch {
       /* a closing bridge */
     }

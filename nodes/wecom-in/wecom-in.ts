@@ -18,6 +18,9 @@ import { throttled } from '../shared/throttle';
 import { showFault, statusText } from '../shared/status-text';
 import { nodeType, onClose } from '../shared/node-kit';
 import { wecomInSchema } from '../lib/config/wecom-in';
+import { flagOf, numOf } from '../lib/config/schema';
+
+const F = wecomInSchema.fields;
 import { numField } from '../lib/fields';
 import { limitedWarn } from '../shared/warn-limit';
 import { opsEvent } from '../shared/ops/events';
@@ -65,7 +68,7 @@ export = function register(RED: NodeAPI): void {
     const node = this;
     const account = RED.nodes.getNode(def.account) as WecomAccountNode | null;
     const path = normalisePath(def.path);
-    const maxBody = numField(def.maxBodyKb, 256, 1) * 1024;
+    const maxBody = numOf(F.maxBodyKb, def.maxBodyKb) * 1024;
     const fail = (status: string, text: string) => showFault(node, `wecom-in.status.${status}`, text);
 
     if (!account) return fail('noAccount', RED._('wecom-in.errors.noAccount'));
@@ -93,15 +96,15 @@ export = function register(RED: NodeAPI): void {
       corpId: keys.receiveId,
       agentId: account.settings.agentId,
       accountId: account.id,
-      replayAfterMs: numField(def.replayAfterSec, 10, 1) * 1000,
-      settleMs: numField(def.settleSec, 60, 1) * 1000,
+      replayAfterMs: numOf(F.replayAfterSec, def.replayAfterSec) * 1000,
+      settleMs: numOf(F.settleSec, def.settleSec) * 1000,
       dedupeTtlMs: dedupeTtlFor(maxSkewS),
       emit: (m) => node.send(m),
       onError: internalError,
       kf: {
         namespace: `${node.id}:${account.settings.apiBase}:${keys.receiveId}`,
         api: () => account.api('kf'),
-        skipBacklog: def.kfSkipBacklog !== false,
+        skipBacklog: flagOf(F.kfSkipBacklog, def.kfSkipBacklog),
         welcome: (def.kfWelcome ?? '').trim(),
         budget: account.kfBudget,
         onError: (err) => node.warn(RED._('wecom-in.errors.kfWelcome', { message: err.message })),
@@ -113,7 +116,7 @@ export = function register(RED: NodeAPI): void {
     const endpoint = new CallbackEndpoint({
       keys,
       inbox,
-      passiveBudgetMs: def.passiveReply === true ? Math.round(numField(def.passiveBudgetMs, 3000, 100, 4000)) : undefined,
+      passiveBudgetMs: def.passiveReply === true ? Math.round(numOf(F.passiveBudgetMs, def.passiveBudgetMs)) : undefined,
       maxSkewS,
       onStale: () => opsEvent(RED, 'refused', undefined, { surface: 'callback', reason: 'stale' }),
       onRejected: (status, reason) => warn(RED._('wecom-in.warn.rejected', { status, reason, path })),

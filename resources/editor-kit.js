@@ -262,6 +262,14 @@
    * @param {EditorNode} node
    */
   function upgrade(node) {
+    // Node-RED answers {} for a node with no stored credentials; Done would then count each empty password input
+    // as a change. Nothing stored means no password is set: say so.
+    const creds = (node._def && node._def.credentials) || {};
+    for (const k of Object.keys(creds)) {
+      if (creds[k].type === 'password' && node.credentials && !(`has_${k}` in node.credentials) && node.credentials[k] === undefined) {
+        node.credentials[`has_${k}`] = false;
+      }
+    }
     const schema = schemaOf(node.type);
     if (!schema || !win.WecomConfig) return;
     const props = /** @type {Record<string, unknown>} */ (/** @type {unknown} */ (node));
@@ -344,7 +352,8 @@
  * @property {string} id
  * @property {string} type
  * @property {(key: string, params?: object) => string} _ the node's catalog
- * @property {{ category?: string }} [_def]
+ * @property {{ category?: string, credentials?: Record<string, { type?: string }> }} [_def]
+ * @property {Record<string, unknown>} [credentials] as the editor holds them (has_<name> for a password)
  * @property {{ text?: unknown }} [status]
  * @property {boolean} [dirty]
  * @property {boolean} [dirtyStatus]

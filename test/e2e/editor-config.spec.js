@@ -13,12 +13,6 @@ const exportAll = (page) => page.evaluate(() => JSON.stringify(RED.nodes.createC
 /** Open node `id`'s dialog and press Done. */
 async function openAndDone(page, id) {
   await browser.openEditDialog(page, id);
-  // the dialog fetches a node's credentials: Done before they arrive would read the password inputs as cleared
-  await page.waitForFunction((nid) => {
-    const n = RED.nodes.node(nid);
-    const creds = n._def.credentials || {};
-    return Object.keys(creds).every((k) => creds[k].type !== 'password' || (!!n.credentials && `has_${k}` in n.credentials));
-  }, id);
   const isConfig = await page.evaluate((nid) => RED.nodes.node(nid)._def.category === 'config', id);
   await page.click(isConfig ? '#node-config-dialog-ok' : '#node-dialog-ok');
   await page.waitForFunction(() => document.querySelectorAll('.red-ui-tray').length === 0, null, { timeout: 15000 });

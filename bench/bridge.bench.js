@@ -15,10 +15,11 @@ const { startSim, simAccount } = require('../test/helpers/simulator');
 const bridgeNode = require('../dist/nodes/ws-bridge/ws-bridge.js');
 const accountMod = require('../dist/nodes/wecom-account/wecom-account.js');
 const { MediaLinker } = require('../dist/nodes/lib/bridge/media/link.js');
+const { BridgeSecrets } = require('../dist/nodes/lib/bridge/secrets.js');
 
 const AGENTS = 1000;
 const FRAMES_PER_AGENT = 20;
-const TOKEN = 'bench-token';
+const TOKEN = 'bench-token-Lp8Vx3Qm6Zt1';
 
 const gc = () => {
   if (global.gc) global.gc();
@@ -199,7 +200,7 @@ async function mediaRelay(log) {
     const r = await sim.userSends({ channel: 'app', userId: `m${i}`, type: 'image', data: Buffer.alloc(MEDIA_MB * 1024 * 1024, i), contentType: 'image/jpeg', filename: `p${i}.jpg` });
     ids.push(r.mediaId);
   }
-  const linker = new MediaLinker(TOKEN, '/wecom/ws/media/');
+  const linker = new MediaLinker(new BridgeSecrets(TOKEN), '/wecom/ws/media/');
   const relayUrls = ids.map((id) => httpUrl(linker.link({ type: 'image', mediaId: id }, 'acc', 'app').url));
   await readAll(relayUrls.slice(0, 5), { authorization: `Bearer ${TOKEN}` }); // warm up the token and pools
   const relay = await readAll(relayUrls, { authorization: `Bearer ${TOKEN}` });

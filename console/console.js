@@ -1,11 +1,15 @@
 // The agent console shipped with the package (served by ws-bridge at <base>/console/). It is the reference
 // client of docs/agent-protocol.md and uses nothing else: it connects to the bridge's WebSocket with the
-// agent's credential and shows nothing but its sign-in until the bridge has welcomed it.
-// In:  welcome · queue · handoff · message · closed · undelivered · ack · error (frames may carry seq).
+// agent's credential and shows nothing but its sign-in until the bridge has welcomed it. The credential is in
+// no URL it loads or opens: the WebSocket gets it as a subprotocol, media are fetched with an Authorization
+// header and shown through blob: URLs (pictures of a passive type inline, everything else as a download).
+// In:  welcome · sync · queue · handoff · message · budget · closed · undelivered · ack · error (frames may carry seq).
+// What a conversation holds (customer, history, budget) is history.js's; a sync frame replaces it on every connect.
 // Out: accept · reply (text and/or media) · close · transfer · received (when the bridge supports it).
 (function () {
   'use strict';
   var ui = window.WecomUi;
+  var H = window.WecomHistory;
   var $ = ui.$, t = ui.t, el = ui.el;
   ui.words({
     _title: ['坐席工作台', 'Agent console'],
@@ -24,6 +28,8 @@
     signin: ['登录', 'Sign in'],
     signinHint: ['令牌由管理员提供（ws-bridge 的令牌或为您签发的坐席令牌）。登录后才会显示会话。', 'Your administrator gives you the token (the ws-bridge token or an agent token minted for you). Conversations appear only after sign-in.'],
     badCredential: ['无法登录：令牌错误，或服务未开启', 'Could not sign in: wrong token, or the service is not running'],
+    credentialEnded: ['令牌已过期或已被吊销，请重新登录', 'Your token expired or was revoked: sign in again'],
+    mediaLoading: ['加载中…', 'Loading…'],
     queued: ['排队中', 'Queued'],
     active: ['进行中', 'Active'],
     closedList: ['已结束', 'Closed'],
@@ -94,13 +100,15 @@
     clearTimeout(state.retryTimer);
     state.manual = false;
     var proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    var q = '?token=' + encodeURIComponent(state.token);
-    if (state.agentId) q += '&agent=' + encodeURIComponent(state.agentId);
-    if (state.groups) q += '&groups=' + encodeURIComponent(state.groups);
-    if (state.lastSeq) q += '&ack=' + state.lastSeq;
+    var q = [];
+    if (state.agentId) q.push('agent=' + encodeURIComponent(state.agentId));
+    if (state.groups) q.push('groups=' + encodeURIComponent(state.groups));
+    if (state.lastSeq) q.push('ack=' + state.lastSeq);
     setConn('connecting', 'connecting');
     var ws;
-    try { ws = new WebSocket(proto + '//' + location.host + state.wsPath + q); } catch (e) { showSignin(t('badCredential')); return; }
+    try {
+      ws = new WebSocket(proto + '//' + location.host + state.wsPath + (q.length ? '?' + q.join('&') : ''), ['wecom-agent', 'wecom-auth.' + base64url(state.token)]);
+    } catch (e) { showSignin(t('badCredential')); return; }
     state.ws = ws;
     var opened = false;
     ws.onopen = function () { opened = true; state.retry = 0; };
@@ -109,15 +117,17 @@
       try { f = JSON.parse(ev.data); } catch (e) { return; }
       if (f && typeof f.type === 'string') onFrame(f);
     };
-    ws.onclose = function () {
+    ws.onclose = function (ev) {
       if (state.ws !== ws) return;
       state.ws = null;
       state.pending.splice(0).forEach(function (p) { if (p.onError) p.onError({ code: 'disconnected', message: t('notConnected') }); });
       if (state.manual) { setConn('closed', 'disconnected'); return; }
-      if (!opened && !state.welcomed) {
+      var ended = ev && ev.code === 4001 && /expired|revoked/.test(ev.reason || '');
+      if (ended || (!opened && !state.welcomed)) {
         setConn('error', 'disconnected');
         try { sessionStorage.removeItem(TOKEN_KEY); } catch (e) { /* ignore */ }
-        showSignin(t('badCredential'));
+        forgetMedia();
+        showSignin(t(ended ? 'credentialEnded' : 'badCredential'));
         return;
       }
       var delay = Math.min(10000, 500 * Math.pow(2, state.retry++));
@@ -151,7 +161,7 @@
    * dropped; processed ones are acknowledged with `received`, batched, when the bridge lists that feature.
    * Returns false for a duplicate.
    */
-  var SEQ_TYPES = { handoff: true, message: true, closed: true, undelivered: true };
+  var SEQ_TYPES = { handoff: true, message: true, closed: true, undelivered: true, budget: true };
   function noteSeq(f) {
     if (typeof f.seq !== 'number' || !SEQ_TYPES[f.type]) return true; // welcome's seq is the server's last, not a frame's
     if (f.seq <= state.lastSeq) return false;
@@ -164,16 +174,62 @@
     return true;
   }
 
-  /** A media URL of the bridge (relative to the WebSocket) with the credential, so <img> and links can read it. */
+  /** The credential as a WebSocket subprotocol token: base64url of its UTF-8 bytes. */
+  function base64url(s) {
+    var bin = '';
+    new TextEncoder().encode(s).forEach(function (b) { bin += String.fromCharCode(b); });
+    return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  }
+
+  /** A media URL: blob: as it is, else http(s) resolved against the page (null when unusable). */
   function mediaUrl(u) {
     if (typeof u !== 'string' || !u) return null;
     if (/^blob:/.test(u)) return u;
-    var url = ui.safeUrl(u);
-    if (!url) return null;
-    var parsed = new URL(url);
-    if (parsed.origin === location.origin && !parsed.searchParams.has('token')) parsed.searchParams.set('token', state.token);
-    return parsed.href;
+    return ui.safeUrl(u);
   }
+
+  /**
+   * The bridge's media, fetched once with the credential in a header and kept as a blob: URL. Never put the
+   * credential in a URL, never send it to another origin. Resolves to {href, type} or null.
+   */
+  /** @typedef {{ ready: boolean, failed?: boolean, href?: string, type?: string, name?: string, p?: Promise<MediaBlob | null> }} MediaBlob */
+  /** @type {Record<string, MediaBlob>} */
+  var blobs = {};
+  /** @param {string} url @returns {Promise<MediaBlob | null>} */
+  function fetchMedia(url) {
+    if (!blobs[url]) {
+      /** @type {MediaBlob} */
+      var entry = blobs[url] = { ready: false };
+      entry.p = fetch(url, { headers: { Authorization: 'Bearer ' + state.token }, cache: 'no-store' })
+        .then(function (r) {
+          if (!r.ok) throw new Error('HTTP ' + r.status);
+          var named = /filename\*=UTF-8''([^;]+)/i.exec(r.headers.get('content-disposition') || '');
+          if (named) { try { entry.name = decodeURIComponent(named[1]); } catch (e) { /* keep the frame's name */ } }
+          return r.blob();
+        })
+        .then(function (b) { entry.ready = true; entry.type = b.type; entry.href = URL.createObjectURL(b); return entry; })
+        .catch(function () { entry.ready = true; entry.failed = true; return null; });
+    }
+    return /** @type {Promise<MediaBlob | null>} */ (blobs[url].p);
+  }
+  function forgetMedia() {
+    Object.keys(blobs).forEach(function (k) { if (blobs[k].href) URL.revokeObjectURL(blobs[k].href); });
+    blobs = {};
+  }
+  /** Save a fetched media as a file (a download, never a page). */
+  function download(url, name) {
+    if (blobs[url] && blobs[url].failed) delete blobs[url]; // try again
+    fetchMedia(url).then(function (e) {
+      if (!e) { ui.toast(t('actionFailed', { msg: name }), true); return; }
+      var a = el('a');
+      a.href = e.href || '';
+      a.download = e.name || name;
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+    });
+  }
+  var PASSIVE_IMAGE = /^image\/(jpeg|png|gif|webp)$/;
 
   // ---- conversations ----
   function conv(id, f) {
@@ -187,15 +243,7 @@
     return c;
   }
 
-  /** A history entry or user message → what the page shows (media, location and link as structured parts). */
-  function item(h, from) {
-    var x = { from: from || (h.from === 'agent' || h.from === 'bot' ? h.from : 'user'), text: h.text == null ? '' : String(h.text), ts: h.ts };
-    if (h.media && typeof h.media === 'object') { x.media = h.media; if (/^\[\w+\]$/.test(x.text)) x.text = ''; }
-    if (h.location && typeof h.location === 'object') x.location = h.location;
-    if (h.link && typeof h.link === 'object') x.link = h.link;
-    if (h.agentId) x.agentId = String(h.agentId);
-    return x;
-  }
+  var item = H.item;
 
   function onFrame(f) {
     if (!noteSeq(f)) return;
@@ -221,6 +269,13 @@
         $('me').textContent = state.system ? t('systemLink') : state.agentId;
         showConsole();
         return;
+      case 'sync':
+        onSync(f);
+        break;
+      case 'budget':
+        c = state.convs[f.conversationId];
+        if (c) H.about(c, f);
+        break;
       case 'queue':
         if (typeof f.queued === 'number') state.queuedCount = f.queued;
         if (Array.isArray(f.conversations)) {
@@ -231,6 +286,7 @@
             c = conv(q.conversationId, q);
             if (!known || c.status !== 'active') c.status = 'queued';
             c.reason = q.reason ? String(q.reason) : c.reason;
+            H.about(c, q);
             if (q.text && !c.history.length) c.history.push({ from: 'user', text: String(q.text), ts: q.ts });
           });
         }
@@ -241,13 +297,12 @@
         c.reason = f.reason ? String(f.reason) : c.reason;
         c.status = f.queued === true ? 'queued' : 'active';
         c.order = ++state.order;
+        H.about(c, f);
+        // the history is the conversation's own (with the bridge's lines): f.text is already in it, never added again
         if (Array.isArray(f.history)) c.history = f.history.map(function (h) { return item(h); }); // not map(item): its index is no "from"
-        if (f.text && !(c.history.length && c.history[c.history.length - 1].from === 'user' && c.history[c.history.length - 1].text === f.text)) {
-          c.history.push(item(f, 'user'));
-        }
         var reason = c.reason;
-        c.history.push({ notice: function () { return t('handedOver', { reason: word('reason_', reason || '—') }); } });
-        if (f.transferredFrom) {
+        if (!state.features.sync) c.history.push({ notice: function () { return t('handedOver', { reason: word('reason_', reason || '—') }); } });
+        if (f.transferredFrom && !state.features.sync) {
           var tf = { from: String(f.transferredFrom), note: f.note ? '：' + String(f.note) : '' };
           c.history.push({ notice: function () { return t('transferredFrom', tf); } });
         }
@@ -259,6 +314,7 @@
         if (!f.conversationId) return;
         c = conv(f.conversationId, f);
         if (c.status === 'closed') c.status = 'active';
+        H.about(c, f);
         c.history.push(item(f, 'user'));
         c.order = ++state.order;
         if (state.selected !== c.id) c.unread++;
@@ -266,6 +322,7 @@
       case 'closed':
         if (!f.conversationId) return;
         c = conv(f.conversationId, f);
+        if (c.status === 'closed') break; // one closed line: the ack of our own close or transfer wrote it already
         c.status = 'closed';
         var by = String(f.by || '');
         c.history.push({ notice: function () { return t('closedBy', { by: word('by_', by) }); } });
@@ -275,10 +332,9 @@
         if (c) {
           var sent = c.history.filter(function (h) { return h.from === 'agent' && h.text === f.text && !h.failed; }).pop();
           if (sent) sent.failed = true;
-          var ud = { code: f.errcode || '', msg: f.message || '' };
-          c.history.push({ notice: function () { return t('undelivered', ud); } });
+          c.history.push({ notice: function () { return H.refusal(f); } });
         }
-        ui.toast(t('undelivered', { code: f.errcode || '', msg: f.message || '' }), true);
+        ui.toast(H.refusal(f), true);
         break;
       case 'ack': {
         var p = takePending(f);
@@ -304,7 +360,30 @@
   }
 
   // ---- actions ----
-  function fail(e) { ui.toast(t('actionFailed', { msg: (e && (e.message || e.code)) || '' }), true); }
+  function fail(e) {
+    if (e && (e.code === 'no_budget' || e.code === 'window_closed')) { ui.toast(H.refusal(e), true); return; }
+    ui.toast(t('actionFailed', { msg: (e && (e.message || e.code)) || '' }), true);
+  }
+
+  /**
+   * The bridge's snapshot of this agent's conversations (right after welcome): they replace what the page held,
+   * so a reload or a second browser shows the same customer, history and budget. Frames it already includes
+   * (seq up to f.seq) are dropped when they are replayed next.
+   */
+  function onSync(f) {
+    var mine = {};
+    (Array.isArray(f.conversations) ? f.conversations : []).forEach(function (s) {
+      if (!s || !s.conversationId) return;
+      mine[s.conversationId] = true;
+      H.fromSnapshot(conv(s.conversationId, s), s);
+    });
+    Object.keys(state.convs).forEach(function (id) { if (state.convs[id].status === 'active' && !mine[id]) state.convs[id].status = 'closed'; });
+    if (typeof f.seq === 'number') {
+      state.lastSeq = f.seq;
+      if (state.features.received && state.ws && state.ws.readyState === WebSocket.OPEN) state.ws.send(JSON.stringify({ type: 'received', seq: f.seq }));
+    }
+    if (!state.convs[state.selected] || state.convs[state.selected].status !== 'active') state.selected = Object.keys(mine)[0] || state.selected;
+  }
 
   function accept(c) {
     send({ type: 'accept', conversationId: c.id }, function () { c.status = 'active'; render(); }, fail);
@@ -375,10 +454,11 @@
       it.setAttribute('data-status', c.status);
       it.setAttribute('role', 'button');
       it.tabIndex = 0;
-      it.appendChild(el('div', 'avatar', (c.userId || '?').slice(0, 1).toUpperCase()));
+      it.appendChild(H.avatar(c));
       var who = el('div', 'who');
-      var name = el('div', 'name', c.userId || c.id);
+      var name = el('div', 'name', H.name(c));
       if (c.channel) name.appendChild(channelTag(c.channel));
+      if (H.blocked(c) === 'window' && c.status !== 'closed') name.appendChild(el('span', 'tag closed', t('windowTag')));
       who.appendChild(name);
       who.appendChild(el('div', 'preview', lastText(c)));
       it.appendChild(who);
@@ -394,13 +474,33 @@
     var url = mediaUrl(m.url);
     var box = el('div', 'media');
     var mime = String(m.mime || '');
-    if (url && (/^image\//.test(mime) || (!mime && m.type === 'image'))) {
+    var picture = /^image\//.test(mime) || (!mime && m.type === 'image');
+    var label = (m.name ? String(m.name) : mime || 'file') + (typeof m.size === 'number' ? ' · ' + Math.ceil(m.size / 1024) + ' KB' : '');
+    var ours = url && !/^blob:/.test(url) && new URL(url).origin === location.origin;
+    if (ours) {
+      // the bridge's media: a picture inline only once its bytes proved to be a passive image; else a download
+      var got = blobs[url];
+      if (picture && !(got && got.ready)) {
+        fetchMedia(url).then(schedule);
+        box.appendChild(el('span', 'note', '🖼 ' + t('mediaLoading')));
+      } else if (picture && PASSIVE_IMAGE.test(got.type)) {
+        var pic = el('img');
+        pic.src = got.href;
+        pic.alt = String(m.name || 'image');
+        box.appendChild(pic);
+      } else {
+        var file = el('a', 'file', '📎 ' + label);
+        file.href = '#';
+        file.setAttribute('role', 'button');
+        file.addEventListener('click', function (e) { e.preventDefault(); download(url, String(m.name || 'media')); });
+        box.appendChild(file);
+      }
+    } else if (url && picture) {
       var img = el('img');
       img.src = url;
       img.alt = String(m.name || 'image');
       box.appendChild(img);
     } else {
-      var label = (m.name ? String(m.name) : mime || 'file') + (typeof m.size === 'number' ? ' · ' + Math.ceil(m.size / 1024) + ' KB' : '');
       if (url) {
         var a = el('a', '', '📎 ' + label);
         a.href = url;
@@ -424,15 +524,11 @@
     var c = state.convs[state.selected];
     var box = $('history');
     box.textContent = '';
+    renderHead(c);
     if (!c) {
-      $('conv-title').textContent = '—';
-      $('conv-meta').textContent = '';
       box.appendChild(el('div', 'empty', t('empty')));
     } else {
       c.unread = 0;
-      $('conv-title').textContent = c.userId || c.id;
-      $('conv-meta').textContent = [c.channel ? t(c.channel === 'kf' ? 'kf' : 'app') : '', c.id, c.group ? t('groupTag', { g: c.group }) : '',
-        c.status === 'queued' ? t('queuedTag') : c.status === 'closed' ? t('closedTag') : ''].filter(Boolean).join(' · ');
       var frag = document.createDocumentFragment();
       c.history.forEach(function (h) {
         if (h.notice) { frag.appendChild(el('div', 'notice', h.notice())); return; }
@@ -463,12 +559,43 @@
       box.scrollTop = box.scrollHeight;
     }
     var open = !!c && c.status !== 'closed';
+    var canSend = open && !H.blocked(c);
     $('accept').classList.toggle('hidden', !(c && c.status === 'queued'));
     $('close').classList.toggle('hidden', !open);
     $('transfer-form').classList.toggle('hidden', !(c && c.status === 'active'));
-    $('reply-text').disabled = !open;
-    $('reply-send').disabled = !open;
-    $('attach').disabled = !open;
+    $('reply-text').disabled = !canSend;
+    $('reply-send').disabled = !canSend;
+    $('attach').disabled = !canSend;
+    windowTimer();
+  }
+
+  /** The header: the customer (name, avatar, channel, 客服 account, where they came from) and the reply budget. */
+  function renderHead(c) {
+    var av = $('conv-avatar');
+    av.textContent = '';
+    av.classList.toggle('hidden', !c);
+    $('conv-title').textContent = c ? H.name(c) : '—';
+    $('conv-meta').textContent = !c ? '' : [c.channel ? t(c.channel === 'kf' ? 'kf' : 'app') : ''].concat(H.details(c), [c.id, c.group ? t('groupTag', { g: c.group }) : '',
+      c.status === 'queued' ? t('queuedTag') : c.status === 'closed' ? t('closedTag') : '']).filter(Boolean).join(' · ');
+    var budget = c && c.status !== 'closed' ? H.budgetText(c) : '';
+    $('conv-budget').textContent = budget;
+    $('conv-budget').classList.toggle('hidden', !budget);
+    $('conv-budget').setAttribute('data-blocked', c ? H.blocked(c) : '');
+    if (c) {
+      var a = H.avatar(c);
+      while (a.firstChild) av.appendChild(a.firstChild);
+    }
+  }
+
+  /** Render again when the earliest open 微信客服 window closes (nothing else would say so). */
+  function windowTimer() {
+    var next = Infinity;
+    Object.keys(state.convs).forEach(function (id) {
+      var b = state.convs[id].budget;
+      if (b && state.convs[id].status !== 'closed' && b.until > Date.now()) next = Math.min(next, b.until);
+    });
+    clearTimeout(state.windowTimer);
+    if (next !== Infinity) state.windowTimer = setTimeout(schedule, Math.min(next - Date.now() + 50, 2147483647));
   }
 
   // ---- wiring ----
@@ -495,6 +622,7 @@
     state.manual = true;
     try { sessionStorage.removeItem(TOKEN_KEY); } catch (e) { /* ignore */ }
     if (state.ws) state.ws.close();
+    forgetMedia();
     state.convs = {};
     state.selected = null;
     showSignin();

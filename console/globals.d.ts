@@ -33,7 +33,29 @@ interface WecomChartsApi {
   bars(box: HTMLElement | Element, items: Array<{ label: string; value: number }>, color?: string): void;
 }
 
+/** A conversation as the console holds it (history.js reads and fills it). */
+type ConsoleConv = Record<string, any>;
+
+interface WecomHistoryApi {
+  /** A history entry or user message → what the page shows (system lines as notices). */
+  item(h: Record<string, any>, from?: string): Record<string, any>;
+  /** Customer, 客服 account and budget from a frame, when it carries them. */
+  about(c: ConsoleConv, f: Record<string, any> | null | undefined): void;
+  /** A sync frame's conversation, whole. */
+  fromSnapshot(c: ConsoleConv, s: Record<string, any>): void;
+  name(c: ConsoleConv): string;
+  avatar(c: ConsoleConv): HTMLElement;
+  details(c: ConsoleConv): string[];
+  budgetText(c: ConsoleConv): string;
+  /** 'window', 'spent' or ''. */
+  blocked(c: ConsoleConv): string;
+  /** Why a reply was refused, in the agent's language. */
+  refusal(f: Record<string, any>): string;
+  word(prefix: string, code: string): string;
+}
+
 interface Window {
   WecomUi: WecomUiApi;
+  WecomHistory: WecomHistoryApi;
   WecomCharts: WecomChartsApi;
 }

@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import * as crypto from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { startSimulator, type Simulator } from './simulator';
+import { startAiSimulator, SIMULATOR_MODEL, type AiSimulator } from './ai-simulator';
 import { staticType } from '../nodes/lib/ops/static-files';
 
 /** An express app called as a handler, with what to do when no route answers. */
@@ -55,6 +56,8 @@ export interface Sandbox {
   sandboxMode: boolean;
   /** The WeCom simulator (sandbox mode), or null */
   simulator: Simulator | null;
+  /** The AI simulator (sandbox mode without WECOM_AI_BASE_URL; not a model), or null */
+  aiSimulator: AiSimulator | null;
   /** Token agents use on /wecom/ws (WECOM_AGENT_WS_TOKEN) */
   agentToken: string;
   /** The packaged agent console served by ws-bridge (token and agent id in its #fragment in sandbox mode) */
@@ -186,6 +189,9 @@ export function prepareUserDir(userDir: string, root = ROOT): { flowFile: string
     fs.writeFileSync(flowFile, exampleMissing ? '[]' : fs.readFileSync(example, 'utf8'));
     exampleDeployed = !exampleMissing;
   }
+  // the example documents ai-answer reads (its documents folder, kb-docs, is relative to the user dir)
+  const docs = path.join(root, 'examples', 'kb-docs');
+  if (fs.existsSync(docs) && !fs.existsSync(path.join(userDir, 'kb-docs'))) fs.cpSync(docs, path.join(userDir, 'kb-docs'), { recursive: true });
   return { flowFile, exampleDeployed, exampleMissing };
 }
 
@@ -248,6 +254,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   };
 
   let simulator: Simulator | null = null;
+  let aiSimulator: AiSimulator | null = null;
   let creds: SandboxCredentials | null = null;
   let simulatorProblem: string | null = null;
   let generatedTokenFile: string | null = null;
@@ -275,6 +282,15 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     assign('WECOM_ENCODING_AES_KEY', creds.encodingAESKey);
     if (simulator) assign('WECOM_API_BASE', simulator.url.replace(/\/+$/, ''));
     assign('WECOM_AGENT_WS_TOKEN', creds.agentWsToken);
+    // the AI path of the bundled flow, shown without a real model: a loopback AI SIMULATOR (not a model)
+    if (!env.WECOM_AI_BASE_URL) {
+      aiSimulator = await startAiSimulator().catch(() => null);
+      if (aiSimulator) {
+        assign('WECOM_AI_BASE_URL', aiSimulator.url);
+        assign('WECOM_AI_MODEL', SIMULATOR_MODEL);
+        assign('WECOM_AI_PROVIDER', 'openai');
+      }
+    }
   } else if (!env.WECOM_AGENT_WS_TOKEN) {
     // Agents must authenticate; generate a token (kept in the user dir) rather than leave the bridge open.
     const file = path.join(userDir, '.agent-ws-token');
@@ -322,6 +338,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
           JSON.stringify({
             sandboxMode,
             simulator: !!simulator,
+            aiSimulator: !!aiSimulator,
             agentWsPath: AGENT_WS_PATH,
             corpId: sandboxMode && creds ? creds.corpId : undefined,
             agentId: sandboxMode && creds ? creds.agentId : undefined,
@@ -397,6 +414,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   } catch (err) {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     if (simulator) await simulator.stop();
+    if (aiSimulator) await aiSimulator.stop();
     throw err;
   }
 
@@ -405,6 +423,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     userPageUrl: `${base}/sandbox/user.html`,
     sandboxMode,
     simulator,
+    aiSimulator,
     agentToken,
     consoleUrl: `${base}/wecom/console/${sandboxMode ? `#token=${encodeURIComponent(agentToken)}&agent=sandbox-agent` : ''}`,
     opsUrl: `${base}/wecom/ops/`,
@@ -417,6 +436,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       server.closeAllConnections?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       if (simulator) await simulator.stop().catch(() => undefined);
+      if (aiSimulator) await aiSimulator.stop().catch(() => undefined);
       // The WECOM_* variables set for sandbox mode stay set: a flow restart still in flight may read them.
     }),
   };
@@ -432,6 +452,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       lines.push(`  WeChat user page     ${sandbox.userPageUrl}   (微信用户模拟器)`);
       lines.push(`  Agent console        ${sandbox.consoleUrl}   (坐席工作台)`);
       lines.push(`  Ops view             ${sandbox.opsUrl}   (运营视图; any user name, password ${opsPassword})`);
+      if (aiSimulator) lines.push(`  AI SIMULATOR         ${aiSimulator.url.replace(/\/v1$/, '/')}   (AI 模拟器 — not a language model: answers from the retrieved material by a simple rule; set WECOM_AI_* for a real one)`);
       if (!simulator) lines.push('', `  ! WeCom simulator not available: ${simulatorProblem}`);
     } else {
       lines.push(`  WeCom callback URL   ${base}${CALLBACK_PATH}  (expose it over HTTPS and enter it in the WeCom admin console)`);

@@ -8,7 +8,7 @@ const handoffNode = require('../dist/nodes/handoff/handoff.js');
 const bridgeNode = require('../dist/nodes/ws-bridge/ws-bridge.js');
 const { mintAgentToken } = require('../dist/index.js');
 
-const TOKEN = 'agent-secret-token';
+const TOKEN = 'agent-secret-token-Hq7Rw2Zk9';
 let n = 0;
 
 function appMsg(user, text, handoff) {
@@ -95,6 +95,8 @@ describe('agent side v2 (ws-bridge)', function () {
     assert.strictEqual(w.agentId, null);
     assert.strictEqual(w.version, 2);
     assert.ok(w.features.includes('transfer') && w.features.includes('media'), 'the welcome lists the features');
+    const sync = await sys.next();
+    assert.deepStrictEqual([sync.type, sync.conversations], ['sync', []], 'then its conversations, whole (none yet)');
     assert.deepStrictEqual(await sys.next(), { type: 'queue', queued: 0, conversations: [] });
 
     t.h.receive(appMsg('s1', '你好'));
@@ -102,7 +104,8 @@ describe('agent side v2 (ws-bridge)', function () {
     t.h.receive(appMsg('s1', '转人工'));
     const ho = await sys.next('handoff');
     assert.strictEqual(ho.conversationId, cid('s1'));
-    assert.deepStrictEqual(ho.history.map((x) => x.text), ['你好', '转人工']);
+    assert.deepStrictEqual(ho.history.map((x) => x.text), ['你好', '转人工', '']);
+    assert.deepStrictEqual(ho.history[2], { from: 'system', text: '', ts: ho.history[2].ts, system: { kind: 'handoff', reason: 'keyword' } }, 'the bridge notes the handoff in the history');
 
     sys.send({ type: 'accept', conversationId: cid('s1'), id: 'a' });
     assert.deepStrictEqual(await sys.next('ack'), { type: 'ack', ref: 'accept', id: 'a', conversationId: cid('s1') });
@@ -124,7 +127,7 @@ describe('agent side v2 (ws-bridge)', function () {
     const t = await start();
     const alice = mintAgentToken(TOKEN, 'alice', { ttlSec: 600 });
     await assert.rejects(mk({ token: alice, agent: 'bob' }).opened, (/** @type {{ status?: number }} */ e) => e.status === 403);
-    const forged = alice.replace(/^wat1\.[^.]+/, 'wat1.' + Buffer.from(JSON.stringify({ a: 'bob', e: 9999999999 })).toString('base64url'));
+    const forged = alice.replace(/^wat2\.[^.]+/, 'wat2.' + Buffer.from(JSON.stringify({ a: 'bob', e: 9999999999 })).toString('base64url'));
     await assert.rejects(mk({ token: forged }).opened, (/** @type {{ status?: number }} */ e) => e.status === 401);
     const expired = mintAgentToken(TOKEN, 'alice', { expiresAt: Math.floor(Date.now() / 1000) - 1 });
     await assert.rejects(mk({ token: expired }).opened, (/** @type {{ status?: number }} */ e) => e.status === 401);
@@ -224,11 +227,14 @@ describe('agent side v2 (ws-bridge)', function () {
     const h2 = await a2.next('handoff');
     assert.strictEqual(h2.transferredFrom, 'a1');
     assert.strictEqual(h2.note, '退款问题');
-    assert.deepStrictEqual(h2.history.map((x) => [x.from, x.text]), [
+    assert.deepStrictEqual(h2.history.map((x) => [x.from, x.system ? x.system.kind : x.text]), [
       ['user', '转人工'],
+      ['system', 'handoff'],
       ['user', '订单 123 没收到'],
       ['agent', '我帮您转给售后'],
+      ['system', 'transfer'],
     ]);
+    assert.deepStrictEqual(h2.history[4].system, { kind: 'transfer', from: 'a1', note: '退款问题' }, 'the history says who passed it on, with the note');
     const told = await t.notice.next(notice('transferred'));
     assert.strictEqual(told.payload, '正在为您转接其他客服，请稍候…');
     a1.send({ type: 'reply', conversationId: cid('tr'), text: 'still mine?' });
@@ -241,7 +247,8 @@ describe('agent side v2 (ws-bridge)', function () {
     assert.strictEqual((await a2.next('closed')).by, 'transferred');
     const hv = await v.next('handoff');
     assert.deepStrictEqual([hv.transferredFrom, hv.note, hv.group], ['a2', 'VIP 客户', 'vip']);
-    assert.strictEqual(hv.history[hv.history.length - 1].text, '售后这边为您处理');
+    assert.strictEqual(hv.history[hv.history.length - 2].text, '售后这边为您处理');
+    assert.strictEqual(hv.history[hv.history.length - 1].system.kind, 'transfer');
     assert.strictEqual(t.notice.all.filter(notice('joined')).length, 1, 'a transfer does not announce "joined" again');
     v.send({ type: 'reply', conversationId: cid('tr'), text: 'VIP 专席' });
     assert.strictEqual((await v.next('ack')).ref, 'reply');
@@ -337,6 +344,7 @@ describe('agent side v2: fallback, token groups, media link limits', function ()
   const { startSim, simAccount } = require('./helpers/simulator');
   const accountMod = require('../dist/nodes/wecom-account/wecom-account.js');
   const { MediaLinker } = require('../dist/nodes/lib/bridge/media/link.js');
+  const { BridgeSecrets } = require('../dist/nodes/lib/bridge/secrets.js');
   const { startHttp, stopHttp, httpUrl } = require('./helpers/runtime');
   let sim;
   const open = [];
@@ -385,7 +393,7 @@ describe('agent side v2: fallback, token groups, media link limits', function ()
     const big = await sim.userSends({ channel: 'app', userId: 'big', type: 'file', data: Buffer.alloc(1024 * 1024 + 1, 7), filename: 'big.bin' });
     const small = await sim.userSends({ channel: 'app', userId: 'small', type: 'file', data: Buffer.alloc(1000, 8), filename: 'small.bin' });
     const auth = { authorization: `Bearer ${TOKEN}` };
-    const link = (id, now) => new MediaLinker(TOKEN, '/wecom/ws/media/', now).link({ type: 'file', mediaId: id }, 'acc', 'app').url;
+    const link = (id, now) => new MediaLinker(new BridgeSecrets(TOKEN), '/wecom/ws/media/', now).link({ type: 'file', mediaId: id }, 'acc', 'app').url;
     assert.strictEqual((await fetch(httpUrl(link(small.mediaId)), { headers: auth })).status, 200);
     assert.strictEqual((await fetch(httpUrl(link(big.mediaId)), { headers: auth })).status, 413);
     const old = link(small.mediaId, () => Date.now() - 73 * 3600 * 1000);
@@ -393,7 +401,11 @@ describe('agent side v2: fallback, token groups, media link limits', function ()
     const day = link(small.mediaId, () => Date.now() - 24 * 3600 * 1000);
     assert.strictEqual((await fetch(httpUrl(day), { headers: auth })).status, 200, 'still valid after 24 hours');
     const agentToken = mintAgentToken(TOKEN, 'alice');
-    assert.strictEqual((await fetch(httpUrl(link(small.mediaId)), { headers: { authorization: `Bearer ${agentToken}` } })).status, 200, 'an agent token reads media too');
+    const linker = new MediaLinker(new BridgeSecrets(TOKEN), '/wecom/ws/media/');
+    const given = (agent) => linker.bind(String(link(small.mediaId)), agent);
+    assert.strictEqual((await fetch(httpUrl(given('alice')), { headers: { authorization: `Bearer ${agentToken}` } })).status, 200, 'an agent token reads links given to its agent');
+    assert.strictEqual((await fetch(httpUrl(given('bob')), { headers: { authorization: `Bearer ${agentToken}` } })).status, 403, "…not bob's");
+    assert.strictEqual((await fetch(httpUrl(link(small.mediaId)), { headers: { authorization: `Bearer ${agentToken}` } })).status, 403, '…nor an unbound link');
   });
 });
 

@@ -7,14 +7,19 @@ const { Readable, pipeline, Writable } = require('node:stream');
 const { admitAgent, connectOptions } = require('../dist/nodes/lib/bridge/access.js');
 const { bridgeConfig, clientHeaders, reconnectDelay } = require('../dist/nodes/lib/bridge/config.js');
 const { BridgeRouter, isBridgeFrame } = require('../dist/nodes/lib/bridge/router.js');
-const { capped, linkFrameMedia, mediaAccess, mediaHeaders } = require('../dist/nodes/lib/bridge/media/serve.js');
+const { capped, credentialCheck, linkFrameMedia, mediaAccess, mediaHeaders } = require('../dist/nodes/lib/bridge/media/serve.js');
+const { BridgeSecrets } = require('../dist/nodes/lib/bridge/secrets.js');
 const { leaderHost, startRelayCore } = require('../dist/nodes/lib/bridge/relay.js');
 const { mintAgentToken } = require('../dist/nodes/lib/bridge/agent-token.js');
 const { MediaLinker } = require('../dist/nodes/lib/bridge/media/link.js');
 const { MemoryStore } = require('../dist/nodes/lib/state/backends/memory.js');
 const { numField } = require('../dist/nodes/lib/fields.js');
 
-const TOKEN = 'shared-secret-token';
+const TOKEN = 'shared-secret-token-d8Qz41Lx7Vn0';
+const SECRETS = new BridgeSecrets(TOKEN);
+const CHECK = credentialCheck(SECRETS, 30 * 86_400_000);
+const NOBODY = credentialCheck(new BridgeSecrets(''), 0);
+const SHARED = { shared: true };
 
 /** Poll until `probe()` is truthy (a wait, never a timing assertion). */
 async function waitFor(probe, what, ms = 5000) {
@@ -30,26 +35,28 @@ function sink() {
 
 describe('bridge-access: agent upgrade admission', function () {
   it('refuses without a credential (401) and outside the origin list (403)', function () {
-    assert.deepEqual(admitAgent(TOKEN, [], { url: '/wecom/ws' }), { ok: false, status: 401, text: 'Unauthorized' });
-    assert.equal(admitAgent(TOKEN, [], { url: '/wecom/ws?token=wrong' }).ok, false);
-    assert.equal(admitAgent('', [], { url: '/wecom/ws?token=' }).ok, false, 'no token configured: nobody');
-    const far = admitAgent(TOKEN, ['https://cs.example'], { url: `/wecom/ws?token=${TOKEN}`, origin: 'https://evil.example' });
+    assert.deepEqual(admitAgent(CHECK, [], { url: '/wecom/ws' }), { ok: false, status: 401, text: 'Unauthorized' });
+    assert.equal(admitAgent(CHECK, [], { url: '/wecom/ws?token=wrong' }).ok, false);
+    assert.equal(admitAgent(NOBODY, [], { url: '/wecom/ws?token=' }).ok, false, 'no token configured: nobody');
+    const far = admitAgent(CHECK, ['https://cs.example'], { url: `/wecom/ws?token=${TOKEN}`, origin: 'https://evil.example' });
     assert.deepEqual(far, { ok: false, status: 403, text: 'Forbidden' });
-    assert.equal(admitAgent(TOKEN, ['https://cs.example'], { url: `/wecom/ws?token=${TOKEN}`, origin: 'https://cs.example' }).ok, true);
+    assert.equal(admitAgent(CHECK, ['https://cs.example'], { url: `/wecom/ws?token=${TOKEN}`, origin: 'https://cs.example' }).ok, true);
   });
   it('the shared token: ?agent= or X-Agent-Id names the agent, none is the system link; bad ids and params are 400', function () {
-    const a = admitAgent(TOKEN, [], { url: '/wecom/ws?agent=alice&groups=sales,vip&ack=7', authorization: `Bearer ${TOKEN}` });
-    assert.deepEqual(a, { ok: true, agentId: 'alice', opts: { groups: ['sales', 'vip'], ack: 7 } });
-    assert.deepEqual(admitAgent(TOKEN, [], { url: `/x?token=${TOKEN}`, agentHeader: 'bob' }), { ok: true, agentId: 'bob', opts: {} });
-    assert.deepEqual(admitAgent(TOKEN, [], { url: `/x?token=${TOKEN}` }), { ok: true, agentId: null, opts: {} });
-    assert.equal(/** @type {any} */ (admitAgent(TOKEN, [], { url: `/x?token=${TOKEN}&agent=a%20b` })).status, 400);
-    assert.equal(/** @type {any} */ (admitAgent(TOKEN, [], { url: `/x?token=${TOKEN}&ack=-1` })).status, 400);
+    const a = admitAgent(CHECK, [], { url: '/wecom/ws?agent=alice&groups=sales,vip&ack=7', authorization: `Bearer ${TOKEN}` });
+    assert.deepEqual(a, { ok: true, agentId: 'alice', opts: { groups: ['sales', 'vip'], ack: 7 }, credential: SHARED });
+    assert.deepEqual(admitAgent(CHECK, [], { url: `/x?token=${TOKEN}`, agentHeader: 'bob' }), { ok: true, agentId: 'bob', opts: {}, credential: SHARED });
+    assert.deepEqual(admitAgent(CHECK, [], { url: `/x?token=${TOKEN}` }), { ok: true, agentId: null, opts: {}, credential: SHARED });
+    assert.equal(/** @type {any} */ (admitAgent(CHECK, [], { url: `/x?token=${TOKEN}&agent=a%20b` })).status, 400);
+    assert.equal(/** @type {any} */ (admitAgent(CHECK, [], { url: `/x?token=${TOKEN}&ack=-1` })).status, 400);
     assert.throws(() => connectOptions(new URL('http://h/x?ack=1.5')));
   });
   it('an agent token is that agent only, bound, with the groups it fixes', function () {
     const t = mintAgentToken(TOKEN, 'carol', { groups: ['vip'] });
-    assert.deepEqual(admitAgent(TOKEN, [], { url: `/x?token=${encodeURIComponent(t)}` }), { ok: true, agentId: 'carol', opts: { bound: true, groups: ['vip'], fixedGroups: true } });
-    assert.equal(/** @type {any} */ (admitAgent(TOKEN, [], { url: '/x?agent=dave', authorization: `Bearer ${t}` })).status, 403);
+    const a = admitAgent(CHECK, [], { url: `/x?token=${encodeURIComponent(t)}` });
+    assert.deepEqual(a.ok && [a.agentId, a.opts], ['carol', { bound: true, groups: ['vip'], fixedGroups: true }]);
+    assert.equal(a.ok && !a.credential.shared && a.credential.claims.agentId, 'carol');
+    assert.equal(/** @type {any} */ (admitAgent(CHECK, [], { url: '/x?agent=dave', authorization: `Bearer ${t}` })).status, 403);
   });
 });
 
@@ -100,7 +107,7 @@ describe('bridge-router: frames in, replies and events out', function () {
     /** @type {any[]} */
     const replied = [];
     let changed = 0;
-    const linker = new MediaLinker(TOKEN, '/wecom/ws/media/');
+    const linker = new MediaLinker(SECRETS, '/wecom/ws/media/');
     const router = new BridgeRouter(
       { hub: { maxPerAgent: 5, bufferSize: 50, graceMs: -1 }, linker, mediaOrigins: [], maxMediaBytes: 1024, badInput: 'not a frame' },
       { send: (r, e) => sent.push([r, e]), replied: (m, a, media) => replied.push({ m, a, media }), evented() {}, changed: () => changed++ },
@@ -155,7 +162,7 @@ describe('bridge-router: frames in, replies and events out', function () {
     const m = alice.frames.find((f) => f.type === 'message');
     assert.equal(m.media.mediaId, undefined);
     const ref = m.media.url.replace('/wecom/ws/media/', '');
-    const access = mediaAccess(TOKEN, linker, TOKEN, ref);
+    const access = mediaAccess(CHECK, linker, TOKEN, ref);
     assert.equal(access.ok, true);
     assert.deepEqual(access.ok && [access.ref.accountId, access.ref.mediaId, access.ref.channel], ['acct1', 'MEDIA1', 'app']);
     router.dispose();
@@ -163,24 +170,24 @@ describe('bridge-router: frames in, replies and events out', function () {
 });
 
 describe('bridge-media: the media route decides', function () {
-  const linker = new MediaLinker(TOKEN, '/m/');
+  const linker = new MediaLinker(SECRETS, '/m/');
   const ref = () => String(linker.link({ type: 'file', mediaId: 'M', name: '报价 单.pdf' }, 'acct', 'kf').url).slice(3);
   it('401 without the credential, 404 for a forged ref, 410 once expired', function () {
-    assert.equal(/** @type {any} */ (mediaAccess(TOKEN, linker, null, ref())).status, 401);
-    assert.equal(/** @type {any} */ (mediaAccess(TOKEN, linker, TOKEN, ref() + 'x')).status, 404);
-    const old = new MediaLinker(TOKEN, '/m/', () => Date.now() - 73 * 3600_000);
+    assert.equal(/** @type {any} */ (mediaAccess(CHECK, linker, null, ref())).status, 401);
+    assert.equal(/** @type {any} */ (mediaAccess(CHECK, linker, TOKEN, ref() + 'x')).status, 404);
+    const old = new MediaLinker(SECRETS, '/m/', () => Date.now() - 73 * 3600_000);
     const stale = String(old.link({ type: 'file', mediaId: 'M' }, 'acct', 'app').url).slice(3);
-    assert.equal(/** @type {any} */ (mediaAccess(TOKEN, linker, TOKEN, stale)).status, 410);
+    assert.equal(/** @type {any} */ (mediaAccess(CHECK, linker, TOKEN, stale)).status, 410);
     const agentToken = mintAgentToken(TOKEN, 'alice');
-    assert.equal(mediaAccess(TOKEN, linker, agentToken, ref()).ok, true, 'an agent token reads media too');
+    assert.equal(mediaAccess(CHECK, linker, agentToken, linker.bind('/m/' + ref(), 'alice').slice(3)).ok, true, 'an agent token reads links given to its agent');
   });
   it('headers name the file (UTF-8) and its length when known; a stream over the cap fails with 413', async function () {
-    const opened = mediaAccess(TOKEN, linker, TOKEN, ref());
+    const opened = mediaAccess(CHECK, linker, TOKEN, ref());
     assert.ok(opened.ok);
-    const h = mediaHeaders({ body: Readable.from([]), contentType: 'application/pdf', length: 10 }, opened.ref);
-    assert.equal(h['Content-Disposition'], `inline; filename*=UTF-8''${encodeURIComponent('报价 单.pdf')}`);
+    const h = mediaHeaders({ length: 10 }, opened.ref, null);
+    assert.equal(h['Content-Disposition'], `attachment; filename*=UTF-8''${encodeURIComponent('报价 单.pdf')}`);
     assert.equal(h['Content-Length'], '10');
-    assert.equal(mediaHeaders({ body: Readable.from([]), contentType: 'image/png', filename: 'a.png' }, opened.ref)['Content-Length'], undefined);
+    assert.equal(mediaHeaders({ filename: 'a.png' }, opened.ref, 'image/png')['Content-Length'], undefined);
     const err = await new Promise((resolve) => pipeline(Readable.from([Buffer.alloc(6), Buffer.alloc(6)]), capped(10), new Writable({ write: (_c, _e, cb) => cb() }), resolve));
     assert.equal(/** @type {any} */ (err).status, 413);
   });

@@ -9,7 +9,7 @@ const { agentClient } = require('./helpers/agent-client');
 const { helper, load } = require('./helpers/runtime');
 const bridgeNode = require('../dist/nodes/ws-bridge/ws-bridge.js');
 
-const TOKEN = 'agent-secret-token';
+const TOKEN = 'agent-secret-token-Hq7Rw2Zk9';
 const CID = 'app:ww1:1000002:u1';
 const wecom = { channel: 'app', corpId: 'ww1', agentId: '1000002', userId: 'u1', msgType: 'text', msgId: 'm1', createTime: 1, conversationId: CID, raw: {} };
 const flow = [

@@ -14,7 +14,7 @@ describe('examples', function () {
   const saved = {};
   before(function () {
     for (const k of ['WECOM_CORP_ID', 'WECOM_AGENT_ID', 'WECOM_TOKEN', 'WECOM_ENCODING_AES_KEY', 'WECOM_AGENT_SECRET', 'WECOM_AGENT_WS_TOKEN']) saved[k] = process.env[k];
-    Object.assign(process.env, { WECOM_CORP_ID: ACCOUNT.corpId, WECOM_AGENT_ID: ACCOUNT.agentId, WECOM_TOKEN: ACCOUNT.token, WECOM_ENCODING_AES_KEY: ACCOUNT.encodingAESKey, WECOM_AGENT_SECRET: ACCOUNT.agentSecret, WECOM_AGENT_WS_TOKEN: 'example-agent-token' });
+    Object.assign(process.env, { WECOM_CORP_ID: ACCOUNT.corpId, WECOM_AGENT_ID: ACCOUNT.agentId, WECOM_TOKEN: ACCOUNT.token, WECOM_ENCODING_AES_KEY: ACCOUNT.encodingAESKey, WECOM_AGENT_SECRET: ACCOUNT.agentSecret, WECOM_AGENT_WS_TOKEN: 'example-agent-token-Pm3Kv7Ty' });
   });
   after(function () {
     for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;

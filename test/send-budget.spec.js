@@ -9,6 +9,7 @@ const { RedisStore } = require('../dist/nodes/lib/state/backends/redis');
 const { Outbox } = require('../dist/nodes/lib/wecom/send/outbox');
 const { StoreUserLimiter } = require('../dist/nodes/lib/wecom/send/user-limiter');
 const { StoreKfBudget } = require('../dist/nodes/lib/wecom/kf/budget');
+const { PassiveReplies } = require('../dist/nodes/lib/wecom/passive-reply');
 const { KfSessionKeeper } = require('../dist/nodes/lib/wecom/kf/session');
 const { WecomApiError } = require('../dist/nodes/lib/wecom/api/errors');
 const { waitFor } = require('./helpers/simulator');
@@ -54,6 +55,7 @@ function instance(store, id, api) {
     appLimiter: new StoreUserLimiter(() => store, 'wwcorp:1000002'),
     kfBudget: new StoreKfBudget(() => store, 'wwcorp'),
     kfSessions: new KfSessionKeeper(),
+    passiveReplies: new PassiveReplies(),
   };
   /** @type {{ sent: any[], failed: Array<{ caller: any, err: any }> }} */
   const got = { sent: [], failed: [] };

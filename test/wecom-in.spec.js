@@ -7,7 +7,6 @@ const { ACCOUNT, KEYS, accountNode, textXml, sealed } = require('./helpers/fixtu
 const { vectors } = /** @type {{ vectors: Array<Record<string, string>> }} */ (require('./fixtures/wecom-crypto-vectors.json'));
 const { buildXml } = require('../dist/nodes/lib/wecom/xml');
 const { encrypt, signature, decrypt } = require('../dist/nodes/lib/wecom/crypto');
-const { claimPassiveSlot } = require('../dist/nodes/lib/wecom/passive-reply');
 const accountMod = require('../dist/nodes/wecom-account/wecom-account.js');
 const inMod = require('../dist/nodes/wecom-in/wecom-in.js');
 
@@ -461,7 +460,7 @@ describe('wecom-in', function () {
       const f = flow({ passiveReply: true, passiveBudgetMs: 3000 });
       await load([accountMod, inMod], f.nodes, f.credentials);
       helper.getNode('out1').on('input', (m) => {
-        const answer = claimPassiveSlot(m.wecom.replyKey);
+        const answer = /** @type {any} */ (helper.getNode('acc1')).passiveReplies.claim(m.wecom.replyKey);
         assert.ok(answer);
         answer(buildXml({ ToUserName: m.wecom.userId, FromUserName: m.wecom.corpId, CreateTime: 1, MsgType: 'text', Content: '被动回复' }));
       });
@@ -483,7 +482,7 @@ describe('wecom-in', function () {
       assert.equal(res.status, 200);
       assert.equal(res.body, '');
       assert.equal(got.length, 1);
-      assert.equal(claimPassiveSlot(got[0].wecom.replyKey), null);
+      assert.equal(/** @type {any} */ (helper.getNode('acc1')).passiveReplies.claim(got[0].wecom.replyKey), null);
     });
   });
 });

@@ -9,7 +9,7 @@ const { INBOX_GROUP, inboxStream, settleInbox } = require('../dist/nodes/lib/con
 const { Inbox } = require('../dist/nodes/lib/wecom/inbox');
 const { CallbackEndpoint } = require('../dist/nodes/lib/wecom/callback-endpoint');
 const { BodyError } = require('../dist/nodes/lib/wecom/raw-body');
-const { claimPassiveSlot } = require('../dist/nodes/lib/wecom/passive-reply');
+const { PassiveReplies } = require('../dist/nodes/lib/wecom/passive-reply');
 const { decrypt } = require('../dist/nodes/lib/wecom/crypto');
 const { sealCallback } = require('../dist/nodes/lib/wecom/callback');
 const { buildXml } = require('../dist/nodes/lib/wecom/xml');
@@ -51,6 +51,7 @@ function core(store, c, opts = {}) {
   /** @type {Array<[number, string]>} */
   const rejected = [];
   let loops = 0;
+  const passive = new PassiveReplies();
   const inbox = new Inbox({
     store,
     nodeId: NODE,
@@ -63,6 +64,7 @@ function core(store, c, opts = {}) {
     onError: (err) => errors.push(err),
     now: c.now,
     onIdle: () => loops++,
+    passive,
     kf: {
       namespace: 'ns',
       api: () => opts.api,
@@ -75,6 +77,7 @@ function core(store, c, opts = {}) {
   const endpoint = new CallbackEndpoint({
     keys: opts.keys ?? KEYS,
     inbox,
+    passive,
     passiveBudgetMs: opts.passiveBudgetMs,
     // the callbacks' own clock: the official vectors are from 2016
     now: opts.callbackNow,
@@ -90,7 +93,7 @@ function core(store, c, opts = {}) {
     else inbox.wake();
     await until(() => loops > before, 'the consumer loop');
   };
-  return { inbox, endpoint, got, errors, rejected, drain };
+  return { inbox, endpoint, passive, got, errors, rejected, drain };
 }
 
 /** The POST WeCom would send for `innerXml`. @param {string} innerXml */
@@ -268,7 +271,7 @@ describe('wecom-in core: inbox and callback endpoint (no Node-RED)', function ()
     const { query, body } = callback(textXml('要被动回复', { msgId: '9007' }));
     const pending = x.endpoint.post(query, body);
     await until(() => x.got.length === 1, 'the message');
-    const answer = claimPassiveSlot(x.got[0].wecom.replyKey);
+    const answer = x.passive.claim(x.got[0].wecom.replyKey);
     assert.ok(answer, 'the emitted message carries an open slot');
     answer('<xml><Content>好的</Content></xml>');
     const reply = await pending;
@@ -419,9 +422,9 @@ describe('wecom-in core: fresh callbacks, key rotation and WeCom ids (no Node-RE
     const pending = x.endpoint.post(viaOld.query, viaOld.body);
     await until(() => x.got.length === 2, 'both messages');
     assert.deepEqual(x.got.map((m) => m.payload).sort(), ['new keys', 'old keys']);
-    claimPassiveSlot(x.got.find((m) => m.payload === 'new keys')?.wecom.replyKey)?.(/** @type {any} */ (null));
+    x.passive.claim(x.got.find((m) => m.payload === 'new keys')?.wecom.replyKey)?.(/** @type {any} */ (null));
     assert.equal((await pendingNew).status, 200);
-    const answer = claimPassiveSlot(x.got.find((m) => m.payload === 'old keys')?.wecom.replyKey);
+    const answer = x.passive.claim(x.got.find((m) => m.payload === 'old keys')?.wecom.replyKey);
     assert.ok(answer);
     answer('<xml><Content>ok</Content></xml>');
     const reply = await pending;

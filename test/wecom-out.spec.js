@@ -5,7 +5,6 @@ const assert = require('node:assert/strict');
 const { helper, load, startHttp, stopHttp, httpUrl } = require('./helpers/runtime');
 const { ACCOUNT } = require('./helpers/fixtures');
 const { startSim, simAccount, waitFor } = require('./helpers/simulator');
-const { openPassiveSlot } = require('../dist/nodes/lib/wecom/passive-reply');
 const accountMod = require('../dist/nodes/wecom-account/wecom-account.js');
 const inMod = require('../dist/nodes/wecom-in/wecom-in.js');
 const outMod = require('../dist/nodes/wecom-out/wecom-out.js');
@@ -14,6 +13,9 @@ const MODS = [accountMod, inMod, outMod];
 const bot = (sim, pred) => sim.records().filter((r) => r.direction === 'bot' && (!pred || pred(r)));
 
 /** wecom-in → wecom-out (echo) → sink, plus a catch node → caught. */
+/** The passive-reply slots of a wecom-account node of the loaded flow (wecom-in opens them, wecom-out claims them). */
+const passiveOf = (id) => /** @type {any} */ (helper.getNode(id)).passiveReplies;
+
 function flow(sim, o) {
   const opts = o || {};
   const acc = simAccount('acc1', sim, opts.account);
@@ -83,7 +85,7 @@ describe('wecom-out against the simulator', function () {
     const sink = collect('sink');
     let answered;
     const slotClosed = new Promise((resolve) => {
-      const key = openPassiveSlot(20, (xml) => {
+      const key = passiveOf('acc1').open(20, (xml) => {
         answered = xml;
         resolve(key);
       });
@@ -102,7 +104,7 @@ describe('wecom-out against the simulator', function () {
     const sink = collect('sink');
     /** @type {string | null} */
     let answered = '';
-    const key = openPassiveSlot(4000, (xml) => {
+    const key = passiveOf('acc1').open(4000, (xml) => {
       answered = xml;
     });
     helper.getNode('out1').receive({ payload: '马上回复', wecom: { channel: 'app', userId: 'zhaoliu', replyKey: key } });

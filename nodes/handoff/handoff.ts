@@ -12,6 +12,7 @@ import { HandoffService } from '../lib/handoff/service';
 import { throttled } from '../shared/throttle';
 import { acquireStore, type StoreHandle } from '../shared/state';
 import { nativeTransfer } from '../shared/kf-transfer';
+import { readKfAllowance } from '../lib/wecom/kf/budget';
 import type { WecomAccountNode } from '../shared/account-node';
 import { mountKfAccounts } from './kf-accounts';
 import { opsHandoffInput, opsHandoffOutput } from '../shared/ops/events';
@@ -49,6 +50,8 @@ export = function register(RED: NodeAPI): void {
       showFault(node, 'handoff.status.badConfig', RED._('handoff.errors.store', { message: (err as Error).message }));
       return;
     }
+    // what agents are shown of a 微信客服 customer's reply budget: wecom-out's record in the same store
+    options.allowance = (w) => (w.openKfId ? readKfAllowance(handle.store, w.corpId, w.openKfId, w.userId) : Promise.resolve(undefined));
     const storeError = (err: Error) => node.error(RED._('handoff.errors.store', { message: err.message }));
     let storeDown = false;
     const offHealth = handle.store.onHealth((ok) => {

@@ -7,6 +7,7 @@ import type { WecomApi } from '../lib/wecom/wecom-api';
 import type { StoreUserLimiter } from '../lib/wecom/send/user-limiter';
 import type { StoreKfBudget } from '../lib/wecom/kf/budget';
 import type { KfSessionKeeper } from '../lib/wecom/kf/session';
+import type { PassiveReplies } from '../lib/wecom/passive-reply';
 
 /** Which secret a client uses: the app Secret, or for 微信客服 the kf Secret when set (else the app Secret). */
 export type ApiKind = 'agent' | 'kf';
@@ -38,4 +39,6 @@ export interface WecomAccountNode extends Node<AccountCredentials> {
   readonly kfBudget: StoreKfBudget;
   /** Keeps 微信客服 sessions in service state 1 before API sends. */
   readonly kfSessions: KfSessionKeeper;
+  /** Callbacks held open for a passive reply (wecom-in opens, wecom-out of this account claims). */
+  readonly passiveReplies: PassiveReplies;
 }

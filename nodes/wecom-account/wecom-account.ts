@@ -12,6 +12,7 @@ import type { RetryOptions } from '../lib/wecom/api/retry';
 import { StoreUserLimiter } from '../lib/wecom/send/user-limiter';
 import { StoreKfBudget } from '../lib/wecom/kf/budget';
 import { KfSessionKeeper } from '../lib/wecom/kf/session';
+import { PassiveReplies } from '../lib/wecom/passive-reply';
 import { acquireStore, stateOptions, type StoreHandle } from '../shared/state';
 import { nodeType, settingsOf } from '../shared/node-kit';
 import { wecomAccountSchema } from '../lib/config/wecom-account';
@@ -69,6 +70,7 @@ export = function register(RED: NodeAPI): void {
     self.appLimiter = new StoreUserLimiter(stateStore, `${this.settings.corpId}:${this.settings.agentId}`);
     self.kfBudget = new StoreKfBudget(stateStore, this.settings.corpId);
     self.kfSessions = new KfSessionKeeper();
+    self.passiveReplies = new PassiveReplies();
 
     this.api = (kind: ApiKind = 'agent') => {
       const secret = apiSecret(this.settings, this.problems, kind);

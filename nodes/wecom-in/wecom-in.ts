@@ -101,6 +101,7 @@ export = function register(RED: NodeAPI): void {
       dedupeTtlMs: dedupeTtlFor(maxSkewS),
       emit: (m) => node.send(m),
       onError: internalError,
+      passive: account.passiveReplies,
       kf: {
         namespace: `${node.id}:${account.settings.apiBase}:${keys.receiveId}`,
         api: () => account.api('kf'),
@@ -116,6 +117,7 @@ export = function register(RED: NodeAPI): void {
     const endpoint = new CallbackEndpoint({
       keys,
       inbox,
+      passive: account.passiveReplies,
       passiveBudgetMs: def.passiveReply === true ? Math.round(numOf(F.passiveBudgetMs, def.passiveBudgetMs)) : undefined,
       maxSkewS,
       onStale: () => opsEvent(RED, 'refused', undefined, { surface: 'callback', reason: 'stale' }),

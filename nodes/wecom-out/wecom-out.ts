@@ -46,6 +46,7 @@ const sendAccount = (a: WecomAccountNode): SendAccount => ({
   appLimiter: a.appLimiter,
   kfBudget: a.kfBudget,
   kfSessions: a.kfSessions,
+  passiveReplies: a.passiveReplies,
 });
 
 /** The node status: idle, or the last outcome and how many messages are still to go. */

@@ -1,13 +1,17 @@
 /**
  * ws-bridge in server mode: agents connect to a path on Node-RED's own server (one shared upgrade dispatcher);
- * who is admitted is lib/bridge/access.ts. Beside it: the agent console, ops view and metrics, the
- * media route, and — with a shared state store — the cluster relay to the instance that leads.
+ * who is admitted is lib/bridge/access.ts (and revocations, read from the state store). Beside it: the agent
+ * console, ops view and metrics, the media route, the revocation route, and — with a shared state store — the
+ * cluster relay to the instance that leads.
  */
 import type { Node, NodeAPI } from 'node-red';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { admitAgent } from '../lib/bridge/access';
+import { admitAgent, AGENT_SUBPROTOCOL, type Admission } from '../lib/bridge/access';
+import type { CredentialCheck } from '../lib/bridge/media/serve';
+import type { BridgeSecrets } from '../lib/bridge/secrets';
+import type { Revocations } from '../lib/bridge/revocations';
 import type { BridgeConfig } from '../lib/bridge/config';
 import type { MediaLinker } from '../lib/bridge/media/link';
 import type { WecomMsg } from '../lib/contract/messages';
@@ -17,11 +21,20 @@ import { mountConsole } from '../shared/ops/console-routes';
 import { httpServer, settingsOf } from '../shared/node-kit';
 import { startRelay, type BridgeRelay } from './cluster-relay';
 import { mountMediaRoute } from './media-route';
+import { mountRevokeRoute } from './revoke-route';
+import type { SentMedia } from '../lib/bridge/media/sent';
 import type { AgentSockets } from './agent-sockets';
 
 export interface ServerParts {
   cfg: BridgeConfig;
   linker: MediaLinker;
+  secrets: BridgeSecrets;
+  /** Who the bridge admits: tokens, lifetime cap and (cached) revocations. */
+  check: CredentialCheck;
+  /** Revoked agent tokens (state store). */
+  revocations: Revocations;
+  /** Media agents sent, for the history. */
+  sent?: SentMedia;
   sockets: AgentSockets;
   /** Run an accepted upgrade (after the kept outboxes are loaded). */
   gate(fn: () => void): void;
@@ -39,7 +52,8 @@ export function startServer(RED: NodeAPI, node: Node, p: ServerParts): { relay: 
   const { cfg } = p;
   const stop: Array<() => void> = [];
   const path = fullPath(settingsOf(RED).httpNodeRoot, cfg.path);
-  const wss = new WebSocketServer({ noServer: true, maxPayload: cfg.maxPayload });
+  // browsers offer `wecom-agent, wecom-auth.<credential>`: the answer names only `wecom-agent`
+  const wss = new WebSocketServer({ noServer: true, maxPayload: cfg.maxPayload, handleProtocols: (offered: Set<string>) => (offered.has(AGENT_SUBPROTOCOL) ? AGENT_SUBPROTOCOL : false) });
   let relay: BridgeRelay | null = null;
   if (stateOptions(settingsOf(RED)).kind === 'redis') {
     const handle = acquireStore(RED);
@@ -63,20 +77,41 @@ export function startServer(RED: NodeAPI, node: Node, p: ServerParts): { relay: 
     stop.push(() => void r.close().finally(() => handle.release()));
   }
   stop.push(mountConsole(RED, node, { bridgePath: cfg.path, wsFullPath: path, console: cfg.console, ops: cfg.ops, opsPassword: cfg.opsPassword, metrics: cfg.metrics, metricsToken: cfg.metricsToken }));
+  // a weak shared token serves nobody: every socket and media request is refused until it is changed
+  const usable = cfg.token !== '' && cfg.tokenProblem === null;
   if (!cfg.token) {
     p.broken('ws-bridge.status.noToken');
     node.error(RED._('ws-bridge.errors.noToken'));
+  } else if (cfg.tokenProblem) {
+    p.broken('ws-bridge.status.weakToken');
+    node.error(RED._('ws-bridge.errors.weakToken', { problem: cfg.tokenProblem }));
   }
+  /** An admitted agent token's revocations are read from the store first (every instance may have revoked it). */
+  const settle = async (a: Admission): Promise<Admission> => {
+    if (!a.ok || a.credential.shared) return a;
+    await p.revocations.load(a.credential.claims.agentId);
+    return p.revocations.revoked(a.credential.claims) ? { ok: false, status: 401, text: 'Unauthorized' } : a;
+  };
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (relay && relay.forward(req, socket, head)) return;
-    const a = admitAgent(cfg.token, cfg.origins, { url: req.url, authorization: req.headers.authorization, origin: req.headers.origin, agentHeader: req.headers['x-agent-id'] });
-    if (!a.ok) return rejectUpgrade(socket, a.status, a.text);
-    p.gate(() => wss.handleUpgrade(req, socket, head, (ws) => p.sockets.open(ws, a.agentId, a.opts)));
+    if (!usable) return rejectUpgrade(socket, 401, 'Unauthorized');
+    const admitted = admitAgent(p.check, cfg.origins, { url: req.url, authorization: req.headers.authorization, origin: req.headers.origin, agentHeader: req.headers['x-agent-id'], protocols: req.headers['sec-websocket-protocol'] });
+    settle(admitted).then(
+      (a) => {
+        if (!a.ok) return rejectUpgrade(socket, a.status, a.text);
+        p.gate(() => wss.handleUpgrade(req, socket, head, (ws) => p.sockets.open(ws, a.agentId, a.opts, a.credential)));
+      },
+      () => rejectUpgrade(socket, 503, 'Service Unavailable'),
+    );
   };
   try {
     if (!RED.server) throw new Error('no server');
     stop.push(registerUpgrade(httpServer(RED), path, onUpgrade));
-    if (cfg.token) stop.push(mountMediaRoute(RED, { route: cfg.path.replace(/\/+$/, '') + '/media/:ref', token: cfg.token, linker: p.linker, maxBytes: cfg.maxMedia }));
+    if (usable) {
+      const base = cfg.path.replace(/\/+$/, '');
+      stop.push(mountMediaRoute(RED, { route: base + '/media/:ref', check: p.check, linker: p.linker, maxBytes: cfg.maxMedia, sent: p.sent }));
+      stop.push(mountRevokeRoute(RED, base + '/revoke', p.secrets, p.revocations));
+    }
   } catch (err) {
     p.broken('ws-bridge.status.error');
     node.error(err instanceof DuplicatePath ? RED._('ws-bridge.errors.duplicatePath', { path }) : RED._('ws-bridge.errors.noServer'));

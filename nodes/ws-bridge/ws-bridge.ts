@@ -13,8 +13,13 @@ import type { NodeAPI, Node, NodeDef, NodeMessage } from 'node-red';
 import { bridgeConfig, type WsBridgeCreds, type WsBridgeDef } from '../lib/bridge/config';
 import { BridgeRouter } from '../lib/bridge/router';
 import { MediaLinker } from '../lib/bridge/media/link';
+import { credentialCheck } from '../lib/bridge/media/serve';
+import { BridgeSecrets } from '../lib/bridge/secrets';
+import { Revocations } from '../lib/bridge/revocations';
 import { OutboxStore } from '../lib/bridge/agent-outbox-store';
+import { SentMedia } from '../lib/bridge/media/sent';
 import { AgentTools } from '../lib/bridge/agent-tools';
+import { superviseHub } from '../shared/ops/supervisor';
 import { acquireStore, stateOptions } from '../shared/state';
 import { fullPath } from '../shared/ws-upgrade';
 import { configureOps, opsBridgeEvent, opsEvent, opsGauges } from '../shared/ops/events';
@@ -34,7 +39,9 @@ export = function register(RED: NodeAPI): void {
     const node = this;
     const cfg = bridgeConfig(def, node.credentials, { num: numField, env: process.env });
     const mediaBase = fullPath(settingsOf(RED).httpNodeRoot, cfg.path).replace(/\/+$/, '') + '/media/';
-    const linker = new MediaLinker(cfg.token || 'no token', mediaBase);
+    const secrets = new BridgeSecrets(cfg.token, cfg.previousToken);
+    const linker = new MediaLinker(secrets, mediaBase);
+    const sent = new SentMedia(mediaBase);
     let closing = false;
     let broken = false;
     let cleanup: Array<() => void> = [];
@@ -49,7 +56,7 @@ export = function register(RED: NodeAPI): void {
     const toolsStore = local ?? acquireStore(RED);
     const tools = new AgentTools(toolsStore.store, `tools:${node.id}:`, (err) => node.warn(RED._('ws-bridge.warn.tools', { message: err.message })));
     const router = new BridgeRouter(
-      { hub: { ...cfg.hub, outbox: kept ? (id) => kept.outbox(id) : undefined, tools }, linker, mediaOrigins: cfg.mediaOrigins, maxMediaBytes: cfg.maxMedia, badInput: RED._('ws-bridge.errors.badInput') },
+      { hub: { ...cfg.hub, outbox: kept ? (id) => kept.outbox(id) : undefined, tools }, linker, sent, mediaOrigins: cfg.mediaOrigins, maxMediaBytes: cfg.maxMedia, badInput: RED._('ws-bridge.errors.badInput') },
       {
         send: (reply, event) => node.send([reply, event]),
         replied: (msg, agentId, media) => opsEvent(RED, 'reply', msg, { agentId, media: media ? true : undefined }),
@@ -72,10 +79,15 @@ export = function register(RED: NodeAPI): void {
         text: statusText('ws-bridge.status.counts', { agents: s.agents, queued: s.queued }),
       });
     };
-    const sockets = new AgentSockets(hub, showStatus);
+    // agent tokens can be revoked (state store, every instance); sockets close when theirs ends
+    const revocations = cfg.mode === 'server' ? new Revocations(toolsStore.store, cfg.maxTokenMs) : null;
+    const sockets = new AgentSockets(hub, showStatus, (c) => revocations?.revoked(c) ?? false);
+    if (revocations) cleanup.push(revocations.listen(() => sockets.sweep()));
+    cleanup.push(() => sockets.dispose());
 
     let relay: BridgeRelay | null = null;
     configureOps(RED, cfg.events);
+    superviseHub(node, hub);
     opsGauges(node, () => ({ agentsOnline: hub.stats().agents, queued: hub.stats().queued, groups: hub.groupsOnline() }));
 
     if (cfg.mode === 'server') {
@@ -83,7 +95,8 @@ export = function register(RED: NodeAPI): void {
         broken = true;
         node.status({ fill: 'red', shape: 'ring', text });
       };
-      const s = startServer(RED, node, { cfg, linker, sockets, gate, handle: (m) => router.input(m), changed: showStatus, broken: broke, leading: () => node.send([null, { bridge: { event: 'leader' } }]) });
+      const check = credentialCheck(secrets, cfg.maxTokenMs, (c) => !c.shared && revocations!.revoked(c.claims));
+      const s = startServer(RED, node, { cfg, linker, secrets, check, revocations: revocations!, sent, sockets, gate, handle: (m) => router.input(m), changed: showStatus, broken: broke, leading: () => node.send([null, { bridge: { event: 'leader' } }]) });
       relay = s.relay;
       cleanup.push(...s.stop);
     } else {

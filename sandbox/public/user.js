@@ -312,6 +312,7 @@
           o.textContent = id;
           sel.appendChild(o);
         });
+        if (cfg.aiSimulator) $('ai-sim').style.display = '';
         if (!cfg.simulator) {
           setState('error', '模拟器未运行 Simulator not running');
           toast(cfg.sandboxMode ? '模拟器未运行 · The WeCom simulator is not running' : '非沙盒模式 · Not in sandbox mode (WECOM_CORP_ID is set)', true);

@@ -1,7 +1,7 @@
 'use strict';
 // The packaged agent console (console/*, served by ws-bridge at /wecom/console/) opened from the sandbox, in
 // Chromium, protocol v2: signed in from the #fragment it shows its groups, a user's picture inline and a file as a
-// link (read through ws-bridge's media URL), sends a picture the user receives as an image, and transfers a
+// download (both read through ws-bridge's media URL with the credential in a header), sends a picture the user receives as an image, and transfers a
 // conversation to another agent with a note.
 const assert = require('node:assert/strict');
 const zlib = require('node:zlib');
@@ -63,7 +63,7 @@ describe('e2e: the packaged agent console (from the sandbox) shows pictures and 
     assert.deepEqual(groups, ['组：sales', '组：vip']);
   });
 
-  it('shows a user picture inline and a file as a link, both read through the media URL', async function () {
+  it('shows a user picture inline and a file as a download, both read through the media URL', async function () {
     await sim.userSays({ channel: 'app', userId: user, text: '转人工' });
     const sel = `#active .conv[data-id$=":${user}"]`;
     await page.waitForSelector(sel, { timeout: 20000 });
@@ -75,10 +75,10 @@ describe('e2e: the packaged agent console (from the sandbox) shows pictures and 
     }, null, { timeout: 20000 });
     const doc = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(2000, 65), Buffer.from('\n%%EOF\n')]);
     await sim.userSends({ channel: 'app', userId: user, type: 'file', data: doc, contentType: 'application/pdf', filename: 'invoice.pdf' });
-    const href = await (await page.waitForSelector('#history .media a', { timeout: 20000 })).getAttribute('href');
-    assert.match(href, /\/wecom\/ws\/media\//);
-    const bytes = await page.evaluate((u) => fetch(u).then((r) => r.arrayBuffer()).then((a) => Array.from(new Uint8Array(a))), href);
-    assert.deepEqual(Buffer.from(bytes), doc, 'the link gives the file the user sent');
+    const link = await page.waitForSelector('#history .media a.file', { timeout: 20000 });
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 20000 }), link.click()]);
+    assert.equal(download.suggestedFilename(), 'invoice.pdf');
+    assert.deepEqual(require('node:fs').readFileSync(await download.path()), doc, 'the link gives the file the user sent');
   });
 
   it('sends a picture the user receives as an image', async function () {

@@ -51,7 +51,7 @@ describe('e2e: pictures and files between WeChat users and agents (bundled flow)
       const m = await agent.next('message', 15000);
       assert.equal(m.msgType, 'image');
       assert.equal(m.media.type, 'image');
-      assert.match(m.media.url, /^\/wecom\/ws\/media\/m1\./);
+      assert.match(m.media.url, /^\/wecom\/ws\/media\/m2\./);
       assert.equal(m.media.mediaId, undefined, 'the WeCom media_id is not shown to agents');
       const res = await fetchMedia(m.media.url);
       assert.equal(res.status, 200);

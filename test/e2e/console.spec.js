@@ -1,7 +1,8 @@
 'use strict';
 // The packaged agent console (console/) in Chromium against a scripted bridge that speaks docs/agent-protocol.md
 // version 2 frame by frame: sign-in only until the credential is accepted; groups on the URL; pictures, files,
-// links and locations in the history (escaped, media fetched with the credential); `received` acknowledgements
+// links and locations in the history (escaped, media fetched with the credential in a header and shown from
+// blob: URLs; the credential is in no URL, the WebSocket's included); `received` acknowledgements
 // and replays dropped by seq; `?ack=` on reconnect; transfer; a reply with a picture.
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -12,7 +13,8 @@ const browser = require('./browser');
 const { until } = require('../helpers/runtime');
 
 const CONSOLE = path.resolve(__dirname, '..', '..', 'console');
-const TOKEN = 'console-spec-token';
+const TOKEN = 'console-spec-token-Jw5Nc2Rq';
+const AUTH = 'wecom-auth.' + Buffer.from(TOKEN).toString('base64url');
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
 const XSS = '<img src=x onerror="window.__pwned=1">';
 const CONV = 'kf:ww1:wk1:wmUser';
@@ -32,7 +34,7 @@ function fakeBridge() {
     }
     if (u.pathname.startsWith('/wecom/ws/media/')) {
       media.push(u.search);
-      if (u.searchParams.get('token') !== TOKEN) {
+      if (req.headers.authorization !== `Bearer ${TOKEN}`) {
         res.statusCode = 401;
         return res.end();
       }
@@ -49,10 +51,11 @@ function fakeBridge() {
       res.end(body);
     });
   });
-  const wss = new WebSocket.Server({ noServer: true });
+  const wss = new WebSocket.Server({ noServer: true, handleProtocols: (p) => (p.has('wecom-agent') ? 'wecom-agent' : false) });
   server.on('upgrade', (req, socket, head) => {
     const u = new URL(/** @type {string} */ (req.url), 'http://x');
-    if (u.pathname !== '/wecom/ws' || u.searchParams.get('token') !== TOKEN) {
+    const offered = String(req.headers['sec-websocket-protocol'] || '').split(',').map((p) => p.trim());
+    if (u.pathname !== '/wecom/ws' || !offered.includes(AUTH) || !offered.includes('wecom-agent')) {
       socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n');
       return;
     }
@@ -118,7 +121,7 @@ describe('e2e: the agent console against a protocol-v2 bridge', function () {
     assert.equal(bridge.urls.length, 0);
   });
 
-  it('signs in with the token, agent id and groups on the URL, and shows the groups', async function () {
+  it('signs in with the token as a subprotocol (agent id and groups on the URL, no token), and shows the groups', async function () {
     await page.fill('#token', TOKEN);
     await page.fill('#groups', 'billing, vip');
     await page.click('#connect');
@@ -126,10 +129,11 @@ describe('e2e: the agent console against a protocol-v2 bridge', function () {
     const u = bridge.urls[0];
     assert.equal(u.searchParams.get('agent'), 'alice');
     assert.equal(u.searchParams.get('groups'), 'billing,vip');
+    assert.equal(u.searchParams.has('token'), false, 'no credential in the WebSocket URL');
     assert.deepEqual(await page.$$eval('#my-groups .tag', (els) => els.map((e) => e.textContent)), ['组：billing', '组：vip']);
   });
 
-  it('shows pictures, files, links and locations from the history, escaped, with the credential on media URLs', async function () {
+  it('shows pictures, files, links and locations from the history, escaped, fetching media with the credential in a header', async function () {
     bridge.send({
       type: 'handoff', seq: 1, conversationId: CONV, channel: 'kf', userId: 'wmUser', reason: 'keyword', group: 'billing', text: '转人工', ts: Date.now(),
       history: [
@@ -145,7 +149,8 @@ describe('e2e: the agent console against a protocol-v2 bridge', function () {
     await page.click(`#active .conv[data-id="${CONV}"]`);
     await page.waitForFunction(() => document.querySelector('#history .media img') && /** @type {HTMLImageElement} */ (document.querySelector('#history .media img')).complete);
     const src = await page.getAttribute('#history .media img', 'src');
-    assert.match(src, /\/wecom\/ws\/media\/m1\?token=console-spec-token$/);
+    assert.match(src, /^blob:/, 'the picture is shown from a blob: URL');
+    assert.deepEqual(bridge.media, [''], 'fetched once, nothing in its query');
     assert.equal(await page.$$eval('#history .media img', (els) => els.length), 1, 'only the picture is an <img>');
     assert.ok(await page.$eval('#history .media img', (i) => i.naturalWidth === 1), 'the picture loaded with the credential');
     const all = (await bubbles()).join('\n');
@@ -197,7 +202,7 @@ describe('e2e: the agent console against a protocol-v2 bridge', function () {
   });
 
   it('logged no error but the refused sign-in', function () {
-    const errors = b.errors.filter((e) => !/token=nope/.test(e.text));
+    const errors = b.errors.filter((e) => !/\/wecom\/ws\?agent=alice' failed/.test(e.text));
     assert.deepEqual(errors, [], JSON.stringify(errors, null, 1));
   });
 });

@@ -210,7 +210,7 @@ describe('e2e durability: real Node-RED processes, kill -9 / SIGTERM / redeploy'
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wecom-durability-'));
     dirs.push(dir);
     const acc = simAccount('acc', sim);
-    const TOKEN = 'durability-agent-token';
+    const TOKEN = 'durability-agent-token-Wq4Xz8';
     const flow = [
       { id: 'tab', type: 'tab', label: 'handoff durability' },
       acc.node,

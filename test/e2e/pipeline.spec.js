@@ -13,7 +13,8 @@ const { sealCallback } = require('../../dist/nodes/lib/wecom/callback');
 const { aesKeyFrom } = require('../../dist/nodes/lib/wecom/crypto');
 const { buildXml } = require('../../dist/nodes/lib/wecom/xml');
 
-const TRANSFER_NOTICE = '正在为您转接人工客服，请稍候…回复“取消人工”可回到机器人。';
+// with an agent online the one notice of a handoff is "joined" (no "transferring…" before it: 微信客服 counts each)
+const JOINED_NOTICE = '人工客服已接入，请问有什么可以帮您？';
 
 /** A WebSocket agent that records every frame and can wait for one. */
 async function connectAgent(sb, agentId) {
@@ -109,7 +110,7 @@ describe('e2e: the bundled pipeline (keywords → FAQ → human) for app and 微
     const user = `human-${run}`;
     await say('app', user, '退款多久到账');
     const notices = await say('app', user, '转人工');
-    assert.equal(notices[0].text, TRANSFER_NOTICE);
+    assert.equal(notices[0].text, JOINED_NOTICE);
     const handoff = await agent.waitFor((f) => f.type === 'handoff' && f.userId === user, 'the handoff frame');
     assert.equal(handoff.channel, 'app');
     assert.equal(handoff.reason, 'keyword');
@@ -132,10 +133,24 @@ describe('e2e: the bundled pipeline (keywords → FAQ → human) for app and 微
     await sayUntil('app', user, '退款多久到账', /原路退回/); // the bot answers again
   });
 
+  it('answers a question about 客服 from the FAQ (周末有客服吗) and hands a request for 客服 (我要客服) to an agent', async function () {
+    const faqNode = exampleFlow().find((n) => n.type === 'faq-lookup');
+    const hours = faqNode.entries.find((e) => e.id === 'f69').answer;
+    const user = `kfword-${run}`;
+    const [answer] = await say('app', user, '周末有客服吗');
+    assert.equal(answer.text, hours);
+    const notices = await say('app', user, '我要客服');
+    assert.equal(notices[0].text, TRANSFER_NOTICE);
+    const handoff = await agent.waitFor((f) => f.type === 'handoff' && f.userId === user, 'the handoff frame');
+    assert.equal(handoff.reason, 'keyword');
+    agent.send({ type: 'close', conversationId: handoff.conversationId });
+    await agent.waitFor((f) => f.type === 'ack' && f.ref === 'close' && f.conversationId === handoff.conversationId, 'the close ack');
+  });
+
   it('hands an FAQ miss to an agent (no_answer)', async function () {
     const user = `miss-${run}`;
     const notices = await say('app', user, '帮我订一张明天去上海的机票');
-    assert.equal(notices[0].text, TRANSFER_NOTICE);
+    assert.equal(notices[0].text, JOINED_NOTICE);
     const handoff = await agent.waitFor((f) => f.type === 'handoff' && f.userId === user, 'the handoff frame');
     assert.equal(handoff.reason, 'no_answer');
     agent.send({ type: 'close', conversationId: handoff.conversationId });
@@ -149,7 +164,7 @@ describe('e2e: the bundled pipeline (keywords → FAQ → human) for app and 微
     const [faq] = await say('kf', user, '下单后几天发货');
     assert.equal(faq.channel, 'kf');
     const notices = await say('kf', user, '我要转人工');
-    assert.equal(notices[0].text, TRANSFER_NOTICE);
+    assert.equal(notices[0].text, JOINED_NOTICE);
     const handoff = await agent.waitFor((f) => f.type === 'handoff' && f.userId === user, 'the kf handoff frame');
     assert.equal(handoff.channel, 'kf');
     agent.send({ type: 'reply', conversationId: handoff.conversationId, text: '微信客服人工回复' });

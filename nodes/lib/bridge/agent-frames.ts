@@ -8,6 +8,8 @@ import { ack, FrameError, parseAgentFrame, validAgentId, type HistoryItem, type 
 import { SYSTEM_AGENT, type Agent, type Connection, type Conv, type HubCallbacks, type HubOptions, type OpenOptions } from './types';
 import type { AgentRoster } from './roster';
 import type { ConversationQueue } from './queue';
+import { budgetProblem, spend, systemLine } from './sync';
+import { kindOf, mimeOfName } from './media/rules';
 import { answerTool } from './tools';
 
 /** The hub as agent frames act on it. */
@@ -81,14 +83,19 @@ export function handleAgentFrame<M>(h: FrameHost<M>, conn: Connection, text: str
   switch (f.type) {
     case 'reply': {
       mine();
-      const problem = f.media && h.opt.checkMedia ? h.opt.checkMedia(f.media) : null;
+      const problem = f.media && h.opt.checkMedia ? h.opt.checkMedia(f.media, a.id) : null;
       if (problem) throw new FrameError('bad_media', problem, f.id, f.type);
+      const b = c.offer.budget;
+      const spent = budgetProblem(b, Date.now());
+      if (spent === 'window_closed') throw new FrameError(spent, 'more than 48 hours since the customer last wrote: nothing can be sent until they write again', f.id, f.type);
+      if (spent) throw new FrameError(spent, `no reply left for this customer message${b!.reserved ? ` (${b!.reserved} kept for the closing notice)` : ''}: wait until the customer writes again`, f.id, f.type);
       const item: HistoryItem = { from: 'agent', text: f.text, ts: Date.now() };
       const who = actor ?? (a.id === SYSTEM_AGENT ? undefined : a.id);
       if (who) item.agentId = who;
-      if (f.media) item.text = f.text || `[${f.media.name ?? 'media'}]`;
+      if (f.media) item.media = { type: kindOf(f.media.mime ?? mimeOfName(f.media.name) ?? ''), name: f.media.name, mime: f.media.mime, url: f.media.url };
       h.push(c, item);
-      h.cb.reply(c.id, c.meta, a.id, f.text, { actor, media: f.media });
+      c.offer.budget = spend(b, (f.text ? 1 : 0) + (f.media ? 1 : 0));
+      h.cb.reply(c.id, c.meta, a.id, f.text, { actor, media: f.media, reserve: b?.reserved, item });
       return [ack('reply', f.id, c.id)];
     }
     case 'note': {
@@ -142,6 +149,7 @@ function transfer<M>(h: FrameHost<M>, a: Agent, c: Conv<M>, f: TransferFrame, ac
     c.offer = { ...c.offer, transferredFrom: from, reason: 'transfer' };
     if (f.note) c.offer.note = f.note;
     else delete c.offer.note;
+    h.push(c, systemLine({ kind: 'transfer', from, note: f.note }));
     h.cb.event({ event: 'transferred', conversationId: c.id, from, to: f.to, note: f.note, agentsOnline: h.agents.online() }, c.meta);
     if (target) {
       h.assign(c, target, true);

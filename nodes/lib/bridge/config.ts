@@ -6,6 +6,7 @@
 import { flagOf } from '../config/schema';
 import { wsBridgeSchema } from '../config/ws-bridge';
 import type { HubOptions } from './types';
+import { sharedTokenProblem } from './secrets';
 
 export interface WsBridgeDef {
   mode?: 'server' | 'client';
@@ -21,6 +22,8 @@ export interface WsBridgeDef {
   reconnectMaxSec?: number | string;
   maxMediaMb?: number | string;
   mediaOrigins?: string;
+  /** Longest agent-token lifetime accepted, days. */
+  agentCredentialDays?: number | string;
   // agent console, ops view, metrics and the event record (nodes/shared/ops/console-routes.ts, events.ts)
   console?: boolean | string;
   ops?: boolean | string;
@@ -37,6 +40,12 @@ export interface WsBridgeCreds {
 export interface BridgeConfig {
   mode: 'server' | 'client';
   token: string;
+  /** The shared token before a rotation (env WECOM_AGENT_WS_TOKEN_PREVIOUS), still accepted; '' when none. */
+  previousToken: string;
+  /** Why the shared token (or the previous one) is too weak to serve agents (server mode), else null. */
+  tokenProblem: string | null;
+  /** Agent tokens reaching further into the future than this are refused (ms). */
+  maxTokenMs: number;
   /** The path as configured (relative to httpNodeRoot), default /wecom/ws. */
   path: string;
   heartbeatMs: number;
@@ -74,9 +83,15 @@ export function bridgeConfig(def: WsBridgeDef, creds: WsBridgeCreds | undefined,
   const env = read.env;
   const mode = def.mode === 'client' ? 'client' : 'server';
   const maxMedia = num('maxMediaMb') * 1024 * 1024;
+  const token = secret(creds?.token, env.WECOM_AGENT_WS_TOKEN);
+  const previousToken = secret(undefined, env.WECOM_AGENT_WS_TOKEN_PREVIOUS);
+  const weak = mode === 'server' ? [token, previousToken].filter(Boolean).map(sharedTokenProblem).find(Boolean) : null;
   return {
     mode,
-    token: secret(creds?.token, env.WECOM_AGENT_WS_TOKEN),
+    token,
+    previousToken,
+    tokenProblem: weak ?? null,
+    maxTokenMs: num('agentCredentialDays') * 86_400_000,
     path: def.path || F.path.value,
     heartbeatMs: num('heartbeatSec') * 1000,
     maxMedia,

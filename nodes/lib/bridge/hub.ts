@@ -23,6 +23,7 @@ import {
   PROTOCOL_VERSION,
   validAgentId,
   type Attachments,
+  type BudgetFrame,
   type ClosedFrame,
   type HandoffFrame,
   type HistoryItem,
@@ -35,6 +36,7 @@ import { SYSTEM_AGENT, type Agent, type AgentSink, type Connection, type Conv, t
 import { AgentRoster } from './roster';
 import { ConversationQueue } from './queue';
 import { handleAgentFrame, type FrameHost } from './agent-frames';
+import { syncFrame, systemLine } from './sync';
 import { liveView, supervise, type LiveView, type SuperviseAction, type SuperviseResult } from './supervise';
 
 export { SYSTEM_AGENT } from './types';
@@ -116,6 +118,8 @@ export class BridgeHub<M = unknown> {
       seq: a.outbox.lastSeq(),
       status: a.status,
     });
+    // the agent's conversations whole (frames kept for replay up to its seq are already in it)
+    conn.sink.send(syncFrame(a, (id) => this.convs.get(id)));
     this.agents.flush(a);
     this.presence(agentId, true);
     a.queueKey = null; // a new connection gets the queue snapshot (from drain's announcement)
@@ -283,7 +287,7 @@ export class BridgeHub<M = unknown> {
    * believes has the conversation (re-attaches it after a restart of the bridge); `restore` re-attaches
    * without sending the handoff frame again.
    */
-  fromHandoff(frame: HandoffFrame | MessageFrame | ClosedFrame, meta: M | undefined, agentId?: string, restore = false, o: FromHandoffOptions = {}): void {
+  fromHandoff(frame: HandoffFrame | MessageFrame | ClosedFrame | BudgetFrame, meta: M | undefined, agentId?: string, restore = false, o: FromHandoffOptions = {}): void {
     const id = frame.conversationId;
     let c = this.convs.get(id);
     if (frame.type === 'handoff') {
@@ -294,10 +298,12 @@ export class BridgeHub<M = unknown> {
       const offer: HandoffFrame = { ...frame, history: [] };
       delete offer.seq;
       c = { id, meta, agentId: null, offer, history: [...frame.history], queuedAt: Date.now(), group: frame.group || undefined, fallback: o.fallback === true };
+      this.push(c, systemLine({ kind: 'handoff', reason: frame.reason }, frame.ts));
       this.convs.add(c);
       if (agentId && (validAgentId(agentId) || agentId === SYSTEM_AGENT)) {
         const a = this.attachSticky(c, agentId);
-        if (!restore) this.deliver(a, { ...frame });
+        c.assignedAt = Date.now();
+        if (!restore) this.deliver(a, { ...frame, history: [...c.history] });
         return;
       }
       this.convs.enqueue(id);
@@ -317,7 +323,15 @@ export class BridgeHub<M = unknown> {
         }
       }
       if (meta !== undefined) c.meta = meta;
+      if (frame.customer) c.offer.customer = frame.customer;
+      if (frame.budget) c.offer.budget = frame.budget;
       this.push(c, item);
+      if (c.agentId !== null) this.deliver(this.agents.get(c.agentId)!, { ...frame });
+      return;
+    }
+    if (frame.type === 'budget') {
+      if (!c) return;
+      c.offer.budget = frame.budget;
       if (c.agentId !== null) this.deliver(this.agents.get(c.agentId)!, { ...frame });
       return;
     }
@@ -346,6 +360,8 @@ export class BridgeHub<M = unknown> {
   undelivered(agentId: string, frame: UndeliveredFrame): boolean {
     const a = this.agents.get(agentId);
     if (!a) return false;
+    const c = this.convs.get(frame.conversationId);
+    if (c) this.push(c, systemLine({ kind: 'undelivered', errcode: frame.errcode, rule: frame.rule, message: frame.message }));
     this.deliver(a, { ...frame });
     return true;
   }

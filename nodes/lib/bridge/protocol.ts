@@ -2,7 +2,7 @@
  * The agent bridge protocol: JSON text frames between Node-RED (`ws-bridge`) and the agents' console.
  * Every frame is an object with a `type`. See docs/agent-protocol.md for the prose and examples.
  *
- * To agents:   welcome, queue, handoff, message, closed, undelivered, ack, error
+ * To agents:   welcome, sync, queue, handoff, message, budget, closed, undelivered, ack, error
  * From agents: hello, reply, close, accept, transfer, received, ping; the agent's tools (tool-frames.ts):
  *              status, note, canned, search
  * Every frame from an agent is answered with exactly one `ack` or `error` (an optional `id` is echoed),
@@ -10,12 +10,44 @@
  */
 import { parseToolFrame, TOOL_TYPES, type AgentStatus, type CannedReply, type ToolFrame } from './tool-frames';
 
+import type { CustomerProfile } from '../contract/wecom-meta';
+
 /** The protocol version announced in `welcome`, and what this server supports. */
 export const PROTOCOL_VERSION = 2;
-export const FEATURES = ['system', 'agent-token', 'media', 'groups', 'transfer', 'seq', 'received', 'status', 'notes', 'canned', 'search'] as const;
+export const FEATURES = ['system', 'agent-token', 'media', 'groups', 'transfer', 'seq', 'received', 'status', 'notes', 'canned', 'search', 'sync', 'customer', 'budget'] as const;
 
-/** `note`: an agent's internal note (never sent to the customer). */
-export type From = 'user' | 'bot' | 'agent' | 'note';
+/**
+ * `note`: an agent's internal note (never sent to the customer). `system`: the bridge's own lines (handed over,
+ * transferred, a reply not delivered): see HistoryItem.system.
+ */
+export type From = 'user' | 'bot' | 'agent' | 'note' | 'system';
+
+/** Who the customer is (微信客服: kf/customer/batchget; app: user/get), when WeCom told us. */
+export type CustomerInfo = CustomerProfile;
+
+/**
+ * 微信客服's reply budget as the agent sees it: `replies` the agent may still send (after `reserved` kept for the
+ * closing notice), until `until` (ms, 48 h after the customer's last message). Absent: no such limit (app).
+ */
+export interface BudgetInfo {
+  replies: number;
+  reserved: number;
+  until: number;
+}
+
+/** A bridge's own line in a conversation's history (from: 'system'). */
+export interface SystemLine {
+  kind: 'handoff' | 'transfer' | 'undelivered';
+  /** handoff: why. */
+  reason?: string;
+  /** transfer: who passed it on, and their note. */
+  from?: string;
+  note?: string;
+  /** undelivered: WeCom's code or the broken rule, and the message. */
+  errcode?: number;
+  rule?: string;
+  message?: string;
+}
 
 /**
  * A picture, voice, video or file. Towards agents it carries `url` (served by ws-bridge); inside the handoff
@@ -56,6 +88,8 @@ export interface HistoryItem extends Attachments {
   ts: number;
   /** Who of the agents' side wrote it (an agent id, or the person a system link named). */
   agentId?: string;
+  /** from: 'system' only. */
+  system?: SystemLine;
 }
 
 /** One closed conversation as search answers it. */
@@ -88,6 +122,10 @@ export interface HandoffFrame {
   /** After a transfer: who passed it on, and their note. */
   transferredFrom?: string;
   note?: string;
+  /** The 微信客服 account (open_kfid) the customer wrote to. */
+  openKfId?: string;
+  customer?: CustomerInfo;
+  budget?: BudgetInfo;
   seq?: number;
 }
 export interface MessageFrame extends Attachments {
@@ -98,7 +136,44 @@ export interface MessageFrame extends Attachments {
   text: string;
   msgId: string;
   ts: number;
+  customer?: CustomerInfo;
+  /** The budget after this customer message (微信客服: it starts again). */
+  budget?: BudgetInfo;
   seq?: number;
+}
+/** The reply budget of a conversation changed (a reply or notice was sent). */
+export interface BudgetFrame {
+  type: 'budget';
+  conversationId: string;
+  budget: BudgetInfo;
+  seq?: number;
+}
+/** One conversation as it stands: what a console shows, whole (`sync`). */
+export interface ConversationSnapshot {
+  conversationId: string;
+  channel: string;
+  userId: string;
+  openKfId?: string;
+  customer?: CustomerInfo;
+  group?: string;
+  reason: string;
+  /** Every conversation in a sync is the agent's own and open. */
+  status: 'active';
+  history: HistoryItem[];
+  budget?: BudgetInfo;
+  transferredFrom?: string;
+  note?: string;
+  /** When it came to this agent (ms). */
+  since: number;
+}
+/**
+ * Right after `welcome`: every conversation assigned to the agent, whole. A console replaces what it held with
+ * it; `seq` is the last frame it includes (frames up to it that are replayed next are already in it).
+ */
+export interface SyncFrame {
+  type: 'sync';
+  conversations: ConversationSnapshot[];
+  seq: number;
 }
 export interface ClosedFrame {
   type: 'closed';
@@ -139,6 +214,7 @@ export interface QueueItem {
   userId: string;
   reason: string;
   group?: string;
+  customer?: CustomerInfo;
   /** Position within its group (0 = next). */
   position: number;
   text: string;
@@ -169,7 +245,7 @@ export interface ErrorFrame {
   id?: string | number;
   ref?: string;
 }
-export type ToAgentFrame = HandoffFrame | MessageFrame | ClosedFrame | WelcomeFrame | QueueFrame | UndeliveredFrame | AckFrame | ErrorFrame;
+export type ToAgentFrame = HandoffFrame | MessageFrame | ClosedFrame | WelcomeFrame | SyncFrame | QueueFrame | UndeliveredFrame | BudgetFrame | AckFrame | ErrorFrame;
 
 export interface HelloFrame {
   type: 'hello';
@@ -241,6 +317,8 @@ export const ERROR_CODES = [
   'too_long', // reply text longer than the limit
   'unknown_agent', // transfer to an agent that is not connected (nor within its grace period)
   'not_in_group', // accept of a conversation of a group the agent is not in
+  'no_budget', // 微信客服: no reply left for this customer message (the last is kept for the closing notice)
+  'window_closed', // 微信客服: 48 h since the customer last wrote; nothing can be sent until they write again
   'unavailable', // canned replies or search while the state store cannot answer
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -2,8 +2,11 @@
  * The bridge's conversations and the queue of those waiting for an agent: oldest first, positions counted per
  * group, and each agent's view of what waits for it (the `queue` snapshot frame).
  */
-import type { QueueItem } from './protocol';
+import type { HistoryItem, QueueItem } from './protocol';
 import type { Agent, Conv } from './types';
+
+/** The latest thing anyone said (the bridge's own system lines are not words). */
+const lastWords = (history: HistoryItem[]): string | undefined => [...history].reverse().find((h) => h.from !== 'system')?.text;
 
 export class ConversationQueue<M> {
   private convs = new Map<string, Conv<M>>();
@@ -93,8 +96,9 @@ export class ConversationQueue<M> {
       const position = seen.get(key) ?? 0;
       seen.set(key, position + 1);
       if (!eligible(c)) continue;
-      const item: QueueItem = { conversationId: id, channel: c.offer.channel, userId: c.offer.userId, reason: c.offer.reason, position, text: c.history.length ? c.history[c.history.length - 1].text : c.offer.text, ts: c.queuedAt };
+      const item: QueueItem = { conversationId: id, channel: c.offer.channel, userId: c.offer.userId, reason: c.offer.reason, position, text: lastWords(c.history) ?? c.offer.text, ts: c.queuedAt };
       if (c.group !== undefined) item.group = c.group;
+      if (c.offer.customer) item.customer = c.offer.customer;
       out.push(item);
     }
     return out;

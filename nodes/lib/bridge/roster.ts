@@ -100,11 +100,16 @@ export class AgentRoster {
     return null;
   }
 
+  /** The frame as this agent gets it (media links bound to it). */
+  private view(a: Agent, f: ToAgentFrame): ToAgentFrame {
+    return this.opt.forAgent ? this.opt.forAgent(f, a.id) : f;
+  }
+
   /** Number, keep and try to write a frame; no overflow check. */
   write(a: Agent, f: ToAgentFrame): void {
     const seq = a.outbox.push(f);
     const sink = a.sinks[a.sinks.length - 1];
-    if (sink && sink.send(f) && !a.acking) a.outbox.ack(seq);
+    if (sink && sink.send(this.view(a, f)) && !a.acking) a.outbox.ack(seq);
   }
 
   /** Write what the outbox holds to the agent's connection, in order. */
@@ -113,7 +118,7 @@ export class AgentRoster {
     if (!sink) return;
     let written = 0;
     for (const f of a.outbox.pending()) {
-      if (!sink.send(f)) break;
+      if (!sink.send(this.view(a, f))) break;
       written = (f as { seq?: number }).seq ?? written;
     }
     if (!a.acking && written) a.outbox.ack(written);

@@ -6,18 +6,25 @@
  */
 import { BridgeHub } from './hub';
 import type { BridgeEvent, HubOptions, ReplyExtra } from './types';
-import { linkFrameMedia, type BridgeFrame } from './media/serve';
+import { SYSTEM_AGENT } from './types';
+import { bindFrameMedia, linkFrameMedia, type BridgeFrame } from './media/serve';
 import type { MediaLinker } from './media/link';
 import { mediaProblem, MediaRejected, resolveOutgoing } from './media/outgoing';
 import { bridgeInfo, type BridgeInfo, type WecomMsg } from '../contract/messages';
 import type { WecomMeta } from '../contract/wecom-meta';
+import { isSendError } from '../contract/kinds';
+import type { SentMedia } from './media/sent';
 
 export interface RouterOptions {
   hub: Pick<HubOptions, 'maxPerAgent' | 'bufferSize' | 'graceMs' | 'outbox' | 'tools'>;
   linker: MediaLinker;
+  /** Where agents' sent media are kept for the history (none: their history items carry no URL). */
+  sent?: SentMedia;
   /** Where agents' media URLs may point (empty: none). */
   mediaOrigins: string[];
   maxMediaBytes: number;
+  /** Media replies of one agent being fetched/decoded at once (default 2); more are refused with bad_media. */
+  maxMediaInFlight?: number;
   /** The error thrown for an input that is neither a frame nor a wecom-out error. */
   badInput: string;
 }
@@ -37,19 +44,25 @@ export interface RouterOutputs {
 export function isBridgeFrame(p: unknown): p is BridgeFrame {
   if (!p || typeof p !== 'object') return false;
   const f = p as Record<string, unknown>;
-  return (f.type === 'handoff' || f.type === 'message' || f.type === 'closed') && typeof f.conversationId === 'string' && f.conversationId !== '';
+  return (f.type === 'handoff' || f.type === 'message' || f.type === 'closed' || f.type === 'budget') && typeof f.conversationId === 'string' && f.conversationId !== '';
 }
 
 export class BridgeRouter {
   readonly hub: BridgeHub<WecomMeta>;
   private closed = false;
+  /** Media replies being resolved, per agent (each holds up to Max media bytes). */
+  private inFlight = new Map<string, number>();
 
   constructor(
     private o: RouterOptions,
     private out: RouterOutputs,
   ) {
     this.hub = new BridgeHub<WecomMeta>(
-      { ...o.hub, checkMedia: (m) => mediaProblem(m, o.mediaOrigins) },
+      {
+        ...o.hub,
+        checkMedia: (m, agentId) => mediaProblem(m, o.mediaOrigins) ?? this.busy(agentId),
+        forAgent: (f, agentId) => bindFrameMedia(o.linker, f, agentId === SYSTEM_AGENT ? null : agentId),
+      },
       {
         reply: (conversationId, wecom, agentId, text, extra) => this.reply(conversationId, wecom, agentId, text, extra),
         event: (e, wecom) => {
@@ -65,7 +78,7 @@ export class BridgeRouter {
 
   /** Would `input` take this message (a frame, or wecom-out's error output)? */
   accepts(m: WecomMsg): boolean {
-    return Boolean(m.error) || isBridgeFrame(m.payload);
+    return isSendError(m) || isBridgeFrame(m.payload);
   }
 
   /** One input message (throws on a bad one). */
@@ -93,7 +106,9 @@ export class BridgeRouter {
 
   private reply(conversationId: string, wecom: WecomMeta | undefined, agentId: string, text: string, extra: ReplyExtra): void {
     const who = extra.actor ?? agentId;
-    const msg: WecomMsg | null = text ? { payload: text, topic: conversationId, wecom, agent: { id: who }, bridge: { event: 'reply', conversationId, agentId } } : null;
+    const bridge: BridgeInfo = { event: 'reply', conversationId, agentId };
+    if (extra.reserve) bridge.reserve = extra.reserve;
+    const msg: WecomMsg | null = text ? { payload: text, topic: conversationId, wecom, agent: { id: who }, bridge } : null;
     // handoff hears of the agent's activity (its idle timeout counts from the last message of either side)
     const activity: WecomMsg = { payload: { event: 'activity', conversationId, agentId }, topic: conversationId, bridge: { event: 'activity', conversationId, agentId } };
     this.out.replied(msg ?? { topic: conversationId, wecom }, agentId, extra.media !== undefined);
@@ -101,13 +116,32 @@ export class BridgeRouter {
     if (extra.media) this.sendMedia(conversationId, wecom, agentId, extra);
   }
 
+  /** Why this agent may not send another media reply now (too many still being resolved), or null. */
+  private busy(agentId: string): string | null {
+    const max = this.o.maxMediaInFlight ?? 2;
+    return (this.inFlight.get(agentId) ?? 0) >= max ? `${max} media replies are still being sent; wait for them` : null;
+  }
+
   /** An agent's media: fetched or decoded, checked, then sent to wecom-out; else `undelivered` with the rule. */
   private sendMedia(conversationId: string, wecom: WecomMeta | undefined, agentId: string, extra: ReplyExtra): void {
+    this.inFlight.set(agentId, (this.inFlight.get(agentId) ?? 0) + 1);
+    const settled = () => {
+      const n = (this.inFlight.get(agentId) ?? 1) - 1;
+      if (n > 0) this.inFlight.set(agentId, n);
+      else this.inFlight.delete(agentId);
+    };
     resolveOutgoing(extra.media!, { origins: this.o.mediaOrigins, maxBytes: this.o.maxMediaBytes })
+      .finally(settled)
       .then((m) => {
         if (this.closed) return;
         const payload = { msgtype: m.kind, [m.kind]: { data: m.data, filename: m.name, contentType: m.mime } };
         const bridge: BridgeInfo = { event: 'reply', conversationId, agentId, media: { name: m.name, mime: m.mime, size: m.size } };
+        if (extra.reserve) bridge.reserve = extra.reserve;
+        // the history item shows what was sent, as what it was sent (a picture stays a picture after a transfer)
+        if (extra.item) {
+          const url = extra.item.media?.url ?? this.o.sent?.put(m.data, m.mime, m.name) ?? undefined;
+          extra.item.media = { type: m.kind, name: m.name, mime: m.mime, size: m.size, ...(url ? { url } : {}) };
+        }
         this.out.send({ payload, topic: conversationId, wecom, agent: { id: extra.actor ?? agentId }, bridge }, null);
       })
       .catch((err: Error) => {

@@ -6,6 +6,7 @@
 import { SYSTEM_AGENT, type Conv } from './types';
 import type { FrameHost } from './agent-frames';
 import type { AgentStatus } from './tool-frames';
+import { validAgentId } from './protocol';
 
 export interface LiveAgent {
   id: string;
@@ -92,4 +93,14 @@ export function supervise<M>(h: FrameHost<M>, act: SuperviseAction): SuperviseRe
   h.assign(c, target, from !== undefined);
   h.announceQueue();
   return { ok: true };
+}
+
+/** POST ops/api/supervise's body: {op:'reassign', conversationId, to} or {op:'close', conversationId}. */
+export function superviseRequest(body: unknown): { ok: true; act: SuperviseAction } | { ok: false; error: string } {
+  const b = (body ?? {}) as Record<string, unknown>;
+  const id = b.conversationId;
+  if (typeof id !== 'string' || !id || id.length > 512) return { ok: false, error: 'need "conversationId"' };
+  if (b.op === 'close') return { ok: true, act: { op: 'close', conversationId: id } };
+  if (b.op === 'reassign' && validAgentId(b.to)) return { ok: true, act: { op: 'reassign', conversationId: id, to: b.to } };
+  return { ok: false, error: '"op" is "close", or "reassign" with an agent id in "to"' };
 }

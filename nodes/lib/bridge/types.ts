@@ -25,7 +25,9 @@ export interface HubOptions {
   /** Where an agent's frames wait for delivery/acknowledgement (default: in memory). */
   outbox?: (agentId: string) => Outbox;
   /** Why a reply's media cannot be tried (answered with a bad_media error), or null. */
-  checkMedia?: (m: OutgoingMedia) => string | null;
+  checkMedia?: (m: OutgoingMedia, agentId: string) => string | null;
+  /** A frame as one agent (or SYSTEM_AGENT) gets it, e.g. with media links bound to it; the kept frame is unchanged. */
+  forAgent?: (f: ToAgentFrame, agentId: string) => ToAgentFrame;
   /** Canned replies, closed conversations and search (agent-tools.ts); without it those frames get `unavailable`. */
   tools?: AgentToolsStore;
 }
@@ -45,6 +47,10 @@ export interface ReplyExtra {
   /** On a system link: the person who acted. */
   actor?: string;
   media?: OutgoingMedia;
+  /** 微信客服: replies wecom-out must leave unused for the closing notice. */
+  reserve?: number;
+  /** The history item of this reply (media: the router adds the URL agents read it from). */
+  item?: HistoryItem;
 }
 
 export interface HubCallbacks<M> {

@@ -39,6 +39,8 @@ export const handoffSchema = defineSchema(
     transferredText: text(),
     groupMap: list(),
     groupFallback: choice(['wait', 'any'], 'wait'),
+    /** 微信客服: replies of the customer's 5 the agent leaves for the closing notice. */
+    reserveClose: num(1, { min: 0, max: 4 }),
   },
   [
     {

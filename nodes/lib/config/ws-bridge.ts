@@ -18,6 +18,8 @@ export const wsBridgeSchema = defineSchema(
     reconnectMaxSec: num(30, { min: 1 }),
     maxMediaMb: num(20, { min: 1 }),
     mediaOrigins: text(),
+    /** Longest lifetime of an agent token / sign-in, days (lib/bridge/agent-token.ts). */
+    agentCredentialDays: num(30, { min: 1 / 24 }),
     console: flag(true),
     ops: flag(true),
     metrics: flag(false),

@@ -71,6 +71,8 @@ export interface BridgeInfo {
   conversations?: number;
   /** reply with media: what was sent (no data). */
   media?: { name?: string; mime?: string; size?: number };
+  /** reply (微信客服): replies of the customer's budget wecom-out leaves for the closing notice. */
+  reserve?: number;
 }
 
 /** `msg.faq`: set by faq-lookup. A miss has `id: null`; a function node may also set `miss: true`. */

@@ -11,6 +11,26 @@
 
 export type Channel = 'app' | 'kf';
 
+/**
+ * Who the user is, as WeCom tells it (wecom-in looks it up once and caches it in the state store):
+ * 微信客服 customers from kf/customer/batchget, app members from user/get. Every field is optional.
+ */
+export interface CustomerProfile {
+  /** 微信客服: the WeChat nickname; app: the member's name. */
+  name?: string;
+  /** Picture URL (微信客服: WeChat's avatar; app: the member's avatar). */
+  avatar?: string;
+  /** 0 unknown, 1 male, 2 female. */
+  gender?: number;
+  /** 微信客服: the entry point the customer came through (enter_session_context.scene) and its scene_param. */
+  scene?: string;
+  sceneParam?: string;
+  /** 微信客服: the 视频号 that brought the customer (its nickname), when WeCom says. */
+  channelsName?: string;
+  /** App members: department ids (as strings). */
+  department?: string[];
+}
+
 export interface WecomMeta {
   /** 'app' for a self-built app (自建应用) message, 'kf' for a 微信客服 customer message. */
   channel: Channel;
@@ -42,6 +62,8 @@ export interface WecomMeta {
   replyKey?: string;
   /** Internal: this message's inbox entry (wecom-in), settled once its outcome is recorded; not for users. */
   inbox?: { s: string; id: string };
+  /** Who the user is, when the account's profile lookup is on and WeCom answered (see CustomerProfile). */
+  customer?: CustomerProfile;
 }
 
 export function appConversationId(corpId: string, agentId: string, userId: string): string {

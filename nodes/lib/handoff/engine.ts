@@ -12,13 +12,15 @@
  */
 import type { WecomMeta } from '../contract/wecom-meta';
 import type { CompiledRules } from '../bot/keyword/rules';
-import type { Attachments, ClosedBy, ClosedFrame, HandoffFrame, MessageFrame } from '../bridge/protocol';
+import type { Attachments, BudgetFrame, BudgetInfo, ClosedBy, ClosedFrame, HandoffFrame, MessageFrame } from '../bridge/protocol';
 import { attachmentsOf } from '../bridge/media/fields';
+import { kfRemaining, type KfAllowance } from '../wecom/kf/budget';
 import { isOpen, localTime, type BusinessHours } from './business-hours';
 import { matches } from './transfer-words';
 import { ConversationStore } from './conversation-store';
 import { nextDeadline, record, storableWecom, toBot, toHuman, toQueued, type Conversation } from './conversation';
 import type { BridgeInfo, HandoffTag, WecomMsg } from '../contract/messages';
+import { isFaqMiss } from '../contract/kinds';
 import { DEFAULT_CANCEL_WORD, HANDOFF_TEXTS, type HandoffTexts } from '../user-texts';
 
 export type { HandoffTexts };
@@ -51,6 +53,10 @@ export interface HandoffOptions {
   /** While queued, the bot still answers what it can; only its misses go to the agent's history. */
   botWhileQueued?: boolean;
   groups?: GroupOptions;
+  /** 微信客服: replies of the customer's 5 agents leave for the closing notice (default 1). */
+  reserveClose?: number;
+  /** 微信客服: the customer's reply budget as wecom-out keeps it (the state store), shown to agents. */
+  allowance?: (w: WecomMeta) => Promise<KfAllowance | undefined>;
 }
 
 /** A message in or out of handoff (the package's message contract). */
@@ -91,13 +97,6 @@ function sentMedia(payload: unknown): Attachments {
   return { msgType: type, media };
 }
 
-function isFaqMiss(faq: unknown): boolean {
-  if (!faq || typeof faq !== 'object') return false;
-  const f = faq as Record<string, unknown>;
-  if (f.miss === true || f.outcome === 'miss') return true;
-  return f.id === undefined || f.id === null;
-}
-
 export class HandoffEngine {
   /** Connected agents as last reported by ws-bridge (undefined until a presence event arrives). */
   agentsOnline: number | undefined;
@@ -115,12 +114,30 @@ export class HandoffEngine {
     out.notice.push({ payload: fill(text, { cancel: this.opt.cancelWord ?? DEFAULT_CANCEL_WORD, ...vars }), topic: c.id, wecom: wecom ?? c.wecom, handoff: { notice: kind, conversationId: c.id } });
   }
 
-  private toAgent(out: Emit, c: Conversation, frame: HandoffFrame | MessageFrame | ClosedFrame, extra: Record<string, unknown> = {}): void {
+  private toAgent(out: Emit, c: Conversation, frame: HandoffFrame | MessageFrame | ClosedFrame | BudgetFrame, extra: Record<string, unknown> = {}): void {
     const fallback = this.opt.groups?.fallback ? { fallback: true } : {};
     out.agent.push({ payload: frame, topic: c.id, wecom: c.wecom, handoff: { conversationId: c.id, agentId: c.agent, ...fallback, ...extra } });
   }
 
-  private handoffFrame(c: Conversation, text: string, requeued = false): HandoffFrame {
+  /** 微信客服: what agents may still send this customer (undefined for the app, or when not known). */
+  private async budget(c: Conversation): Promise<BudgetInfo | undefined> {
+    const w = c.wecom;
+    if (w?.channel !== 'kf' || !this.opt.allowance) return undefined;
+    const b = await this.opt.allowance(w).catch(() => undefined);
+    return b ? kfRemaining(b, this.opt.reserveClose ?? 1) : undefined;
+  }
+
+  /** Who the customer is and how much may be sent (for frames to agents). */
+  private async about(c: Conversation): Promise<Pick<HandoffFrame, 'customer' | 'budget' | 'openKfId'>> {
+    const out: Pick<HandoffFrame, 'customer' | 'budget' | 'openKfId'> = {};
+    if (c.wecom?.customer) out.customer = c.wecom.customer;
+    if (c.wecom?.openKfId) out.openKfId = c.wecom.openKfId;
+    const budget = await this.budget(c);
+    if (budget) out.budget = budget;
+    return out;
+  }
+
+  private async handoffFrame(c: Conversation, text: string, requeued = false): Promise<HandoffFrame> {
     const f: HandoffFrame = {
       type: 'handoff',
       conversationId: c.id,
@@ -133,7 +150,7 @@ export class HandoffEngine {
     };
     if (c.group) f.group = c.group;
     if (requeued) f.requeued = true;
-    return f;
+    return { ...f, ...(await this.about(c)) };
   }
 
   private groupOf(w: WecomMeta | undefined, h: HandoffTag): string | undefined {
@@ -176,8 +193,10 @@ export class HandoffEngine {
       return;
     }
     toQueued(c, reason, now);
-    this.notice(out, c, this.opt.texts.transfer, 'transfer', wecom);
-    this.toAgent(out, c, this.handoffFrame(c, text));
+    // One notice per handoff: the bridge's answer (joined, or the queue position) is it. Only without a bridge
+    // that ever reported (no presence yet) is the user told at once that a person is being looked for.
+    if (this.agentsOnline === undefined) this.notice(out, c, this.opt.texts.transfer, 'transfer', wecom);
+    this.toAgent(out, c, await this.handoffFrame(c, text));
   }
 
   /** A waiting user's message goes to the bot first (not a cancel or transfer word, not a native transfer). */
@@ -241,6 +260,9 @@ export class HandoffEngine {
         if (matches(this.opt.cancel, text) !== null) this.back(out, c, 'user', this.opt.texts.closedUser, 'closedUser', w);
         else if (!c.native) {
           const frame: MessageFrame = { type: 'message', conversationId: c.id, userId: w.userId, msgType: w.msgType, text, msgId: w.msgId, ts: this.now(), ...att };
+          const about = await this.about(c);
+          if (about.customer) frame.customer = about.customer;
+          if (about.budget) frame.budget = about.budget;
           this.toAgent(out, c, frame);
         }
       }
@@ -249,24 +271,35 @@ export class HandoffEngine {
     return out;
   }
 
-  /** The output of wecom-out (msg.wecomResult): record bot and agent replies; route nothing. */
-  async result(msg: Msg): Promise<void> {
+  /**
+   * The output of wecom-out (msg.wecomResult): record bot and agent replies (an agent's media with WeCom's
+   * media_id, so it can be shown again after a restart); while an agent has a 微信客服 conversation, tell it
+   * the budget that is left.
+   */
+  async result(msg: Msg): Promise<Emit> {
+    const out = empty();
     const w = msg.wecom;
-    if (!w?.conversationId) return;
+    if (!w?.conversationId) return out;
     const r = msg.wecomResult;
-    if (r && typeof r.errcode === 'number' && r.errcode !== 0) return;
+    if (r && typeof r.errcode === 'number' && r.errcode !== 0) return out;
     const b = msg.bridge;
     const h = msg.handoff;
     const from = b?.event === 'reply' || msg.agent !== undefined ? 'agent' : 'bot';
     const who: unknown = msg.agent?.id;
-    await this.store.update(w.conversationId, (c) => {
+    await this.store.update(w.conversationId, async (c) => {
       record(c, from, textOf(msg.payload), this.now(), this.opt.transcriptMax);
       const last = c.transcript[c.transcript.length - 1];
       Object.assign(last, sentMedia(msg.payload));
+      if (last.media && r?.mediaId) last.media.mediaId = r.mediaId;
       if (from === 'agent' && typeof who === 'string' && who) last.agentId = who;
       if (from === 'bot' && c.state === 'bot' && !h?.notice) c.misses = 0;
+      if (c.state !== 'bot' && !c.native) {
+        const budget = await this.budget(c);
+        if (budget) this.toAgent(out, c, { type: 'budget', conversationId: c.id, budget });
+      }
       this.done(c);
     });
+    return out;
   }
 
   /** An event from ws-bridge (msg.bridge). */
@@ -298,9 +331,11 @@ export class HandoffEngine {
         case 'queued': {
           if (c.state === 'bot') break;
           if (c.state === 'human') toQueued(c, c.reason ?? 'keyword', now);
+          // told already (a deploy or restart offers the queue again): every notice costs 微信客服 budget
+          const told = c.waiting === true;
           c.waiting = true;
           if (typeof e.group === 'string') c.group = e.group;
-          if (e.transfer === true) break;
+          if (e.transfer === true || told) break;
           const position = typeof e.position === 'number' ? e.position : 0;
           // "no agent online" counts the agents of the conversation's group when the bridge says
           const none = typeof e.groupOnline === 'number' ? e.groupOnline === 0 : this.agentsOnline === 0;
@@ -351,7 +386,7 @@ export class HandoffEngine {
       this.done(c);
       if (c.native) continue;
       const last = [...c.transcript].reverse().find((h) => h.from === 'user');
-      const frame = this.handoffFrame(c, last?.text ?? '', true);
+      const frame = await this.handoffFrame(c, last?.text ?? '', true);
       if (c.state === 'queued') this.toAgent(out, c, frame);
       else this.toAgent(out, c, frame, { restore: true });
     }

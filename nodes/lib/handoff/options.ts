@@ -31,6 +31,8 @@ export interface HandoffConfig {
   /** Rows {type: 'kf'|'app', id: open_kfid|AgentID, group} of the group mapping. */
   groupMap?: Array<{ type?: string; id?: string; group?: string }>;
   groupFallback?: string;
+  /** 微信客服: replies of the customer's 5 agents leave for the closing notice (0–4, default 1). */
+  reserveClose?: number | string;
   /** `<key>Text` for each notice of HandoffTexts: blank → the default, "-" → not sent. */
   [text: string]: unknown;
 }
@@ -94,5 +96,6 @@ export function handoffOptions(def: HandoffConfig): HandoffOptions {
     cancelWord: (splitList(listField(def.cancelWords)) ?? DEFAULT_CANCEL_WORDS).find((w) => !w.startsWith('/')) ?? '',
     botWhileQueued: flagOf(F.botWhileQueued, def.botWhileQueued),
     groups: groupOptions(def),
+    reserveClose: Math.floor(numOf(F.reserveClose, def.reserveClose)),
   };
 }

@@ -10,6 +10,7 @@ import { settleInbox } from '../contract/lifecycle';
 import { ConversationStore, DEFAULT_RETENTION_MS } from './conversation-store';
 import { HandoffEngine, type Emit, type HandoffOptions } from './engine';
 import type { WecomMsg } from '../contract/messages';
+import { isBridgeEvent, isSendResult, isUserMessage } from '../contract/kinds';
 
 export interface HandoffHooks {
   /** Messages for the three outputs (never all empty). */
@@ -65,14 +66,16 @@ export class HandoffService {
    * emitted); null when the message is none of these.
    */
   input(m: WecomMsg): Promise<void> | null {
+    // wecom-out's error output carries the user's msg.wecom: handoff reads it as the user's message.
+    const user = !isSendResult(m) && !isBridgeEvent(m) && isUserMessage(m);
     let work: Promise<Emit | void>;
-    if (m.wecomResult !== undefined) work = this.engine.result(m);
-    else if (m.bridge && typeof m.bridge === 'object') work = this.engine.bridge(m.bridge);
-    else if (m.wecom && typeof m.wecom.conversationId === 'string' && m.wecom.conversationId) work = this.engine.user(m);
+    if (isSendResult(m)) work = this.engine.result(m);
+    else if (isBridgeEvent(m)) work = this.engine.bridge(m.bridge);
+    else if (user) work = this.engine.user(m);
     else return null;
     return work.then(async (out) => {
       // A user message that does not go on to the bot has its outcome recorded in the conversation.
-      if (out && m.wecomResult === undefined && !m.bridge && out.bot.length === 0) await settleInbox(this.state, m.wecom?.inbox);
+      if (out && user && out.bot.length === 0) await settleInbox(this.state, m.wecom?.inbox);
       if (out) this.emit(out);
       // presence changes the status although nothing is sent (other events that change it send something)
       if (m.bridge?.event === 'presence') this.hooks.changed();

@@ -17,14 +17,15 @@ export type OpsEventType =
   | 'closed' // the human part ended                                          {by, agentId}
   | 'reply' // an agent replied                                               {agentId}
   | 'delivery' // wecom-out's result                                          {ok, from: 'bot'|'agent'|'notice', errcode}
-  | 'presence' // agents online changed                                      {agentsOnline, queued, groups}
+  | 'presence' // agents online changed                                      {agentsOnline, queued, groups, agentId, status}
   | 'refused' // a request refused for safety (no conversation)               {surface: 'callback'|'ws'|'ops'|'metrics'|'console', reason: 'stale'|'throttled'}
   | 'ai.answer' // ai-answer answered from the material                        {provider, model, cited, promptTokens, completionTokens, latencyMs, text, answer}
-  | 'ai.miss'; // ai-answer handed on                                           {reason, detail, cited, promptTokens, completionTokens, latencyMs, text}
+  | 'ai.miss' // ai-answer handed on                                            {reason, detail, cited, promptTokens, completionTokens, latencyMs, text}
+  | 'rating'; // the user rated the agent's service (满意度)                 {agentId, score: 1 非常满意 … 4 不满意}
 
 export const EVENT_TYPES: readonly OpsEventType[] = [
   'message.in', 'keyword.hit', 'faq.answer', 'faq.suggest', 'faq.miss', 'handoff', 'queued', 'assigned',
-  'transfer', 'closed', 'reply', 'delivery', 'presence', 'refused', 'ai.answer', 'ai.miss',
+  'transfer', 'closed', 'reply', 'delivery', 'presence', 'refused', 'ai.answer', 'ai.miss', 'rating',
 ];
 
 export interface OpsEvent {

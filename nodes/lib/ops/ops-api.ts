@@ -9,6 +9,9 @@ import { validateEntries } from '../bot/faq/search-index';
 import { addAlternates } from './kb-alternates';
 import { HOUR_MS } from './rollup';
 import type { OpsLog } from './log';
+import type { UnansweredGroup } from './cluster';
+import { normalise } from '../bot/text/normalise';
+import { DEFAULT_CANCEL_WORDS } from '../handoff/transfer-words';
 
 /** ?from=&to= (ms): default the last 24 h up to now; from ≤ to, at most 400 days. */
 export function queryRange(q: Record<string, unknown>, now: number): { from: number; to: number } {
@@ -17,13 +20,55 @@ export function queryRange(q: Record<string, unknown>, now: number): { from: num
   return { from: Math.max(0, Math.min(from, to)), to: Math.min(Math.max(from, to), from + 400 * 24 * HOUR_MS) };
 }
 
+/** What the flows tell the summary: texts that are no question (cancel words), and the KBs' questions. */
+export interface SummaryContext {
+  /** Normalised texts never listed as unanswered (handoff's cancel words: 取消人工 outside a handoff). */
+  ignore?: Set<string>;
+  /** Normalised question or alternate → the FAQ entry that has it (a row added once is marked). */
+  known?: Map<string, string>;
+}
+
 /** GET ops/api/summary's answer (gauges are the live ones of the running bridges). */
-export function opsSummary(log: OpsLog, from: number, to: number, gauges: unknown): Record<string, unknown> {
+export function opsSummary(log: OpsLog, from: number, to: number, gauges: unknown, ctx: SummaryContext = {}): Record<string, unknown> {
   const t0 = process.hrtime.bigint();
   const summary = log.summary(from, to);
-  const unanswered = log.unanswered(from, to);
+  const unanswered = markAdded(log.unanswered(from, to), ctx);
+  const agents = log.rollup.agentsIn(from, to);
+  const disputed = log.rollup.disputedIn(from, to).slice(0, 50);
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  return { now: log.now(), summary, unanswered: unanswered.slice(0, 100), groups: unanswered.length, gauges, tookMs: Math.round(ms * 10) / 10, recording: log.dir !== null };
+  return { now: log.now(), summary, unanswered: unanswered.slice(0, 100), groups: unanswered.length, agents, disputed, gauges, tookMs: Math.round(ms * 10) / 10, recording: log.dir !== null };
+}
+
+/** Drop ignored questions (and groups left empty); mark a group `added` when a KB entry already has its questions. */
+function markAdded(groups: UnansweredGroup[], ctx: SummaryContext): Array<UnansweredGroup & { added?: string }> {
+  const out: Array<UnansweredGroup & { added?: string }> = [];
+  for (const g of groups) {
+    const questions = ctx.ignore ? g.questions.filter((q) => !ctx.ignore!.has(normalise(q.text))) : g.questions;
+    if (!questions.length) continue;
+    const entries = questions.map((q) => ctx.known?.get(normalise(q.text)));
+    const row: UnansweredGroup & { added?: string } = questions.length === g.questions.length ? { ...g } : { ...g, questions, label: questions[0].text };
+    if (entries.every((e) => e !== undefined)) row.added = entries[0];
+    out.push(row);
+  }
+  return out;
+}
+
+/** handoff nodes' cancel words (their defaults when blank; regular expressions left out), normalised. */
+export function cancelWords(configs: Array<{ type: string; cancelWords?: string }>): Set<string> {
+  const out = new Set<string>();
+  for (const n of configs) {
+    if (n.type !== 'handoff') continue;
+    const list = (n.cancelWords ?? '').split(/[\n,，]/).map((w) => w.trim()).filter(Boolean);
+    for (const w of list.length ? list : DEFAULT_CANCEL_WORDS) if (!w.startsWith('/')) out.add(normalise(w));
+  }
+  return out;
+}
+
+/** Every question and alternate of the faq-lookup nodes, normalised → entry id. */
+export function knownQuestions(sources: FaqSource[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const s of sources) for (const e of s.entries) for (const q of [e.question, ...(e.alternates ?? [])]) out.set(normalise(q), e.id);
+  return out;
 }
 
 /** A faq-lookup node's config, as deployed. */
@@ -43,7 +88,7 @@ export interface FaqSource {
   kbFile: string | null;
   /** Its absolute path. */
   full: string | null;
-  entries: Array<{ id: string; question: string }>;
+  entries: Array<{ id: string; question: string; alternates?: string[] }>;
   error?: string;
 }
 
@@ -54,11 +99,11 @@ export function faqSources(configs: FaqNodeConf[], userDir: string): FaqSource[]
     if (n.type !== 'faq-lookup') continue;
     const kb = (n.kbFile ?? '').trim();
     const full = kb ? (path.isAbsolute(kb) ? kb : path.resolve(userDir, kb)) : null;
-    let entries: Array<{ id: string; question: string }> = [];
+    let entries: FaqSource['entries'] = [];
     let error: string | undefined;
     try {
       const raw = full ? parseKb(fs.readFileSync(full, 'utf8').replace(/^\uFEFF/, ''), full) : n.entries ?? [];
-      entries = validateEntries(raw).map((e) => ({ id: e.id, question: e.question }));
+      entries = validateEntries(raw).map((e) => ({ id: e.id, question: e.question, alternates: e.alternates ?? [] }));
     } catch (e) {
       error = (e as Error).message;
     }

@@ -8,14 +8,16 @@
 import type { OpsEvent } from './event';
 import { normalise } from '../bot/text/normalise';
 import { tokenSet, type Unanswered } from './cluster';
+import { quantile, waitBin } from './histogram';
+import { agentDays, agentEvent, type AgentDay, type AgentHour, type FirstPending } from './agent-stats';
+import { disputeEvent, type Disputed, type LastAnswer } from './disputes';
+
+export { binUpper, quantile, waitBin } from './histogram';
 
 export const HOUR_MS = 3_600_000;
 /** Distinct unanswered questions kept per hour bucket (the most frequent win). */
 const UNANSWERED_PER_HOUR = 300;
 const EXAMPLES = 3;
-/** Wait histogram: bin i holds waits up to 1 s · 1.2^i (bin 0: ≤ 1 s). */
-const BIN_BASE = 1.2;
-const BINS = 64;
 
 export type { Unanswered };
 
@@ -28,6 +30,10 @@ export interface Bucket {
   un: Record<string, Unanswered>;
   /** AI answer latency histogram (same bins as wait). */
   aiLat?: number[];
+  /** Per agent: handled, first response, ratings (agent-stats.ts). */
+  agents?: Record<string, AgentHour>;
+  /** Bot answers the user disputed right after (disputes.ts). */
+  disputed?: Disputed[];
 }
 
 export interface Summary {
@@ -44,6 +50,9 @@ export interface Summary {
   groups: Record<string, number>;
 }
 
+/** The text handoff gives a WeCom event (enter_session …): never an unanswered question. */
+const EVENT_TEXT = /^\[event:[^\]]*\]$/;
+
 const emptyBucket = (): Bucket => ({ n: {}, wait: [], queuePeak: 0, agentsPeak: 0, groups: {}, un: {}, aiLat: [] });
 /** A user message this soon after an AI answer that says it did not help counts the answer as disputed. */
 const DISPUTE_MS = 5 * 60_000;
@@ -52,33 +61,16 @@ const inc = (r: Record<string, number>, k: string, by = 1) => {
   r[k] = (r[k] ?? 0) + by;
 };
 
-export function waitBin(ms: number): number {
-  if (ms <= 1000) return 0;
-  return Math.min(BINS - 1, Math.ceil(Math.log(ms / 1000) / Math.log(BIN_BASE)));
-}
 /** AI latency bin: the wait bins scaled to 10 ms (bin 0: ≤ 10 ms; ≤ 20 % above the true value). */
 export const latBin = (ms: number): number => waitBin(ms * 100);
-/** Upper bound (ms) of a wait bin. */
-export const binUpper = (i: number): number => Math.round(1000 * BIN_BASE ** i);
-
-/** The q-quantile (0..1) of a wait histogram, as its bin's upper bound (≤ 20 % above the true value). */
-export function quantile(hist: number[], q: number): number | null {
-  const total = hist.reduce((a, b) => a + (b || 0), 0);
-  if (total === 0) return null;
-  const rank = Math.max(1, Math.ceil(q * total));
-  let seen = 0;
-  for (let i = 0; i < hist.length; i++) {
-    seen += hist[i] || 0;
-    if (seen >= rank) return binUpper(i);
-  }
-  return binUpper(hist.length - 1);
-}
 
 export interface RollupState {
   v: 1;
   hours: Record<string, Bucket>;
   waiting: Record<string, number>;
   suggested: Record<string, { text: string; ts: number }>;
+  firstPending?: Record<string, { agentId: string; ts: number }>;
+  lastAnswer?: Record<string, { question: string; faqId?: string; answer?: string }>;
 }
 
 export class Rollup {
@@ -87,6 +79,10 @@ export class Rollup {
   private waiting = new Map<string, number>();
   /** conversationId → the question a did-you-mean list was offered for (until the next event decides). */
   private suggested = new Map<string, { text: string; ts: number }>();
+  /** conversationId → the agent who got it, until its first reply. */
+  private firstPending: FirstPending = new Map();
+  /** conversationId → the bot's last FAQ answer, until the user's next message. */
+  private lastAnswer: LastAnswer = new Map();
   /** conversationId → when the AI last answered it (for disputes; in memory only). */
   private aiAnswered = new Map<string, number>();
 
@@ -111,7 +107,7 @@ export class Rollup {
 
   private unanswered(b: Bucket, text: string, ts: number, kind: 'miss' | 'declined'): void {
     const t = (text ?? '').trim();
-    if (!t) return;
+    if (!t || EVENT_TEXT.test(t)) return; // an event such as [event:enter_session] is no question
     const key = normalise(t);
     if (!key) return;
     let u = b.un[key];
@@ -151,6 +147,8 @@ export class Rollup {
   add(e: OpsEvent): void {
     const b = this.bucket(e.ts);
     const conv = e.conversationId;
+    if (e.type === 'assigned' || e.type === 'reply' || e.type === 'closed' || e.type === 'rating') agentEvent((b.agents ??= {}), this.firstPending, e);
+    if ((e.type === 'faq.answer' || e.type === 'message.in') && conv) disputeEvent((b.disputed ??= []), this.lastAnswer, e);
     switch (e.type) {
       case 'message.in': {
         this.inc(b, 'in');
@@ -293,6 +291,20 @@ export class Rollup {
     return { from, to, totals, hours, wait: { count, p50: quantile(wait, 0.5), p90: quantile(wait, 0.9) }, aiLatency: { count: aiCount, p50: aiQ(0.5), p90: aiQ(0.9) }, queuePeak, agentsPeak, groups };
   }
 
+  /** Per agent over [from, to): handled, median first response, ratings. */
+  agentsIn(from: number, to: number): AgentDay[] {
+    const list: Array<Record<string, AgentHour> | undefined> = [];
+    for (let h = Math.floor(from / HOUR_MS); h < Math.ceil(to / HOUR_MS); h++) list.push(this.hours.get(h)?.agents);
+    return agentDays(list);
+  }
+
+  /** Disputed bot answers of [from, to), newest first. */
+  disputedIn(from: number, to: number): Disputed[] {
+    const out: Disputed[] = [];
+    for (let h = Math.floor(from / HOUR_MS); h < Math.ceil(to / HOUR_MS); h++) out.push(...(this.hours.get(h)?.disputed ?? []));
+    return out.sort((x, y) => y.ts - x.ts);
+  }
+
   /** The distinct unanswered questions of [from, to), merged over the hours. */
   unansweredIn(from: number, to: number): Unanswered[] {
     const h0 = Math.floor(from / HOUR_MS);
@@ -326,6 +338,7 @@ export class Rollup {
     for (const h of this.hours.keys()) if (h < h0) this.hours.delete(h);
     for (const [k, t] of this.waiting) if (t < ts) this.waiting.delete(k);
     for (const [k, s] of this.suggested) if (s.ts < ts) this.suggested.delete(k);
+    for (const [k, p] of this.firstPending) if (p.ts < ts) this.firstPending.delete(k);
   }
 
   toJSON(): RollupState {
@@ -334,6 +347,8 @@ export class Rollup {
       hours: Object.fromEntries(this.hours),
       waiting: Object.fromEntries(this.waiting),
       suggested: Object.fromEntries(this.suggested),
+      firstPending: Object.fromEntries(this.firstPending),
+      lastAnswer: Object.fromEntries(this.lastAnswer),
     };
   }
 
@@ -344,6 +359,8 @@ export class Rollup {
     for (const [h, b] of Object.entries(st.hours ?? {})) r.hours.set(Number(h), { ...emptyBucket(), ...b });
     for (const [k, t] of Object.entries(st.waiting ?? {})) r.waiting.set(k, t);
     for (const [k, x] of Object.entries(st.suggested ?? {})) r.suggested.set(k, x);
+    for (const [k, x] of Object.entries(st.firstPending ?? {})) r.firstPending.set(k, x);
+    for (const [k, x] of Object.entries(st.lastAnswer ?? {})) r.lastAnswer.set(k, x);
     return r;
   }
 }

@@ -6,7 +6,7 @@
  * reported (`onRejected`), as is anything unexpected (`onFailed`, answered 500).
  */
 import { CallbackError, openCallback, sealReply, StaleCallback, verifyUrl, type CallbackKeys, type CallbackQuery } from './callback';
-import { openPassiveSlot, releasePassiveSlot } from './passive-reply';
+import type { PassiveReplies } from './passive-reply';
 import { BodyError } from './raw-body';
 import { str } from './xml';
 import { StateUnavailable } from '../state/store';
@@ -30,6 +30,8 @@ export interface CallbackEndpointOptions {
   onStale?: () => void;
   /** Hold the answer up to this long for a passive reply (ms); absent: answer 200 once recorded. */
   passiveBudgetMs?: number;
+  /** The account's passive-reply slots (wecom-out of the same account claims them). */
+  passive: PassiveReplies;
   /** A request was refused (status and reason, for a rate-limited warning). */
   onRejected: (status: number, reason: string) => void;
   /** An unexpected error (answered 500). */
@@ -72,7 +74,7 @@ export class CallbackEndpoint {
 
   /** Close the passive-reply slots still open (node close). */
   close(): void {
-    for (const key of this.openSlots) releasePassiveSlot(key);
+    for (const key of this.openSlots) this.o.passive.release(key);
     this.openSlots.clear();
   }
 
@@ -92,7 +94,7 @@ export class CallbackEndpoint {
     let unrecorded = false;
     const budget = this.o.passiveBudgetMs;
     if (budget !== undefined) {
-      const key = openPassiveSlot(budget, (xml) => {
+      const key = this.o.passive.open(budget, (xml) => {
         this.openSlots.delete(key);
         if (unrecorded) return;
         answer(xml === null ? OK : { status: 200, type: 'application/xml', body: sealReply(opened.keys, xml) });
@@ -105,7 +107,7 @@ export class CallbackEndpoint {
       unrecorded = true;
       if (slot) {
         this.openSlots.delete(slot);
-        releasePassiveSlot(slot);
+        this.o.passive.release(slot);
       }
       throw err;
     }

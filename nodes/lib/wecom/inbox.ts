@@ -11,7 +11,7 @@ import type { StateStore, StreamEntry } from '../state/store';
 import { INBOX_GROUP, inboxStream } from '../contract/lifecycle';
 import { StreamPump } from '../state/stream-pump';
 import { storeKV } from '../state/store-kv';
-import { releasePassiveSlot } from './passive-reply';
+import type { PassiveReplies } from './passive-reply';
 import { dedupeKey, toInbound, type InboundMessage } from './inbound';
 import { str, type XmlRecord } from './xml';
 import { KfPuller, type PullerOptions } from './kf/puller';
@@ -62,6 +62,8 @@ export interface InboxOptions {
   /** The consumer loop failed (it runs again on the next poll). */
   onError: (err: unknown) => void;
   kf: InboxKfOptions;
+  /** The account's passive-reply slots: a re-send's slot is released here. */
+  passive?: PassiveReplies;
   now?: () => number;
   /** Called whenever the consumer loop has handed out what it read. */
   onIdle?: () => void;
@@ -200,7 +202,7 @@ export class Inbox {
     this.slotByNonce.delete(v.n);
     if (owner !== undefined && owner !== v.n) {
       // A re-send of a message already recorded under another entry.
-      releasePassiveSlot(slot);
+      this.o.passive?.release(slot);
       return this.drop(e);
     }
     const m = this.inbound(v.rec);

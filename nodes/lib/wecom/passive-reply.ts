@@ -3,6 +3,9 @@
  * answer; the first reply `wecom-out` produces for that message may claim the slot. Whoever comes
  * first wins: a claimed slot answers with the reply, an expired slot answers empty and the reply then
  * goes through the API. A reply is therefore never lost and never sent both ways.
+ *
+ * One `PassiveReplies` per wecom-account config node, handed to the wecom-in and wecom-out nodes that use
+ * that account (a reply through another account's wecom-out finds no slot and goes through the API).
  */
 import { randomUUID } from 'node:crypto';
 
@@ -11,39 +14,46 @@ interface Slot {
   timer: NodeJS.Timeout;
 }
 
-const slots = new Map<string, Slot>();
+export class PassiveReplies {
+  private readonly slots = new Map<string, Slot>();
 
-/**
- * Open a slot. `answer` is called exactly once: with the reply XML when claimed in time, or with
- * null after `budgetMs`.
- */
-export function openPassiveSlot(budgetMs: number, answer: (replyXml: string | null) => void): string {
-  const key = randomUUID();
-  let done = false;
-  const finish = (xml: string | null) => {
-    if (done) return;
-    done = true;
+  /** Slots open now. */
+  get size(): number {
+    return this.slots.size;
+  }
+
+  /**
+   * Open a slot. `answer` is called exactly once: with the reply XML when claimed in time, or with
+   * null after `budgetMs`.
+   */
+  open(budgetMs: number, answer: (replyXml: string | null) => void): string {
+    const key = randomUUID();
+    let done = false;
+    const finish = (xml: string | null) => {
+      if (done) return;
+      done = true;
+      clearTimeout(slot.timer);
+      this.slots.delete(key);
+      answer(xml);
+    };
+    const slot: Slot = { finish, timer: setTimeout(() => finish(null), budgetMs) };
+    this.slots.set(key, slot);
+    return key;
+  }
+
+  /** Claim an open slot: returns a function that answers the HTTP request, or null if it is gone. */
+  claim(key: string | undefined): ((replyXml: string) => void) | null {
+    if (!key) return null;
+    const slot = this.slots.get(key);
+    if (!slot) return null;
+    this.slots.delete(key);
     clearTimeout(slot.timer);
-    slots.delete(key);
-    answer(xml);
-  };
-  const slot: Slot = { finish, timer: setTimeout(() => finish(null), budgetMs) };
-  slots.set(key, slot);
-  return key;
-}
+    return (xml: string) => slot.finish(xml);
+  }
 
-/** Claim an open slot: returns a function that answers the HTTP request, or null if it is gone. */
-export function claimPassiveSlot(key: string | undefined): ((replyXml: string) => void) | null {
-  if (!key) return null;
-  const slot = slots.get(key);
-  if (!slot) return null;
-  slots.delete(key);
-  clearTimeout(slot.timer);
-  return (xml: string) => slot.finish(xml);
-}
-
-/** Close a slot without a reply (e.g. the flow decided not to answer, or the node closes). */
-export function releasePassiveSlot(key: string | undefined): void {
-  if (!key) return;
-  slots.get(key)?.finish(null);
+  /** Close a slot without a reply (e.g. the flow decided not to answer, or the node closes). */
+  release(key: string | undefined): void {
+    if (!key) return;
+    this.slots.get(key)?.finish(null);
+  }
 }

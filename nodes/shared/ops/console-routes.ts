@@ -17,7 +17,9 @@ import { liveGauges, opsLog } from './events';
 import { alternatesSnippet, KbEditError, unansweredCsv } from '../../lib/ops/kb-alternates';
 import { hasSecret } from '../../lib/ops/http-auth';
 import { opsMetrics } from '../../lib/ops/metrics';
-import { alternatesRequest, faqSources, opsSummary, queryRange, writeAlternates, type FaqNodeConf } from '../../lib/ops/ops-api';
+import { alternatesRequest, cancelWords, faqSources, knownQuestions, opsSummary, queryRange, writeAlternates, type FaqNodeConf } from '../../lib/ops/ops-api';
+import { superviseRequest } from '../../lib/bridge/supervise';
+import { liveAll, superviseAny } from './supervisor';
 import { SECURITY_HEADERS, servedName } from '../../lib/ops/static-files';
 import { readBody } from '../../lib/wecom/raw-body';
 import { eachNodeConfig, settingsOf } from '../node-kit';
@@ -81,19 +83,24 @@ function faqNodes(RED: NodeAPI) {
   return faqSources(configs, settingsOf(RED).userDir || process.cwd());
 }
 
-/** POST ops/api/alternates: add questions to an entry of a faq-lookup's KB file, or answer a snippet to paste. */
-async function postAlternates(RED: NodeAPI, req: Request, res: Response): Promise<void> {
+/** A JSON request body, or undefined after answering 415 (not JSON: no cross-site form can post) or 400. */
+async function jsonRequest(req: Request, res: Response): Promise<unknown> {
   if (!/^application\/json\b/i.test(String(req.headers['content-type'] ?? ''))) {
     res.status(415).json({ error: 'send application/json' });
-    return;
+    return undefined;
   }
-  let body: unknown;
   try {
-    body = await readJsonBody(req);
+    return (await readJsonBody(req)) ?? {};
   } catch {
     res.status(400).json({ error: 'bad JSON body' });
-    return;
+    return undefined;
   }
+}
+
+/** POST ops/api/alternates: add questions to an entry of a faq-lookup's KB file, or answer a snippet to paste. */
+async function postAlternates(RED: NodeAPI, req: Request, res: Response): Promise<void> {
+  const body = await jsonRequest(req, res);
+  if (body === undefined) return;
   const r = alternatesRequest(body);
   if (!r.ok) {
     res.status(400).json({ error: r.error });
@@ -109,6 +116,27 @@ async function postAlternates(RED: NodeAPI, req: Request, res: Response): Promis
   } catch (e) {
     res.status(e instanceof KbEditError ? 400 : 500).json({ error: (e as Error).message });
   }
+}
+
+/** POST ops/api/supervise: re-assign or close a live conversation. */
+async function postSupervise(req: Request, res: Response): Promise<void> {
+  const body = await jsonRequest(req, res);
+  if (body === undefined) return;
+  const r = superviseRequest(body);
+  if (!r.ok) {
+    res.status(400).json({ error: r.error });
+    return;
+  }
+  const done = superviseAny(r.act);
+  if (done.ok) res.json({ ok: true });
+  else res.status(done.status).json({ error: done.error });
+}
+
+/** What the summary needs from the flows: handoff's cancel words, the FAQ questions already known. */
+function summaryContext(RED: NodeAPI) {
+  const configs: Array<{ type: string; cancelWords?: string }> = [];
+  eachNodeConfig<{ type: string; cancelWords?: string }>(RED, (n) => configs.push(n));
+  return { ignore: cancelWords(configs), known: knownQuestions(faqNodes(RED)) };
 }
 
 /** Mount the console, the ops view and the metrics for one ws-bridge; returns the function removing them. */
@@ -143,7 +171,7 @@ export function mountConsole(RED: NodeAPI, node: Node, opt: ConsoleOptions): () 
     at('/ops/api/summary', {
       get: g((req, res) => {
         const { from, to } = range(req);
-        res.json(opsSummary(opsLog(RED), from, to, liveGauges()));
+        res.json(opsSummary(opsLog(RED), from, to, liveGauges(), summaryContext(RED)));
       }),
     });
     at('/ops/api/unanswered.csv', {
@@ -155,6 +183,8 @@ export function mountConsole(RED: NodeAPI, node: Node, opt: ConsoleOptions): () 
     });
     at('/ops/api/faq', { get: g((_q, res) => res.json({ nodes: faqNodes(RED).map(({ full: _f, ...n }) => n) })) });
     at('/ops/api/alternates', { post: g((req, res) => void postAlternates(RED, req, res)) });
+    at('/ops/api/live', { get: g((_q, res) => res.json({ now: Date.now(), ...liveAll() })) });
+    at('/ops/api/supervise', { post: g((req, res) => void postSupervise(req, res)) });
     at('/ops/:file', { get: g((req, res) => sendFile(res, String(req.params.file))) });
   }
 

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { DEFAULT_MAX_BYTES, DEFAULT_RETENTION_DAYS, OpsLog } from '../../lib/ops/log';
 import { runtimeEvents, settingsOf } from '../node-kit';
 import type { BridgeInfo, WecomMsg, WecomMeta } from '../../lib/contract/messages';
+import { messageKind } from '../../lib/contract/kinds';
 import type { Gauges } from '../../lib/ops/metrics';
 
 let log: OpsLog | null = null;
@@ -95,8 +96,8 @@ const textOf = (p: unknown) => (typeof p === 'string' ? p : undefined);
 
 /** handoff's input: a user message seen for the first time (not the same message back from the bot path). */
 export function opsHandoffInput(RED: NodeAPI, m: WecomMsg): void {
-  const w = m.wecom;
-  if (!w || typeof w.conversationId !== 'string' || m.faq !== undefined || m.handoff !== undefined || m.bridge !== undefined || m.wecomResult !== undefined) return;
+  if (messageKind(m) !== 'user' || m.faq !== undefined || m.handoff !== undefined) return;
+  const w = m.wecom as WecomMeta;
   if (w.msgType === 'event') return;
   opsEvent(RED, 'message.in', m, { text: textOf(m.payload), msgType: w.msgType });
 }

@@ -50,7 +50,9 @@ export function faqTurn(bot: FaqBot, d: FaqDecision, text: string): FaqTurn {
   // a suggestion picked by its number is an answer with score and confidence 1
   const band = d.kind === 'answer' && d.score === 1 && d.confidence === 1 ? 'picked' : d.kind;
   const type = d.kind === 'answer' ? 'faq.answer' : d.kind === 'suggest' ? 'faq.suggest' : d.kind === 'smallTalk' && d.reply ? 'faq.answer' : 'faq.miss';
-  const event = { type, fields: { faqId: e?.id, faqIds: d.candidates.map((c) => c.id), score: d.score, confidence: d.confidence, band, text } } as const;
+  // the answer given is kept (cut) for the ops view's disputed answers
+  const answer = d.kind === 'answer' && e ? e.answer.slice(0, 300) : undefined;
+  const event = { type, fields: { faqId: e?.id, faqIds: d.candidates.map((c) => c.id), score: d.score, confidence: d.confidence, band, text, answer } } as const;
   const faq: FaqInfo = {
     id: e ? e.id : null,
     question: e ? e.question : null,

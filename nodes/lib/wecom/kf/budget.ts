@@ -19,12 +19,26 @@ export interface KfAllowance {
   used: number;
 }
 
-/** Why `n` more replies would be dropped, or null when they fit (or the customer is unknown). */
-export function kfProblem(b: KfAllowance | undefined, now: number, n = 1): BudgetProblem | null {
+/** Why `n` more replies would be dropped, or null when they fit (or the customer is unknown); `keep` are left unused. */
+export function kfProblem(b: KfAllowance | undefined, now: number, n = 1, keep = 0): BudgetProblem | null {
   if (!b) return null;
   if (now - b.lastCustomerAt > KF_WINDOW_MS) return 'window';
-  if (b.used + n > KF_REPLIES_PER_MESSAGE) return 'count';
+  if (b.used + n > KF_REPLIES_PER_MESSAGE - keep) return 'count';
   return null;
+}
+
+/** What agents may still send of an allowance (after `keep` kept for the closing notice), and until when (ms). */
+export function kfRemaining(b: KfAllowance, keep: number): { replies: number; reserved: number; until: number } {
+  return { replies: Math.max(0, KF_REPLIES_PER_MESSAGE - keep - b.used), reserved: keep, until: b.lastCustomerAt + KF_WINDOW_MS };
+}
+
+/** The budget record of one customer (undefined: not seen, or older than the window and a day). */
+export function readKfAllowance(store: StateStore, corpId: string, openKfId: string, userId: string): Promise<KfAllowance | undefined> {
+  return store.get<KfAllowance>(kfBudgetKey(corpId, openKfId, userId));
+}
+
+function kfBudgetKey(scope: string, openKfId: string, userId: string): string {
+  return `sendbudget:kf:${scope}:${openKfId}:${userId}`;
 }
 
 /** The allowance after a customer message sent at `sentAtMs` (an older one changes nothing). */
@@ -41,8 +55,8 @@ export interface KfReservation {
 
 /** The 微信客服 budget as wecom-out spends it (shared through the store). */
 export interface KfReplyBudget {
-  /** Take `n` replies if they fit. */
-  reserve(openKfId: string, userId: string, n: number): Promise<KfReservation>;
+  /** Take `n` replies if they fit, leaving `keep` of the customer's 5 unused (for the closing notice). */
+  reserve(openKfId: string, userId: string, n: number, keep?: number): Promise<KfReservation>;
   /** Give back `n` replies taken by the reservation made `at` and not sent. */
   giveBack(openKfId: string, userId: string, n: number, at: number | undefined): Promise<void>;
 }
@@ -62,7 +76,7 @@ export class StoreKfBudget implements KfReplyBudget {
   ) {}
 
   private key(openKfId: string, userId: string): string {
-    return `sendbudget:kf:${this.scope}:${openKfId}:${userId}`;
+    return kfBudgetKey(this.scope, openKfId, userId);
   }
 
   private ttl(b: KfAllowance): number {
@@ -94,14 +108,14 @@ export class StoreKfBudget implements KfReplyBudget {
       .then(written, () => undefined);
   }
 
-  async reserve(openKfId: string, userId: string, n: number): Promise<KfReservation> {
+  async reserve(openKfId: string, userId: string, n: number, keep = 0): Promise<KfReservation> {
     const k = this.key(openKfId, userId);
     const seenAt = this.seen.get(k);
     const t = this.now();
     return this.store().update<KfAllowance, KfReservation>(k, (cur) => {
       const b = seenAt !== undefined ? afterCustomerMessage(cur, seenAt) : cur;
       if (!b) return { value: undefined, result: { problem: null } };
-      const problem = kfProblem(b, t, n);
+      const problem = kfProblem(b, t, n, keep);
       const next = problem ? b : { ...b, used: b.used + n };
       return { value: next, result: { problem, at: problem ? undefined : b.lastCustomerAt }, ttlMs: this.ttl(next) };
     });

@@ -14,6 +14,7 @@ import type { KfReplyBudget } from '../kf/budget';
 import { PlanError, type SendPlan } from './plan';
 import { executePlan, reserveBudget, HoldTooLong, type SendOutcome } from './execute';
 import type { RepeatRecord } from './repeat-record';
+import type { PassiveReplies } from '../passive-reply';
 
 /** What a send needs of a wecom-account. */
 export interface SendAccount {
@@ -24,6 +25,8 @@ export interface SendAccount {
   /** 微信客服's 5 replies per customer message within 48 h, shared through the store. */
   kfBudget: KfReplyBudget;
   kfSessions: KfSessionKeeper;
+  /** The passive-reply slots wecom-in opened for this account's callbacks. */
+  passiveReplies: PassiveReplies;
 }
 
 /** The fields of a message kept in the outbox. */
@@ -104,6 +107,7 @@ export function entryAttempts(d: DeliverDeps, e: StreamEntry<OutboxEntry>, plan:
         limiter: account.appLimiter,
         budget: account.kfBudget,
         sessions: account.kfSessions,
+        passive: account.passiveReplies,
         maxHoldMs: d.maxHoldMs,
         duplicateCheckSec: d.dupCheckSec,
         onHold: d.onHold,

@@ -3,7 +3,7 @@
  * the per-user / per-customer budgets, 微信客服 session state, then the API calls in order.
  * Stable kf msgids are made once per plan, so retries inside the client can never post twice.
  */
-import { claimPassiveSlot } from '../passive-reply';
+import type { PassiveReplies } from '../passive-reply';
 import { passiveTextXml, newKfMsgId } from '../api/message-bodies';
 import { sleep } from '../api/retry';
 import { WecomApiError } from '../api/errors';
@@ -23,6 +23,8 @@ export interface ExecDeps {
   /** The 微信客服 5-replies / 48 h budget (shared through the store). */
   budget: KfReplyBudget;
   sessions: KfSessionKeeper;
+  /** Where the held callback of the message answered waits for a passive reply (wecom-in opened it). */
+  passive?: PassiveReplies;
   /** Longest a send may be held for the per-user budget before it is reported instead, ms. */
   maxHoldMs: number;
   /** enable_duplicate_check interval for app messages, s (0 = off), so a retried send is not shown twice. */
@@ -87,7 +89,7 @@ async function run(plan: SendPlan, d: ExecDeps, held: { units: number }): Promis
   if (plan.channel === 'app') {
     // Passive reply: the first text part may answer the held callback instead of the API.
     if (texts && plan.replyKey && plan.users.length === 1) {
-      const answer = claimPassiveSlot(plan.replyKey);
+      const answer = d.passive?.claim(plan.replyKey);
       if (answer) {
         answer(passiveTextXml(plan.users[0], d.corpId, texts.shift() as string));
         out.passive = true;
@@ -123,12 +125,14 @@ async function run(plan: SendPlan, d: ExecDeps, held: { units: number }): Promis
   const openKfId = plan.openKfId as string;
   const userId = plan.userId as string;
   const units = texts ? texts.length : 1;
-  const { problem, at } = await d.budget.reserve(openKfId, userId, units);
+  const keep = plan.keep ?? 0;
+  const { problem, at } = await d.budget.reserve(openKfId, userId, units, keep);
   if (problem) {
+    const kept = keep ? ` (${keep} kept for the closing notice)` : '';
     throw new WecomApiError({
       api: 'kf/send_msg',
       errcode: problem === 'window' ? 95002 : 95001,
-      errmsg: problem === 'window' ? 'not sent: more than 48 h since the customer last wrote' : `not sent: ${units} message(s) would exceed the 5 replies allowed per customer message`,
+      errmsg: problem === 'window' ? 'not sent: more than 48 h since the customer last wrote' : `not sent: ${units} message(s) would exceed the 5 replies allowed per customer message${kept}`,
       kind: 'session',
     });
   }

@@ -52,6 +52,8 @@ export interface SendPlan {
   media?: { type: MediaType; src: MediaSource };
   /** passive-reply slot of the message being answered */
   replyKey?: string;
+  /** 微信客服: replies of the customer's 5 to leave unused (an agent's reply keeps the last for the closing notice). */
+  keep?: number;
 }
 
 export class PlanError extends Error {
@@ -77,7 +79,7 @@ function mediaFrom(obj: Record<string, unknown>, type: MediaType, filename?: str
   throw new PlanError(`a ${type} message needs media_id, a Buffer (data) or a file path`);
 }
 
-export function planSend(msg: { payload?: unknown; msgtype?: unknown; filename?: unknown; wecom?: unknown }, d: PlanDefaults = {}): SendPlan {
+export function planSend(msg: { payload?: unknown; msgtype?: unknown; filename?: unknown; wecom?: unknown; bridge?: { reserve?: unknown } }, d: PlanDefaults = {}): SendPlan {
   const w = (msg.wecom && typeof msg.wecom === 'object' ? msg.wecom : {}) as Wecom;
   const wantChannel = d.channel && d.channel !== 'auto' ? d.channel : undefined;
   const channel: 'app' | 'kf' = (w.channel === 'kf' || w.channel === 'app' ? (w.channel as 'app' | 'kf') : wantChannel) ?? wantChannel ?? 'app';
@@ -140,6 +142,8 @@ export function planSend(msg: { payload?: unknown; msgtype?: unknown; filename?:
     plan.openKfId = openKfId;
     plan.userId = userId;
     plan.queueKey = `kf:${openKfId}:${userId}`;
+    const keep = Number(msg.bridge?.reserve);
+    if (Number.isInteger(keep) && keep > 0 && keep < 5) plan.keep = keep;
   }
   return plan;
 }

@@ -13,6 +13,48 @@ const { callbacks, flow } = require('./pipeline.bench');
 const { post, percentile } = require('./http-load');
 
 const N = Number(process.env.BENCH_N) || 6000;
+/** The burst whose peak RSS over idle is measured (issue 19: 15,000). */
+const BURST = Number(process.env.BENCH_BURST) || 15000;
+
+/** VmRSS and VmHWM (peak) of a process, bytes. */
+function rssOf(pid) {
+  const s = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (name) => Number((new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(s) || [])[1] || 0) * 1024;
+  return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
+}
+
+/** Reset a process's peak RSS (VmHWM); false when the kernel does not let us (then the samples are the peak). */
+function resetPeak(pid) {
+  try {
+    fs.writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Post BURST callbacks as fast as 32 connections allow and wait for every answer, sampling the child's RSS:
+ * resolves the peak over the idle RSS before the burst, the ack rate and the answered rate.
+ */
+async function burst(red, sim, url, answered, kind, log) {
+  await new Promise((r) => setTimeout(r, 1500));
+  const idle = rssOf(red.child.pid).rss;
+  const hwmReset = resetPeak(red.child.pid);
+  let peak = idle;
+  const sampler = setInterval(() => (peak = Math.max(peak, rssOf(red.child.pid).rss)), 50);
+  const before = answered();
+  const t0 = Date.now();
+  const acks = await post(...callbacks('/wecom/callback', BURST, (/** @type {number} */ i) => `${kind}-burst${i % 3000}`, url), 32);
+  await until(() => answered() >= before + BURST, `${BURST} burst answers`, 600000);
+  const secs = (Date.now() - t0) / 1000;
+  clearInterval(sampler);
+  if (hwmReset) peak = Math.max(peak, rssOf(red.child.pid).hwm);
+  const stats = await (await fetch(url('/__bench/stats'))).json();
+  const r = { peakMb: (peak - idle) / 1048576, idleMb: idle / 1048576, ackRate: BURST / acks.secs, rate: BURST / secs, heapAfterMb: stats.mem.heapUsed / 1048576 };
+  log(`${kind} burst of ${BURST}: RSS idle ${r.idleMb.toFixed(0)} MB, peak +${r.peakMb.toFixed(0)} MB${hwmReset ? '' : ' (sampled)'}; acks ${r.ackRate.toFixed(0)}/s (failures ${acks.failures}), answered ${r.rate.toFixed(0)}/s; heap used after ${r.heapAfterMb.toFixed(0)} MB`);
+  return r;
+}
 
 /** One Node-RED process on a fresh user dir with the given store; resolves the pipeline's and the bare flow's rates. */
 async function measure(sim, kind, log) {
@@ -20,7 +62,7 @@ async function measure(sim, kind, log) {
   const f = flow(sim);
   fs.writeFileSync(path.join(dir, 'flows.json'), JSON.stringify(f.nodes));
   fs.writeFileSync(path.join(dir, 'flows_cred.json'), JSON.stringify(f.credentials));
-  const red = await startRed(dir, { DUR_STATE: kind });
+  const red = await startRed(dir, { DUR_STATE: kind, DUR_STATS: '1' });
   /** @param {string} [p] */
   const url = (p) => `http://127.0.0.1:${red.port}${p || ''}`;
   const answered = () => sim.records().filter((/** @type {{direction: string}} */ r) => r.direction === 'bot').length;
@@ -29,11 +71,16 @@ async function measure(sim, kind, log) {
     await post(...callbacks('/wecom/callback', 300, (/** @type {number} */ i) => `${kind}-warm${i % 50}`, url), 16, () => until(() => answered() >= before + 300, 'warm-up answers', 60000));
     const bare = await post(...callbacks('/baseline', N, (/** @type {number} */ i) => `b${i}`, url), 32);
     before = answered();
+    const w0 = (await (await fetch(url('/__bench/stats'))).json()).writes;
     const r = await post(...callbacks('/wecom/callback', N, (/** @type {number} */ i) => `${kind}-u${i}`, url), 32, () => until(() => answered() >= before + N, `${N} answers`, 300000));
+    const w1 = (await (await fetch(url('/__bench/stats'))).json()).writes;
+    const writes = { tx: (w1.tx - w0.tx) / N, puts: (w1.puts - w0.puts) / N, bytes: (w1.bytes - w0.bytes) / N };
     const rate = N / r.secs;
     const bareRate = N / bare.secs;
     log(`${kind}: ${rate.toFixed(0)} msgs/s answered (ack p50 ${percentile(r.lat, 50).toFixed(1)} ms, p99 ${percentile(r.lat, 99).toFixed(1)} ms, failures ${r.failures}); bare http in → http response ${bareRate.toFixed(0)} req/s`);
-    return { rate, bare: bareRate, p50: percentile(r.lat, 50), p99: percentile(r.lat, 99) };
+    if (kind === 'local') log(`local store per message: ${writes.tx.toFixed(1)} write transactions, ${writes.puts.toFixed(1)} records put, ${writes.bytes.toFixed(0)} bytes encoded`);
+    const b = kind === 'local' ? await burst(red, sim, url, answered, kind, log) : undefined;
+    return { rate, bare: bareRate, p50: percentile(r.lat, 50), p99: percentile(r.lat, 99), writes, burst: b };
   } finally {
     red.child.kill('SIGTERM');
     await red.exited;
@@ -48,7 +95,15 @@ async function run(log) {
     const mem = await measure(sim, 'memory', log);
     const local = await measure(sim, 'local', log);
     const bare = (mem.bare + local.bare) / 2;
+    const b = /** @type {NonNullable<typeof local.burst>} */ (local.burst);
+    const g = 'pipeline (own process)';
     return [
+      { group: g, metric: `peak RSS over idle, ${BURST}-message burst (durable)`, value: b.peakMb, unit: 'MB', baseline: 'idle RSS', baselineValue: b.idleMb, target: '≤ +100 MB' },
+      { group: g, metric: `acks/s during the burst (durable)`, value: b.ackRate, unit: 'req/s', baseline: 'http in → http response', baselineValue: bare, ratio: b.ackRate / bare, target: '≥ 0.7×' },
+      { group: g, metric: `msgs/s answered during the burst (durable)`, value: b.rate, unit: 'msg/s', baseline: 'http in → http response', baselineValue: bare, ratio: b.rate / bare },
+      { group: g, metric: 'write transactions per message (local store)', value: local.writes.tx, unit: 'tx/msg' },
+      { group: g, metric: 'records put per message (local store)', value: local.writes.puts, unit: 'puts/msg' },
+      { group: g, metric: 'bytes encoded per message (local store)', value: local.writes.bytes, unit: 'bytes/msg' },
       { group: 'pipeline (own process)', metric: 'msgs/s answered, durable local store', value: local.rate, unit: 'msg/s', baseline: 'http in → http response', baselineValue: bare, ratio: local.rate / bare, target: '≥ 0.5×' },
       { group: 'pipeline (own process)', metric: 'msgs/s answered, durable local store', value: local.rate, unit: 'msg/s', baseline: 'in-memory store', baselineValue: mem.rate, ratio: local.rate / mem.rate },
       { group: 'pipeline (own process)', metric: 'msgs/s answered, in-memory store', value: mem.rate, unit: 'msg/s', baseline: 'http in → http response', baselineValue: bare, ratio: mem.rate / bare },

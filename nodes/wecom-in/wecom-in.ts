@@ -10,7 +10,9 @@ import type { Request, Response } from 'express';
 import type { WecomAccountNode } from '../shared/account-node';
 import { claimPath, mountRoutes, releasePath } from '../shared/http-routes';
 import { CallbackEndpoint, type Reply } from '../lib/wecom/callback-endpoint';
-import { dedupeTtlFor, Inbox } from '../lib/wecom/inbox';
+import { DEFAULT_MAX_IN_FLIGHT, dedupeTtlFor, Inbox } from '../lib/wecom/inbox';
+import { BacklogWatch } from '../lib/state/backlog-watch';
+import { opsBacklog } from '../shared/ops/events';
 import { MAX_CLOCK_SKEW_S, type CallbackKeys } from '../lib/wecom/callback';
 import { readBody } from '../lib/wecom/raw-body';
 import { acquireStore, type StoreHandle } from '../shared/state';
@@ -39,12 +41,18 @@ interface WecomInDef extends NodeDef {
   replayAfterSec?: number | string;
   /** A message emitted this long ago without a recorded outcome counts as answered by the flow (s). */
   settleSec?: number | string;
+  /** At most this many messages emitted and not yet settled (blank: WECOM_MAX_IN_FLIGHT, else 256). */
+  maxInFlight?: number | string;
+  /** Warn when the oldest message has waited this long (s; blank: WECOM_BACKLOG_WARN_SEC, else 60). */
+  backlogWarnSec?: number | string;
   /** Advanced (flow JSON only): seconds a callback's timestamp may be off our clock (default 300). */
   maxClockSkewSec?: number | string;
 }
 
 const DEFAULT_PATH = '/wecom/callback';
 const WARNINGS_PER_MINUTE = 10;
+/** How often the backlog (depth, oldest wait) is read for the status, the ops view and the metrics. */
+const BACKLOG_EVERY_MS = 2000;
 
 function normalisePath(p: string | undefined): string {
   const t = (p ?? '').trim() || DEFAULT_PATH;
@@ -98,6 +106,7 @@ export = function register(RED: NodeAPI): void {
       accountId: account.id,
       replayAfterMs: numOf(F.replayAfterSec, def.replayAfterSec) * 1000,
       settleMs: numOf(F.settleSec, def.settleSec) * 1000,
+      maxInFlight: Math.floor(numField(def.maxInFlight, numField(process.env.WECOM_MAX_IN_FLIGHT, DEFAULT_MAX_IN_FLIGHT, 1), 1)),
       dedupeTtlMs: dedupeTtlFor(maxSkewS),
       emit: (m) => node.send(m),
       onError: internalError,
@@ -125,11 +134,24 @@ export = function register(RED: NodeAPI): void {
       onFailed: internalError,
       onChange: () => showCounts(),
     });
+    // The backlog: in the status, the ops view and the metrics; a warning when the oldest waits too long.
+    const lateAfterSec = numField(def.backlogWarnSec, numField(process.env.WECOM_BACKLOG_WARN_SEC, 60, 1), 1);
+    const backlog = new BacklogWatch({
+      read: () => inbox.backlog(),
+      everyMs: BACKLOG_EVERY_MS,
+      lateAfterMs: lateAfterSec * 1000,
+      onReading: () => showCounts(),
+      onLate: (b) => node.warn(RED._('wecom-in.warn.backlog', { depth: b.depth, age: Math.round(b.oldestMs / 1000), limit: lateAfterSec })),
+    });
+    opsBacklog(node, 'inbox', () => backlog.last);
     // At most four status updates a second, not one translation per message.
     const showCounts = throttled(250, () => {
       const { accepted, rejected, storeDown } = endpoint;
       if (storeDown) return node.status({ fill: 'red', shape: 'ring', text: 'wecom-in.status.storeDown' });
-      node.status({ fill: rejected > 0 && accepted === 0 ? 'yellow' : 'green', shape: 'dot', text: statusText('wecom-in.status.counts', { accepted, rejected }) });
+      const b = backlog.last;
+      const fill = backlog.late || (rejected > 0 && accepted === 0) ? 'yellow' : 'green';
+      if (b && b.depth > 0) return node.status({ fill, shape: 'ring', text: statusText('wecom-in.status.backlog', { accepted, rejected, depth: b.depth, age: Math.round(b.oldestMs / 1000) }) });
+      node.status({ fill, shape: 'dot', text: statusText('wecom-in.status.counts', { accepted, rejected }) });
     });
     // Redis down (or back): the status says so at once, not only after the next refused callback.
     const offHealth = handle.store.onHealth((ok) => {
@@ -141,10 +163,12 @@ export = function register(RED: NodeAPI): void {
     const post = (req: Request, res: Response) => void endpoint.post(req.query, readBody(req, maxBody)).then((r) => send(res, r));
     const unmount = mountRoutes(RED, path, { get, post }, { rawBody: { limit: maxBody } });
     inbox.start();
+    backlog.start();
     showCounts();
 
     onClose(node, () => {
       offHealth();
+      backlog.stop();
       showCounts.cancel();
       unmount();
       releasePath(path, node.id);

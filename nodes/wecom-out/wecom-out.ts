@@ -8,16 +8,18 @@ import type { NodeAPI, Node, NodeDef, NodeMessage, NodeStatus } from 'node-red';
 import type { WecomAccountNode } from '../shared/account-node';
 import { WecomApiError } from '../lib/wecom/api/errors';
 import type { WecomMsg } from '../lib/contract/messages';
-import { Outbox } from '../lib/wecom/send/outbox';
+import { DEFAULT_OUTBOX_IN_FLIGHT, Outbox } from '../lib/wecom/send/outbox';
+import { BacklogWatch } from '../lib/state/backlog-watch';
 import { planDefaults } from '../lib/wecom/send/plan';
 import type { SendAccount } from '../lib/wecom/send/deliver';
 import { acquireStore, type StoreHandle } from '../shared/state';
 import { throttled } from '../shared/throttle';
-import { opsDelivery } from '../shared/ops/events';
+import { opsBacklog, opsDelivery } from '../shared/ops/events';
 import { showFault, statusText } from '../shared/status-text';
 import { nodeType, onClose, wecomMsg } from '../shared/node-kit';
 import { wecomOutSchema } from '../lib/config/wecom-out';
 import { numOf } from '../lib/config/schema';
+import { numField } from '../lib/fields';
 
 const F = wecomOutSchema.fields;
 
@@ -98,6 +100,7 @@ export = function register(RED: NodeAPI): void {
       retryMs: numOf(F.retrySec, def.retrySec) * 1000,
       replayAfterMs: numOf(F.replayAfterSec, def.replayAfterSec) * 1000,
       concurrency: Math.floor(numOf(F.concurrency, def.concurrency)),
+      maxInFlight: Math.floor(numField(process.env.WECOM_MAX_IN_FLIGHT, DEFAULT_OUTBOX_IN_FLIGHT, 1)),
       texts: { noAccount: RED._('wecom-out.errors.noAccount'), closing: RED._('wecom-out.errors.closing') },
       sent(msg, caller) {
         opsDelivery(RED, msg);
@@ -114,6 +117,7 @@ export = function register(RED: NodeAPI): void {
         else node.error(err, msg);
       },
       skipped: (caller) => caller?.done(),
+      recorded: (caller) => caller.done(),
       changed: () => showStatus(),
       trouble: (err) => node.error((err as Error)?.message ?? String(err)),
     });
@@ -122,11 +126,16 @@ export = function register(RED: NodeAPI): void {
       showStatus();
     });
     showStatus();
+    // The outbox's backlog, for the ops view and the metrics.
+    const backlog = new BacklogWatch({ read: () => outbox.backlog(), everyMs: 2000, lateAfterMs: Infinity, onReading: () => undefined, onLate: () => undefined });
+    opsBacklog(node, 'outbox', () => backlog.last);
+    backlog.start();
 
     node.on('input', (raw, send, done) => outbox.accept(wecomMsg(raw), { send, done }));
 
     onClose(node, () => {
       closed = true;
+      backlog.stop();
       outbox.close();
       offHealth();
       showStatus.cancel();

@@ -9,7 +9,18 @@ const { prepareUserDir } = require('../../dist/sandbox/start.js');
 
 const userDir = /** @type {string} */ (process.env.DUR_USERDIR);
 prepareUserDir(userDir, path.resolve(__dirname, '..', '..'));
+// DUR_STATS=1 (the pipeline bench): GET /__bench/stats answers the local store's write counts and the heap.
+const { localWrites } = require('../../dist/nodes/lib/state/backends/local.js');
+localWrites.measureBytes = !!process.env.DUR_STATS;
+/** @param {http.IncomingMessage} req @param {http.ServerResponse} res */
+function benchStats(req, res) {
+  if (!process.env.DUR_STATS || req.url !== '/__bench/stats') return false;
+  res.setHeader('content-type', 'application/json');
+  res.end(JSON.stringify({ writes: localWrites, mem: process.memoryUsage() }));
+  return true;
+}
 const server = http.createServer((req, res) =>
+  benchStats(req, res) ||
   RED.httpAdmin(/** @type {import('express').Request} */ (req), /** @type {import('express').Response} */ (res), () =>
     RED.httpNode(/** @type {import('express').Request} */ (req), /** @type {import('express').Response} */ (res), () => {
       res.statusCode = 404;

@@ -189,6 +189,29 @@ module.exports = function stateConformance(label, factory) {
         assert.equal(await store.pendingCount('s', 'g2'), 3);
       });
 
+      it('backlog: depth counts handed-out and unread entries; the oldest is the earliest not acknowledged', async () => {
+        assert.deepEqual(await store.backlog('s', 'g'), { depth: 0 });
+        for (let i = 0; i < 5; i++) await store.append('s', { n: i });
+        let b = await store.backlog('s', 'g');
+        assert.equal(b.depth, 5, 'nothing read yet: all five wait');
+        assert.deepEqual(b.oldest && b.oldest.value, { n: 0 });
+        const got = await store.readGroup('s', 'g', 'c', { count: 2 });
+        b = await store.backlog('s', 'g');
+        assert.equal(b.depth, 5, 'two handed out, three unread');
+        assert.deepEqual(b.oldest && b.oldest.value, { n: 0 });
+        await store.ack('s', 'g', [got[0].id]);
+        b = await store.backlog('s', 'g');
+        assert.equal(b.depth, 4);
+        assert.deepEqual(b.oldest && b.oldest.value, { n: 1 }, 'the handed-out entry still pending');
+        await store.ack('s', 'g', [got[1].id]);
+        b = await store.backlog('s', 'g');
+        assert.equal(b.depth, 3);
+        assert.deepEqual(b.oldest && b.oldest.value, { n: 2 }, 'nothing pending: the first unread');
+        const rest = await store.readGroup('s', 'g', 'c');
+        await store.ack('s', 'g', rest.map((e) => e.id));
+        assert.deepEqual(await store.backlog('s', 'g'), { depth: 0 });
+      });
+
       it('ack removes entries from pending; acking twice or unknown ids is harmless', async () => {
         for (let i = 0; i < 4; i++) await store.append('s', i);
         const got = await store.readGroup('s', 'g', 'c');

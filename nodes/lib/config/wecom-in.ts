@@ -11,6 +11,9 @@ export const wecomInSchema = defineSchema(
     passiveBudgetMs: num(3000, { min: 100, max: 4000 }),
     replayAfterSec: num(10, { min: 1 }),
     settleSec: num(60, { min: 1 }),
+    /** Messages emitted and not yet settled at most (blank: WECOM_MAX_IN_FLIGHT or the inbox's default). */
+    maxInFlight: num('', { min: 1 }),
+    backlogWarnSec: num(60, { min: 1 }),
     maxBodyKb: num(256, { min: 1 }),
     kfStore: text(),
     kfSkipBacklog: flag(true),

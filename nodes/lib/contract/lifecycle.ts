@@ -28,7 +28,22 @@ export function isInboxRef(v: unknown): v is InboxRef {
   return !!v && typeof v === 'object' && typeof (v as InboxRef).s === 'string' && typeof (v as InboxRef).id === 'string';
 }
 
+/** Who is told in this process when an entry of an inbox stream settles (the inbox that emitted it), by store. */
+const settledHooks = new WeakMap<Settler, Map<string, (id: string) => void>>();
+
+/** Be told when an entry of `stream` is settled through settleInbox in this process; returns the unsubscribe. */
+export function onInboxSettled(store: Settler, stream: string, listener: (id: string) => void): () => void {
+  let hooks = settledHooks.get(store);
+  if (!hooks) settledHooks.set(store, (hooks = new Map()));
+  hooks.set(stream, listener);
+  return () => {
+    if (hooks.get(stream) === listener) hooks.delete(stream);
+  };
+}
+
 /** Record that the message's outcome is recorded (no-op for messages that did not come through an inbox). */
 export async function settleInbox(store: Settler, ref: unknown): Promise<void> {
-  if (isInboxRef(ref)) await store.ack(ref.s, INBOX_GROUP, [ref.id]);
+  if (!isInboxRef(ref)) return;
+  await store.ack(ref.s, INBOX_GROUP, [ref.id]);
+  settledHooks.get(store)?.get(ref.s)?.(ref.id);
 }

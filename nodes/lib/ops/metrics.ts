@@ -6,11 +6,37 @@ import { renderMetrics, type Metric } from './prometheus';
 import { HOUR_MS } from './rollup';
 import type { OpsLog } from './log';
 
+/** A durable stream's backlog, all nodes of a kind added up (the longest wait: the largest). */
+export interface BacklogGauge {
+  depth: number;
+  oldestSec: number;
+  inFlight: number;
+  maxInFlight: number;
+  inFlightPeak: number;
+}
+
+/** The gauges of one kind of backlog (`wecom_inbox_…`, `wecom_outbox_…`). */
+function backlogMetrics(prefix: string, what: string, b: BacklogGauge | undefined): Metric[] {
+  if (!b) return [];
+  const gauge = (name: string, help: string, value: number): Metric => ({ name: `${prefix}_${name}`, help, type: 'gauge', samples: [{ value }] });
+  return [
+    gauge('backlog', `${what} recorded and without an outcome yet (in flight or waiting in the state store)`, b.depth),
+    gauge('oldest_seconds', 'How long the oldest of them has waited', b.oldestSec),
+    gauge('in_flight', 'Of them, read from the store and not yet done with', b.inFlight),
+    gauge('in_flight_max', 'The cap on those in flight', b.maxInFlight),
+    gauge('in_flight_peak', 'The most in flight at once since the flows started', b.inFlightPeak),
+  ];
+}
+
 /** Live numbers of the running bridges, added up. */
 export interface Gauges {
   agentsOnline: number;
   queued: number;
   groups: Record<string, number>;
+  /** The wecom-in inboxes: messages waiting (emitted or in the store), the longest wait, in flight and the caps. */
+  backlog?: BacklogGauge;
+  /** The wecom-out outboxes: answers recorded and not yet sent, the longest wait, read and not finished. */
+  outbox?: BacklogGauge;
   /** Daily token budgets of the AI endpoints in use, added up (0 or absent: none set). */
   aiBudget?: number;
 }
@@ -83,6 +109,8 @@ export function opsMetrics(log: OpsLog, g: Gauges, now = Date.now()): string {
       type: 'gauge',
       samples: [{ value: g.agentsOnline }, ...Object.entries(g.groups).map(([k, v]) => ({ labels: { group: k }, value: v }))],
     },
+    ...backlogMetrics('wecom_inbox', 'User messages', g.backlog),
+    ...backlogMetrics('wecom_outbox', 'Answers', g.outbox),
     {
       name: 'wecom_agent_wait_seconds',
       help: 'Wait from handoff to an agent over the last hour (histogram bins, upper bound)',

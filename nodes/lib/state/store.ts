@@ -34,6 +34,11 @@ export interface StreamEntry<T = unknown> {
   deliveries: number;
 }
 
+export interface StreamBacklog<T = unknown> {
+  depth: number;
+  oldest?: StreamEntry<T>;
+}
+
 export interface ReadGroupOptions {
   /** At most this many entries (default 100). */
   count?: number;
@@ -104,6 +109,11 @@ export interface StateStore {
   ack(stream: string, group: string, ids: string[]): Promise<void>;
   /** Entries handed out and not yet acknowledged, across consumers. */
   pendingCount(stream: string, group: string): Promise<number>;
+  /**
+   * What `group` has not acknowledged yet (handed out or not yet read): how many, and the earliest of them
+   * (its `deliveries` is left 0). For a backlog's depth and age.
+   */
+  backlog<T = unknown>(stream: string, group: string): Promise<StreamBacklog<T>>;
 
   // ---- due-time scheduling (each due member fires on exactly one instance) -----------------------------
   /** Set (or move) `member`'s due time in `queue`; null removes it. */

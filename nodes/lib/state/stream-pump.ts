@@ -3,8 +3,25 @@
  * group in batches and hand each to `handle`, one loop at a time. A `run()` while a loop is under way makes it read
  * once more instead of starting a second loop. Taking over what a stopped run left unacknowledged (claimIdle)
  * scans the pending entries, so it is done only when asked (`run(true)`, e.g. from a periodic poll).
+ *
+ * Backpressure: with `maxInFlight`, at most that many entries are handed out and not yet released (the consumer
+ * calls `release()` once an entry's outcome is recorded); the loop reads again only as entries are released, so
+ * a burst waits in the store, not in memory. `room()` may narrow what is read further.
  */
 import type { StateStore, StreamEntry } from './store';
+
+/** A stream's backlog as its consumer sees it (for a status, the ops view and the metrics). */
+export interface PumpBacklog {
+  /** Entries without an outcome yet (handed out, or still waiting in the store). */
+  depth: number;
+  /** How long the oldest of them has waited (ms; 0 when none or unknown). */
+  oldestMs: number;
+  /** Handed out and not yet released, and the cap (0: none). */
+  inFlight: number;
+  maxInFlight: number;
+  /** The most ever in flight at once in this run. */
+  highWater: number;
+}
 
 export interface StreamPumpOptions<T> {
   store: StateStore;
@@ -19,9 +36,19 @@ export interface StreamPumpOptions<T> {
   onError: (err: unknown) => void;
   /** Called when a loop ends (e.g. to refresh a status). */
   onIdle?: () => void;
+  /** At most this many entries handed out and not yet released (absent: no cap, nothing to release). */
+  maxInFlight?: number;
+  /** How many more entries the consumer takes now, besides the cap (absent: no further limit). */
+  room?: () => number;
 }
 
 export class StreamPump<T> {
+  /** Entries handed out and not yet released. */
+  inFlight = 0;
+  /** The most entries ever in flight at once in this run. */
+  highWater = 0;
+  /** The last loop stopped reading because there was no room (a release reads again). */
+  full = false;
   private running = false;
   private again = false;
   /** The first loop after a start also takes over what a stopped run left. */
@@ -42,8 +69,30 @@ export class StreamPump<T> {
     void this.loop();
   }
 
+  /** `n` entries handed out have their outcome: read more if the loop had stopped for want of room. */
+  release(n = 1): void {
+    this.inFlight = Math.max(0, this.inFlight - n);
+    if (this.full) this.run();
+  }
+
   stop(): void {
     this.stopped = true;
+  }
+
+  /** The backlog now; `recordedAt` reads when an entry was recorded (ms), for the oldest's wait. */
+  async backlog(recordedAt: (value: T) => number | undefined, now = Date.now()): Promise<PumpBacklog> {
+    const b = await this.o.store.backlog<T>(this.o.stream, this.o.group);
+    const t = b.oldest ? recordedAt(b.oldest.value) : undefined;
+    return { depth: b.depth, oldestMs: typeof t === 'number' ? Math.max(0, now - t) : 0, inFlight: this.inFlight, maxInFlight: this.o.maxInFlight ?? 0, highWater: this.highWater };
+  }
+
+  /** Entries to read now: the batch, narrowed by the cap and the consumer's room. */
+  private want(): number {
+    const o = this.o;
+    let n = o.batch;
+    if (o.maxInFlight !== undefined) n = Math.min(n, o.maxInFlight - this.inFlight);
+    if (o.room) n = Math.min(n, o.room());
+    return Math.max(0, Math.floor(n));
   }
 
   private async loop(): Promise<void> {
@@ -51,12 +100,24 @@ export class StreamPump<T> {
     try {
       do {
         this.again = false;
+        const count = this.want();
+        this.full = count === 0;
+        if (this.full) break;
         const claimIdleMs = this.claimNext ? o.replayAfterMs : 0;
         this.claimNext = false;
-        const entries = await o.store.readGroup<T>(o.stream, o.group, o.consumer, { count: o.batch, claimIdleMs });
+        const entries = await o.store.readGroup<T>(o.stream, o.group, o.consumer, { count, claimIdleMs });
         if (this.stopped) return;
-        for (const e of entries) await o.handle(e);
-        if (entries.length === o.batch) this.again = true;
+        if (o.maxInFlight !== undefined) this.take(entries.length);
+        for (let i = 0; i < entries.length; i++) {
+          try {
+            await o.handle(entries[i]);
+          } catch (err) {
+            // Not handed on: this one and the rest of the batch no longer count.
+            if (o.maxInFlight !== undefined) this.inFlight = Math.max(0, this.inFlight - (entries.length - i));
+            throw err;
+          }
+        }
+        if (entries.length === count) this.again = true;
       } while (this.again && !this.stopped);
     } catch (err) {
       o.onError(err);
@@ -64,5 +125,10 @@ export class StreamPump<T> {
       this.running = false;
       o.onIdle?.();
     }
+  }
+
+  private take(n: number): void {
+    this.inFlight += n;
+    if (this.inFlight > this.highWater) this.highWater = this.inFlight;
   }
 }

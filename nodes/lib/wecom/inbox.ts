@@ -5,11 +5,14 @@
  * emitted without a recorded outcome (the flow intentionally sent nothing) settles `settleMs` after it was
  * emitted. 微信客服 callbacks only say "pull now": the KfPuller records each pulled page here before it moves
  * its cursor. Stream naming and settling by the other nodes: lib/contract/lifecycle.ts.
+ *
+ * Backpressure: at most `maxInFlight` entries are emitted and not yet settled; the consumer reads more only as
+ * they settle, so a burst waits in the store (recording and acknowledging callbacks goes on at full speed).
  */
 import { randomUUID } from 'node:crypto';
 import type { StateStore, StreamEntry } from '../state/store';
-import { INBOX_GROUP, inboxStream } from '../contract/lifecycle';
-import { StreamPump } from '../state/stream-pump';
+import { INBOX_GROUP, inboxStream, onInboxSettled } from '../contract/lifecycle';
+import { StreamPump, type PumpBacklog } from '../state/stream-pump';
 import { storeKV } from '../state/store-kv';
 import type { PassiveReplies } from './passive-reply';
 import { dedupeKey, toInbound, type InboundMessage } from './inbound';
@@ -22,7 +25,15 @@ interface InboxValue {
   kf?: InboundMessage;
   k: string;
   n: string;
+  /** When it was recorded (ms; absent in entries recorded by older versions). */
+  t?: number;
 }
+
+/** Messages emitted and not yet settled, by default (per wecom-in node). */
+export const DEFAULT_MAX_IN_FLIGHT = 256;
+
+/** The inbox's backlog: recorded and without an outcome; in flight = emitted and not yet settled. */
+export type InboxBacklog = PumpBacklog;
 
 /**
  * How long WeCom's re-sends of one message are recognised (it re-sends within about 20 s). At least twice the
@@ -56,6 +67,8 @@ export interface InboxOptions {
   accountId: string;
   replayAfterMs: number;
   settleMs: number;
+  /** At most this many messages emitted and not yet settled (default DEFAULT_MAX_IN_FLIGHT). */
+  maxInFlight?: number;
   /** How long a callback's dedupe record lasts (default 15 min; dedupeTtlFor(maxSkewS) for a wider clock skew). */
   dedupeTtlMs?: number;
   emit: (m: InboundMessage) => void;
@@ -79,6 +92,7 @@ export class Inbox {
   /** Entries emitted in this run and not yet settled, by id → settle deadline. */
   private readonly unsettled = new Map<string, number>();
   private poller?: NodeJS.Timeout;
+  private readonly offSettled: () => void;
 
   constructor(private readonly o: InboxOptions) {
     const { store } = o;
@@ -86,7 +100,10 @@ export class Inbox {
     this.stream = inboxStream(o.nodeId);
     // A consumer name per run: what a stopped run (crash, redeploy) left pending is taken over after replayAfterMs.
     const consumer = `${store.instanceId}:${o.nodeId}:${randomUUID().slice(0, 8)}`;
-    this.pump = new StreamPump<InboxValue>({ store, stream: this.stream, group: INBOX_GROUP, consumer, batch: 200, replayAfterMs: o.replayAfterMs, handle: (e) => this.deliver(e), onError: o.onError, onIdle: o.onIdle });
+    const maxInFlight = o.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
+    this.pump = new StreamPump<InboxValue>({ store, stream: this.stream, group: INBOX_GROUP, consumer, batch: Math.min(200, maxInFlight), replayAfterMs: o.replayAfterMs, maxInFlight, handle: (e) => this.deliver(e), onError: o.onError, onIdle: o.onIdle });
+    // wecom-out and handoff settle what we emitted: the slot is free again.
+    this.offSettled = onInboxSettled(store, this.stream, (id) => this.settled(id));
     // Created now, so that "skip the backlog before the first start" has the right start time. The cursor and a
     // pull lease per open_kfid live in the store (shared by instances on Redis); the msgid dedupe is claimed on delivery.
     const { namespace, onPullError: _, ...kf } = o.kf;
@@ -104,8 +121,17 @@ export class Inbox {
     this.pump.run(true);
     const now = this.now();
     const due = [...this.unsettled].filter(([, at]) => at <= now).map(([id]) => id);
+    if (due.length === 0) return;
     for (const id of due) this.unsettled.delete(id);
-    if (due.length > 0) this.o.store.ack(this.stream, INBOX_GROUP, due).catch(() => undefined);
+    this.o.store
+      .ack(this.stream, INBOX_GROUP, due)
+      .catch(() => undefined)
+      .finally(() => this.pump.release(due.length));
+  }
+
+  /** The backlog now: depth and the oldest's wait from the store, what is in flight from this run. */
+  backlog(): Promise<InboxBacklog> {
+    return this.pump.backlog((v) => v?.t, this.now());
   }
 
   /** Read what was recorded since (call after answering the callback). */
@@ -124,7 +150,7 @@ export class Inbox {
     const k = dedupeKey(rec);
     const claimed = this.o.store.claim(this.dedupeRecord(k), nonce, this.o.dedupeTtlMs ?? DEDUPE_TTL_MS);
     try {
-      await Promise.all([claimed, this.o.store.append(this.stream, { rec, k, n: nonce } satisfies InboxValue)]);
+      await Promise.all([claimed, this.o.store.append(this.stream, { rec, k, n: nonce, t: this.now() } satisfies InboxValue)]);
     } catch (err) {
       this.slotByNonce.delete(nonce);
       // Claimed but not appended: let go of the claim (if the store lets us), or WeCom's re-send would count as seen.
@@ -157,6 +183,7 @@ export class Inbox {
   /** Stop emitting and polling; resolves when the pull in progress has ended. */
   async stop(): Promise<void> {
     this.pump.stop();
+    this.offSettled();
     clearInterval(this.poller);
     await this.puller.stop().catch(() => undefined);
   }
@@ -178,7 +205,7 @@ export class Inbox {
   private async recordPulled(batch: InboundMessage[]): Promise<void> {
     for (const m of batch) {
       const msgId = m.wecom.msgId ? `kf:${m.wecom.openKfId ?? ''}:${m.wecom.msgId}` : '';
-      await this.o.store.append(this.stream, { kf: m, k: msgId, n: randomUUID() } satisfies InboxValue);
+      await this.o.store.append(this.stream, { kf: m, k: msgId, n: randomUUID(), t: this.now() } satisfies InboxValue);
     }
     this.pump.run();
   }
@@ -189,8 +216,15 @@ export class Inbox {
     this.o.emit(m);
   }
 
+  /** An entry emitted in this run was settled (by wecom-out or handoff): its slot is free. */
+  private settled(id: string): void {
+    if (this.unsettled.delete(id)) this.pump.release();
+  }
+
+  /** Not emitted (a re-send): acknowledged at once, and its slot is free. */
   private async drop(e: StreamEntry<InboxValue>): Promise<void> {
     await this.o.store.ack(this.stream, INBOX_GROUP, [e.id]);
+    this.pump.release();
   }
 
   private async deliver(e: StreamEntry<InboxValue>): Promise<void> {

@@ -12,6 +12,7 @@ import { runtimeEvents, settingsOf } from '../node-kit';
 import type { BridgeInfo, WecomMsg, WecomMeta } from '../../lib/contract/messages';
 import { messageKind } from '../../lib/contract/kinds';
 import type { Gauges } from '../../lib/ops/metrics';
+import type { PumpBacklog } from '../../lib/state/stream-pump';
 
 let log: OpsLog | null = null;
 let logKey = '';
@@ -20,6 +21,8 @@ let settings = { retentionDays: DEFAULT_RETENTION_DAYS, maxBytes: DEFAULT_MAX_BY
 
 export type { Gauges } from '../../lib/ops/metrics';
 const gaugeSources = new Map<string, () => Gauges>();
+type BacklogKind = 'inbox' | 'outbox';
+const backlogSources = new Map<string, { kind: BacklogKind; read: () => PumpBacklog | undefined }>();
 
 function dirFor(RED: NodeAPI): string | null {
   if ((process.env.WECOM_EVENTS ?? '').toLowerCase() === 'off') return null;
@@ -135,9 +138,30 @@ export function opsGauges(node: Node, read: () => Gauges): void {
   node.on('close', () => gaugeSources.delete(node.id));
 }
 
-/** The gauges of every running bridge, added up. */
+/** A wecom-in's inbox or a wecom-out's outbox backlog (its last reading), removed when the node closes. */
+export function opsBacklog(node: Node, kind: BacklogKind, read: () => PumpBacklog | undefined): void {
+  backlogSources.set(node.id, { kind, read });
+  node.on('close', () => backlogSources.delete(node.id));
+}
+
+/** The backlogs of every running wecom-in (or wecom-out): depths and in-flight added up, the longest wait. */
+function liveBacklog(kind: BacklogKind): NonNullable<Gauges['backlog']> {
+  const out = { depth: 0, oldestSec: 0, inFlight: 0, maxInFlight: 0, inFlightPeak: 0 };
+  for (const src of backlogSources.values()) {
+    const b = src.kind === kind ? src.read() : undefined;
+    if (!b) continue;
+    out.depth += b.depth;
+    out.oldestSec = Math.max(out.oldestSec, Math.round(b.oldestMs / 1000));
+    out.inFlight += b.inFlight;
+    out.maxInFlight += b.maxInFlight;
+    out.inFlightPeak += b.highWater;
+  }
+  return out;
+}
+
+/** The gauges of every running bridge, added up, and the inboxes' backlog. */
 export function liveGauges(): Gauges {
-  const out: Gauges = { agentsOnline: 0, queued: 0, groups: {} };
+  const out: Gauges = { agentsOnline: 0, queued: 0, groups: {}, backlog: liveBacklog('inbox'), outbox: liveBacklog('outbox') };
   for (const read of gaugeSources.values()) {
     try {
       const g = read();

@@ -22,9 +22,10 @@
 import * as fs from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { open, type RootDatabase } from 'lmdb';
-import type { Lease, ReadGroupOptions, StateStore, StreamEntry, UpdateResult } from '../store';
+import type { Lease, ReadGroupOptions, StateStore, StreamBacklog, StreamEntry, UpdateResult } from '../store';
 import { StateUnavailable } from '../store';
 import { Notifier } from '../notifier';
+import { makePrivate, privateDir } from '../../security/private-files';
 
 export interface LocalStoreOptions {
   /** The directory of the environment (created if missing). */
@@ -56,6 +57,13 @@ interface LeaseRec {
   b: string;
   x: number;
 }
+
+/**
+ * The durable writes of every LocalStore in this process, for the bench: write transactions asked for (lmdb
+ * commits those of one event-loop turn together), records put, and their encoded bytes (counted only while
+ * `measureBytes` is set: it encodes each value once more).
+ */
+export const localWrites = { tx: 0, puts: 0, bytes: 0, measureBytes: false };
 
 /** Marks an error thrown by a caller's function inside a transaction (not a storage failure). */
 class CallerError {
@@ -89,12 +97,14 @@ export class LocalStore implements StateStore {
   private tryOpen(): void {
     this.lastOpenTry = Date.now();
     try {
-      fs.mkdirSync(this.opts.dir, { recursive: true });
+      privateDir(this.opts.dir);
       fs.accessSync(this.opts.dir, fs.constants.W_OK);
       const db = open({ path: this.opts.dir, overlappingSync: true, noMemInit: true });
+      // LMDB creates its files with the umask's mode: conversation state is private
+      for (const f of fs.readdirSync(this.opts.dir, { withFileTypes: true })) if (f.isFile()) makePrivate(`${this.opts.dir}/${f.name}`);
       if (!this.instanceId) {
         let id = db.get(['meta', 'instance']) as string | undefined;
-        if (!id) db.putSync(['meta', 'instance'], (id = randomUUID()));
+        if (!id) this.put(db, ['meta', 'instance'], (id = randomUUID()));
         this.instanceId = id;
       }
       this.db = db;
@@ -121,9 +131,17 @@ export class LocalStore implements StateStore {
     return this.db;
   }
 
+  /** Put one record (counted in localWrites). */
+  private put(db: RootDatabase, key: K, value: unknown): void {
+    localWrites.puts++;
+    if (localWrites.measureBytes) localWrites.bytes += (db as RootDatabase & { encoder: { encode(v: unknown): Uint8Array } }).encoder.encode(value).length;
+    db.putSync(key, value);
+  }
+
   /** Run `fn` in one write transaction; resolves after the commit is on disk. */
   private async tx<T>(fn: (db: RootDatabase) => T): Promise<T> {
     const db = this.ready();
+    localWrites.tx++;
     let out: T | CallerError;
     try {
       out = await db.transaction(() => {
@@ -157,8 +175,8 @@ export class LocalStore implements StateStore {
       db.removeSync(['r', key]);
       return;
     }
-    db.putSync(['r', key], x === undefined ? { v } : { v, x });
-    if (x !== undefined) db.putSync(['x', x, key], 1);
+    this.put(db, ['r', key], x === undefined ? { v } : { v, x });
+    if (x !== undefined) this.put(db, ['x', x, key], 1);
   }
 
   async get<T = unknown>(key: string): Promise<T | undefined> {
@@ -216,7 +234,7 @@ export class LocalStore implements StateStore {
       const live = cur && cur.x > this.now();
       // A lease left by this same instance id in an earlier run (another boot) is taken over at once.
       if (live && !(cur.o === this.instanceId && cur.b !== this.boot)) return false;
-      db.putSync(['l', name], { o: this.instanceId, t: token, b: this.boot, x: this.now() + ttlMs });
+      this.put(db, ['l', name], { o: this.instanceId, t: token, b: this.boot, x: this.now() + ttlMs });
       return true;
     });
     if (!got) return null;
@@ -227,7 +245,7 @@ export class LocalStore implements StateStore {
         this.tx((db) => {
           const cur = db.get(['l', name]) as LeaseRec | undefined;
           if (!cur || cur.t !== token || cur.x <= this.now()) return false;
-          db.putSync(['l', name], { ...cur, x: this.now() + ms });
+          this.put(db, ['l', name], { ...cur, x: this.now() + ms });
           return true;
         }),
       release: () =>
@@ -241,8 +259,8 @@ export class LocalStore implements StateStore {
   append(stream: string, value: unknown): Promise<string> {
     return this.tx((db) => {
       const seq = ((db.get(['sm', stream]) as number | undefined) ?? 0) + 1;
-      db.putSync(['sm', stream], seq);
-      db.putSync(['s', stream, seq], value ?? null);
+      this.put(db, ['sm', stream], seq);
+      this.put(db, ['s', stream, seq], value ?? null);
       return String(seq);
     });
   }
@@ -259,7 +277,7 @@ export class LocalStore implements StateStore {
       const out: StreamEntry<T>[] = [];
       const hand = (seq: number, p: Pend): void => {
         const np = { c: consumer, d: p.d + 1, a: now };
-        db.putSync(['p', stream, group, seq], np);
+        this.put(db, ['p', stream, group, seq], np);
         out.push({ id: String(seq), value: db.get(['s', stream, seq]) as T, deliveries: np.d });
       };
       const pendings = (): { seq: number; p: Pend }[] =>
@@ -280,7 +298,7 @@ export class LocalStore implements StateStore {
           const seq = (key as K)[2] as number;
           g.c = seq;
           g.n++;
-          db.putSync(['p', stream, group, seq], { c: consumer, d: 1, a: now });
+          this.put(db, ['p', stream, group, seq], { c: consumer, d: 1, a: now });
           out.push({ id: String(seq), value: value as T, deliveries: 1 });
         }
         if (out.length < count) g.c = last;
@@ -291,7 +309,7 @@ export class LocalStore implements StateStore {
           if (p.c !== consumer && now - p.a >= opts.claimIdleMs) hand(seq, p);
         }
       }
-      db.putSync(['g', stream, group], g);
+      this.put(db, ['g', stream, group], g);
       return out;
     });
   }
@@ -315,12 +333,28 @@ export class LocalStore implements StateStore {
         );
         if (done && g.c >= seq) db.removeSync(['s', stream, seq]);
       }
-      db.putSync(['g', stream, group], g);
+      this.put(db, ['g', stream, group], g);
     });
   }
 
   async pendingCount(stream: string, group: string): Promise<number> {
     return ((this.ready().get(['g', stream, group]) as { n: number } | undefined)?.n ?? 0);
+  }
+
+  async backlog<T = unknown>(stream: string, group: string): Promise<StreamBacklog<T>> {
+    const db = this.ready();
+    const g = (db.get(['g', stream, group]) as { c: number; n: number } | undefined) ?? { c: 0, n: 0 };
+    const last = (db.get(['sm', stream]) as number | undefined) ?? 0;
+    // Unread entries are never trimmed: everything after the cursor is still there.
+    const depth = g.n + Math.max(0, last - g.c);
+    for (const { key } of db.getRange({ start: ['p', stream, group], end: ['p', stream, after(group)], limit: 1 })) {
+      const seq = (key as K)[3] as number;
+      return { depth, oldest: { id: String(seq), value: db.get(['s', stream, seq]) as T, deliveries: 0 } };
+    }
+    for (const { key, value } of db.getRange({ start: ['s', stream, g.c + 1], end: ['s', after(stream)], limit: 1 })) {
+      return { depth, oldest: { id: String((key as K)[2]), value: value as T, deliveries: 0 } };
+    }
+    return { depth };
   }
 
   schedule(queue: string, member: string, at: number | null): Promise<void> {
@@ -329,8 +363,8 @@ export class LocalStore implements StateStore {
       if (old !== undefined) db.removeSync(['q', queue, old, member]);
       if (at === null) db.removeSync(['qm', queue, member]);
       else {
-        db.putSync(['qm', queue, member], at);
-        db.putSync(['q', queue, at, member], 1);
+        this.put(db, ['qm', queue, member], at);
+        this.put(db, ['q', queue, at, member], 1);
       }
     });
   }
@@ -386,7 +420,7 @@ export class LocalStore implements StateStore {
 
   async check(): Promise<void> {
     // A tiny durable write: proves the disk takes writes now, not only that the env is open.
-    await this.tx((db) => db.putSync(['meta', 'check'], this.now()));
+    await this.tx((db) => this.put(db, ['meta', 'check'], this.now()));
   }
 
   onHealth(listener: (ok: boolean, reason?: string) => void): () => void {

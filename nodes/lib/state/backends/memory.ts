@@ -4,7 +4,7 @@
  * Values are copied in and out (structuredClone), as a real backend serialises them.
  */
 import { randomUUID } from 'node:crypto';
-import type { Lease, ReadGroupOptions, StateStore, StreamEntry, UpdateResult } from '../store';
+import type { Lease, ReadGroupOptions, StateStore, StreamBacklog, StreamEntry, UpdateResult } from '../store';
 import { StateUnavailable } from '../store';
 import { Notifier } from '../notifier';
 
@@ -198,6 +198,26 @@ export class MemoryStore implements StateStore {
   async pendingCount(stream: string, group: string): Promise<number> {
     this.open();
     return this.streams.get(stream)?.groups.get(group)?.pending.size ?? 0;
+  }
+
+  async backlog<T = unknown>(stream: string, group: string): Promise<StreamBacklog<T>> {
+    this.open();
+    const s = this.streams.get(stream);
+    if (!s) return { depth: 0 };
+    const g = s.groups.get(group);
+    const cursor = g?.cursor ?? 0;
+    let unread = 0;
+    let first: number | undefined;
+    for (const seq of s.entries.keys()) {
+      if (seq <= cursor) continue;
+      unread++;
+      if (first === undefined || seq < first) first = seq;
+    }
+    const pending = g ? [...g.pending.keys()] : [];
+    const oldest = pending.length > 0 ? Math.min(...pending) : first;
+    const depth = pending.length + unread;
+    if (oldest === undefined) return { depth };
+    return { depth, oldest: { id: String(oldest), value: copy(s.entries.get(oldest)) as T, deliveries: 0 } };
   }
 
   async schedule(queue: string, member: string, at: number | null): Promise<void> {

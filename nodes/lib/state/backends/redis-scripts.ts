@@ -187,3 +187,43 @@ end
 if #del > 0 then redis.call('XDEL', key, unpack(del)) end
 return #del
 `;
+
+/**
+ * What a group has not acknowledged: KEYS[1] stream; ARGV[1] group. Returns {depth, id, value} of the earliest
+ * pending entry, else the first unread one ({depth} when there is none). The inbox and outbox streams have one
+ * group each and acknowledged entries are deleted, so without a lag (Redis < 7, or after deletions) the stream
+ * length is the depth.
+ */
+export const BACKLOG = `
+local key, group = KEYS[1], ARGV[1]
+if redis.call('EXISTS', key) == 0 then return {0} end
+local len = redis.call('XLEN', key)
+local ok, groups = pcall(redis.call, 'XINFO', 'GROUPS', key)
+local pending, last, lag = 0, '0-0', nil
+if ok then
+  for _, g in ipairs(groups) do
+    local f = {}
+    for i = 1, #g, 2 do f[g[i]] = g[i + 1] end
+    if f['name'] == group then
+      pending, last = tonumber(f['pending']) or 0, f['last-delivered-id']
+      if f['lag'] then lag = tonumber(f['lag']) end
+    end
+  end
+end
+local depth = len
+if lag then depth = pending + lag end
+local e
+if pending > 0 then
+  local s = redis.call('XPENDING', key, group)
+  local r = redis.call('XRANGE', key, s[2], s[2])
+  e = r[1]
+end
+if not e then
+  local r = redis.call('XRANGE', key, '(' .. last, '+', 'COUNT', 1)
+  e = r[1]
+end
+if not e then return {depth} end
+local v
+for i = 1, #e[2], 2 do if e[2][i] == 'v' then v = e[2][i + 1] end end
+return {depth, e[1], v or 'null'}
+`;

@@ -21,6 +21,7 @@ import {
   type Lease,
   type ReadGroupOptions,
   type StateStore,
+  type StreamBacklog,
   type StreamEntry,
   type UpdateResult,
 } from '../store';
@@ -55,6 +56,7 @@ const SCRIPTS = {
   takeDue: script(lua.TAKE_DUE),
   readGroup: script(lua.READ_GROUP),
   ack: script(lua.ACK),
+  backlog: script(lua.BACKLOG),
 };
 
 /** Escape glob characters for SCAN MATCH. */
@@ -348,6 +350,13 @@ export class RedisStore implements StateStore {
       if (err instanceof StateUnavailable && /NOGROUP|no such key/i.test(err.message)) return 0;
       throw err;
     }
+  }
+
+  async backlog<T = unknown>(stream: string, group: string): Promise<StreamBacklog<T>> {
+    const r = (await this.run(SCRIPTS.backlog, [this.s(stream)], [group])) as unknown[];
+    const depth = Number(r[0]) || 0;
+    if (r.length < 3) return { depth };
+    return { depth, oldest: { id: String(r[1]), value: JSON.parse(String(r[2])) as T, deliveries: 0 } };
   }
 
   // ---- scheduling ------------------------------------------------------------------------------

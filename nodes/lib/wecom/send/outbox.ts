@@ -5,6 +5,12 @@
  * over after `replayAfterMs`); transient failures are retried for `retryMs`, keeping each user's order; a user
  * over WeCom's budget or a hung send never holds up other users (per-user FIFO, see keyed-queue.ts).
  *
+ * Backpressure: the consumer reads more entries only as sends finish. At most `maxInFlight` entries count as in
+ * flight, and of one user only the first PER_USER_ACTIVE (the rest wait behind them anyway), so one user with a
+ * long queue never holds up the others; all read entries together stay under HARD_CAP_FACTOR × maxInFlight.
+ * Beyond maxInFlight recorded messages, the caller's message is let go of once recorded (done) and its outcome
+ * is reported with the recorded copy, as for entries of another run: a slow WeCom fills the store, not memory.
+ *
  * `C` is the caller's handle of a message it gave to accept() (the adapter's send/done); entries recorded by
  * another run have none.
  */
@@ -12,7 +18,7 @@ import { randomUUID } from 'node:crypto';
 import type { OutboxEntry, WecomMsg } from '../../contract/messages';
 import type { StateStore, StreamEntry } from '../../state/store';
 import { settleInbox } from '../../contract/lifecycle';
-import { StreamPump } from '../../state/stream-pump';
+import { StreamPump, type PumpBacklog } from '../../state/stream-pump';
 import { backoffDelay, resolveRetry } from '../api/retry';
 import { WecomApiError } from '../api/errors';
 import { KeyedQueue } from './keyed-queue';
@@ -23,6 +29,10 @@ import { entryAttempts, idemOf, keptOf, safeError, type SendAccount } from './de
 export const OUTBOX_GROUP = 'wecom-out';
 /** A send still running after this long no longer takes one of the parallel slots. */
 const STALL_MS = 2000;
+/** Entries in flight by default (WECOM_MAX_IN_FLIGHT), and what one user's queue counts at most of them. */
+export const DEFAULT_OUTBOX_IN_FLIGHT = 256;
+const PER_USER_ACTIVE = 8;
+const HARD_CAP_FACTOR = 4;
 
 export interface OutboxOptions<C> {
   store: StateStore;
@@ -41,6 +51,8 @@ export interface OutboxOptions<C> {
   replayAfterMs: number;
   /** Users sent to in parallel. */
   concurrency: number;
+  /** Entries read and not yet finished (see the class comment; default DEFAULT_OUTBOX_IN_FLIGHT). */
+  maxInFlight?: number;
   /** Texts of the errors the outbox makes itself. */
   texts: { noAccount: string; closing: string };
   /** WeCom took the message (msg.wecomResult is set). */
@@ -49,6 +61,8 @@ export interface OutboxOptions<C> {
   failed(msg: WecomMsg, caller: C | undefined, err: Error): void;
   /** The same answer to the same user message was already sent (a replayed flow): nothing sent. */
   skipped(caller: C | undefined): void;
+  /** Recorded; the outcome will be reported without the caller (the outbox is full: see the class comment). Absent: callers are kept. */
+  recorded?(caller: C): void;
   /** The queue or the last outcome changed (for a status). */
   changed(): void;
   /** Reading the outbox failed (it is read again on the next poll). */
@@ -69,22 +83,29 @@ export class Outbox<C> {
   private readonly backoff = resolveRetry({ baseDelayMs: 1000, maxDelayMs: 15000 });
   /** The callers of entries recorded by this run, by entry id. */
   private readonly live = new Map<string, { msg: WecomMsg; caller: C }>();
-  /** Entries handed to the queue in this run. */
-  private readonly queued = new Set<string>();
+  /** Entries handed to the queue in this run, with their user's queue key. */
+  private readonly queued = new Map<string, string>();
+  /** Queued entries by queue key, and how many count as in flight (at most PER_USER_ACTIVE of each key). */
+  private readonly perKey = new Map<string, number>();
+  private active = 0;
+  private readonly maxInFlight: number;
 
   constructor(private readonly o: OutboxOptions<C>) {
     const store = o.store;
     this.stream = `outbox:${o.id}`;
     this.repeats = new RepeatRecord(store, o.dupCheckSec);
     this.queue = new KeyedQueue(o.concurrency, { stallMs: STALL_MS, onSettled: () => o.changed() });
+    const cap = (this.maxInFlight = o.maxInFlight ?? DEFAULT_OUTBOX_IN_FLIGHT);
     // The consumer: what this run recorded, and after replayAfterMs what a stopped run left unsent.
     this.pump = new StreamPump<OutboxEntry>({
       store,
       stream: this.stream,
       group: OUTBOX_GROUP,
       consumer: `${store.instanceId}:${o.id}:${randomUUID().slice(0, 8)}`,
-      batch: 500,
+      batch: Math.min(500, cap),
       replayAfterMs: o.replayAfterMs,
+      maxInFlight: cap * HARD_CAP_FACTOR,
+      room: () => cap - this.active,
       handle: (e) => this.dispatch(e),
       onError: (err) => o.trouble(err),
       onIdle: () => o.changed(),
@@ -96,6 +117,11 @@ export class Outbox<C> {
   /** Messages not yet sent or reported (queued, held, running). */
   get pending(): number {
     return this.queue.length;
+  }
+
+  /** Recorded and not yet sent or reported; in flight = read by this run and not finished (at most 4 × the cap). */
+  backlog(): Promise<PumpBacklog> {
+    return this.pump.backlog((v) => v?.at);
   }
 
   /** Record `msg` in the outbox (and settle the user message it answers), then send it. */
@@ -111,7 +137,9 @@ export class Outbox<C> {
     this.o.store
       .append(this.stream, value)
       .then(async (id) => {
-        this.live.set(id, { msg, caller });
+        // Beyond the cap the recorded copy stands for the message (see the class comment).
+        if (this.live.size < this.maxInFlight || !this.o.recorded) this.live.set(id, { msg, caller });
+        else this.o.recorded(caller);
         // The answer is recorded: the user message it answers has its outcome.
         await settleInbox(this.o.store, msg.wecom?.inbox).catch(() => undefined);
         this.pump.run();
@@ -135,13 +163,25 @@ export class Outbox<C> {
   }
 
   private async finish(id: string): Promise<void> {
-    this.queued.delete(id);
+    this.unqueue(id);
     this.live.delete(id);
     await this.o.store.ack(this.stream, OUTBOX_GROUP, [id]).catch(() => undefined);
   }
 
+  /** An entry left the queue: its slot is free. */
+  private unqueue(id: string): void {
+    const key = this.queued.get(id);
+    if (key === undefined) return;
+    this.queued.delete(id);
+    const n = this.perKey.get(key) ?? 1;
+    if (n <= PER_USER_ACTIVE) this.active--;
+    if (n > 1) this.perKey.set(key, n - 1);
+    else this.perKey.delete(key);
+    this.pump.release();
+  }
+
   private dispatch(e: StreamEntry<OutboxEntry>): void {
-    if (this.queued.has(e.id)) return;
+    if (this.queued.has(e.id)) return this.pump.release();
     const own = this.live.get(e.id);
     const msg: WecomMsg = own?.msg ?? e.value.m;
     let plan: SendPlan;
@@ -152,10 +192,14 @@ export class Outbox<C> {
       plan = planSend(msg, this.o.defaults);
     } catch (err) {
       this.live.delete(e.id);
+      this.pump.release();
       void this.o.store.ack(this.stream, OUTBOX_GROUP, [e.id]).catch(() => undefined);
       return this.fail(msg, own?.caller, err);
     }
-    this.queued.add(e.id);
+    const n = this.perKey.get(plan.queueKey) ?? 0;
+    if (n < PER_USER_ACTIVE) this.active++;
+    this.perKey.set(plan.queueKey, n + 1);
+    this.queued.set(e.id, plan.queueKey);
     this.queue.push(plan.queueKey, this.task(e, plan, account));
   }
 

@@ -140,7 +140,7 @@ describe('e2e: the bundled pipeline (keywords → FAQ → human) for app and 微
     const [answer] = await say('app', user, '周末有客服吗');
     assert.equal(answer.text, hours);
     const notices = await say('app', user, '我要客服');
-    assert.equal(notices[0].text, TRANSFER_NOTICE);
+    assert.equal(notices[0].text, JOINED_NOTICE);
     const handoff = await agent.waitFor((f) => f.type === 'handoff' && f.userId === user, 'the handoff frame');
     assert.equal(handoff.reason, 'keyword');
     agent.send({ type: 'close', conversationId: handoff.conversationId });

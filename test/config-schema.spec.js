@@ -97,7 +97,7 @@ describe('config schemas: versions and migrations', function () {
   });
 
   it('the bundled flows are at the current version with every field, so opening a dialog changes nothing', function () {
-    const ours = fs.readdirSync(path.join(ROOT, 'examples')).flatMap((f) => readExample(f).filter((n) => SCHEMAS[n.type]));
+    const ours = fs.readdirSync(path.join(ROOT, 'examples')).filter((f) => f.endsWith('.json')).flatMap((f) => readExample(f).filter((n) => SCHEMAS[n.type]));
     assert.deepEqual([...new Set(ours.map((n) => n.type))].sort(), Object.keys(pkg['node-red'].nodes).sort(), 'the examples have every node type');
     for (const n of ours) {
       assert.equal(n.version, SCHEMAS[n.type].version, `${n.type} ${n.id} version`);

@@ -1,5 +1,5 @@
 /** faq-lookup's fields (nodes/faq-lookup/faq-lookup.html; read by lib/bot/faq-bot.ts). */
-import { defineSchema, deprecated, dropFields, fillMissing, flag, list, num, text } from './schema';
+import { defineSchema, deprecated, dropFields, fillMissing, flag, list, nodeRef, num, text } from './schema';
 
 export const faqLookupSchema = defineSchema(
   'faq-lookup',
@@ -18,6 +18,8 @@ export const faqLookupSchema = defineSchema(
     suggestConfidence: num('', { min: 0, max: 1 }),
     suggestTtl: num(300, { min: 1 }),
     store: text(),
+    /** The ai-endpoint whose embeddings re-rank candidates (instead of rerankUrl). */
+    aiEndpoint: nodeRef('ai-endpoint'),
     rerankUrl: text(),
     rerankModel: text(),
     rerankBudget: num(300, { min: 0 }),

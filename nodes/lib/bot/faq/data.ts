@@ -9,7 +9,6 @@ import { validateEntries, type FaqEntry } from './search-index';
  */
 export const DEFAULT_ANSWER_THRESHOLD = 0.26;
 export const DEFAULT_SUGGEST_THRESHOLD = 0.16;
-export const DEFAULT_SUGGEST_TTL_S = 300;
 
 export function num(v: unknown, dflt: number): number {
   const n = typeof v === 'number' ? v : parseFloat(String(v ?? ''));

@@ -11,7 +11,8 @@ import { EmbeddingReranker } from '../lib/bot/faq/rerank';
 import { faqDecide, faqTurn, pendingKey } from '../lib/bot/faq/turn';
 import { noPayload, payloadText } from '../lib/bot/text/msg-text';
 import { contextKV } from '../lib/state/backends/context-store';
-import { DEFAULT_SUGGEST_TTL_S, num, parseKb } from '../lib/bot/faq/data';
+import { parseKb } from '../lib/bot/faq/data';
+import { numOf } from '../lib/config/schema';
 import { watchTextFile, type FileSource } from '../shared/file-source';
 import { opsEvent } from '../shared/ops/events';
 import { publishFaqIndex } from '../shared/faq-registry';
@@ -19,6 +20,8 @@ import { aiEndpointOf, embeddingsSource } from '../shared/ai-endpoint-node';
 import { showFault, statusText } from '../shared/status-text';
 import { nodeContext, nodeType, onClose, wecomMsg } from '../shared/node-kit';
 import { faqLookupSchema } from '../lib/config/faq-lookup';
+
+const F = faqLookupSchema.fields;
 
 type FaqLookupDef = NodeDef &
   FaqNodeFields & {
@@ -40,11 +43,11 @@ export = function register(RED: NodeAPI) {
     RED.nodes.createNode(this, config);
     const node = this;
     const key = (this.credentials || {}).rerankKey;
-    const ttlMs = Math.max(1, num(config.suggestTtl, DEFAULT_SUGGEST_TTL_S)) * 1000;
+    const ttlMs = numOf(F.suggestTtl, config.suggestTtl) * 1000;
     const kv = contextKV(nodeContext(node), config.store);
     const userDir = RED.settings.userDir;
     const emb = embeddingsSource(aiEndpointOf(RED, config.aiEndpoint), { url: config.rerankUrl, model: config.rerankModel, apiKey: key });
-    const reranker = emb ? new EmbeddingReranker({ ...emb, budgetMs: num(config.rerankBudget, 300), cacheDir: userDir ? path.join(userDir, 'wecom-faq-cache') : undefined }) : null;
+    const reranker = emb ? new EmbeddingReranker({ ...emb, budgetMs: numOf(F.rerankBudget, config.rerankBudget), cacheDir: userDir ? path.join(userDir, 'wecom-faq-cache') : undefined }) : null;
     // the sources a bot is built from: the KB (dialog, file or msg.kb) and the dialog + file word lists
     const src: FaqSources = { entries: Array.isArray(config.entries) ? config.entries : [], synonymsFile: '', smallTalkFile: '' };
     let bot: FaqBot | null = null;

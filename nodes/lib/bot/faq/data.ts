@@ -9,7 +9,6 @@ import { validateEntries, type FaqEntry } from './search-index';
  */
 export const DEFAULT_ANSWER_THRESHOLD = 0.26;
 export const DEFAULT_SUGGEST_THRESHOLD = 0.16;
-export const DEFAULT_SUGGEST_TTL_S = 300;
 
 export function num(v: unknown, dflt: number): number {
   const n = typeof v === 'number' ? v : parseFloat(String(v ?? ''));
@@ -67,12 +66,14 @@ export function parseCsv(text: string): FaqEntry[] {
   const ai = col(['answer', '答案', '回复']);
   const ii = col(['id']);
   const li = col(['alternates', '相似问', 'similar']);
+  const ni = col(['never', '不回答']);
   if (qi < 0 || ai < 0) throw new TypeError('CSV needs "question" and "answer" columns');
   return data.slice(1).map((r) => ({
     id: ii >= 0 && r[ii] ? r[ii].trim() : undefined,
     question: r[qi] ?? '',
     answer: r[ai] ?? '',
     alternates: li >= 0 && r[li] ? r[li].split('|').map((s) => s.trim()).filter(Boolean) : [],
+    ...(ni >= 0 && r[ni] ? { never: r[ni].split('|').map((s) => s.trim()).filter(Boolean) } : {}),
   }));
 }
 

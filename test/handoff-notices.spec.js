@@ -9,6 +9,7 @@ const { HandoffEngine } = require('../dist/nodes/lib/handoff/engine');
 const { handoffOptions } = require('../dist/nodes/lib/handoff/options');
 const { kfProblem, kfRemaining } = require('../dist/nodes/lib/wecom/kf/budget');
 
+/** @param {string} userId @param {string} msgId @returns {any} */
 const wecom = (userId, msgId) => ({ channel: 'kf', corpId: 'ww1', agentId: '1000002', openKfId: 'wk1', userId, msgType: 'text', msgId, createTime: 1, conversationId: `kf:ww1:wk1:${userId}`, raw: {} });
 
 describe('handoff notices and the 微信客服 budget', function () {
@@ -17,13 +18,14 @@ describe('handoff notices and the 微信客服 budget', function () {
     const mk = () => new HandoffEngine(new ConversationStore(store, Date.now, 3600000), handoffOptions({}), () => undefined);
     let engine = mk();
     await engine.bridge({ event: 'presence', agentsOnline: 0 });
+    /** @type {string[]} */
     const told = [];
     for (const u of ['wmA', 'wmB']) {
       const out = await engine.user({ payload: '转人工', wecom: wecom(u, `m-${u}`) });
       assert.deepEqual(out.notice, [], 'no "transferring…" notice: the bridge\'s answer is the one notice');
-      const frame = out.agent[0].payload;
+      const frame = /** @type {{ conversationId: string }} */ (out.agent[0].payload);
       const q = await engine.bridge({ event: 'queued', conversationId: frame.conversationId, position: 0, agentsOnline: 0, groupOnline: 0 });
-      told.push(...q.notice.map((n) => n.payload));
+      told.push(...q.notice.map((n) => String(n.payload)));
     }
     assert.equal(told.length, 2);
     assert.ok(told.every((t) => /当前暂无客服在线/.test(t)));
@@ -34,8 +36,9 @@ describe('handoff notices and the 微信客服 budget', function () {
     assert.equal(restored.agent.length, 2);
     assert.deepEqual(restored.notice, []);
     for (const m of restored.agent) {
-      assert.equal(m.payload.requeued, true);
-      const q = await engine.bridge({ event: 'queued', conversationId: m.payload.conversationId, position: 0, agentsOnline: 0, groupOnline: 0, requeued: true });
+      const f = /** @type {{ requeued?: boolean, conversationId: string }} */ (m.payload);
+      assert.equal(f.requeued, true);
+      const q = await engine.bridge({ event: 'queued', conversationId: f.conversationId, position: 0, agentsOnline: 0, groupOnline: 0, requeued: true });
       assert.deepEqual(q.notice, [], 'told already: nothing sent again');
     }
   });

@@ -78,7 +78,8 @@ export function bridgeConfig(def: WsBridgeDef, creds: WsBridgeCreds | undefined,
   const num = (v: unknown, dflt: number) => read.num(v, dflt, 0);
   const env = read.env;
   const mode = def.mode === 'client' ? 'client' : 'server';
-  const maxMedia = Math.max(1, num(def.maxMediaMb, 20)) * 1024 * 1024;
+  // WeCom's largest media is a 20 MB file: frames never need to carry more than that
+  const maxMedia = Math.min(20, Math.max(1, num(def.maxMediaMb, 20))) * 1024 * 1024;
   const token = secret(creds?.token, env.WECOM_AGENT_WS_TOKEN);
   const previousToken = secret(undefined, env.WECOM_AGENT_WS_TOKEN_PREVIOUS);
   const weak = mode === 'server' ? [token, previousToken].filter(Boolean).map(sharedTokenProblem).find(Boolean) : null;

@@ -1,60 +1,85 @@
 'use strict';
-// Fits the FAQ confidence model (nodes/lib/bot/faq/confidence.ts) on faq-eval dev and prints it, with the
-// k-fold cross-validated dev numbers. The printed model is what DEFAULT_CONFIDENCE ships.
-// Usage: npm run build && node bench/faq-calibrate.js [k]
-const { FaqIndex } = require('../dist/nodes/lib/bot/faq/search-index');
+// Fits the FAQ confidence model (nodes/lib/bot/faq/confidence.ts) on the tune halves of every KB of
+// bench/faq-kbs.js (retail 80 dev, the bundled 15, sub-samples 15/30/50, hotel 40 tune, synthetic 10k even
+// messages, the off-topic tune lists) and prints it with leave-one-KB-out results: fitted on the other KBs,
+// scored on the left-out one, all of its sets. Only messages whose best entry explains every salient word
+// (faq/coverage.ts) can be answered; the model decides among those. The printed model is DEFAULT_CONFIDENCE.
+// Usage: npm run build && node bench/faq-calibrate.js [--no-big]
+const { createFaqBot } = require('../dist/nodes/lib/bot/faq/bot');
 const { calibrate, confidence } = require('../dist/nodes/lib/bot/faq/confidence');
-const { SmallTalk } = require('../dist/nodes/lib/bot/faq/smalltalk');
-const { loadEval } = require('./faq-eval-data');
+const { suites, measure } = require('./faq-kbs');
 
-/** L2 penalty of the shipped fit (chosen by 10-fold cross-validation on dev among 1e-4, 1e-3, 5e-3, 2e-2). */
+/** L2 penalty of the fit. */
 const L2 = 0.001;
-const smallTalk = new SmallTalk();
+/** The threshold is the most accurate one whose wrong-answer rate stays under this on every tune KB. */
+const WRONG_CEILING = 0.05;
 
-/** Calibration rows as the bot sees messages: small talk never reaches the FAQ (no features: abstain). */
-function rowsOf(idx, data) {
+/** One row per message: features, eligibility (coverage gate passed), whether the best is right. */
+function rowsOf(bot, data) {
+  const open = createFaqBot({ entries: bot.index.entries, answerAt: 0, suggestAt: 0 });
   return data.map((d) => {
-    if (smallTalk.detect(d.q)) return { features: null, right: false, outOfScope: d.id === null, top: [], inTop3: false };
-    const r = idx.search(d.q, 3);
+    const dec = open.decideLexical(d.q);
+    const r = open.index.search(d.q, 3, { longListFloor: 0.16 });
     const top = r.candidates.map((c) => c.id);
-    return { features: r.features, right: !!(d.id && r.best && r.best.id === d.id), outOfScope: d.id === null, top, inTop3: !!d.id && top.includes(d.id) };
+    const ok = (id) => id === d.id || (!!d.ids && d.ids.includes(id));
+    return { features: r.features, eligible: dec.kind === 'answer', right: !!(d.id && r.best && ok(r.best.id)), outOfScope: d.id === null, top, best: r.best ? r.best.id : null };
   });
 }
 
-/** k-fold: fit on k-1 folds, score the held-out fold; folds are every k-th message (deterministic). */
-function kfold(rows, k) {
-  const preds = new Array(rows.length);
-  for (let f = 0; f < k; f++) {
-    const train = rows.filter((_, i) => i % k !== f);
-    const m = calibrate(train, L2);
-    rows.forEach((r, i) => { if (i % k === f) preds[i] = { p: confidence(r.features, m), model: m }; });
+/** Predictions of a model on rows (answer id or null). */
+const predict = (rows, m) => rows.map((r) => (r.eligible && confidence(r.features, m) >= m.answer ? r.best : null));
+
+/** Fit on groups of rows: weights on eligible rows, threshold = best accuracy under the wrong ceiling per group. */
+function fit(groups) {
+  const all = groups.flat();
+  const m = calibrate(all.filter((r) => r.eligible), L2);
+  let best = { t: m.answer, acc: -1 };
+  for (let t = 0.05; t <= 0.951; t += 0.01) {
+    const mm = { ...m, answer: Math.round(t * 100) / 100 };
+    let ok = 0;
+    let worst = 0;
+    for (const g of groups) {
+      const p = predict(g, mm);
+      let wrong = 0;
+      g.forEach((r, i) => { if (p[i] !== null ? r.right : r.outOfScope) ok++; if (p[i] !== null && !r.right) wrong++; });
+      worst = Math.max(worst, wrong / (g.length || 1));
+    }
+    const acc = ok / all.length;
+    if (worst <= WRONG_CEILING && acc > best.acc) best = { t: mm.answer, acc };
   }
-  return preds;
+  return { weights: m.weights, answer: best.t, suggest: Math.max(0.05, Math.round((best.t - 0.25) * 100) / 100) };
 }
 
-function score(rows, answerAt) {
-  let ok = 0, ins = 0, t1 = 0, t3 = 0, oos = 0, ab = 0;
-  rows.forEach((r, i) => {
-    const ans = answerAt(i);
-    if (ans ? r.right : r.outOfScope) ok++;
-    if (r.outOfScope) { oos++; if (!ans) ab++; } else { ins++; if (ans && r.right) t1++; if (r.inTop3) t3++; }
+/** Tune rows of a suite (its sets not frozen; for the synthetic KB, even messages of its held-out set). */
+function tuneRows(s, rowsBySet) {
+  return s.sets.flatMap((set, k) => (set.frozen ? [] : rowsBySet[k].filter((_, i) => !(s.kb.startsWith('synthetic') && set.name.startsWith('held-out') && i % 2 === 1))));
+}
+
+async function build(big) {
+  const S = await suites({ big });
+  if (!S) throw new Error('faq-eval not found (../shared/faq-eval beside the repository)');
+  return S.map((s) => {
+    const bot = createFaqBot({ entries: s.entries });
+    return { s, rowsBySet: s.sets.map((set) => rowsOf(bot, set.data)) };
   });
-  return { acc: ok / rows.length, top1: t1 / ins, top3: t3 / ins, abstain: ab / oos };
 }
 
 if (require.main === module) {
-  const ev = loadEval();
-  if (!ev) { console.error('faq-eval not found (../shared/faq-eval beside the repo)'); process.exit(1); }
-  const k = Number(process.argv[2]) || 10;
-  const idx = new FaqIndex(ev.kb);
-  const rows = rowsOf(idx, ev.dev);
-  const preds = kfold(rows, k);
-  const cv = score(rows, (i) => preds[i].p >= preds[i].model.answer);
-  console.log(`dev ${k}-fold: acc ${(cv.acc * 100).toFixed(1)} top1 ${(cv.top1 * 100).toFixed(1)} top3 ${(cv.top3 * 100).toFixed(1)} abstain ${(cv.abstain * 100).toFixed(1)}`);
-  const m = calibrate(rows, L2);
-  const fit = score(rows, (i) => confidence(rows[i].features, m) >= m.answer);
-  console.log(`dev fitted on all (optimistic): acc ${(fit.acc * 100).toFixed(1)}`);
-  console.log('model:', JSON.stringify(m));
-  if (process.argv.includes('--errors')) rows.forEach((r, i) => { const p = confidence(r.features, m); if ((p >= m.answer ? r.right : r.outOfScope) === false) console.log(ev.dev[i].id || '-', r.top.join(','), p, ev.dev[i].q); });
+  (async () => {
+    const B = await build(!process.argv.includes('--no-big'));
+    const p = (x) => (x === null ? '   -' : (x * 100).toFixed(1).padStart(5));
+    console.log('leave-one-KB-out (fitted on the other KBs\' tune rows):');
+    for (const b of B) {
+      const m = fit(B.filter((o) => o !== b).map((o) => tuneRows(o.s, o.rowsBySet)));
+      b.s.sets.forEach((set, k) => {
+        const rows = b.rowsBySet[k];
+        const preds = predict(rows, m);
+        const mm = measure(set.data, rows.map((r, i) => ({ answer: preds[i], suggest: false, top: r.top })));
+        console.log(b.s.kb.padEnd(14), set.name.padEnd(32), 'acc', p(mm.acc), 'wrong', p(mm.wrong), 'offAns', p(mm.offAnswered), `(answer ≥ ${m.answer})`);
+      });
+    }
+    const m = fit(B.map((b) => tuneRows(b.s, b.rowsBySet)));
+    console.log('model (all tune rows):', JSON.stringify(m));
+  })();
 }
-module.exports = { rowsOf, kfold, score, L2 };
+module.exports = { rowsOf, fit, predict, tuneRows, build, L2 };

@@ -1,82 +1,16 @@
 'use strict';
-// FAQ accuracy on faq-eval dev (10-fold cross-validated: the confidence model and every baseline threshold
-// are fitted on 9 folds and scored on the 10th), on the project's two held-out sets (bench/faq-heldout.json,
-// 43 messages; bench/faq-heldout-2.json, 226 messages, frozen before the matcher changed) with the shipped
-// defaults, ours vs MiniSearch + Intl.Segmenter and Fuse.js; FAQ latency on the synthetic 10,000-entry KB;
+// FAQ accuracy per KB and message set, ours vs MiniSearch + Intl.Segmenter and Fuse.js, and leave-one-KB-out
+// (bench/faq-accuracy.js: faq-eval dev, the 43-message and frozen held-out-2 sets, off-topic lists, the
+// bundled 15, sub-samples, the hotel domain, the synthetic 10k); FAQ latency on the synthetic 10,000-entry KB;
 // keyword matching with 10,000 rules vs a naive loop.
 const path = require('node:path');
-const fs = require('node:fs');
 const os = require('node:os');
 const { pathToFileURL } = require('node:url');
-// minisearch's types describe its ES module (a default export); require() gets the CommonJS build, the class itself
-const MiniSearch = /** @type {typeof import('minisearch').default} */ (/** @type {unknown} */ (require('minisearch')));
-const FuseMod = require('fuse.js');
-const Fuse = /** @type {{ default?: typeof FuseMod }} */ (FuseMod).default || FuseMod;
-const { FaqIndex } = require('../dist/nodes/lib/bot/faq/search-index');
 const { createFaqBot } = require('../dist/nodes/lib/bot/faq/bot');
 const { compileRules } = require('../dist/nodes/lib/bot/keyword/rules');
 const { normalise } = require('../dist/nodes/lib/bot/text/normalise');
 const { loadEval, evalDir } = require('./faq-eval-data');
-const { rowsOf, kfold } = require('./faq-calibrate');
-
-const K = 10;
-
-/** Accuracy metrics from per-message predictions (id or null) and top-3 lists. */
-function metrics(data, preds, tops) {
-  let ok = 0, ins = 0, t1 = 0, t3 = 0, oos = 0, abst = 0;
-  data.forEach((d, i) => {
-    const pred = preds[i];
-    if (pred === d.id) ok++;
-    if (d.id) { ins++; if (pred === d.id) t1++; if (tops[i].includes(d.id)) t3++; }
-    else { oos++; if (pred === null) abst++; }
-  });
-  return { acc: ok / data.length, top1: t1 / ins, top3: t3 / ins, abstain: abst / oos };
-}
-/** Raw-score threshold with the best accuracy on some messages (a baseline's only knob). */
-function bestThreshold(data, ranked) {
-  const scores = [...new Set(ranked.flatMap((r) => (r.length ? [r[0].score] : [])))].sort((a, b) => a - b);
-  let best = -1, th = Infinity;
-  for (const s of scores.concat([Infinity])) {
-    let ok = 0;
-    data.forEach((d, i) => { const r = ranked[i]; if ((r.length && r[0].score >= s ? r[0].id : null) === d.id) ok++; });
-    if (ok > best) { best = ok; th = s; }
-  }
-  return th;
-}
-const predAt = (r, th) => (r.length && r[0].score >= th ? r[0].id : null);
-/** A baseline on dev, k-fold: threshold fitted on k-1 folds, applied to the held-out fold. */
-function baselineKfold(dev, ranked) {
-  const preds = new Array(dev.length);
-  for (let f = 0; f < K; f++) {
-    const idx = dev.map((_, i) => i).filter((i) => i % K !== f);
-    const th = bestThreshold(idx.map((i) => dev[i]), idx.map((i) => ranked[i]));
-    dev.forEach((_, i) => { if (i % K === f) preds[i] = predAt(ranked[i], th); });
-  }
-  return metrics(dev, preds, ranked.map((r) => r.map((c) => c.id)));
-}
-
-const seg = new Intl.Segmenter('zh', { granularity: 'word' });
-const segTok = (t) => [...seg.segment(normalise(t))].filter((s) => s.isWordLike).map((s) => s.segment);
-
-function miniRank(kb) {
-  const ms = new MiniSearch({ fields: ['text'], storeFields: ['eid'], tokenize: segTok, processTerm: (t) => t });
-  let n = 0;
-  kb.forEach((e) => [e.question, ...(e.alternates || [])].forEach((t) => ms.add({ id: n++, eid: e.id, text: t })));
-  return (q) => {
-    const seen = new Set(); const out = [];
-    for (const r of ms.search(q)) if (!seen.has(r.eid)) { seen.add(r.eid); out.push({ id: r.eid, score: r.score }); if (out.length === 3) break; }
-    return out;
-  };
-}
-function fuseRank(kb) {
-  const docs = kb.flatMap((e) => [e.question, ...(e.alternates || [])].map((t) => ({ eid: e.id, text: normalise(t) })));
-  const f = new Fuse(docs, { keys: ['text'], includeScore: true, ignoreLocation: true, threshold: 0.8 });
-  return (q) => {
-    const seen = new Set(); const out = [];
-    for (const r of f.search(normalise(q))) if (!seen.has(r.item.eid)) { seen.add(r.item.eid); out.push({ id: r.item.eid, score: 1 - /** @type {number} includeScore is on */ (r.score) }); if (out.length === 3) break; }
-    return out;
-  };
-}
+const { accuracyRows, miniRank } = require('./faq-accuracy');
 
 function pct(sorted, p) { return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]; }
 function timeEach(fn, inputs) {
@@ -91,47 +25,9 @@ async function run(log) {
     log(`faq-eval NOT FOUND at ${evalDir} (expected ../shared/faq-eval beside the repository): FAQ and keyword rows skipped`);
     return [];
   }
-  const { kb, dev, dir } = ev;
-  const rows = [];
-  const pc = (x) => x * 100;
-  const add = (group, name, ours, base, key, target) => {
-    rows.push({ group, metric: name, value: pc(ours[key]), unit: '%', baseline: 'MiniSearch+Intl.Segmenter', baselineValue: pc(base.mini[key]), ratio: ours[key] / base.mini[key], target });
-    rows.push({ group, metric: name, value: pc(ours[key]), unit: '%', baseline: 'Fuse.js', baselineValue: pc(base.fuse[key]), ratio: ours[key] / base.fuse[key] });
-  };
-  const NAMES = [['acc', 'overall accuracy'], ['top1', 'in-scope top-1'], ['top3', 'in-scope top-3 recall'], ['abstain', 'out-of-scope abstain']];
-
-  // dev, 10-fold: ours = small talk + index + confidence model fitted on 9 folds
-  const idx = new FaqIndex(kb);
-  const calRows = rowsOf(idx, dev);
-  const cv = kfold(calRows, K);
-  const oursDev = metrics(dev, calRows.map((r, i) => (cv[i].p >= cv[i].model.answer && r.top.length ? r.top[0] : null)), calRows.map((r) => r.top));
-  const mini = miniRank(kb);
-  const fuse = fuseRank(kb);
-  const rMini = dev.map((d) => mini(d.q));
-  const rFuse = dev.map((d) => fuse(d.q));
-  add('faq accuracy (dev, 10-fold)', 'overall accuracy', oursDev, { mini: baselineKfold(dev, rMini), fuse: baselineKfold(dev, rFuse) }, 'acc');
-  for (const [k, name] of NAMES.slice(1)) add('faq accuracy (dev, 10-fold)', name, oursDev, { mini: baselineKfold(dev, rMini), fuse: baselineKfold(dev, rFuse) }, k);
-
-  // held-out sets: shipped defaults (ours) and baseline thresholds fitted on all of dev; never tuned here
-  const bot = createFaqBot({ entries: kb });
-  const thMini = bestThreshold(dev, rMini);
-  const thFuse = bestThreshold(dev, rFuse);
-  log(`baseline thresholds fitted on dev: minisearch ${thMini.toFixed(3)}, fuse ${thFuse.toFixed(3)}; ours: shipped confidence model (answer ≥ ${bot.answerAt})`);
-  for (const [file, label, target] of /** @type {Array<[string, string, boolean?]>} */ ([['faq-heldout.json', 'held-out 43'], ['faq-heldout-2.json', 'held-out-2 226, frozen', true]])) {
-    const held = JSON.parse(fs.readFileSync(path.join(__dirname, file), 'utf8'));
-    const ds = held.map((d) => bot.decideLexical(d.q));
-    const ours = metrics(held, ds.map((d) => (d.kind === 'answer' ? kb[d.index].id : null)), ds.map((d) => d.candidates.map((c) => c.id)));
-    const rm = held.map((d) => mini(d.q));
-    const rf = held.map((d) => fuse(d.q));
-    const base = {
-      mini: metrics(held, rm.map((r) => predAt(r, thMini)), rm.map((r) => r.map((c) => c.id))),
-      fuse: metrics(held, rf.map((r) => predAt(r, thFuse)), rf.map((r) => r.map((c) => c.id))),
-    };
-    for (const [k, name] of NAMES) add(`faq accuracy (${label})`, name, ours, base, k, target && k === 'acc' ? '≥ 70 %' : target && k === 'top3' ? '≥ 92 %' : undefined);
-    const byCat = {};
-    held.forEach((d, i) => { const c = (byCat[d.cat] ??= [0, 0]); c[0] += (ds[i].kind === 'answer' ? kb[ds[i].index].id : null) === d.id ? 1 : 0; c[1]++; });
-    log(`${label} by category (ours): ${Object.entries(byCat).map(([k, [a, n]]) => `${k} ${a}/${n}`).join(', ')}`);
-  }
+  /** @type {Array<{ group: string, metric: string, value: number | null, unit?: string, baseline?: string, baselineValue?: number | string, ratio?: number, target?: string }>} */
+  const rows = await accuracyRows(log);
+  const { dev, dir } = ev;
 
   // speed on the 10k KB: the node's whole synchronous path (small talk, retrieval, features, confidence)
   const mod = await import(pathToFileURL(path.join(dir, 'make-large-kb.mjs')).href);
@@ -168,7 +64,7 @@ async function run(log) {
   const mMini = perMsg((q) => miniBig(q), 3);
   log(`10k-KB latency over ${tOurs.length} lookups; load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} on ${os.cpus().length} CPUs (a shared machine inflates the tail)`);
   rows.push({ group: 'faq speed (10k KB)', metric: 'index build', value: buildMs, unit: 'ms', baseline: 'MiniSearch', baselineValue: miniBuild, ratio: miniBuild / buildMs });
-  for (const [p, name, target] of [[0.5, 'lookup p50'], [0.99, 'lookup p99', '< 1 ms'], [0.999, 'lookup p99.9']]) {
+  for (const [p, name, target] of /** @type {Array<[number, string, string?]>} */ ([[0.5, 'lookup p50'], [0.99, 'lookup p99', '< 1 ms'], [0.999, 'lookup p99.9']])) {
     rows.push({ group: 'faq speed (10k KB)', metric: name, value: pct(tOurs, p), unit: 'ms', baseline: 'MiniSearch', baselineValue: pct(tMini, p), ratio: pct(tMini, p) / pct(tOurs, p), target });
   }
   rows.push({ group: 'faq speed (10k KB)', metric: 'p99 of per-message medians', value: pct(mOurs, 0.99), unit: 'ms', baseline: 'MiniSearch', baselineValue: pct(mMini, 0.99), ratio: pct(mMini, 0.99) / pct(mOurs, 0.99) });

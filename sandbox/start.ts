@@ -245,7 +245,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const userDir = path.resolve(opts.userDir ?? path.join(ROOT, '.userdir'));
   const host = opts.host ?? env.HOST ?? '127.0.0.1';
   const port = opts.port ?? (env.PORT !== undefined && env.PORT !== '' ? Number(env.PORT) : DEFAULT_PORT);
-  fs.mkdirSync(userDir, { recursive: true });
+  // Everything this process writes (flows, credentials, the transcript of the file nodes, events, state) is
+  // private to its user, whatever umask it was started with: new folders 0700, files 0600.
+  process.umask(0o077);
+  fs.mkdirSync(userDir, { recursive: true, mode: 0o700 });
 
   const prepared = prepareUserDir(userDir);
   const sandboxMode = !env.WECOM_CORP_ID;

@@ -147,6 +147,27 @@ describe('ops: KB alternates, CSV, Prometheus', function () {
     assert.deepEqual(alternatesSnippet(['a', 'a', 'b,c']), { json: '["a","b,c"]', csv: '"a|b,c"' });
   });
 
+  it('KB writes refuse line breaks and "|" in a question, neutralise CSV formulas, cap alternates and size', function () {
+    const { MAX_ALTERNATES, MAX_KB_BYTES } = require('../dist/nodes/lib/ops/kb-alternates');
+    const { alternatesRequest } = require('../dist/nodes/lib/ops/ops-api.js');
+    const json = JSON.stringify([{ id: 'inv', question: '如何开发票', answer: 'A' }]);
+    const csv = 'id,question,answer,alternates\ninv,如何开发票,A,\n';
+    for (const bad of ['两行\n问题', 'a|b', 'tab\u0007bell', 'x'.repeat(201)]) {
+      assert.throws(() => addAlternates(json, 'kb.json', 'inv', [bad]), KbEditError, JSON.stringify(bad));
+      assert.throws(() => addAlternates(csv, 'kb.csv', 'inv', [bad]), KbEditError);
+      assert.equal(alternatesRequest({ node: 'f', entry: 'inv', questions: ['ok', bad] }).ok, false, 'the API answers 400');
+    }
+    const c = addAlternates(csv, 'kb.csv', 'inv', ['=HYPERLINK("http://evil.example","x")', '+1', '@SUM(A1)', '-2', '正常问题']);
+    const cell = c.text.split('\n')[1];
+    assert.ok(cell.includes(`"'=HYPERLINK(""http://evil.example"",""x"")|'+1|'@SUM(A1)|'-2|正常问题"`), cell);
+    assert.ok(!/(^|,)[=+\-@]/.test(cell), 'no cell starts a formula');
+    assert.equal(alternatesSnippet(['=1+1']).csv, "'=1+1");
+    const many = Array.from({ length: MAX_ALTERNATES + 1 }, (_, i) => `问题${i}`);
+    assert.throws(() => addAlternates(json, 'kb.json', 'inv', many), /at most 50 alternates/);
+    const big = JSON.stringify([{ id: 'inv', question: 'Q', answer: 'x'.repeat(MAX_KB_BYTES) }]);
+    assert.throws(() => addAlternates(big, 'kb.json', 'inv', ['q']), /would exceed/);
+  });
+
   it('CSV export neutralises formulas and quotes', function () {
     const s = unansweredCsv([{ label: '=cmd()', count: 2, miss: 2, declined: 0, last: T0, questions: [{ text: '=cmd()' }, { text: 'a"b' }] }]);
     assert.match(s, /^\uFEFFquestion,count/);

@@ -10,6 +10,7 @@ import type { ContextLike } from '../lib/state/backends/context-store';
 import type { WecomMsg } from '../lib/contract/messages';
 import type { RetryOptions } from '../lib/wecom/api/retry';
 import type { StateSettings } from '../lib/state';
+import type { BackoffOptions } from '../lib/security/guess-throttle';
 
 type RegisterType = NodeAPI['nodes']['registerType'];
 
@@ -26,7 +27,7 @@ export interface RuntimeSettings {
   userDir?: string;
   httpNodeRoot?: string | false;
   wecomState?: StateSettings;
-  wecom?: { retry?: RetryOptions };
+  wecom?: { retry?: RetryOptions; /** Back-off after wrong credentials (lib/security/guess-throttle.ts). */ guessBackoff?: BackoffOptions };
 }
 
 /** RED.settings, typed (also an object identity per runtime). */

@@ -53,14 +53,31 @@ export function registerUpgrade(server: Server, path: string, handler: UpgradeHa
   };
 }
 
+/** Who wants to hear that an upgrade was refused (and with which status), by socket. */
+const refusalWatchers = new WeakMap<Duplex, (status: number) => void>();
+
+/** Call `fn` with the status when this socket's upgrade is refused (rejectUpgrade, or the leader's answer relayed). */
+export function watchRefusal(socket: Duplex, fn: (status: number) => void): void {
+  refusalWatchers.set(socket, fn);
+}
+
+/** Report a refusal of this socket's upgrade to its watcher (once). */
+export function reportRefusal(socket: Duplex, status: number): void {
+  const fn = refusalWatchers.get(socket);
+  refusalWatchers.delete(socket);
+  fn?.(status);
+}
+
 /** Answer an upgrade request with a plain HTTP error and close the socket: no WebSocket, no data. */
-export function rejectUpgrade(socket: Duplex, status: number, text: string): void {
+export function rejectUpgrade(socket: Duplex, status: number, text: string, headers: Record<string, string> = {}): void {
+  reportRefusal(socket, status);
   const body = `${text}\n`;
   const head = [
     `HTTP/1.1 ${status} ${text}`,
     'Connection: close',
     'Content-Type: text/plain; charset=utf-8',
     `Content-Length: ${Buffer.byteLength(body)}`,
+    ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
   ];
   if (status === 401) head.push('WWW-Authenticate: Bearer');
   try {

@@ -16,10 +16,11 @@ import type { BridgeConfig } from '../lib/bridge/config';
 import type { MediaLinker } from '../lib/bridge/media/link';
 import type { WecomMsg } from '../lib/contract/messages';
 import { DuplicatePath, fullPath, registerUpgrade, rejectUpgrade } from '../shared/ws-upgrade';
+import { guessGuard } from '../shared/guess-guard';
 import { acquireStore, stateOptions } from '../shared/state';
 import { mountConsole } from '../shared/ops/console-routes';
 import { httpServer, settingsOf } from '../shared/node-kit';
-import { startRelay, type BridgeRelay } from './cluster-relay';
+import { isRelayed, startRelay, type BridgeRelay } from './cluster-relay';
 import { mountMediaRoute } from './media-route';
 import { mountRevokeRoute } from './revoke-route';
 import type { SentMedia } from '../lib/bridge/media/sent';
@@ -47,6 +48,11 @@ export interface ServerParts {
   broken(text: string): void;
 }
 
+/** The upgrade request carries some credential (header, subprotocol or ?token=): a 401 to it is a wrong guess. */
+function presentsCredential(req: IncomingMessage): boolean {
+  return req.headers.authorization !== undefined || /(^|,)\s*wecom-auth\./.test(String(req.headers['sec-websocket-protocol'] ?? '')) || /[?&]token=/.test(req.url ?? '');
+}
+
 /** Start serving agents; returns the relay (with several instances) and what stops everything. */
 export function startServer(RED: NodeAPI, node: Node, p: ServerParts): { relay: BridgeRelay | null; stop: Array<() => void> } {
   const { cfg } = p;
@@ -60,6 +66,7 @@ export function startServer(RED: NodeAPI, node: Node, p: ServerParts): { relay: 
     const r = (relay = startRelay({
       store: handle.store,
       name: node.id,
+      relaySecret: cfg.token,
       address: () => {
         const a = RED.server?.address();
         return a && typeof a === 'object' ? { host: a.address, port: a.port } : null;
@@ -106,7 +113,11 @@ export function startServer(RED: NodeAPI, node: Node, p: ServerParts): { relay: 
   };
   try {
     if (!RED.server) throw new Error('no server');
-    stop.push(registerUpgrade(httpServer(RED), path, onUpgrade));
+    // wrong credentials from one address meet a growing back-off (429), on every instance alike
+    const guesses = guessGuard(RED, node, 'ws');
+    stop.push(() => void guesses.release());
+    const counted = (req: IncomingMessage) => usable && presentsCredential(req) && !isRelayed(req, cfg.token);
+    stop.push(registerUpgrade(httpServer(RED), path, guesses.upgrade(onUpgrade, counted)));
     if (usable) {
       const base = cfg.path.replace(/\/+$/, '');
       const prepare = async (given: string | null) => {

@@ -16,7 +16,8 @@ const { editorAccess, ADMIN_HASH_FILE } = require('../../dist/sandbox/start.js')
 const START = path.join(__dirname, '..', '..', 'dist', 'sandbox', 'start.js');
 
 function startReal(env, userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wecom-login-'))) {
-  const script = `require(${JSON.stringify(START)}).startSandbox({ port: 0, userDir: ${JSON.stringify(userDir)}, quiet: true, logFile: ${JSON.stringify(path.join(userDir, 'nr.log'))} }).then((s) => console.log('URL ' + s.url), (e) => { console.error(e); process.exit(1); });`;
+  // started under umask 022: what it writes must still be private
+  const script = `process.umask(0o022); require(${JSON.stringify(START)}).startSandbox({ port: 0, userDir: ${JSON.stringify(userDir)}, quiet: true, logFile: ${JSON.stringify(path.join(userDir, 'nr.log'))} }).then((s) => console.log('URL ' + s.url), (e) => { console.error(e); process.exit(1); });`;
   const child = spawn(process.execPath, ['-e', script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   const url = new Promise((resolve, reject) => {
@@ -148,6 +149,14 @@ describe('e2e: the editor with real credentials and no admin password', function
     assert.ok(frames.every((f) => !f.includes('"topic"')), 'no status or log frame');
     assert.ok(frames.some((f) => f.includes('"auth":"fail"')), '/comms refuses the socket');
 
+    // the user dir's data, written under umask 022, is private: folders 0700, files 0600
+    for (const f of ['flows.json', ADMIN_HASH_FILE, '.credential-secret']) assert.equal(fs.statSync(path.join(sb.userDir, f)).mode & 0o077, 0, f);
+    for (const d of ['wecom-state', 'wecom-events']) {
+      const dir = path.join(sb.userDir, d);
+      if (!fs.existsSync(dir)) continue;
+      assert.equal(fs.statSync(dir).mode & 0o777, 0o700, d);
+      for (const f of fs.readdirSync(dir)) assert.equal(fs.statSync(path.join(dir, f)).mode & 0o077, 0, `${d}/${f}`);
+    }
     const m = sb.output().match(/Editor password \(user admin, shown only now\): ([A-Za-z0-9]{24})/);
     assert.ok(m, 'the generated password is printed');
     const hash = fs.readFileSync(path.join(sb.userDir, ADMIN_HASH_FILE), 'utf8');

@@ -133,6 +133,20 @@ describe('e2e: the bundled pipeline (keywords → FAQ → human) for app and 微
     await sayUntil('app', user, '退款多久到账', /原路退回/); // the bot answers again
   });
 
+  it('answers a question about 客服 from the FAQ (周末有客服吗) and hands a request for 客服 (我要客服) to an agent', async function () {
+    const faqNode = exampleFlow().find((n) => n.type === 'faq-lookup');
+    const hours = faqNode.entries.find((e) => e.id === 'f69').answer;
+    const user = `kfword-${run}`;
+    const [answer] = await say('app', user, '周末有客服吗');
+    assert.equal(answer.text, hours);
+    const notices = await say('app', user, '我要客服');
+    assert.equal(notices[0].text, JOINED_NOTICE);
+    const handoff = await agent.waitFor((f) => f.type === 'handoff' && f.userId === user, 'the handoff frame');
+    assert.equal(handoff.reason, 'keyword');
+    agent.send({ type: 'close', conversationId: handoff.conversationId });
+    await agent.waitFor((f) => f.type === 'ack' && f.ref === 'close' && f.conversationId === handoff.conversationId, 'the close ack');
+  });
+
   it('hands an FAQ miss to an agent (no_answer)', async function () {
     const user = `miss-${run}`;
     const notices = await say('app', user, '帮我订一张明天去上海的机票');

@@ -11,6 +11,7 @@ import { makeEvent, parseEvent, type OpsEvent } from './event';
 import { EventWriter, recordFiles } from './writer';
 import { Rollup, type Summary } from './rollup';
 import { clusterUnanswered, type UnansweredGroup } from './cluster';
+import { replacePrivate } from '../security/private-files';
 
 export interface OpsLogOptions {
   /** Directory of the record; null keeps the index in memory only. */
@@ -193,10 +194,8 @@ export class OpsLog {
 
   private saveIndex(): void {
     const dir = this.opt.dir!;
-    const tmp = path.join(dir, `${INDEX}.${process.pid}.tmp`);
     const body: IndexFile = { v: 1, offsets: this.offsets, rollup: this.rollup.toJSON() };
-    fs.writeFileSync(tmp, JSON.stringify(body));
-    fs.renameSync(tmp, path.join(dir, INDEX));
+    replacePrivate(path.join(dir, INDEX), JSON.stringify(body));
     this.lastIndexSave = this.now();
     this.dirty = false;
   }

@@ -6,9 +6,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseKb } from '../bot/faq/data';
 import { validateEntries } from '../bot/faq/search-index';
-import { addAlternates } from './kb-alternates';
+import { addAlternates, questionProblem } from './kb-alternates';
 import { HOUR_MS } from './rollup';
 import type { OpsLog } from './log';
+import { replacePrivate } from '../security/private-files';
 import type { UnansweredGroup } from './cluster';
 import { normalise } from '../bot/text/normalise';
 import { DEFAULT_CANCEL_WORDS } from '../handoff/transfer-words';
@@ -119,14 +120,14 @@ export function alternatesRequest(body: unknown): AlternatesRequest {
   const b = (body ?? {}) as { node?: unknown; entry?: unknown; questions?: unknown };
   const questions = Array.isArray(b.questions) ? b.questions.filter((q): q is string => typeof q === 'string' && q.trim() !== '').slice(0, 200) : [];
   if (!questions.length || typeof b.entry !== 'string' || !b.entry) return { ok: false, error: 'need "entry" and a non-empty "questions" array' };
+  const problem = questions.map(questionProblem).find((p) => p !== null);
+  if (problem) return { ok: false, error: problem };
   return { ok: true, node: b.node, entry: b.entry, questions };
 }
 
 /** Add the questions to an entry of a KB file, replacing the file in one step; the questions added. */
 export function writeAlternates(file: string, entry: string, questions: string[]): string[] {
   const r = addAlternates(fs.readFileSync(file, 'utf8'), file, entry, questions);
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, r.text);
-  fs.renameSync(tmp, file);
+  replacePrivate(file, r.text);
   return r.added;
 }

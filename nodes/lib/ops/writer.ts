@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { appendPrivate, makePrivate, privateDir } from '../security/private-files';
 
 export interface WriterOptions {
   maxBytes: number;
@@ -40,7 +41,7 @@ export class EventWriter {
   private day = '';
 
   constructor(readonly dir: string, private opt: WriterOptions, private now: () => number = Date.now) {
-    fs.mkdirSync(dir, { recursive: true });
+    privateDir(dir);
   }
 
   /** Queue one line (without its newline); returns true when the buffer is big enough to flush now. */
@@ -63,11 +64,11 @@ export class EventWriter {
       if (!chunk.length || !this.file) return;
       const file = path.join(this.dir, this.file);
       try {
-        fs.appendFileSync(file, chunk.join(''));
+        appendPrivate(file, chunk.join(''));
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-        fs.mkdirSync(this.dir, { recursive: true }); // the directory was removed under us
-        fs.appendFileSync(file, chunk.join(''));
+        privateDir(this.dir); // the directory was removed under us
+        appendPrivate(file, chunk.join(''));
       }
       this.size += chunkBytes;
       written.set(this.file, this.size);
@@ -102,6 +103,7 @@ export class EventWriter {
     this.file = part === 0 ? `events-${this.day}.jsonl` : `events-${this.day}.${part}.jsonl`;
     try {
       this.size = fs.statSync(path.join(this.dir, this.file)).size;
+      makePrivate(path.join(this.dir, this.file)); // written by an older release with the umask's mode
     } catch {
       this.size = 0;
     }

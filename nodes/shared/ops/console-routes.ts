@@ -15,7 +15,8 @@ import * as path from 'node:path';
 import { mountRoutes } from '../http-routes';
 import { liveGauges, opsLog } from './events';
 import { alternatesSnippet, KbEditError, unansweredCsv } from '../../lib/ops/kb-alternates';
-import { hasSecret } from '../../lib/ops/http-auth';
+import { givenSecret, hasSecret } from '../../lib/ops/http-auth';
+import { guessGuard, type GuessGuard } from '../guess-guard';
 import { opsMetrics } from '../../lib/ops/metrics';
 import { alternatesRequest, cancelWords, faqSources, knownQuestions, opsSummary, queryRange, writeAlternates, type FaqNodeConf } from '../../lib/ops/ops-api';
 import { superviseRequest } from '../../lib/bridge/supervise';
@@ -43,15 +44,19 @@ function secure(res: Response): void {
   for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
 }
 
-function guard(secret: string, realm: string, why: string, handler: RequestHandler): RequestHandler {
+/** 401 without the secret, 429 while the client is backed off after wrong ones (guesses), else `handler`. */
+function guard(secret: string, realm: string, why: string, guesses: GuessGuard, handler: RequestHandler): RequestHandler {
   return (req, res, next) => {
     secure(res);
-    if (!hasSecret(secret, req.headers.authorization)) {
-      res.setHeader('WWW-Authenticate', `Basic realm="${realm}", charset="UTF-8"`);
-      res.status(401).type('text/plain').send(secret ? 'Unauthorized\n' : `Unauthorized: ${why}\n`);
-      return;
-    }
-    handler(req, res, next);
+    const ok = hasSecret(secret, req.headers.authorization);
+    guesses.http(req, res, givenSecret(req.headers.authorization) !== null, ok, () => {
+      if (!ok) {
+        res.setHeader('WWW-Authenticate', `Basic realm="${realm}", charset="UTF-8"`);
+        res.status(401).type('text/plain').send(secret ? 'Unauthorized\n' : `Unauthorized: ${why}\n`);
+        return;
+      }
+      handler(req, res, next);
+    });
   };
 }
 
@@ -165,7 +170,9 @@ export function mountConsole(RED: NodeAPI, node: Node, opt: ConsoleOptions): () 
 
   if (opt.ops) {
     const why = 'set the ops password on ws-bridge or WECOM_OPS_PASSWORD';
-    const g = (h: RequestHandler) => guard(opt.opsPassword, 'WeCom ops', why, h);
+    const guesses = guessGuard(RED, node, 'ops');
+    removers.push(() => void guesses.release());
+    const g = (h: RequestHandler) => guard(opt.opsPassword, 'WeCom ops', why, guesses, h);
     if (!opt.opsPassword) node.warn(RED._('ws-bridge.warn.noOpsPassword'));
     at('/ops', { get: g(page('ops/', 'ops.html')) });
     at('/ops/api/summary', {
@@ -190,8 +197,10 @@ export function mountConsole(RED: NodeAPI, node: Node, opt: ConsoleOptions): () 
 
   if (opt.metrics) {
     if (!opt.metricsToken) node.warn(RED._('ws-bridge.warn.noMetricsToken'));
+    const guesses = guessGuard(RED, node, 'metrics');
+    removers.push(() => void guesses.release());
     at('/metrics', {
-      get: guard(opt.metricsToken, 'WeCom metrics', 'set the metrics token on ws-bridge or WECOM_METRICS_TOKEN', (_q, res) => {
+      get: guard(opt.metricsToken, 'WeCom metrics', 'set the metrics token on ws-bridge or WECOM_METRICS_TOKEN', guesses, (_q, res) => {
         res.type('text/plain; version=0.0.4; charset=utf-8').send(opsMetrics(opsLog(RED), liveGauges()));
       }),
     });

@@ -9,6 +9,7 @@ import { num, parseSynonyms } from './data';
 import { confidence, DEFAULT_CONFIDENCE, type ConfidenceModel } from './confidence';
 import { SmallTalk, DEFAULT_SMALL_TALK_REPLIES, SMALL_TALK_KINDS, parseSmallTalk, type SmallTalkKind } from './smalltalk';
 import type { EmbeddingReranker } from './rerank';
+import { explain, type Explanation } from './coverage';
 
 export interface FaqDecision {
   kind: 'answer' | 'suggest' | 'miss' | 'smallTalk';
@@ -24,6 +25,8 @@ export interface FaqDecision {
   reply?: string;
   /** The semantic re-ranker was consulted and answered in time. */
   reranked?: boolean;
+  /** Salient words of the message the best entry does not explain (coverage.ts): why it was not answered. */
+  uncovered?: string[];
 }
 
 export interface FaqBotOptions {
@@ -41,6 +44,8 @@ export interface FaqBotOptions {
   rerankAnswerCosine?: number;
   /** Lexical candidates re-ranked (default 5). */
   rerankTopK?: number;
+  /** Answer only when the entry explains every salient word of the message (default true; faq-coverage.ts). */
+  coverage?: boolean;
 }
 
 /** The lexical decision plus what re-ranking needs: whether to call it, and all lexical candidates. */
@@ -68,27 +73,54 @@ export class FaqBot {
     const res = this.index.search(text, k, { longListFloor: 0.16 });
     const conf = confidence(res.features, this.model);
     const score = res.best ? res.best.score : 0;
-    const base = { confidence: conf, score, candidates: res.candidates.slice(0, 3) };
-    const needsRerank = !!this.o.reranker && this.o.reranker.ready && res.candidates.length > 0 && conf < (this.o.certainAt ?? 0.9);
     const all = res.candidates;
-    if (res.best && conf >= this.answerAt) return { kind: 'answer', index: res.best.index, ...base, needsRerank, all };
-    if (res.best && conf >= this.suggestAt) return { kind: 'suggest', ...base, needsRerank, all };
-    return { kind: 'miss', ...base, needsRerank, all };
+    const top3 = all.slice(0, 3);
+    const needsRerank = !!this.o.reranker && this.o.reranker.ready && all.length > 0 && conf < (this.o.certainAt ?? 0.9);
+    if (!res.best) return { kind: 'miss', confidence: conf, score, candidates: top3, needsRerank, all };
+    if (this.o.coverage === false) {
+      const base = { confidence: conf, score, candidates: top3, needsRerank, all };
+      if (conf >= this.answerAt) return { kind: 'answer', index: res.best.index, ...base };
+      return { kind: conf >= this.suggestAt ? 'suggest' : 'miss', ...base };
+    }
+    const words = this.index.contentWords(text);
+    const ex = this.explainOf(words, res.best.index);
+    const uncovered = ex.uncovered;
+    // nothing salient explained (only generic words matched): no answer, no did-you-mean
+    if (ex.covered.length === 0) return { kind: 'miss', confidence: conf, score, candidates: top3, uncovered, needsRerank: false, all };
+    if (uncovered.length === 0 && conf >= this.answerAt) return { kind: 'answer', index: res.best.index, confidence: conf, score, candidates: top3, needsRerank, all };
+    // did-you-mean: only entries that explain at least one salient word of the message
+    const offered = top3.filter((c) => this.explainOf(words, this.indexOf(c.id)).covered.length > 0);
+    const kind = offered.length > 0 && (conf >= this.suggestAt || uncovered.length > 0) ? 'suggest' : 'miss';
+    return { kind, confidence: conf, score, candidates: kind === 'suggest' ? offered : top3, uncovered, needsRerank, all };
+  }
+
+  private readonly ids = new Map<string, number>();
+  private indexOf(id: string): number {
+    if (this.ids.size === 0) this.index.entries.forEach((e, i) => this.ids.set(e.id, i));
+    return this.ids.get(id) ?? -1;
+  }
+
+  private explainOf(words: string[], index: number): Explanation {
+    return explain(words, index >= 0 ? this.index.entryText(index) : { own: '', answer: '' });
+  }
+
+  /** The entry explains every salient word of the message (always true with coverage off). */
+  explains(text: string, index: number): boolean {
+    return this.o.coverage === false || this.explainOf(this.index.contentWords(text), index).uncovered.length === 0;
   }
 
   /** The full decision, re-ranking the top candidates when configured (never longer than its budget). */
   async decide(text: string): Promise<FaqDecision> {
     const { needsRerank, all, ...lex } = this.decideLexical(text);
     if (!needsRerank || !this.o.reranker) return lex;
-    const idxOf = (id: string) => this.index.entries.findIndex((e) => e.id === id);
-    const rr = await this.o.reranker.rerank(text, all.map((c) => ({ index: idxOf(c.id), score: c.score })));
+    const rr = await this.o.reranker.rerank(text, all.map((c) => ({ index: this.indexOf(c.id), score: c.score })));
     if (!rr || rr.order.length === 0) return lex;
     const entries = this.index.entries;
     const candidates = rr.order.slice(0, 3).map((o) => ({ id: entries[o.index].id, question: entries[o.index].question, score: o.score }));
     const top = rr.order[0];
     const gap = top.cosine - (rr.order[1]?.cosine ?? 0);
     const sameBest = lex.kind === 'answer' && lex.index === top.index;
-    if (sameBest || (top.cosine >= (this.o.rerankAnswerCosine ?? 0.8) && gap >= 0.02)) {
+    if (sameBest || (top.cosine >= (this.o.rerankAnswerCosine ?? 0.8) && gap >= 0.02 && this.explains(text, top.index))) {
       return { ...lex, kind: 'answer', index: top.index, candidates, reranked: true };
     }
     return { ...lex, kind: lex.kind === 'answer' ? 'suggest' : lex.kind, index: undefined, candidates, reranked: true };

@@ -15,6 +15,7 @@
  */
 import { Analyzer, firstClause, type AnalyzerOptions } from './analyser';
 import { CharIndex, hanChars } from './chars';
+import type { EntryText } from './coverage';
 
 export { Analyzer, firstClause, DEFAULT_SYNONYMS, DEFAULT_STOP_WORDS } from './analyser';
 export type { AnalyzerOptions } from './analyser';
@@ -316,6 +317,26 @@ export class FaqIndex {
 
   get size(): number {
     return this.entries.length;
+  }
+
+  /** The content words of a text as the index sees them (normalised, synonyms applied, stop words dropped). */
+  contentWords(text: string): string[] {
+    const out: string[] = [];
+    for (const { t, kind } of this.analyzer.terms(text)) if (kind === 0) out.push(t);
+    return out;
+  }
+
+  private readonly texts = new Map<number, EntryText>();
+  /** An entry's canonical texts (for faq-coverage.ts), computed on first use. */
+  entryText(i: number): EntryText {
+    let t = this.texts.get(i);
+    if (!t) {
+      const e = this.entries[i];
+      const canon = (x: string) => this.analyzer.canonicalWords(x).join('');
+      t = { own: [e.question, ...(e.alternates ?? [])].map(canon).join('|'), answer: canon(e.answer) };
+      this.texts.set(i, t);
+    }
+    return t;
   }
 
   /** IDF of an unseen term: as rare as a term found once. */

@@ -80,7 +80,7 @@ const GROUPS: Array<[string, string]> = [
   // human agent / contact / hours / complaints / company
   ...group('人工', '人工客服 真人 活人 rg 人工服务'),
   ...group('电话', '客服电话 联系方式 热线 电话号 联系电话'),
-  ...group('工作时间', '上班时间 营业时间 服务时间 几点上班 几点下班'),
+  ...group('工作时间', '上班时间 营业时间 服务时间 几点上班 几点下班 上班 下班'),
   ...group('投诉', '举报 维权 complain'),
   ...group('体验店', '实体店 门市 线下店'),
   ...group('培训', '教程 教学 培训课'),
@@ -108,6 +108,8 @@ const GROUPS: Array<[string, string]> = [
   // orders
   ...group('订单', 'dd order 单子'),
   ...group('取消', '取消掉 撤销 cancel 撤单'),
+  ...group('修改', '更改 改动 改一下'),
+  ...group('设置', '配置 设定'),
   // how / when / can (spoken, regional)
   ...group('怎么', '如何 怎样 咋 怎么样 怎么弄 怎么办 咋整 咋办 咋弄 怎么搞 点样 肿么 咋个 怎么整'),
   ...group('多久', '多长时间 几天 多少天 什么时候 啥时候 几时 几耐 多会儿 多长'),

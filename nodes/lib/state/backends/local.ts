@@ -25,6 +25,7 @@ import { open, type RootDatabase } from 'lmdb';
 import type { Lease, ReadGroupOptions, StateStore, StreamBacklog, StreamEntry, UpdateResult } from '../store';
 import { StateUnavailable } from '../store';
 import { Notifier } from '../notifier';
+import { makePrivate, privateDir } from '../../security/private-files';
 
 export interface LocalStoreOptions {
   /** The directory of the environment (created if missing). */
@@ -96,9 +97,11 @@ export class LocalStore implements StateStore {
   private tryOpen(): void {
     this.lastOpenTry = Date.now();
     try {
-      fs.mkdirSync(this.opts.dir, { recursive: true });
+      privateDir(this.opts.dir);
       fs.accessSync(this.opts.dir, fs.constants.W_OK);
       const db = open({ path: this.opts.dir, overlappingSync: true, noMemInit: true });
+      // LMDB creates its files with the umask's mode: conversation state is private
+      for (const f of fs.readdirSync(this.opts.dir, { withFileTypes: true })) if (f.isFile()) makePrivate(`${this.opts.dir}/${f.name}`);
       if (!this.instanceId) {
         let id = db.get(['meta', 'instance']) as string | undefined;
         if (!id) this.put(db, ['meta', 'instance'], (id = randomUUID()));

@@ -59,7 +59,8 @@
     groupTag: ['组：{g}', 'group: {g}'],
     systemLink: ['系统连接', 'system link'],
     reason_keyword: ['用户要求', 'user asked'], reason_no_answer: ['机器人答不上', 'bot could not answer'],
-    reason_repeat_miss: ['多次未答', 'repeated misses'], reason_transfer: ['转接', 'transfer']
+    reason_repeat_miss: ['多次未答', 'repeated misses'], reason_transfer: ['转接', 'transfer'],
+    noteFrom: ['内部备注 · {who}', 'Internal note · {who}']
   });
 
   var TOKEN_KEY = 'wecom-console-token';
@@ -245,6 +246,13 @@
 
   var item = H.item;
 
+  /** What tools.js (canned replies, notes, status, search, notifications) uses of the console. */
+  var api = window.WecomConsole = {
+    state: state, send: send, render: schedule, listeners: [], conv: conv, fail: function (e) { fail(e); },
+    selected: function () { return state.convs[state.selected]; },
+    select: function (id) { state.selected = id; render(); }
+  };
+
   function onFrame(f) {
     if (!noteSeq(f)) return;
     var c;
@@ -268,6 +276,7 @@
         setConn('open', 'connected');
         $('me').textContent = state.system ? t('systemLink') : state.agentId;
         showConsole();
+        api.listeners.forEach(function (fn) { fn(f); });
         return;
       case 'sync':
         onSync(f);
@@ -350,6 +359,7 @@
       default:
         return;
     }
+    api.listeners.forEach(function (fn) { fn(f); });
     schedule();
   }
 
@@ -532,11 +542,12 @@
       var frag = document.createDocumentFragment();
       c.history.forEach(function (h) {
         if (h.notice) { frag.appendChild(el('div', 'notice', h.notice())); return; }
-        var mine = h.from === 'agent';
+        var mine = h.from === 'agent' || h.from === 'note';
         var m = el('div', 'msg ' + h.from + (mine ? ' mine' : '') + (h.pending ? ' pending' : '') + (h.failed ? ' failed' : ''));
         m.setAttribute('data-from', h.from);
         var wrap = el('div');
-        wrap.appendChild(el('div', 'from', h.from === 'user' ? t('user') : h.from === 'bot' ? t('bot') : h.agentId && h.agentId !== state.agentId ? t('agent') + ' ' + h.agentId : t('me')));
+        var who = h.from === 'user' ? t('user') : h.from === 'bot' ? t('bot') : h.agentId && h.agentId !== state.agentId ? t('agent') + ' ' + h.agentId : t('me');
+        wrap.appendChild(el('div', 'from', h.from === 'note' ? t('noteFrom', { who: who }) : who));
         var b = el('div', 'bubble');
         if (h.text) b.appendChild(el('div', 'text', h.text));
         if (h.media) b.appendChild(mediaNode(h.media));

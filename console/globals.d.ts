@@ -54,8 +54,26 @@ interface WecomHistoryApi {
   word(prefix: string, code: string): string;
 }
 
+/** What console.js gives tools.js (canned replies, notes, status, search, alerts). */
+interface WecomConsoleApi {
+  state: Record<string, any>;
+  /** Send a frame; onAck/onError get its answer. False when not connected. */
+  send(frame: Record<string, any>, onAck?: (f: Record<string, any>) => void, onError?: (f: Record<string, any>) => void): boolean;
+  render(): void;
+  /** Called with every frame from the bridge, after the console handled it. */
+  listeners: Array<(f: Record<string, any>) => void>;
+  conv(id: string, f?: Record<string, any> | null): ConsoleConv;
+  fail(e: Record<string, any>): void;
+  selected(): ConsoleConv | undefined;
+  select(id: string): void;
+}
+
 interface Window {
   WecomUi: WecomUiApi;
   WecomHistory: WecomHistoryApi;
   WecomCharts: WecomChartsApi;
+  WecomConsole: WecomConsoleApi;
+  /** Called with every api/summary answer of the ops view (supervisor.js). */
+  WecomOpsHooks?: Array<(data: Record<string, any>) => void>;
+  webkitAudioContext?: typeof AudioContext;
 }

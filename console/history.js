@@ -55,7 +55,7 @@
       var line = h.system;
       return { notice: function () { return systemText(line); }, ts: h.ts };
     }
-    var x = { from: from || (h.from === 'agent' || h.from === 'bot' ? h.from : 'user'), text: h.text == null ? '' : String(h.text), ts: h.ts };
+    var x = { from: from || (h.from === 'agent' || h.from === 'bot' || h.from === 'note' ? h.from : 'user'), text: h.text == null ? '' : String(h.text), ts: h.ts };
     if (h.media && typeof h.media === 'object') { x.media = h.media; if (/^\[[^\]]*\]$/.test(x.text)) x.text = ''; }
     if (h.location && typeof h.location === 'object') x.location = h.location;
     if (h.link && typeof h.link === 'object') x.link = h.link;

@@ -138,13 +138,14 @@
     tbody.textContent = '';
     $('un-count').textContent = data.groups;
     data.unanswered.forEach(function (gr) {
-      var tr = el('tr');
+      var tr = el('tr', gr.added ? 'added' : '');
       tr.setAttribute('data-group', gr.id);
       var q = el('td');
       q.appendChild(el('div', 'label', gr.label));
       var others = gr.questions.map(function (x) { return x.text; }).filter(function (x) { return x !== gr.label; });
       if (others.length) q.appendChild(el('div', 'qs', others.join(' · ')));
       q.appendChild(el('div', 'qs', [gr.miss ? t('misses', { n: gr.miss }) : '', gr.declined ? t('declinedN', { n: gr.declined }) : ''].filter(Boolean).join(' · ')));
+      if (gr.added) q.appendChild(el('span', 'tag added', t('addedTo', { entry: gr.added })));
       tr.appendChild(q);
       tr.appendChild(el('td', 'num', gr.count));
       tr.appendChild(el('td', 'num', ui.hhmm(gr.last)));
@@ -176,6 +177,8 @@
     }).then(function (r) { return r.json().then(function (b) { if (!r.ok) throw new Error(b.error || r.status); return b; }); })
       .then(function (b) {
         var sn = $('snippet');
+        gr.added = parts[1];
+        renderUnanswered();
         if (b.written) { sn.classList.add('hidden'); ui.toast(t('written', { file: b.file, n: b.added.length })); }
         else {
           sn.textContent = t('snippet', { entry: b.entry }) + '\n\nJSON "alternates": ' + b.snippet.json + '\n\nCSV: ' + b.snippet.csv;
@@ -196,6 +199,7 @@
       data = res[0];
       faqNodes = res[1].nodes || [];
       render();
+      (window.WecomOpsHooks || []).forEach(function (fn) { fn(data); });
       document.body.setAttribute('data-loaded', String(Date.now()));
     }).catch(function (e) { ui.toast(t('failed', { msg: e.message }), true); });
   }
@@ -204,8 +208,9 @@
     $('lang-zh').setAttribute('aria-pressed', String(ui.lang() === 'zh'));
     $('lang-en').setAttribute('aria-pressed', String(ui.lang() === 'en'));
   }
-  $('lang-zh').addEventListener('click', function () { ui.setLang('zh', function () { langButtons(); render(); }); });
-  $('lang-en').addEventListener('click', function () { ui.setLang('en', function () { langButtons(); render(); }); });
+  function relang() { langButtons(); render(); (window.WecomOpsHooks || []).forEach(function (fn) { if (data) fn(data); }); }
+  $('lang-zh').addEventListener('click', function () { ui.setLang('zh', relang); });
+  $('lang-en').addEventListener('click', function () { ui.setLang('en', relang); });
   $('range').addEventListener('change', load);
   $('refresh').addEventListener('click', load);
   ui.applyI18n();

@@ -14,6 +14,7 @@ import { DEFAULT_MAX_IN_FLIGHT, dedupeTtlFor, Inbox } from '../lib/wecom/inbox';
 import { BacklogWatch } from '../lib/state/backlog-watch';
 import { opsBacklog } from '../shared/ops/events';
 import { MAX_CLOCK_SKEW_S, type CallbackKeys } from '../lib/wecom/callback';
+import { Profiles } from '../lib/wecom/profiles';
 import { readBody } from '../lib/wecom/raw-body';
 import { acquireStore, type StoreHandle } from '../shared/state';
 import { throttled } from '../shared/throttle';
@@ -43,6 +44,8 @@ interface WecomInDef extends NodeDef {
   backlogWarnSec?: number | string;
   /** Advanced (flow JSON only): seconds a callback's timestamp may be off our clock (default 300). */
   maxClockSkewSec?: number | string;
+  /** Look up who wrote (msg.wecom.customer; default true). */
+  profiles?: boolean;
 }
 
 const DEFAULT_PATH = '/wecom/callback';
@@ -94,6 +97,7 @@ export = function register(RED: NodeAPI): void {
     const maxSkewS = numField(def.maxClockSkewSec, MAX_CLOCK_SKEW_S, 30);
     const internalError = (err: unknown) => node.error(RED._('wecom-in.errors.internal', { message: message(err) }));
 
+    const profiles = new Profiles({ store: handle.store, api: (channel) => account.api(channel === 'kf' ? 'kf' : 'agent') });
     const inbox = new Inbox({
       store: handle.store,
       nodeId: node.id,
@@ -105,6 +109,9 @@ export = function register(RED: NodeAPI): void {
       maxInFlight: Math.floor(numField(def.maxInFlight, numField(process.env.WECOM_MAX_IN_FLIGHT, DEFAULT_MAX_IN_FLIGHT, 1), 1)),
       dedupeTtlMs: dedupeTtlFor(maxSkewS),
       emit: (m) => node.send(m),
+      // who wrote (msg.wecom.customer): asked of WeCom once a day per user, kept in the state store
+      // (not waited for when a passive reply is held: its seconds are the flow's)
+      profile: def.profiles === false ? undefined : (w) => profiles.of(w, w.replyKey ? 0 : undefined),
       onError: internalError,
       passive: account.passiveReplies,
       kf: {

@@ -19,6 +19,7 @@ import { mountKfAccounts } from './kf-accounts';
 import { opsHandoffInput, opsHandoffOutput } from '../shared/ops/events';
 import { showFault, statusText } from '../shared/status-text';
 import { nodeType, onClose, wecomMsg } from '../shared/node-kit';
+import { handoffSchema } from '../lib/config/handoff';
 
 type HandoffDef = NodeDef &
   HandoffConfig & {
@@ -101,5 +102,5 @@ export = function register(RED: NodeAPI): void {
     });
   }
 
-  RED.nodes.registerType('handoff', nodeType(Handoff));
+  RED.nodes.registerType('handoff', nodeType(Handoff, handoffSchema));
 };

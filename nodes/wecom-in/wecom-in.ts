@@ -20,6 +20,10 @@ import { acquireStore, type StoreHandle } from '../shared/state';
 import { throttled } from '../shared/throttle';
 import { showFault, statusText } from '../shared/status-text';
 import { nodeType, onClose } from '../shared/node-kit';
+import { wecomInSchema } from '../lib/config/wecom-in';
+import { flagOf, numOf } from '../lib/config/schema';
+
+const F = wecomInSchema.fields;
 import { numField } from '../lib/fields';
 import { limitedWarn } from '../shared/warn-limit';
 import { opsEvent } from '../shared/ops/events';
@@ -75,7 +79,7 @@ export = function register(RED: NodeAPI): void {
     const node = this;
     const account = RED.nodes.getNode(def.account) as WecomAccountNode | null;
     const path = normalisePath(def.path);
-    const maxBody = numField(def.maxBodyKb, 256, 1) * 1024;
+    const maxBody = numOf(F.maxBodyKb, def.maxBodyKb) * 1024;
     const fail = (status: string, text: string) => showFault(node, `wecom-in.status.${status}`, text);
 
     if (!account) return fail('noAccount', RED._('wecom-in.errors.noAccount'));
@@ -104,8 +108,8 @@ export = function register(RED: NodeAPI): void {
       corpId: keys.receiveId,
       agentId: account.settings.agentId,
       accountId: account.id,
-      replayAfterMs: numField(def.replayAfterSec, 10, 1) * 1000,
-      settleMs: numField(def.settleSec, 60, 1) * 1000,
+      replayAfterMs: numOf(F.replayAfterSec, def.replayAfterSec) * 1000,
+      settleMs: numOf(F.settleSec, def.settleSec) * 1000,
       maxInFlight: Math.floor(numField(def.maxInFlight, numField(process.env.WECOM_MAX_IN_FLIGHT, DEFAULT_MAX_IN_FLIGHT, 1), 1)),
       dedupeTtlMs: dedupeTtlFor(maxSkewS),
       emit: (m) => node.send(m),
@@ -117,7 +121,7 @@ export = function register(RED: NodeAPI): void {
       kf: {
         namespace: `${node.id}:${account.settings.apiBase}:${keys.receiveId}`,
         api: () => account.api('kf'),
-        skipBacklog: def.kfSkipBacklog !== false,
+        skipBacklog: flagOf(F.kfSkipBacklog, def.kfSkipBacklog),
         welcome: (def.kfWelcome ?? '').trim(),
         budget: account.kfBudget,
         onError: (err) => node.warn(RED._('wecom-in.errors.kfWelcome', { message: err.message })),
@@ -130,7 +134,7 @@ export = function register(RED: NodeAPI): void {
       keys,
       inbox,
       passive: account.passiveReplies,
-      passiveBudgetMs: def.passiveReply === true ? Math.round(numField(def.passiveBudgetMs, 3000, 100, 4000)) : undefined,
+      passiveBudgetMs: def.passiveReply === true ? Math.round(numOf(F.passiveBudgetMs, def.passiveBudgetMs)) : undefined,
       maxSkewS,
       onStale: () => opsEvent(RED, 'refused', undefined, { surface: 'callback', reason: 'stale' }),
       onRejected: (status, reason) => warn(RED._('wecom-in.warn.rejected', { status, reason, path })),
@@ -180,5 +184,5 @@ export = function register(RED: NodeAPI): void {
     });
   }
 
-  RED.nodes.registerType('wecom-in', nodeType(WecomIn));
+  RED.nodes.registerType('wecom-in', nodeType(WecomIn, wecomInSchema));
 };

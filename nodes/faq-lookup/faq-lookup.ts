@@ -15,8 +15,10 @@ import { DEFAULT_SUGGEST_TTL_S, num, parseKb } from '../lib/bot/faq/data';
 import { watchTextFile, type FileSource } from '../shared/file-source';
 import { opsEvent } from '../shared/ops/events';
 import { publishFaqIndex } from '../shared/faq-registry';
+import { aiEndpointOf, embeddingsSource } from '../shared/ai-endpoint-node';
 import { showFault, statusText } from '../shared/status-text';
 import { nodeContext, nodeType, onClose, wecomMsg } from '../shared/node-kit';
+import { faqLookupSchema } from '../lib/config/faq-lookup';
 
 type FaqLookupDef = NodeDef &
   FaqNodeFields & {
@@ -26,6 +28,8 @@ type FaqLookupDef = NodeDef &
     smallTalkFile?: string;
     suggestTtl?: number | string;
     store?: string;
+    /** The ai-endpoint config node whose embedding model re-ranks (rerankUrl/Model/Key: flows saved before it). */
+    aiEndpoint?: string;
     rerankUrl?: string;
     rerankModel?: string;
     rerankBudget?: number | string;
@@ -39,9 +43,8 @@ export = function register(RED: NodeAPI) {
     const ttlMs = Math.max(1, num(config.suggestTtl, DEFAULT_SUGGEST_TTL_S)) * 1000;
     const kv = contextKV(nodeContext(node), config.store);
     const userDir = RED.settings.userDir;
-    const reranker = (config.rerankUrl || '').trim()
-      ? new EmbeddingReranker({ url: config.rerankUrl!, model: config.rerankModel || undefined, apiKey: key, budgetMs: num(config.rerankBudget, 300), cacheDir: userDir ? path.join(userDir, 'wecom-faq-cache') : undefined })
-      : null;
+    const emb = embeddingsSource(aiEndpointOf(RED, config.aiEndpoint), { url: config.rerankUrl, model: config.rerankModel, apiKey: key });
+    const reranker = emb ? new EmbeddingReranker({ ...emb, budgetMs: num(config.rerankBudget, 300), cacheDir: userDir ? path.join(userDir, 'wecom-faq-cache') : undefined }) : null;
     // the sources a bot is built from: the KB (dialog, file or msg.kb) and the dialog + file word lists
     const src: FaqSources = { entries: Array.isArray(config.entries) ? config.entries : [], synonymsFile: '', smallTalkFile: '' };
     let bot: FaqBot | null = null;
@@ -96,5 +99,5 @@ export = function register(RED: NodeAPI) {
       for (const f of files.splice(0)) f.close();
     });
   }
-  RED.nodes.registerType('faq-lookup', nodeType(FaqLookupNode), { credentials: { rerankKey: { type: 'password' } } });
+  RED.nodes.registerType('faq-lookup', nodeType(FaqLookupNode, faqLookupSchema), { credentials: { rerankKey: { type: 'password' } } });
 };

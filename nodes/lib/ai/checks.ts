@@ -41,6 +41,7 @@ const FULL_DIGITS = /[０-９]/g;
 const halfWidth = (s: string) => s.replace(FULL_DIGITS, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0)).replace(/[．]/g, '.');
 
 const URL_RE = /\b(?:https?:\/\/|www\.)[^\s<>"'，。）)】\]]+/gi;
+const PHONE_RE = /(?<!\d)(?:\d{3,4}[- ]){1,2}\d{4,8}(?!\d)/g;
 const NUMBER_RE = /\d+(?:[,，]\d{3})*(?:\.\d+)?/g;
 
 /** Numbers written with Chinese numerals (两百九十九 → 299), so 三十元 cannot slip past the check on 30. */
@@ -72,9 +73,9 @@ export function facts(text: string): { numbers: Set<string>; urls: Set<string> }
   const urls = new Set<string>();
   const noUrls = t.replace(URL_RE, (u) => (urls.add(u.toLowerCase().replace(/^https?:\/\//, '').replace(/[/.]+$/, '')), ' '));
   const numbers = new Set<string>();
-  for (const m of noUrls.matchAll(NUMBER_RE)) numbers.add(m[0].replace(/[,，]/g, '').replace(/^0+(?=\d)/, ''));
-  // phone numbers written with separators (400-820-8820, 010 1234 5678) also count as their digits
-  for (const m of noUrls.matchAll(/\d[\d\- ]{6,}\d/g)) numbers.add(m[0].replace(/\D/g, ''));
+  // a phone number written with separators (400-880-1234, 010 1234 5678) is one number: its digits
+  const joined = noUrls.replace(PHONE_RE, (p) => p.replace(/\D/g, ''));
+  for (const m of joined.matchAll(NUMBER_RE)) numbers.add(m[0].replace(/[,，]/g, '').replace(/^0+(?=\d)/, ''));
   for (const m of noUrls.matchAll(CN_NUM_RE)) {
     const n = cnToNumber(m[0]);
     if (n !== null) numbers.add(String(n));

@@ -30,6 +30,8 @@ export interface HandoffConfig {
   groupFallback?: string;
   /** 微信客服: replies of the customer's 5 agents leave for the closing notice (0–4, default 1). */
   reserveClose?: number | string;
+  /** Ask for a satisfaction rating (满意度) with the closing notice when an agent closes. */
+  rating?: boolean | string;
   /** `<key>Text` for each notice of HandoffTexts: blank → the default, "-" → not sent. */
   [text: string]: unknown;
 }
@@ -94,5 +96,6 @@ export function handoffOptions(def: HandoffConfig): HandoffOptions {
     botWhileQueued: def.botWhileQueued !== false && def.botWhileQueued !== 'false',
     groups: groupOptions(def),
     reserveClose: Math.min(4, Math.floor(numField(def.reserveClose, 1, 0))),
+    rating: def.rating === true || def.rating === 'true',
   };
 }

@@ -146,6 +146,30 @@
     return out;
   }
 
+  /** JSON with object keys sorted: equal for equal data whatever the key order. @param {unknown} v @returns {string} */
+  function canonical(v) {
+    if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+    if (v && typeof v === 'object') {
+      const o = /** @type {Record<string, unknown>} */ (v);
+      return `{${Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(',')}}`;
+    }
+    return JSON.stringify(v);
+  }
+
+  /**
+   * A list row read back in oneditsave: the object the node held (`orig`) when the row says the same as it
+   * (`shape(orig)`, the row's reading of it, equals `value`, keys in any order), else `value`. So Done on an
+   * unchanged list leaves the node exactly as saved.
+   * @template T
+   * @param {T | undefined} orig
+   * @param {T} value
+   * @param {(orig: T) => unknown} shape
+   * @returns {T}
+   */
+  function kept(orig, value, shape) {
+    return orig !== undefined && orig !== null && canonical(shape(orig)) === canonical(value) ? orig : value;
+  }
+
   /**
    * oneditresize of a dialog with an editableList: the list gets the height the other rows leave. The list's
    * own row has the class `<container id>-row`.
@@ -195,6 +219,80 @@
     RED.events.on('links:remove', revalidate);
   }
 
+  // Config schemas (nodes/lib/config/, bundled by the build as resources/config-schemas.js → window.WecomConfig):
+  // each dialog's registerType `defaults` is written from its node's schema, every field checked by `validator`.
+
+  /** @param {string} type */
+  function schemaOf(type) {
+    const config = win.WecomConfig;
+    return config ? config.SCHEMAS[type] : undefined;
+  }
+
+  /** @type {Record<string, Record<string, FieldCheck>>} */
+  const extraChecks = {};
+  /**
+   * Checks a dialog adds to its schema's (run after the schema accepts the value), e.g. wiring rules.
+   * @param {string} type
+   * @param {Record<string, FieldCheck>} fns
+   */
+  function checks(type, fns) {
+    extraChecks[type] = Object.assign(extraChecks[type] || {}, fns);
+  }
+
+  /**
+   * The `validate` of a field in registerType's defaults: the schema's check, then the dialog's own.
+   * @param {string} type
+   * @param {string} field
+   * @returns {FieldCheck}
+   */
+  function validator(type, field) {
+    return function (v, opt) {
+      const schema = schemaOf(type);
+      if (schema && win.WecomConfig && !win.WecomConfig.validField(schema.fields[field], v)) return false;
+      const extra = (extraChecks[type] || {})[field];
+      return extra ? extra.call(this, v, opt) : true;
+    };
+  }
+
+  /**
+   * First thing in oneditprepare: a node saved by an older version (or missing fields) is brought to the
+   * current version by its schema's migrations, the same code the runtime runs, and the inputs Node-RED has
+   * already filled show the migrated values, so Done keeps the node's meaning. A node at the current version
+   * with every field is left exactly as it is. A migrated node is marked changed (Deploy saves it).
+   * @param {EditorNode} node
+   */
+  function upgrade(node) {
+    // Node-RED answers {} for a node with no stored credentials; Done would then count each empty password input
+    // as a change. Nothing stored means no password is set: say so.
+    const creds = (node._def && node._def.credentials) || {};
+    for (const k of Object.keys(creds)) {
+      if (creds[k].type === 'password' && node.credentials && !(`has_${k}` in node.credentials) && node.credentials[k] === undefined) {
+        node.credentials[`has_${k}`] = false;
+      }
+    }
+    const schema = schemaOf(node.type);
+    if (!schema || !win.WecomConfig) return;
+    const props = /** @type {Record<string, unknown>} */ (/** @type {unknown} */ (node));
+    const names = ['version'].concat(Object.keys(schema.fields));
+    /** @type {Record<string, unknown>} */
+    const saved = {};
+    for (const f of names) if (props[f] !== undefined) saved[f] = props[f];
+    const now = win.WecomConfig.loadConfig(schema, saved);
+    const changed = names.filter((f) => JSON.stringify(now[f]) !== JSON.stringify(props[f]));
+    if (!changed.length) return;
+    for (const f of changed) {
+      if (now[f] === undefined) delete props[f];
+      else props[f] = now[f];
+      const el = $(inputId(node, f));
+      if (!el.length) continue;
+      if (el.is(':checkbox')) el.prop('checked', now[f] === true);
+      else el.val(now[f] === undefined || now[f] === null ? '' : String(now[f]));
+    }
+    props.changed = true;
+    node.dirty = true;
+    RED.nodes.dirty(true);
+  }
+
   // A status text "<type>.status.<key>?n=5" is a catalog key with parameters (nodes/shared/status-text.ts):
   // show it in the editor's language. Keys without parameters are translated by Node-RED itself.
   const STATUS_KEY = /^([a-z][\w-]*\.status\.[\w.]+)(?:\?(.*))?$/;
@@ -237,10 +335,14 @@
     splitList,
     list,
     listValues,
+    kept,
     fitList,
     unwiredPorts,
     revalidateOnWiring,
     statusText,
+    checks,
+    validator,
+    upgrade,
   };
 })(/** @type {KitWindow} */ (/** @type {unknown} */ (window)));
 
@@ -250,7 +352,8 @@
  * @property {string} id
  * @property {string} type
  * @property {(key: string, params?: object) => string} _ the node's catalog
- * @property {{ category?: string }} [_def]
+ * @property {{ category?: string, credentials?: Record<string, { type?: string }> }} [_def]
+ * @property {Record<string, unknown>} [credentials] as the editor holds them (has_<name> for a password)
  * @property {{ text?: unknown }} [status]
  * @property {boolean} [dirty]
  * @property {boolean} [dirtyStatus]
@@ -259,10 +362,18 @@
  * The part of Node-RED's editor API the kit uses (@types/node-red__editor-client types nodes and links as
  * plain objects).
  * @typedef {object} EditorApi
- * @property {{ node(id: string): EditorNode | null, filterLinks?(f: { source: EditorNode }): Array<{ sourcePort: number | string }> }} nodes
+ * @property {{ node(id: string): EditorNode | null, dirty(d: boolean): void, filterLinks?(f: { source: EditorNode }): Array<{ sourcePort: number | string }> }} nodes
  * @property {{ validateNode(node: EditorNode): void }} editor
  * @property {{ redraw(): void, redrawStatus(node: EditorNode): void }} view
  * @property {{ on(event: string, fn: (arg: any) => void): void }} events
  * @property {{ subscribe(topic: string, fn: (topic: string, msg: unknown) => void): void }} comms
  */
-/** @typedef {Window & { RED: EditorApi, jQuery: JQueryStatic, WecomEditorKit?: object }} KitWindow */
+/** @typedef {(this: EditorNode, v: any, opt?: object) => boolean | string} FieldCheck */
+/**
+ * window.WecomConfig: nodes/lib/config/index.ts compiled (resources/config-schemas.js).
+ * @typedef {object} WecomConfig
+ * @property {Record<string, { type: string, version: number, fields: Record<string, object> }>} SCHEMAS
+ * @property {(field: object, v: unknown) => boolean} validField
+ * @property {(schema: object, config: Record<string, unknown>) => Record<string, unknown>} loadConfig
+ */
+/** @typedef {Window & { RED: EditorApi, jQuery: JQueryStatic, WecomEditorKit?: object, WecomConfig?: WecomConfig }} KitWindow */

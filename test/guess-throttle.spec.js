@@ -70,3 +70,20 @@ describe('guessing back-off (core)', function () {
     assert.equal(retryAfterSeconds(2500), '3');
   });
 });
+
+describe('guessing back-off: upgrades relayed between instances', function () {
+  const { isRelayed } = require('../dist/nodes/ws-bridge/cluster-relay');
+  const { createHmac } = require('node:crypto');
+  const req = (url, mark) => /** @type {any} */ ({ url, headers: mark === undefined ? {} : { 'x-wecom-relayed': mark } });
+  const mac = (secret, url) => createHmac('sha256', `wecom-relay:${secret}`).update(url).digest('base64url');
+
+  it('the leader leaves the count to the follower only for upgrades signed with the bridge token', function () {
+    const token = 'shared-token-of-the-bridge-0123456789';
+    assert.equal(isRelayed(req('/wecom/ws?agent=a', mac(token, '/wecom/ws?agent=a')), token), true);
+    assert.equal(isRelayed(req('/wecom/ws?agent=a'), token), false, 'no mark');
+    assert.equal(isRelayed(req('/wecom/ws?agent=a', 'forged'), token), false, 'a client cannot claim to be relayed');
+    assert.equal(isRelayed(req('/wecom/ws?agent=b', mac(token, '/wecom/ws?agent=a')), token), false, 'bound to the request');
+    assert.equal(isRelayed(req('/wecom/ws?agent=a', mac('other', '/wecom/ws?agent=a')), token), false);
+    assert.equal(isRelayed(req('/x', mac('', '/x')), ''), false, 'never without a token');
+  });
+});

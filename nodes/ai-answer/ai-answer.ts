@@ -16,6 +16,7 @@ import { faqIndexOf } from '../shared/faq-registry';
 import { opsEvent } from '../shared/ops/events';
 import { statusText } from '../shared/status-text';
 import { nodeType, onClose, wecomMsg } from '../shared/node-kit';
+import { aiAnswerSchema } from '../lib/config/ai-answer';
 import { aiEndpointOf } from '../shared/ai-endpoint-node';
 
 interface AiAnswerDef extends NodeDef {
@@ -106,7 +107,7 @@ export = function register(RED: NodeAPI) {
 
     onClose(node, () => shared?.release());
   }
-  RED.nodes.registerType('ai-answer', nodeType(AiAnswerNode));
+  RED.nodes.registerType('ai-answer', nodeType(AiAnswerNode, aiAnswerSchema));
 };
 
 function blank(client: { settings: { provider: string; model: string } } | null): AiInfo {

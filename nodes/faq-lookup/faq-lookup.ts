@@ -18,6 +18,7 @@ import { publishFaqIndex } from '../shared/faq-registry';
 import { aiEndpointOf, embeddingsSource } from '../shared/ai-endpoint-node';
 import { showFault, statusText } from '../shared/status-text';
 import { nodeContext, nodeType, onClose, wecomMsg } from '../shared/node-kit';
+import { faqLookupSchema } from '../lib/config/faq-lookup';
 
 type FaqLookupDef = NodeDef &
   FaqNodeFields & {
@@ -98,5 +99,5 @@ export = function register(RED: NodeAPI) {
       for (const f of files.splice(0)) f.close();
     });
   }
-  RED.nodes.registerType('faq-lookup', nodeType(FaqLookupNode), { credentials: { rerankKey: { type: 'password' } } });
+  RED.nodes.registerType('faq-lookup', nodeType(FaqLookupNode, faqLookupSchema), { credentials: { rerankKey: { type: 'password' } } });
 };

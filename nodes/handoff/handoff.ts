@@ -13,11 +13,13 @@ import { throttled } from '../shared/throttle';
 import { acquireStore, type StoreHandle } from '../shared/state';
 import { nativeTransfer } from '../shared/kf-transfer';
 import { readKfAllowance } from '../lib/wecom/kf/budget';
+import { cachedProfile } from '../lib/wecom/profiles';
 import type { WecomAccountNode } from '../shared/account-node';
 import { mountKfAccounts } from './kf-accounts';
 import { opsEvent, opsHandoffInput, opsHandoffOutput } from '../shared/ops/events';
 import { showFault, statusText } from '../shared/status-text';
 import { nodeType, onClose, wecomMsg } from '../shared/node-kit';
+import { handoffSchema } from '../lib/config/handoff';
 
 type HandoffDef = NodeDef &
   HandoffConfig & {
@@ -51,6 +53,8 @@ export = function register(RED: NodeAPI): void {
     }
     // what agents are shown of a 微信客服 customer's reply budget: wecom-out's record in the same store
     options.allowance = (w) => (w.openKfId ? readKfAllowance(handle.store, w.corpId, w.openKfId, w.userId) : Promise.resolve(undefined));
+    // who the user is, when wecom-in's lookup finished after the message went on (kept in the same store)
+    options.profile = (w) => cachedProfile(handle.store, w);
     const storeError = (err: Error) => node.error(RED._('handoff.errors.store', { message: err.message }));
     let storeDown = false;
     const offHealth = handle.store.onHealth((ok) => {
@@ -99,5 +103,5 @@ export = function register(RED: NodeAPI): void {
     });
   }
 
-  RED.nodes.registerType('handoff', nodeType(Handoff));
+  RED.nodes.registerType('handoff', nodeType(Handoff, handoffSchema));
 };

@@ -11,6 +11,7 @@ import { watchTextFile, type FileSource } from '../shared/file-source';
 import { opsEvent } from '../shared/ops/events';
 import { showFault, statusText } from '../shared/status-text';
 import { nodeType, onClose, wecomMsg } from '../shared/node-kit';
+import { keywordMatchSchema } from '../lib/config/keyword-match';
 import type { WecomMsg } from '../lib/contract/messages';
 
 type KeywordMatchDef = NodeDef & KeywordConfig & { wires?: string[][] };
@@ -77,5 +78,5 @@ export = function register(RED: NodeAPI) {
       file = null;
     });
   }
-  RED.nodes.registerType('keyword-match', nodeType(KeywordMatchNode));
+  RED.nodes.registerType('keyword-match', nodeType(KeywordMatchNode, keywordMatchSchema));
 };

@@ -11,15 +11,24 @@ import type { WecomMsg } from '../lib/contract/messages';
 import type { RetryOptions } from '../lib/wecom/api/retry';
 import type { StateSettings } from '../lib/state';
 import type { BackoffOptions } from '../lib/security/guess-throttle';
+import { loadConfig, type Config, type NodeSchema } from '../lib/config/schema';
 
 type RegisterType = NodeAPI['nodes']['registerType'];
 
 /**
- * A constructor `function (this: MyNode, def: MyDef)` as RED.nodes.registerType takes it. The call itself stays
- * `RED.nodes.registerType('literal-type', nodeType(Ctor), …)` in each adapter (scripts/lint-package.js reads it).
+ * A constructor `function (this: MyNode, def: MyDef)` as RED.nodes.registerType takes it, given the node's
+ * config as its schema reads it (nodes/lib/config/: a node saved by an older version migrated, every missing
+ * field its default). The call itself stays `RED.nodes.registerType('literal-type', nodeType(Ctor, schema), …)`
+ * in each adapter (scripts/lint-package.js reads it).
  */
-export function nodeType(ctor: (this: never, def: never) => void): Parameters<RegisterType>[1] {
-  return ctor as unknown as Parameters<RegisterType>[1];
+export function nodeType(ctor: (this: never, def: never) => void, schema: NodeSchema): Parameters<RegisterType>[1] {
+  const call = ctor as unknown as (this: unknown, def: Config) => void;
+  return function (this: unknown, def: Config) {
+    // onto the object Node-RED passed (its own copy): it also holds hidden properties (_flow …) createNode needs
+    const loaded = loadConfig(schema, def);
+    for (const k of Object.keys(def)) if (!(k in loaded)) delete def[k];
+    call.call(this, Object.assign(def, loaded));
+  } as unknown as Parameters<RegisterType>[1];
 }
 
 /** The settings.js entries this package reads. */

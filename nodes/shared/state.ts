@@ -62,11 +62,15 @@ export function acquireStore(RED: NodeAPI): StoreHandle {
   };
 }
 
-/** A memory store is per runtime (the test helper starts several in one process). */
+/**
+ * A memory store is per runtime (the test helper starts several in one process). A runtime is known by its node
+ * HTTP app: Node-RED gives each node module its own copy of RED.settings, so keyed by settings wecom-in, handoff and
+ * wecom-out each had a memory store of their own (and wecom-out's settling never reached wecom-in's inbox).
+ */
 const runtimes = new WeakMap<object, string>();
 let runtimeSeq = 0;
 function runtimeId(RED: NodeAPI): string {
-  const key: object = settingsOf(RED);
+  const key: object = (RED.httpNode as object | undefined) ?? settingsOf(RED);
   let id = runtimes.get(key);
   if (!id) runtimes.set(key, (id = String(++runtimeSeq)));
   return id;

@@ -15,6 +15,7 @@ import { KfSessionKeeper } from '../lib/wecom/kf/session';
 import { PassiveReplies } from '../lib/wecom/passive-reply';
 import { acquireStore, stateOptions, type StoreHandle } from '../shared/state';
 import { nodeType, settingsOf } from '../shared/node-kit';
+import { wecomAccountSchema } from '../lib/config/wecom-account';
 
 interface AccountDef extends NodeDef {
   corpId?: string;
@@ -95,7 +96,7 @@ export = function register(RED: NodeAPI): void {
     if (this.problems.length > 0) this.warn(this.problemText() as string);
   }
 
-  RED.nodes.registerType('wecom-account', nodeType(WecomAccount), {
+  RED.nodes.registerType('wecom-account', nodeType(WecomAccount, wecomAccountSchema), {
     credentials: {
       agentSecret: { type: 'password' },
       kfSecret: { type: 'password' },

@@ -8,6 +8,7 @@ import { opsLog } from '../shared/ops/events';
 import { EVENT_TYPES } from '../lib/ops/event';
 import { statusText } from '../shared/status-text';
 import { nodeType, onClose } from '../shared/node-kit';
+import { wecomEventsSchema } from '../lib/config/wecom-events';
 
 interface WecomEventsDef extends NodeDef {
   types?: string;
@@ -30,5 +31,5 @@ export = function register(RED: NodeAPI): void {
     });
     onClose(node, stop);
   }
-  RED.nodes.registerType('wecom-events', nodeType(WecomEvents));
+  RED.nodes.registerType('wecom-events', nodeType(WecomEvents, wecomEventsSchema));
 };

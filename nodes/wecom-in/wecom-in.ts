@@ -14,11 +14,16 @@ import { DEFAULT_MAX_IN_FLIGHT, dedupeTtlFor, Inbox } from '../lib/wecom/inbox';
 import { BacklogWatch } from '../lib/state/backlog-watch';
 import { opsBacklog } from '../shared/ops/events';
 import { MAX_CLOCK_SKEW_S, type CallbackKeys } from '../lib/wecom/callback';
+import { Profiles } from '../lib/wecom/profiles';
 import { readBody } from '../lib/wecom/raw-body';
 import { acquireStore, type StoreHandle } from '../shared/state';
 import { throttled } from '../shared/throttle';
 import { showFault, statusText } from '../shared/status-text';
 import { nodeType, onClose } from '../shared/node-kit';
+import { wecomInSchema } from '../lib/config/wecom-in';
+import { flagOf, numOf } from '../lib/config/schema';
+
+const F = wecomInSchema.fields;
 import { numField } from '../lib/fields';
 import { limitedWarn } from '../shared/warn-limit';
 import { opsEvent } from '../shared/ops/events';
@@ -43,6 +48,8 @@ interface WecomInDef extends NodeDef {
   backlogWarnSec?: number | string;
   /** Advanced (flow JSON only): seconds a callback's timestamp may be off our clock (default 300). */
   maxClockSkewSec?: number | string;
+  /** Look up who wrote (msg.wecom.customer; default true). */
+  profiles?: boolean;
 }
 
 const DEFAULT_PATH = '/wecom/callback';
@@ -72,7 +79,7 @@ export = function register(RED: NodeAPI): void {
     const node = this;
     const account = RED.nodes.getNode(def.account) as WecomAccountNode | null;
     const path = normalisePath(def.path);
-    const maxBody = numField(def.maxBodyKb, 256, 1) * 1024;
+    const maxBody = numOf(F.maxBodyKb, def.maxBodyKb) * 1024;
     const fail = (status: string, text: string) => showFault(node, `wecom-in.status.${status}`, text);
 
     if (!account) return fail('noAccount', RED._('wecom-in.errors.noAccount'));
@@ -94,23 +101,27 @@ export = function register(RED: NodeAPI): void {
     const maxSkewS = numField(def.maxClockSkewSec, MAX_CLOCK_SKEW_S, 30);
     const internalError = (err: unknown) => node.error(RED._('wecom-in.errors.internal', { message: message(err) }));
 
+    const profiles = new Profiles({ store: handle.store, api: (channel) => account.api(channel === 'kf' ? 'kf' : 'agent') });
     const inbox = new Inbox({
       store: handle.store,
       nodeId: node.id,
       corpId: keys.receiveId,
       agentId: account.settings.agentId,
       accountId: account.id,
-      replayAfterMs: numField(def.replayAfterSec, 10, 1) * 1000,
-      settleMs: numField(def.settleSec, 60, 1) * 1000,
+      replayAfterMs: numOf(F.replayAfterSec, def.replayAfterSec) * 1000,
+      settleMs: numOf(F.settleSec, def.settleSec) * 1000,
       maxInFlight: Math.floor(numField(def.maxInFlight, numField(process.env.WECOM_MAX_IN_FLIGHT, DEFAULT_MAX_IN_FLIGHT, 1), 1)),
       dedupeTtlMs: dedupeTtlFor(maxSkewS),
       emit: (m) => node.send(m),
+      // who wrote (msg.wecom.customer): asked of WeCom once a day per user, kept in the state store
+      // (not waited for when a passive reply is held: its seconds are the flow's)
+      profile: def.profiles === false ? undefined : (w) => profiles.of(w, w.replyKey ? 0 : undefined),
       onError: internalError,
       passive: account.passiveReplies,
       kf: {
         namespace: `${node.id}:${account.settings.apiBase}:${keys.receiveId}`,
         api: () => account.api('kf'),
-        skipBacklog: def.kfSkipBacklog !== false,
+        skipBacklog: flagOf(F.kfSkipBacklog, def.kfSkipBacklog),
         welcome: (def.kfWelcome ?? '').trim(),
         budget: account.kfBudget,
         onError: (err) => node.warn(RED._('wecom-in.errors.kfWelcome', { message: err.message })),
@@ -123,7 +134,7 @@ export = function register(RED: NodeAPI): void {
       keys,
       inbox,
       passive: account.passiveReplies,
-      passiveBudgetMs: def.passiveReply === true ? Math.round(numField(def.passiveBudgetMs, 3000, 100, 4000)) : undefined,
+      passiveBudgetMs: def.passiveReply === true ? Math.round(numOf(F.passiveBudgetMs, def.passiveBudgetMs)) : undefined,
       maxSkewS,
       onStale: () => opsEvent(RED, 'refused', undefined, { surface: 'callback', reason: 'stale' }),
       onRejected: (status, reason) => warn(RED._('wecom-in.warn.rejected', { status, reason, path })),
@@ -173,5 +184,5 @@ export = function register(RED: NodeAPI): void {
     });
   }
 
-  RED.nodes.registerType('wecom-in', nodeType(WecomIn));
+  RED.nodes.registerType('wecom-in', nodeType(WecomIn, wecomInSchema));
 };

@@ -16,8 +16,12 @@ import { acquireStore, type StoreHandle } from '../shared/state';
 import { throttled } from '../shared/throttle';
 import { opsBacklog, opsDelivery } from '../shared/ops/events';
 import { showFault, statusText } from '../shared/status-text';
-import { numField } from '../lib/fields';
 import { nodeType, onClose, wecomMsg } from '../shared/node-kit';
+import { wecomOutSchema } from '../lib/config/wecom-out';
+import { numOf } from '../lib/config/schema';
+import { numField } from '../lib/fields';
+
+const F = wecomOutSchema.fields;
 
 interface WecomOutDef extends NodeDef {
   account: string;
@@ -91,11 +95,11 @@ export = function register(RED: NodeAPI): void {
       id: node.id,
       defaults: planDefaults(def),
       accountFor: (msg) => sendAccount(accountFor(msg)),
-      maxHoldMs: numField(def.maxHoldSec, 120, 0) * 1000,
-      dupCheckSec: numField(def.dupCheckSec, 60, 0, 14400),
-      retryMs: numField(def.retrySec, 180, 0) * 1000,
-      replayAfterMs: numField(def.replayAfterSec, 10, 1) * 1000,
-      concurrency: Math.floor(numField(def.concurrency, 8, 1, 64)),
+      maxHoldMs: numOf(F.maxHoldSec, def.maxHoldSec) * 1000,
+      dupCheckSec: numOf(F.dupCheckSec, def.dupCheckSec),
+      retryMs: numOf(F.retrySec, def.retrySec) * 1000,
+      replayAfterMs: numOf(F.replayAfterSec, def.replayAfterSec) * 1000,
+      concurrency: Math.floor(numOf(F.concurrency, def.concurrency)),
       maxInFlight: Math.floor(numField(process.env.WECOM_MAX_IN_FLIGHT, DEFAULT_OUTBOX_IN_FLIGHT, 1)),
       texts: { noAccount: RED._('wecom-out.errors.noAccount'), closing: RED._('wecom-out.errors.closing') },
       sent(msg, caller) {
@@ -139,5 +143,5 @@ export = function register(RED: NodeAPI): void {
     });
   }
 
-  RED.nodes.registerType('wecom-out', nodeType(WecomOut));
+  RED.nodes.registerType('wecom-out', nodeType(WecomOut, wecomOutSchema));
 };

@@ -26,6 +26,7 @@ import { configureOps, opsBridgeEvent, opsEvent, opsGauges } from '../shared/ops
 import { numField } from '../lib/fields';
 import { statusText } from '../shared/status-text';
 import { nodeType, onClose, settingsOf, wecomMsg } from '../shared/node-kit';
+import { wsBridgeSchema } from '../lib/config/ws-bridge';
 import { bridgeInfo } from '../lib/contract/messages';
 import { AgentSockets } from './agent-sockets';
 import { startServer } from './agent-server';
@@ -140,7 +141,7 @@ export = function register(RED: NodeAPI): void {
     });
   }
 
-  RED.nodes.registerType('ws-bridge', nodeType(WsBridge), {
+  RED.nodes.registerType('ws-bridge', nodeType(WsBridge, wsBridgeSchema), {
     credentials: { token: { type: 'password' }, opsPassword: { type: 'password' }, metricsToken: { type: 'password' } },
   });
 };

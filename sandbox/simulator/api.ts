@@ -104,6 +104,10 @@ export class SimApi {
         return this.stateGet(req.json);
       case 'kf/service_state/trans':
         return this.stateTrans(req.json);
+      case 'kf/customer/batchget':
+        return this.kfCustomers(req.json);
+      case 'user/get':
+        return a.who === 'kf' && this.cfg.kfSecret !== this.cfg.agentSecret ? err(48002, 'api forbidden for this secret') : this.userGet(req.query);
       default:
         return err(40058, `unknown api ${api}`);
     }
@@ -268,6 +272,31 @@ export class SimApi {
     const content = b[msgtype] as Record<string, unknown>;
     this.st.record({ direction: 'bot', channel: 'kf', userId: c.userId, openKfId: c.openKfId, msgtype, text: summary(msgtype, content), data: { ...content, msgid, onEvent: true } });
     return ok({ msgid });
+  }
+
+  /** kf/customer/batchget: 1–100 external_userid; unknown ones are listed in invalid_external_userid. */
+  private kfCustomers(b: Record<string, unknown>): Answer {
+    const ids = b.external_userid_list;
+    if (!Array.isArray(ids) || ids.length === 0) return err(40058, 'external_userid_list is required');
+    if (ids.length > 100) return err(40058, 'external_userid_list: at most 100 ids');
+    const customer_list: Array<Record<string, unknown>> = [];
+    const invalid: string[] = [];
+    for (const id of ids.map(String)) {
+      const c = this.st.directory.customer(id);
+      if (!c) invalid.push(id);
+      else {
+        if (Number(b.need_enter_session_context) !== 1) delete c.enter_session_context;
+        customer_list.push(c);
+      }
+    }
+    return ok({ customer_list, invalid_external_userid: invalid });
+  }
+
+  private userGet(q: URLSearchParams): Answer {
+    const id = q.get('userid') ?? '';
+    if (!id) return err(40058, 'userid is required');
+    const m = this.st.directory.member(id);
+    return m ? ok(m) : err(60111, 'userid not found');
   }
 
   private stateGet(b: Record<string, unknown>): Answer {

@@ -11,6 +11,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { aesKeyFrom } from '../../nodes/lib/wecom/crypto';
+import type { SimProfile } from './profiles';
 import { SimState, type SimRecord } from './state';
 import { SimApi, type Answer } from './api';
 import { Driver, type UserMedia } from './driver';
@@ -58,6 +59,8 @@ export interface Simulator {
   setFaults(f: { errorRate?: number; latencyMs?: number }): void;
   invalidateTokens(): void;
   stats(): { gettoken: number; [k: string]: number };
+  /** Who a user is, for kf/customer/batchget and user/get (others get a made-up profile). */
+  setProfile(userId: string, p: SimProfile): void;
 }
 
 const MAX_BODY = 30 << 20;
@@ -177,6 +180,11 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       }
       if (name === 'config' && req.method === 'GET') return sendJson(res, 200, { channels: ['app', 'kf'], openKfIds, agentId: String(opts.agentId), corpId: opts.corpId }, true);
       if (name === 'stats' && req.method === 'GET') return sendJson(res, 200, sim.stats(), true);
+      const avatar = /^avatar\/([^/]+)\.svg$/.exec(name);
+      if (avatar && req.method === 'GET') {
+        res.writeHead(200, { 'content-type': 'image/svg+xml', 'access-control-allow-origin': '*', 'cache-control': 'max-age=3600' });
+        return void res.end(st.directory.svg(decodeURIComponent(avatar[1])));
+      }
       if (name === 'stream' && req.method === 'GET') {
         res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'access-control-allow-origin': '*' });
         res.write(': connected\n\n');
@@ -205,6 +213,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  st.directory.avatarBase = `http://127.0.0.1:${port}/_sim/avatar/`;
 
   const sim: Simulator = {
     url: `http://127.0.0.1:${port}`,
@@ -236,6 +245,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       st.count('invalidations');
     },
     stats: () => ({ ...st.counters }) as { gettoken: number; [k: string]: number },
+    setProfile: (userId, p) => st.directory.set(userId, p),
   };
   return sim;
 }

@@ -4,6 +4,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
+import { SimDirectory } from './profiles';
 
 export interface SimRecord {
   seq: number;
@@ -61,6 +62,8 @@ export class SimState extends EventEmitter {
   readonly codes = new Map<string, { expiresAt: number; used: boolean; openKfId: string; userId: string }>();
   readonly counters: Record<string, number> = { gettoken: 0 };
   readonly list: SimRecord[] = [];
+  /** Who each user is (kf/customer/batchget, user/get). */
+  readonly directory = new SimDirectory();
   faults: Faults = { errorRate: 0, latencyMs: 0 };
   private seq = 0;
   private msgSeq = 7000000000000000000n;

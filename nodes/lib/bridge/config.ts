@@ -3,8 +3,9 @@
  * passwords (a blank credential is read from the environment, so a flow can deploy from it), origin lists,
  * the hub's options and client mode's extra headers. No Node-RED import.
  */
+import { flagOf } from '../config/schema';
+import { wsBridgeSchema } from '../config/ws-bridge';
 import type { HubOptions } from './types';
-import { DEFAULT_MAX_TOKEN_DAYS } from './agent-token';
 import { sharedTokenProblem } from './secrets';
 
 export interface WsBridgeDef {
@@ -70,15 +71,18 @@ export interface FieldReader {
   env: Record<string, string | undefined>;
 }
 const list = (s: string | undefined) => (s ?? '').split(/[\s,]+/).map((x) => x.trim()).filter(Boolean);
-const on = (v: unknown, dflt: boolean) => (v === undefined || v === '' ? dflt : v === true || v === 'true');
 /** A credential, else the environment variable. */
 const secret = (given: string | undefined, env: string | undefined) => (given ?? '').trim() || (env ?? '').trim();
 
+const F = wsBridgeSchema.fields;
+type NumKey = { [K in keyof typeof F]: (typeof F)[K] extends { kind: 'number' } ? K : never }[keyof typeof F];
+
 export function bridgeConfig(def: WsBridgeDef, creds: WsBridgeCreds | undefined, read: FieldReader): BridgeConfig {
-  const num = (v: unknown, dflt: number) => read.num(v, dflt, 0);
+  // defaults and lower bounds from the schema (nodes/lib/config/ws-bridge.ts)
+  const num = (k: NumKey) => read.num(def[k], Number(F[k].value), F[k].min ?? 0);
   const env = read.env;
   const mode = def.mode === 'client' ? 'client' : 'server';
-  const maxMedia = Math.max(1, num(def.maxMediaMb, 20)) * 1024 * 1024;
+  const maxMedia = num('maxMediaMb') * 1024 * 1024;
   const token = secret(creds?.token, env.WECOM_AGENT_WS_TOKEN);
   const previousToken = secret(undefined, env.WECOM_AGENT_WS_TOKEN_PREVIOUS);
   const weak = mode === 'server' ? [token, previousToken].filter(Boolean).map(sharedTokenProblem).find(Boolean) : null;
@@ -87,25 +91,25 @@ export function bridgeConfig(def: WsBridgeDef, creds: WsBridgeCreds | undefined,
     token,
     previousToken,
     tokenProblem: weak ?? null,
-    maxTokenMs: Math.max(1 / 24, num(def.agentCredentialDays, DEFAULT_MAX_TOKEN_DAYS)) * 86_400_000,
-    path: def.path || '/wecom/ws',
-    heartbeatMs: num(def.heartbeatSec, 30) * 1000,
+    maxTokenMs: num('agentCredentialDays') * 86_400_000,
+    path: def.path || F.path.value,
+    heartbeatMs: num('heartbeatSec') * 1000,
     maxMedia,
-    maxPayload: Math.max(1, num(def.maxFrameKb, 64)) * 1024 + Math.ceil((maxMedia * 4) / 3),
+    maxPayload: num('maxFrameKb') * 1024 + Math.ceil((maxMedia * 4) / 3),
     origins: list(def.origins),
     mediaOrigins: list(def.mediaOrigins).map((s) => s.replace(/\/+$/, '')),
-    reconnectMaxMs: Math.max(1, num(def.reconnectMaxSec, 30)) * 1000,
+    reconnectMaxMs: num('reconnectMaxSec') * 1000,
     hub: {
-      maxPerAgent: mode === 'client' ? 0 : Math.floor(num(def.maxPerAgent, 5)),
-      bufferSize: Math.max(1, Math.floor(num(def.bufferSize, 500))),
-      graceMs: mode === 'client' ? -1 : num(def.graceSec, 60) * 1000,
+      maxPerAgent: mode === 'client' ? 0 : Math.floor(num('maxPerAgent')),
+      bufferSize: Math.floor(num('bufferSize')),
+      graceMs: mode === 'client' ? -1 : num('graceSec') * 1000,
     },
-    console: on(def.console, true),
-    ops: on(def.ops, true),
+    console: flagOf(F.console, def.console),
+    ops: flagOf(F.ops, def.ops),
     opsPassword: secret(creds?.opsPassword, env.WECOM_OPS_PASSWORD),
-    metrics: on(def.metrics, false),
+    metrics: flagOf(F.metrics, def.metrics),
     metricsToken: secret(creds?.metricsToken, env.WECOM_METRICS_TOKEN),
-    events: { retentionDays: num(def.eventsRetentionDays, 30), maxMb: num(def.eventsMaxMb, 50) },
+    events: { retentionDays: num('eventsRetentionDays'), maxMb: num('eventsMaxMb') },
   };
 }
 

@@ -90,6 +90,8 @@ export interface FaqInfo {
   smallTalk?: string;
   /** The semantic re-ranker answered in time. */
   reranked?: boolean;
+  /** Salient words of the message the best entry does not explain: why it was not answered (issue #21). */
+  uncovered?: string[];
   /** Set by a function node: treat as a miss. */
   miss?: boolean;
   outcome?: string;

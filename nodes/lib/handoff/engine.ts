@@ -10,7 +10,7 @@
  *    (this instance has just taken the agents' hub, which starts empty) re-offers the active conversations;
  *  - results from wecom-out (msg.wecomResult): bot and agent replies are recorded in the transcript.
  */
-import type { WecomMeta } from '../contract/wecom-meta';
+import type { CustomerProfile, WecomMeta } from '../contract/wecom-meta';
 import type { CompiledRules } from '../bot/keyword/rules';
 import type { Attachments, BudgetFrame, BudgetInfo, ClosedBy, ClosedFrame, HandoffFrame, MessageFrame } from '../bridge/protocol';
 import { attachmentsOf } from '../bridge/media/fields';
@@ -60,6 +60,8 @@ export interface HandoffOptions {
   reserveClose?: number;
   /** 微信客服: the customer's reply budget as wecom-out keeps it (the state store), shown to agents. */
   allowance?: (w: WecomMeta) => Promise<KfAllowance | undefined>;
+  /** Who the user is when msg.wecom did not say (wecom-in's lookup finished after the message went on). */
+  profile?: (w: WecomMeta) => Promise<CustomerProfile | undefined>;
 }
 
 /** A message in or out of handoff (the package's message contract). */
@@ -135,6 +137,10 @@ export class HandoffEngine {
   /** Who the customer is and how much may be sent (for frames to agents). */
   private async about(c: Conversation): Promise<Pick<HandoffFrame, 'customer' | 'budget' | 'openKfId'>> {
     const out: Pick<HandoffFrame, 'customer' | 'budget' | 'openKfId'> = {};
+    if (c.wecom && !c.wecom.customer && this.opt.profile) {
+      const p = await this.opt.profile(c.wecom).catch(() => undefined);
+      if (p) c.wecom.customer = p;
+    }
     if (c.wecom?.customer) out.customer = c.wecom.customer;
     if (c.wecom?.openKfId) out.openKfId = c.wecom.openKfId;
     const budget = await this.budget(c);

@@ -7,7 +7,10 @@ import type { GroupOptions, HandoffOptions } from './engine';
 import { compileWordList, DEFAULT_CANCEL_WORDS, DEFAULT_TRANSFER_EXCLUDE, DEFAULT_TRANSFER_WORDS, splitList } from './transfer-words';
 import { parseBusinessHours } from './business-hours';
 import { HANDOFF_TEXTS, type HandoffTexts } from '../user-texts';
-import { numField } from '../fields';
+import { flagOf, numOf } from '../config/schema';
+import { handoffSchema } from '../config/handoff';
+
+const F = handoffSchema.fields;
 
 export interface HandoffConfig {
   transferWords?: string;
@@ -85,17 +88,17 @@ export function handoffOptions(def: HandoffConfig): HandoffOptions {
   return {
     transfer,
     cancel,
-    missThreshold: Math.max(1, Math.floor(numField(def.missThreshold, 1, 1))),
-    idleMs: numField(def.idleTimeout, 30, 0) * unit,
+    missThreshold: Math.max(1, Math.floor(numOf(F.missThreshold, def.missThreshold))),
+    idleMs: numOf(F.idleTimeout, def.idleTimeout) * unit,
     // a queue that never times out can trap a user: 10 (idle units) unless set
-    queueMs: numField(def.queueTimeout, 10, 0) * unit,
-    transcriptMax: Math.max(1, Math.floor(numField(def.transcriptMax, 20, 1))),
+    queueMs: numOf(F.queueTimeout, def.queueTimeout) * unit,
+    transcriptMax: Math.max(1, Math.floor(numOf(F.transcriptMax, def.transcriptMax))),
     hours,
     texts: noticeTexts(def),
     cancelWord: (splitList(listField(def.cancelWords)) ?? DEFAULT_CANCEL_WORDS).find((w) => !w.startsWith('/')) ?? '',
-    botWhileQueued: def.botWhileQueued !== false && def.botWhileQueued !== 'false',
+    botWhileQueued: flagOf(F.botWhileQueued, def.botWhileQueued),
     groups: groupOptions(def),
-    reserveClose: Math.min(4, Math.floor(numField(def.reserveClose, 1, 0))),
-    rating: def.rating === true || def.rating === 'true',
+    reserveClose: Math.floor(numOf(F.reserveClose, def.reserveClose)),
+    rating: flagOf(F.rating, def.rating),
   };
 }

@@ -1,6 +1,8 @@
 /**
- * Add questions as alternates of one FAQ entry: in a knowledge-base file's text (JSON array,
- * {entries: [...]}, or CSV with an `alternates` column), or as a snippet to paste into the editor.
+ * Add questions as alternates of one FAQ entry — or to its `never` list, the questions it must never answer
+ * (an answer marked wrong in the ops view) — in a knowledge-base file's text (JSON array, {entries: [...]},
+ * or CSV with `alternates` / `never` columns), or as a snippet to paste into the editor. faq-lookup watches
+ * its KB file, so the next same question is answered (or no longer answered by that entry) at once.
  * Pure: no Node-RED import, no file access (the caller reads and writes the file).
  */
 import { parseCsv } from '../bot/faq/data';
@@ -53,9 +55,14 @@ const idOf = (e: { id?: unknown }, i: number) => (e.id !== undefined && e.id !==
 
 const csvCell = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 
-/** The KB text with `questions` added as alternates of entry `id`; `added` lists what was new. */
-export function addAlternates(text: string, file: string, id: string, questions: string[]): { text: string; added: string[] } {
-  if (/\.csv$/i.test(file)) return capped(addToCsv(text, id, questions));
+/** Which list of an entry a request extends: its alternates, or the questions it must never answer. */
+export type EntryList = 'alternates' | 'never';
+
+const listOf = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeof v === 'string' ? v.split(/[|\n]/).map((s) => s.trim()).filter(Boolean) : []);
+
+/** The KB text with `questions` added to entry `id`'s alternates (or `never` list); `added` lists what was new. */
+export function addAlternates(text: string, file: string, id: string, questions: string[], field: EntryList = 'alternates'): { text: string; added: string[] } {
+  if (/\.csv$/i.test(file)) return capped(addToCsv(text, id, questions, field));
   let data: unknown;
   try {
     data = JSON.parse(text.replace(/^\uFEFF/, ''));
@@ -66,23 +73,24 @@ export function addAlternates(text: string, file: string, id: string, questions:
   if (!list) throw new KbEditError('the knowledge base must be an array of entries or {"entries": [...]}');
   const i = list.findIndex((e, k) => e && typeof e === 'object' && idOf(e as { id?: unknown }, k) === id);
   if (i < 0) throw new KbEditError(`no FAQ entry with id "${id}"`);
-  const e = list[i] as { question?: unknown; alternates?: unknown };
-  const existing = Array.isArray(e.alternates) ? e.alternates.map(String) : typeof e.alternates === 'string' ? e.alternates.split(/[|\n]/).map((s) => s.trim()).filter(Boolean) : [];
-  const { list: alts, added } = merge(existing, questions, String(e.question ?? ''), false);
-  e.alternates = alts;
+  const e = list[i] as { question?: unknown; alternates?: unknown; never?: unknown };
+  // a question the entry must never answer is not its own question either (and the reverse)
+  const { list: items, added } = merge(listOf(e[field]), questions, field === 'never' ? '' : String(e.question ?? ''), false);
+  e[field] = items;
   return capped({ text: JSON.stringify(data, null, 2) + '\n', added });
 }
 
-function addToCsv(text: string, id: string, questions: string[]): { text: string; added: string[] } {
+function addToCsv(text: string, id: string, questions: string[], field: EntryList): { text: string; added: string[] } {
   const entries = parseCsv(text.replace(/^\uFEFF/, ''));
   const i = entries.findIndex((e, k) => idOf(e, k) === id);
   if (i < 0) throw new KbEditError(`no FAQ entry with id "${id}"`);
   const e = entries[i];
-  const { list, added } = merge(e.alternates ?? [], questions, e.question, true);
-  e.alternates = list;
+  const { list, added } = merge(e[field] ?? [], questions, field === 'never' ? '' : e.question, true);
+  e[field] = list;
   const hasId = entries.some((x) => x.id !== undefined);
-  const head = hasId ? ['id', 'question', 'answer', 'alternates'] : ['question', 'answer', 'alternates'];
-  const rows = entries.map((x) => [...(hasId ? [x.id ?? ''] : []), x.question, x.answer, (x.alternates ?? []).join('|')].map(csvCell).join(','));
+  const hasNever = entries.some((x) => (x.never ?? []).length > 0);
+  const head = [...(hasId ? ['id'] : []), 'question', 'answer', 'alternates', ...(hasNever ? ['never'] : [])];
+  const rows = entries.map((x) => [...(hasId ? [x.id ?? ''] : []), x.question, x.answer, (x.alternates ?? []).join('|'), ...(hasNever ? [(x.never ?? []).join('|')] : [])].map(csvCell).join(','));
   return { text: [head.join(','), ...rows].join('\n') + '\n', added };
 }
 

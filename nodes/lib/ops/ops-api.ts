@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseKb } from '../bot/faq/data';
 import { validateEntries } from '../bot/faq/search-index';
-import { addAlternates, questionProblem } from './kb-alternates';
+import { addAlternates, questionProblem, type EntryList } from './kb-alternates';
 import { HOUR_MS } from './rollup';
 import type { OpsLog } from './log';
 import { replacePrivate } from '../security/private-files';
@@ -125,9 +125,12 @@ export function alternatesRequest(body: unknown): AlternatesRequest {
   return { ok: true, node: b.node, entry: b.entry, questions };
 }
 
-/** Add the questions to an entry of a KB file, replacing the file in one step; the questions added. */
-export function writeAlternates(file: string, entry: string, questions: string[]): string[] {
-  const r = addAlternates(fs.readFileSync(file, 'utf8'), file, entry, questions);
+/**
+ * Add the questions to an entry of a KB file (its alternates, or with field 'never' the questions it must
+ * never answer), replacing the file in one step; the questions added.
+ */
+export function writeAlternates(file: string, entry: string, questions: string[], field: EntryList = 'alternates'): string[] {
+  const r = addAlternates(fs.readFileSync(file, 'utf8'), file, entry, questions, field);
   replacePrivate(file, r.text);
   return r.added;
 }

@@ -11,6 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { StateStore, StreamEntry } from '../state/store';
+import type { CustomerProfile } from '../contract/wecom-meta';
 import { INBOX_GROUP, inboxStream, onInboxSettled } from '../contract/lifecycle';
 import { StreamPump, type PumpBacklog } from '../state/stream-pump';
 import { storeKV } from '../state/store-kv';
@@ -72,6 +73,8 @@ export interface InboxOptions {
   /** How long a callback's dedupe record lasts (default 15 min; dedupeTtlFor(maxSkewS) for a wider clock skew). */
   dedupeTtlMs?: number;
   emit: (m: InboundMessage) => void;
+  /** Who the user is (msg.wecom.customer), looked up before the message is emitted (profiles.ts); none: not looked up. */
+  profile?: (w: InboundMessage['wecom']) => Promise<CustomerProfile | undefined>;
   /** The consumer loop failed (it runs again on the next poll). */
   onError: (err: unknown) => void;
   kf: InboxKfOptions;
@@ -203,6 +206,8 @@ export class Inbox {
   }
 
   private async recordPulled(batch: InboundMessage[]): Promise<void> {
+    // who wrote, asked for the whole page at once (kf/customer/batchget takes 100) before it is recorded
+    if (this.o.profile) await Promise.all(batch.map((m) => this.profile(m)));
     for (const m of batch) {
       const msgId = m.wecom.msgId ? `kf:${m.wecom.openKfId ?? ''}:${m.wecom.msgId}` : '';
       await this.o.store.append(this.stream, { kf: m, k: msgId, n: randomUUID(), t: this.now() } satisfies InboxValue);
@@ -210,7 +215,13 @@ export class Inbox {
     this.pump.run();
   }
 
-  private emit(e: StreamEntry<InboxValue>, m: InboundMessage): void {
+  private async profile(m: InboundMessage): Promise<void> {
+    const customer = await this.o.profile?.(m.wecom).catch(() => undefined);
+    if (customer) m.wecom.customer = customer;
+  }
+
+  private async emit(e: StreamEntry<InboxValue>, m: InboundMessage): Promise<void> {
+    if (m.wecom.channel === 'app') await this.profile(m); // 微信客服 messages got theirs when pulled
     m.wecom.inbox = { s: this.stream, id: e.id };
     this.unsettled.set(e.id, this.now() + this.o.settleMs);
     this.o.emit(m);
@@ -241,7 +252,7 @@ export class Inbox {
     }
     const m = this.inbound(v.rec);
     if (slot) m.wecom.replyKey = slot;
-    this.emit(e, m);
+    await this.emit(e, m);
   }
 
   /** A pulled 微信客服 message: the first entry to claim its msgid emits it (again after a crash); re-pulls are dropped. */
@@ -254,6 +265,6 @@ export class Inbox {
       if (!first && (await this.o.store.get<string>(key)) !== v.n) return this.drop(e);
     }
     if (first) await this.puller.delivered(m);
-    this.emit(e, m);
+    await this.emit(e, m);
   }
 }

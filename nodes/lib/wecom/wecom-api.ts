@@ -14,6 +14,8 @@ import { appBody, kfBody, newKfMsgId, type AppSendOptions, type AppTarget } from
 import { splitUtf8, MAX_TEXT_BYTES } from './api/text-split';
 import { uploadMedia, type MediaSource, type MediaType, type Uploaded } from './api/media';
 import { DEFAULT_API_BASE } from './account-settings';
+import { KF_BATCH_MAX, kfCustomerProfile, memberProfile } from './api/profile-bodies';
+import type { CustomerProfile } from '../contract/wecom-meta';
 import type { StateStore } from '../state/store';
 
 export interface WecomApiOptions {
@@ -191,6 +193,26 @@ export class WecomApi {
       json: { open_kfid: openKfId, external_userid: externalUserId, service_state: serviceState, servicer_userid: servicerUserId },
     });
     return { msgCode: (ans.msg_code as string | undefined) || undefined };
+  }
+
+  /**
+   * 微信客服 customers' nickname, avatar, gender and entry context (kf/customer/batchget, at most 100 ids per
+   * call; more are asked in several calls). Ids WeCom does not know are missing from the map.
+   */
+  async kfCustomers(externalUserIds: string[]): Promise<Map<string, CustomerProfile>> {
+    const out = new Map<string, CustomerProfile>();
+    for (let i = 0; i < externalUserIds.length; i += KF_BATCH_MAX) {
+      const ids = externalUserIds.slice(i, i + KF_BATCH_MAX);
+      const ans = await this.client.call('kf/customer/batchget', { method: 'POST', json: { external_userid_list: ids, need_enter_session_context: 1 } });
+      const list = Array.isArray(ans.customer_list) ? (ans.customer_list as Array<Record<string, unknown>>) : [];
+      for (const c of list) if (typeof c.external_userid === 'string') out.set(c.external_userid, kfCustomerProfile(c));
+    }
+    return out;
+  }
+
+  /** An app member's name, avatar, gender and departments (user/get; needs the app's contact visibility). */
+  async getMember(userId: string): Promise<CustomerProfile> {
+    return memberProfile(await this.client.call('user/get', { method: 'GET', query: { userid: userId } }));
   }
 
   async kfListAccounts(offset = 0, limit = 100): Promise<Array<{ open_kfid: string; name?: string }>> {

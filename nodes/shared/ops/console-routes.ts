@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { mountRoutes } from '../http-routes';
 import { liveGauges, opsLog } from './events';
-import { alternatesSnippet, KbEditError, unansweredCsv } from '../../lib/ops/kb-alternates';
+import { alternatesSnippet, KbEditError, unansweredCsv, type EntryList } from '../../lib/ops/kb-alternates';
 import { givenSecret, hasSecret } from '../../lib/ops/http-auth';
 import { guessGuard, type GuessGuard } from '../guess-guard';
 import { opsMetrics } from '../../lib/ops/metrics';
@@ -102,8 +102,12 @@ async function jsonRequest(req: Request, res: Response): Promise<unknown> {
   }
 }
 
-/** POST ops/api/alternates: add questions to an entry of a faq-lookup's KB file, or answer a snippet to paste. */
-async function postAlternates(RED: NodeAPI, req: Request, res: Response): Promise<void> {
+/**
+ * POST ops/api/alternates: add questions to an entry of a faq-lookup's KB file, or answer a snippet to paste.
+ * POST ops/api/never-answer (field 'never'): the same body, "mark as wrong": that entry never answers these
+ * questions again (the entry's `never` list, bot.ts).
+ */
+async function postAlternates(RED: NodeAPI, req: Request, res: Response, field: EntryList = 'alternates'): Promise<void> {
   const body = await jsonRequest(req, res);
   if (body === undefined) return;
   const r = alternatesRequest(body);
@@ -113,11 +117,11 @@ async function postAlternates(RED: NodeAPI, req: Request, res: Response): Promis
   }
   const target = faqNodes(RED).find((n) => n.id === r.node) ?? null;
   if (!target || !target.full) {
-    res.json({ written: false, snippet: alternatesSnippet(r.questions), entry: r.entry });
+    res.json({ written: false, snippet: alternatesSnippet(r.questions), entry: r.entry, field });
     return;
   }
   try {
-    res.json({ written: true, file: target.kbFile, added: writeAlternates(target.full, r.entry, r.questions) });
+    res.json({ written: true, file: target.kbFile, added: writeAlternates(target.full, r.entry, r.questions, field) });
   } catch (e) {
     res.status(e instanceof KbEditError ? 400 : 500).json({ error: (e as Error).message });
   }
@@ -190,6 +194,7 @@ export function mountConsole(RED: NodeAPI, node: Node, opt: ConsoleOptions): () 
     });
     at('/ops/api/faq', { get: g((_q, res) => res.json({ nodes: faqNodes(RED).map(({ full: _f, ...n }) => n) })) });
     at('/ops/api/alternates', { post: g((req, res) => void postAlternates(RED, req, res)) });
+    at('/ops/api/never-answer', { post: g((req, res) => void postAlternates(RED, req, res, 'never')) });
     at('/ops/api/live', { get: g((_q, res) => res.json({ now: Date.now(), ...liveAll() })) });
     at('/ops/api/supervise', { post: g((req, res) => void postSupervise(req, res)) });
     at('/ops/:file', { get: g((req, res) => sendFile(res, String(req.params.file))) });

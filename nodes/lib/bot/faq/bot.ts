@@ -9,7 +9,7 @@ import { num, parseSynonyms } from './data';
 import { confidence, DEFAULT_CONFIDENCE, type ConfidenceModel } from './confidence';
 import { SmallTalk, DEFAULT_SMALL_TALK_REPLIES, SMALL_TALK_KINDS, parseSmallTalk, type SmallTalkKind } from './smalltalk';
 import type { EmbeddingReranker } from './rerank';
-import { explain, type Explanation } from './coverage';
+import { explain, isSalient, type Explanation } from './coverage';
 
 export interface FaqDecision {
   kind: 'answer' | 'suggest' | 'miss' | 'smallTalk';
@@ -55,9 +55,12 @@ export class FaqBot {
   readonly answerAt: number;
   readonly suggestAt: number;
   private readonly model: ConfidenceModel;
+  /** Some entry has a never list (otherwise no question key is computed). */
+  private readonly hasNever: boolean;
 
   constructor(readonly index: FaqIndex, private readonly o: FaqBotOptions = {}) {
     this.model = o.model ?? DEFAULT_CONFIDENCE;
+    this.hasNever = index.entries.some((e) => e.never !== undefined && e.never.length > 0);
     this.answerAt = Number.isFinite(o.answerAt) ? (o.answerAt as number) : this.model.answer;
     this.suggestAt = Math.min(this.answerAt, Number.isFinite(o.suggestAt) ? (o.suggestAt as number) : this.model.suggest);
   }
@@ -85,13 +88,37 @@ export class FaqBot {
     const words = this.index.contentWords(text);
     const ex = this.explainOf(words, res.best.index);
     const uncovered = ex.uncovered;
+    const key = this.hasNever ? questionKey(words, text) : '';
+    const never = (i: number) => this.hasNever && this.index.entries[i]?.never !== undefined && this.neverKeys(i).has(key);
+    if (never(res.best.index)) {
+      // marked wrong for this question: that entry neither answers nor is offered
+      const offered = top3.filter((c) => !never(this.indexOf(c.id)) && this.explainOf(words, this.indexOf(c.id)).covered.length > 0);
+      return { kind: offered.length ? 'suggest' : 'miss', confidence: conf, score, candidates: offered.length ? offered : top3, uncovered, needsRerank: false, all };
+    }
     // nothing salient explained (only generic words matched): no answer, no did-you-mean
     if (ex.covered.length === 0) return { kind: 'miss', confidence: conf, score, candidates: top3, uncovered, needsRerank: false, all };
     if (uncovered.length === 0 && conf >= this.answerAt) return { kind: 'answer', index: res.best.index, confidence: conf, score, candidates: top3, needsRerank, all };
     // did-you-mean: only entries that explain at least one salient word of the message
-    const offered = top3.filter((c) => this.explainOf(words, this.indexOf(c.id)).covered.length > 0);
+    const offered = top3.filter((c) => !never(this.indexOf(c.id)) && this.explainOf(words, this.indexOf(c.id)).covered.length > 0);
     const kind = offered.length > 0 && (conf >= this.suggestAt || uncovered.length > 0) ? 'suggest' : 'miss';
     return { kind, confidence: conf, score, candidates: kind === 'suggest' ? offered : top3, uncovered, needsRerank, all };
+  }
+
+  private readonly nevers = new Map<number, Set<string>>();
+  /** Keys of the questions an entry must never answer (its `never` list), computed on first use. */
+  private neverKeys(i: number): Set<string> {
+    let set = this.nevers.get(i);
+    if (!set) {
+      set = new Set((this.index.entries[i].never ?? []).map((q) => questionKey(this.index.contentWords(q), q)));
+      this.nevers.set(i, set);
+    }
+    return set;
+  }
+
+  /** Entry `index` is marked never to answer this message (its `never` list has the same question). */
+  neverAnswers(text: string, index: number): boolean {
+    const e = this.index.entries[index];
+    return !!e?.never?.length && this.neverKeys(index).has(questionKey(this.index.contentWords(text), text));
   }
 
   private readonly ids = new Map<string, number>();
@@ -104,8 +131,9 @@ export class FaqBot {
     return explain(words, index >= 0 ? this.index.entryText(index) : { own: '', answer: '' });
   }
 
-  /** The entry explains every salient word of the message (always true with coverage off). */
+  /** The entry may answer the message: it explains every salient word (always, with coverage off) and is not marked never to. */
   explains(text: string, index: number): boolean {
+    if (this.neverAnswers(text, index)) return false;
     return this.o.coverage === false || this.explainOf(this.index.contentWords(text), index).uncovered.length === 0;
   }
 
@@ -128,6 +156,15 @@ export class FaqBot {
 }
 
 const DEFAULT_SMALL_TALK = new SmallTalk();
+
+/**
+ * What makes two messages "the same question" for an entry's never list: their salient words (coverage.ts),
+ * in any order, or the normalised text when there is none. 账号被冻结了咋办 and 账号冻结了怎么办？ are the same.
+ */
+export function questionKey(words: string[], text: string): string {
+  const salient = [...new Set(words.filter(isSalient))].sort();
+  return salient.length ? salient.join(' ') : '\u0000' + words.join(' ') + '\u0000' + text.trim();
+}
 
 /** What a faq-lookup node is configured with, as plain values (texts as typed in the dialog or files). */
 export interface FaqBotConfig {

@@ -67,12 +67,14 @@ export function parseCsv(text: string): FaqEntry[] {
   const ai = col(['answer', '答案', '回复']);
   const ii = col(['id']);
   const li = col(['alternates', '相似问', 'similar']);
+  const ni = col(['never', '不回答']);
   if (qi < 0 || ai < 0) throw new TypeError('CSV needs "question" and "answer" columns');
   return data.slice(1).map((r) => ({
     id: ii >= 0 && r[ii] ? r[ii].trim() : undefined,
     question: r[qi] ?? '',
     answer: r[ai] ?? '',
     alternates: li >= 0 && r[li] ? r[li].split('|').map((s) => s.trim()).filter(Boolean) : [],
+    ...(ni >= 0 && r[ni] ? { never: r[ni].split('|').map((s) => s.trim()).filter(Boolean) } : {}),
   }));
 }
 

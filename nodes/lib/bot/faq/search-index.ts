@@ -25,6 +25,8 @@ export interface FaqEntry {
   question: string;
   alternates?: string[];
   answer: string;
+  /** Questions this entry must never answer (marked wrong in the ops view; bot.ts respects them). */
+  never?: string[];
 }
 
 import type { FaqCandidate } from '../../contract/outcomes';
@@ -664,12 +666,15 @@ export function validateEntries(entries: unknown): Array<FaqEntry & { id: string
     if (!e || typeof e !== 'object' || typeof e.question !== 'string' || typeof e.answer !== 'string') {
       throw new TypeError(`FAQ entry ${i + 1}: needs a "question" and an "answer" string`);
     }
-    const alternates = Array.isArray(e.alternates)
-      ? e.alternates.filter((a) => typeof a === 'string' && a.trim() !== '')
-      : typeof e.alternates === 'string'
-        ? String(e.alternates).split(/[|\n]/).map((s) => s.trim()).filter(Boolean)
-        : [];
+    const alternates = textList(e.alternates);
     const id = e.id !== undefined && e.id !== null && String(e.id) !== '' ? String(e.id) : String(i + 1);
-    return { id, question: e.question, alternates, answer: e.answer };
+    const never = textList(e.never);
+    return { id, question: e.question, alternates, answer: e.answer, ...(never.length ? { never } : {}) };
   });
+}
+
+/** A list given as an array of strings or as one string separated by | or new lines. */
+function textList(v: unknown): string[] {
+  if (Array.isArray(v)) return v.filter((a): a is string => typeof a === 'string' && a.trim() !== '');
+  return typeof v === 'string' ? v.split(/[|\n]/).map((s) => s.trim()).filter(Boolean) : [];
 }

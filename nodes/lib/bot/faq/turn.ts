@@ -61,6 +61,7 @@ export function faqTurn(bot: FaqBot, d: FaqDecision, text: string): FaqTurn {
     candidates: d.candidates,
     ...(d.smallTalk ? { smallTalk: d.smallTalk } : {}),
     ...(d.reranked ? { reranked: true } : {}),
+    ...(d.uncovered && d.uncovered.length ? { uncovered: d.uncovered } : {}),
   };
   if (d.kind === 'smallTalk') return d.reply ? { port: FAQ_ANSWER, payload: d.reply, faq, event } : { port: FAQ_MISS, faq, event };
   if (d.kind === 'answer' && e) return { port: FAQ_ANSWER, payload: e.answer, faq, event };

@@ -60,7 +60,9 @@ async function run(log) {
     await f.ask(i, `u${i}`);
     viaNode.push(Number(process.hrtime.bigint() - t0) / 1e6);
   }
-  const sent = stub.requests.at(-1).body;
+  const last = stub.requests.at(-1);
+  if (!last) throw new Error('the stub got no request');
+  const sent = last.body;
   log(`through ai-answer: ${f.answered()} answered of ${N + 20}; last prompt ${sent.messages.map((m) => m.content).join('').length} characters`);
   await helper.unload();
   // 2. the same request straight to the stub

@@ -19,6 +19,7 @@
     reconnecting: ['重新连接中（{s} 秒）', 'Reconnecting ({s} s)'],
     connected: ['已连接', 'Connected'],
     signout: ['退出', 'Sign out'],
+    replaced: ['已在其他窗口登录，本窗口已断开（刷新可在此继续）', 'Signed in elsewhere: this window was disconnected (reload to continue here)'],
     signinTitle: ['坐席登录', 'Agent sign-in'],
     tokenLabel: ['令牌（坐席令牌或系统令牌）', 'Token (agent token or the bridge token)'],
     agentLabel: ['坐席 ID', 'Agent id'],
@@ -123,6 +124,8 @@
       state.ws = null;
       state.pending.splice(0).forEach(function (p) { if (p.onError) p.onError({ code: 'disconnected', message: t('notConnected') }); });
       if (state.manual) { setConn('closed', 'disconnected'); return; }
+      // the same agent signed in from another browser: that one has the conversations now; no tug of war
+      if (ev && ev.code === 4001 && /replaced/.test(ev.reason || '')) { setConn('closed', 'replaced'); ui.toast(t('replaced'), true); return; }
       var ended = ev && ev.code === 4001 && /expired|revoked/.test(ev.reason || '');
       if (ended || (!opened && !state.welcomed)) {
         setConn('error', 'disconnected');

@@ -22,7 +22,8 @@
     save: ['保存', 'Save'], closePanel: ['关闭', 'Close'], del: ['删除', 'Delete'],
     cannedVars: ['变量：{customer.name} 客户名，{agent.name} 坐席名', 'Variables: {customer.name} the customer, {agent.name} you'],
     noCanned: ['暂无', 'none yet'],
-    newMessage: ['{who}：{text}', '{who}: {text}'], newConvTitle: ['新会话', 'New conversation']
+    newMessage: ['{who}：{text}', '{who}: {text}'], newConvTitle: ['新会话', 'New conversation'],
+    by_supervisor: ['主管结束', 'closed by a supervisor']
   });
 
   var tools = { canned: { team: [], personal: [] }, noteMode: false, pop: [], popAt: 0, unreadTitle: '' };

@@ -10,7 +10,8 @@ const { agentClient } = require('./helpers/agent-client');
 const handoffNode = require('../dist/nodes/handoff/handoff.js');
 const bridgeNode = require('../dist/nodes/ws-bridge/ws-bridge.js');
 const { mintAgentToken } = require('../dist/index.js');
-const { sharedTokenProblem } = require('../dist/nodes/lib/bridge/secrets.js');
+const { BridgeSecrets, sharedTokenProblem } = require('../dist/nodes/lib/bridge/secrets.js');
+const { MediaLinker } = require('../dist/nodes/lib/bridge/media/link.js');
 
 const TOKEN = 'f5a1c2d3e4b5a6978899aabbccddeeff';
 const wsUrl = () => helper.url().replace(/^http/, 'ws') + '/wecom/ws';
@@ -138,6 +139,10 @@ describe('agent credentials (ws-bridge)', function () {
     assert.ok(body.before >= issued);
     assert.deepStrictEqual(await closed, { code: 4001, reason: 'token revoked' });
     await assert.rejects(mk({ token: bobToken }).opened, (/** @type {{ status?: number }} */ e) => e.status === 401);
+    const bobsLink = new MediaLinker(new BridgeSecrets(TOKEN), '/wecom/ws/media/').link({ type: 'image', mediaId: 'M' }, 'no-account', 'app').url;
+    const bound = new MediaLinker(new BridgeSecrets(TOKEN), '/wecom/ws/media/').bind(String(bobsLink), 'bob');
+    assert.strictEqual((await fetch(httpUrl(bound), { headers: { authorization: `Bearer ${bobToken}` } })).status, 401, 'the media route refuses a revoked token');
+    assert.strictEqual((await fetch(httpUrl(bound), { headers: { authorization: `Bearer ${TOKEN}` } })).status, 502, '(the link itself is good: only its account is missing)');
     const fresh = mk({ token: mintAgentToken(TOKEN, 'bob', { issuedAt: body.before + 1, ttlSec: 600 }) });
     await fresh.opened;
     assert.strictEqual((await fresh.next('welcome')).agentId, 'bob', 'a token issued after the revocation works');

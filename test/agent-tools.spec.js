@@ -243,3 +243,54 @@ describe('supervisor: live view, re-assign and close', function () {
     assert.equal(events.filter((e) => e.event === 'assigned' && e.conversationId === 'c2').length, 1);
   });
 });
+
+describe('agent tools: satisfaction rating (handoff engine)', function () {
+  const { HandoffEngine, DEFAULT_TEXTS } = require('../dist/nodes/lib/handoff/engine.js');
+  const { ConversationStore } = require('../dist/nodes/lib/handoff/conversation-store.js');
+  const { compileWordList, DEFAULT_TRANSFER_WORDS, DEFAULT_TRANSFER_EXCLUDE } = require('../dist/nodes/lib/handoff/transfer-words.js');
+  const { ratingScore } = require('../dist/nodes/lib/handoff/rating.js');
+  let n = 0;
+  /** @param {string} channel */
+  const setupEngine = (channel) => {
+    const clock = { t: Date.UTC(2026, 11, 3, 2, 0) };
+    const store = new ConversationStore(new MemoryStore(), () => clock.t);
+    const opts = { transfer: compileWordList({}, { words: DEFAULT_TRANSFER_WORDS, mode: 'word', exclude: DEFAULT_TRANSFER_EXCLUDE }), cancel: null, missThreshold: 1, idleMs: 600_000, queueMs: 0, transcriptMax: 20, hours: null, texts: DEFAULT_TEXTS, rating: true };
+    const e = new HandoffEngine(store, opts, () => undefined, () => clock.t);
+    const id = channel === 'kf' ? 'kf:ww1:wk1:u' : 'app:ww1:1:u';
+    /** @param {string} text @returns {any} */
+    const m = (text) => ({ payload: text, wecom: { channel, corpId: 'ww1', agentId: '1', userId: 'u', openKfId: channel === 'kf' ? 'wk1' : undefined, msgType: 'text', msgId: `r${++n}`, createTime: 1, conversationId: id } });
+    return { e, store, clock, id, m };
+  };
+
+  it('微信客服: the closing notice is a msgmenu with the four answers; the click is recorded for the agent, not answered by the bot', async function () {
+    const { e, store, id, m } = setupEngine('kf');
+    await e.user(m('转人工'));
+    await e.bridge({ event: 'assigned', conversationId: id, agentId: 'alice' });
+    const closed = await e.bridge({ event: 'closed', conversationId: id, agentId: 'alice', by: 'agent' });
+    assert.equal(closed.notice.length, 1, 'one message: the closing notice carries the question');
+    const menu = /** @type {any} */ (closed.notice[0].payload);
+    assert.equal(menu.msgtype, 'msgmenu');
+    assert.match(menu.msgmenu.head_content, /本次人工服务已结束/);
+    assert.deepEqual(menu.msgmenu.list.map((x) => x.click.content), ['非常满意', '满意', '一般', '不满意']);
+    const answer = await e.user(m('满意'));
+    assert.deepEqual(answer.bot, [], 'the bot does not answer the rating');
+    assert.deepEqual((answer.rated ?? []).map((r) => [r.agentId, r.score]), [['alice', 2]]);
+    assert.deepEqual((await store.get(id))?.rating?.score, 2, 'recorded on the conversation');
+    const next = await e.user(m('满意'));
+    assert.equal(next.bot.length, 1, 'asked once: later messages go to the bot');
+  });
+
+  it('app: text with 1–4; another message ends the question and goes to the bot', async function () {
+    const { e, id, m } = setupEngine('app');
+    await e.user(m('转人工'));
+    await e.bridge({ event: 'assigned', conversationId: id, agentId: 'bob' });
+    const closed = await e.bridge({ event: 'closed', conversationId: id, agentId: 'bob', by: 'agent' });
+    assert.match(String(closed.notice[0].payload), /1 非常满意，2 满意，3 一般，4 不满意/);
+    const other = await e.user(m('发票怎么开'));
+    assert.equal(other.bot.length, 1);
+    assert.equal(other.rated, undefined);
+    assert.equal((await e.user(m('1'))).bot.length, 1, 'too late: the question was answered by another message');
+    assert.equal(ratingScore('4。'), 4);
+    assert.equal(ratingScore('5'), null);
+  });
+});

@@ -78,6 +78,28 @@ describe('AI core: settings, checks, documents', function () {
   });
 });
 
+describe('AI decisions in the ops rollup', function () {
+  it('counts answers, no-answers by reason, disputes, tokens and latency quantiles', function () {
+    const { Rollup } = require('../dist/nodes/lib/ops/rollup');
+    const r = new Rollup();
+    const t = Date.UTC(2026, 11, 3, 10);
+    r.add({ ts: t, type: 'ai.answer', conversationId: 'c1', promptTokens: 300, completionTokens: 50, latencyMs: 800 });
+    r.add({ ts: t + 1000, type: 'message.in', conversationId: 'c1', text: '不对，我问的是企业版' });
+    r.add({ ts: t + 2000, type: 'ai.answer', conversationId: 'c2', promptTokens: 280, completionTokens: 40, latencyMs: 1200 });
+    r.add({ ts: t + 3000, type: 'message.in', conversationId: 'c2', text: '好的谢谢' });
+    r.add({ ts: t + 4000, type: 'ai.miss', conversationId: 'c3', reason: 'timeout', latencyMs: 8000 });
+    r.add({ ts: t + 5000, type: 'ai.miss', conversationId: 'c4', reason: 'no_answer', promptTokens: 260, completionTokens: 2, latencyMs: 700 });
+    r.add({ ts: t + 6000, type: 'ai.miss', conversationId: 'c5', reason: 'budget', latencyMs: 1 });
+    const s = r.summary(t, t + 3_600_000);
+    const n = s.totals;
+    assert.deepEqual([n.ai, n.aiMiss, n['aiMiss:timeout'], n['aiMiss:no_answer'], n['aiMiss:budget'], n.aiDisputed, n.aiTokens], [2, 3, 1, 1, 1, 1, 932]);
+    assert.equal(s.aiLatency.count, 4, 'budget refusals never called the model');
+    const { p50, p90 } = s.aiLatency;
+    assert.ok(p50 !== null && p50 >= 800 && p50 <= 1200 * 1.2, String(p50));
+    assert.ok(p90 !== null && p90 >= 8000 && p90 <= 8000 * 1.2, String(p90));
+  });
+});
+
 describe('AI core on Redis: two instances share the daily budget and the Dify conversations', function () {
   let server, stub;
   const stores = [];

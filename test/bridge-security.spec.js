@@ -14,6 +14,8 @@ const { credentialCheck, mediaAccess } = require('../dist/nodes/lib/bridge/media
 const { Revocations } = require('../dist/nodes/lib/bridge/revocations.js');
 const { BridgeRouter } = require('../dist/nodes/lib/bridge/router.js');
 const { MemoryStore } = require('../dist/nodes/lib/state/backends/memory.js');
+const { bridgeConfig } = require('../dist/nodes/lib/bridge/config.js');
+const { numField } = require('../dist/nodes/lib/fields.js');
 const { until } = require('./helpers/runtime');
 
 const TOKEN = 'e3b0c44298fc1c149afbf4c8996fb924';
@@ -121,6 +123,25 @@ describe('bridge security: keys derived from the shared token', function () {
     assert.equal(new MediaLinker(after, '/m/').open(oldLink), null);
     const newLink = String(new MediaLinker(rotating, '/m/').link({ type: 'file', mediaId: 'M' }, 'acct', 'kf').url).slice(3);
     assert.equal(typeof new MediaLinker(after, '/m/').open(newLink), 'object', 'links are signed with the new token');
+  });
+});
+
+describe('bridge security: ws-bridge settings', function () {
+  const read = (env = {}) => ({ num: numField, env });
+  it('a weak token (or previous token) is a problem in server mode; the previous token comes from the environment', function () {
+    assert.match(String(bridgeConfig({}, { token: 'abc' }, read()).tokenProblem), /3 characters/);
+    assert.equal(bridgeConfig({ mode: 'client' }, { token: 'abc' }, read()).tokenProblem, null, "client mode: the remote system's business");
+    const c = bridgeConfig({}, { token: TOKEN }, read({ WECOM_AGENT_WS_TOKEN_PREVIOUS: ' short ' }));
+    assert.equal(c.previousToken, 'short');
+    assert.match(String(c.tokenProblem), /5 characters/);
+    assert.equal(bridgeConfig({}, { token: TOKEN }, read()).tokenProblem, null);
+  });
+  it("the token lifetime cap defaults to 30 days; frames never need more than WeCom's largest media (20 MB)", function () {
+    assert.equal(bridgeConfig({}, { token: TOKEN }, read()).maxTokenMs, 30 * DAY);
+    assert.equal(bridgeConfig({ agentCredentialDays: '7' }, { token: TOKEN }, read()).maxTokenMs, 7 * DAY);
+    const big = bridgeConfig({ maxMediaMb: '500' }, { token: TOKEN }, read());
+    assert.equal(big.maxMedia, 20 * 1024 * 1024);
+    assert.equal(big.maxPayload, 64 * 1024 + Math.ceil((20 * 1024 * 1024 * 4) / 3));
   });
 });
 

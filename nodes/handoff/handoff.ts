@@ -16,7 +16,7 @@ import { readKfAllowance } from '../lib/wecom/kf/budget';
 import { cachedProfile } from '../lib/wecom/profiles';
 import type { WecomAccountNode } from '../shared/account-node';
 import { mountKfAccounts } from './kf-accounts';
-import { opsHandoffInput, opsHandoffOutput } from '../shared/ops/events';
+import { opsEvent, opsHandoffInput, opsHandoffOutput } from '../shared/ops/events';
 import { showFault, statusText } from '../shared/status-text';
 import { nodeType, onClose, wecomMsg } from '../shared/node-kit';
 import { handoffSchema } from '../lib/config/handoff';
@@ -64,6 +64,7 @@ export = function register(RED: NodeAPI): void {
     const service = new HandoffService(handle.store, `handoff-timers:${node.id}`, options, {
       emit(out) {
         opsHandoffOutput(RED, out.agent);
+        for (const r of out.rated ?? []) opsEvent(RED, 'rating', { wecom: r.wecom, topic: r.conversationId }, { agentId: r.agentId, score: r.score });
         node.send([out.bot, out.agent, out.notice]);
         showStatus();
       },

@@ -120,7 +120,11 @@ export function startServer(RED: NodeAPI, node: Node, p: ServerParts): { relay: 
     stop.push(registerUpgrade(httpServer(RED), path, guesses.upgrade(onUpgrade, counted)));
     if (usable) {
       const base = cfg.path.replace(/\/+$/, '');
-      stop.push(mountMediaRoute(RED, { route: base + '/media/:ref', check: p.check, linker: p.linker, maxBytes: cfg.maxMedia, sent: p.sent }));
+      const prepare = async (given: string | null) => {
+        const c = p.check(given);
+        if (c && !c.shared) await p.revocations.load(c.claims.agentId);
+      };
+      stop.push(mountMediaRoute(RED, { route: base + '/media/:ref', check: p.check, linker: p.linker, maxBytes: cfg.maxMedia, sent: p.sent, prepare }));
       stop.push(mountRevokeRoute(RED, base + '/revoke', p.secrets, p.revocations));
     }
   } catch (err) {

@@ -25,6 +25,8 @@ export interface MediaRouteOptions {
   maxBytes: number;
   /** Media agents sent (s1.<id> refs). */
   sent?: SentMedia;
+  /** Read what the state store knows about a credential (its agent's revocations) before it is checked. */
+  prepare?: (credential: string | null) => Promise<void>;
 }
 
 export function mountMediaRoute(RED: NodeAPI, o: MediaRouteOptions): () => void {
@@ -33,6 +35,11 @@ export function mountMediaRoute(RED: NodeAPI, o: MediaRouteOptions): () => void 
       if (!res.headersSent) res.status(status).type('text/plain').send(text);
     };
     const credential = agentCredential(req.headers.authorization, req.query.token);
+    try {
+      await o.prepare?.(credential);
+    } catch {
+      return fail(503, 'the state store is not available');
+    }
     const own = o.sent?.get(String(req.params.ref ?? ''));
     if (own) {
       if (!o.check(credential)) return fail(401, 'Unauthorized');

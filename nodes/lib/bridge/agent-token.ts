@@ -15,8 +15,6 @@ import { AGENT_TOKEN_LABEL, deriveKey, type BridgeSecrets } from './secrets';
 
 const PREFIX = 'wat2.';
 export const LEGACY_PREFIX = 'wat1.';
-/** Longest lifetime a bridge accepts unless configured otherwise. */
-export const DEFAULT_MAX_TOKEN_DAYS = 30;
 
 export interface AgentClaims {
   agentId: string;

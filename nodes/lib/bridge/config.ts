@@ -82,7 +82,8 @@ export function bridgeConfig(def: WsBridgeDef, creds: WsBridgeCreds | undefined,
   const num = (k: NumKey) => read.num(def[k], Number(F[k].value), F[k].min ?? 0);
   const env = read.env;
   const mode = def.mode === 'client' ? 'client' : 'server';
-  const maxMedia = num('maxMediaMb') * 1024 * 1024;
+  // WeCom's largest media is a 20 MB file: frames never need to carry more than that
+  const maxMedia = Math.min(20, num('maxMediaMb')) * 1024 * 1024;
   const token = secret(creds?.token, env.WECOM_AGENT_WS_TOKEN);
   const previousToken = secret(undefined, env.WECOM_AGENT_WS_TOKEN_PREVIOUS);
   const weak = mode === 'server' ? [token, previousToken].filter(Boolean).map(sharedTokenProblem).find(Boolean) : null;

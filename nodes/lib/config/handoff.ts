@@ -41,6 +41,8 @@ export const handoffSchema = defineSchema(
     groupFallback: choice(['wait', 'any'], 'wait'),
     /** 微信客服: replies of the customer's 5 the agent leaves for the closing notice. */
     reserveClose: num(1, { min: 0, max: 4 }),
+    /** Ask for a satisfaction rating (满意度) with the closing notice when an agent closes (lib/handoff/rating.ts). */
+    rating: flag(false),
   },
   [
     {

@@ -33,6 +33,11 @@ export interface Conversation {
   group?: string;
   /** Queued and told so by the bridge (no agent took it at once): the bot may answer meanwhile. */
   waiting?: boolean;
+  /** Asked for a rating after the agent closed: whom it rates, until when an answer counts (rating.ts). */
+  rateAgent?: string;
+  rateUntil?: number;
+  /** The user's last rating (1 非常满意 … 4 不满意) and whom it rated. */
+  rating?: { agent: string; score: number; ts: number };
 }
 
 export function newConversation(id: string, now: number): Conversation {

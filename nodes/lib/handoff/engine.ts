@@ -17,6 +17,7 @@ import { attachmentsOf } from '../bridge/media/fields';
 import { kfRemaining, type KfAllowance } from '../wecom/kf/budget';
 import { isOpen, localTime, type BusinessHours } from './business-hours';
 import { matches } from './transfer-words';
+import { ratingNotice, ratingScore, RATING_WINDOW_MS } from './rating';
 import { ConversationStore } from './conversation-store';
 import { nextDeadline, record, storableWecom, toBot, toHuman, toQueued, type Conversation } from './conversation';
 import type { BridgeInfo, HandoffTag, WecomMsg } from '../contract/messages';
@@ -54,6 +55,8 @@ export interface HandoffOptions {
   botWhileQueued?: boolean;
   groups?: GroupOptions;
   /** 微信客服: replies of the customer's 5 agents leave for the closing notice (default 1). */
+  /** Ask for a satisfaction rating with the closing notice when an agent closes (rating.ts). */
+  rating?: boolean;
   reserveClose?: number;
   /** 微信客服: the customer's reply budget as wecom-out keeps it (the state store), shown to agents. */
   allowance?: (w: WecomMeta) => Promise<KfAllowance | undefined>;
@@ -67,6 +70,8 @@ export interface Emit {
   bot: Msg[];
   agent: Msg[];
   notice: Msg[];
+  /** Satisfaction ratings given (for the event record). */
+  rated?: Array<{ conversationId: string; agentId: string; score: number; wecom?: WecomMeta }>;
 }
 const empty = (): Emit => ({ bot: [], agent: [], notice: [] });
 
@@ -170,7 +175,13 @@ export class HandoffEngine {
     const wasNative = c.native === true;
     const agent = c.agent;
     toBot(c, this.now());
-    this.notice(out, c, text, kind, wecom);
+    const w = wecom ?? c.wecom;
+    if (this.opt.rating && by === 'agent' && agent && !wasNative && w && text) {
+      // the rating question rides on the closing notice: one reply of the budget, not two
+      c.rateAgent = agent;
+      c.rateUntil = this.now() + RATING_WINDOW_MS;
+      out.notice.push({ payload: ratingNotice(text, w.channel), topic: c.id, wecom: w, handoff: { notice: kind, conversationId: c.id } });
+    } else this.notice(out, c, text, kind, wecom);
     if (by !== 'agent' && !wasNative) {
       out.agent.push({ payload: { type: 'closed', conversationId: c.id, by } satisfies ClosedFrame, topic: c.id, wecom: c.wecom, handoff: { conversationId: c.id, agentId: agent } });
     }
@@ -216,6 +227,20 @@ export class HandoffEngine {
     this.schedule(c.id, dl ? dl.at : null);
   }
 
+  /** After a close with a rating question: is this message the answer? (Any message ends the question.) */
+  private rated(out: Emit, c: Conversation, seen: boolean, text: string): boolean {
+    if (!c.rateAgent || seen) return false;
+    const agent = c.rateAgent;
+    const open = (c.rateUntil ?? 0) >= this.now();
+    delete c.rateAgent;
+    delete c.rateUntil;
+    const score = open ? ratingScore(text) : null;
+    if (score === null) return false;
+    c.rating = { agent, score, ts: this.now() };
+    (out.rated ??= []).push({ conversationId: c.id, agentId: agent, score, wecom: c.wecom });
+    return true;
+  }
+
   /** A message from wecom-in, or the same message coming back from the bot path. */
   async user(msg: Msg): Promise<Emit> {
     const w = msg.wecom as WecomMeta;
@@ -244,6 +269,8 @@ export class HandoffEngine {
         this.back(out, c, 'agent', this.opt.texts.closedAgent, 'closedAgent', w);
       } else if (isEvent) {
         if (!seen && c.state === 'bot') out.bot.push(msg);
+      } else if (c.state === 'bot' && this.rated(out, c, seen, text)) {
+        // the answer to the rating question: recorded, not the bot's
       } else if (c.state === 'bot') {
         const kw = seen || matches(this.opt.cancel, text) !== null ? null : matches(this.opt.transfer, text);
         const asked = h.action === 'transfer' || (seen && isFaqMiss(msg.faq));

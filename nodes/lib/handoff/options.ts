@@ -33,6 +33,8 @@ export interface HandoffConfig {
   groupFallback?: string;
   /** 微信客服: replies of the customer's 5 agents leave for the closing notice (0–4, default 1). */
   reserveClose?: number | string;
+  /** Ask for a satisfaction rating (满意度) with the closing notice when an agent closes. */
+  rating?: boolean | string;
   /** `<key>Text` for each notice of HandoffTexts: blank → the default, "-" → not sent. */
   [text: string]: unknown;
 }
@@ -97,5 +99,6 @@ export function handoffOptions(def: HandoffConfig): HandoffOptions {
     botWhileQueued: flagOf(F.botWhileQueued, def.botWhileQueued),
     groups: groupOptions(def),
     reserveClose: Math.floor(numOf(F.reserveClose, def.reserveClose)),
+    rating: flagOf(F.rating, def.rating),
   };
 }

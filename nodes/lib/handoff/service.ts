@@ -101,7 +101,7 @@ export class HandoffService {
 
   private emit(out: Emit): void {
     if (this.closed) return;
-    if (out.bot.length + out.agent.length + out.notice.length === 0) return;
+    if (out.bot.length + out.agent.length + out.notice.length + (out.rated?.length ?? 0) === 0) return;
     this.hooks.emit(out);
   }
 }

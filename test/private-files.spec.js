@@ -8,7 +8,7 @@ const path = require('node:path');
 const { OpsLog } = require('../dist/nodes/lib/ops/log');
 const { LocalStore } = require('../dist/nodes/lib/state/backends/local');
 const { writeAlternates } = require('../dist/nodes/lib/ops/ops-api');
-const { replacePrivate } = require('../dist/nodes/lib/security/private-files');
+const { replacePrivate } = require('../dist/nodes/lib/state/private-files');
 
 const mode = (p) => fs.statSync(p).mode & 0o777;
 

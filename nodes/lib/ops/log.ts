@@ -11,7 +11,7 @@ import { makeEvent, parseEvent, type OpsEvent } from './event';
 import { EventWriter, recordFiles } from './writer';
 import { Rollup, type Summary } from './rollup';
 import { clusterUnanswered, type UnansweredGroup } from './cluster';
-import { replacePrivate } from '../security/private-files';
+import { replacePrivate } from '../state/private-files';
 
 export interface OpsLogOptions {
   /** Directory of the record; null keeps the index in memory only. */

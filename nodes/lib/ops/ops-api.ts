@@ -9,7 +9,7 @@ import { validateEntries } from '../bot/faq/search-index';
 import { addAlternates, questionProblem, type EntryList } from './kb-alternates';
 import { HOUR_MS } from './rollup';
 import type { OpsLog } from './log';
-import { replacePrivate } from '../security/private-files';
+import { replacePrivate } from '../state/private-files';
 import type { UnansweredGroup } from './cluster';
 import { normalise } from '../bot/text/normalise';
 import { DEFAULT_CANCEL_WORDS } from '../handoff/transfer-words';

@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { appendPrivate, makePrivate, privateDir } from '../security/private-files';
+import { appendPrivate, makePrivate, privateDir } from '../state/private-files';
 
 export interface WriterOptions {
   maxBytes: number;

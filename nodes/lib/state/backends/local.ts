@@ -25,7 +25,7 @@ import { open, type RootDatabase } from 'lmdb';
 import type { Lease, ReadGroupOptions, StateStore, StreamBacklog, StreamEntry, UpdateResult } from '../store';
 import { StateUnavailable } from '../store';
 import { Notifier } from '../notifier';
-import { makePrivate, privateDir } from '../../security/private-files';
+import { makePrivate, privateDir } from '../private-files';
 
 export interface LocalStoreOptions {
   /** The directory of the environment (created if missing). */

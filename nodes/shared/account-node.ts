@@ -12,14 +12,8 @@ import type { PassiveReplies } from '../lib/wecom/passive-reply';
 /** Which secret a client uses: the app Secret, or for 微信客服 the kf Secret when set (else the app Secret). */
 export type ApiKind = 'agent' | 'kf';
 
-export interface AccountCredentials {
-  agentSecret?: string;
-  kfSecret?: string;
-  token?: string;
-  encodingAESKey?: string;
-  previousToken?: string;
-  previousEncodingAESKey?: string;
-}
+/** The secrets of AccountSettings, kept as Node-RED credentials (never in the flow file). */
+export type AccountCredentials = Pick<AccountSettings, 'agentSecret' | 'kfSecret' | 'token' | 'encodingAESKey' | 'previousToken' | 'previousEncodingAESKey'>;
 
 export interface WecomAccountNode extends Node<AccountCredentials> {
   settings: AccountSettings;

@@ -4,31 +4,12 @@
 // download (both read through ws-bridge's media URL with the credential in a header), sends a picture the user receives as an image, and transfers a
 // conversation to another agent with a note.
 const assert = require('node:assert/strict');
-const zlib = require('node:zlib');
 const browser = require('./browser');
 const { useSandbox } = require('./sandbox');
+const { makePng } = require('../helpers/fixtures');
 const { until } = require('../helpers/runtime');
 const { agentClient } = require('../helpers/agent-client');
 
-/** A real w×h PNG (so the browser can decode it). */
-function makePng(w, h, rgb) {
-  const chunk = (type, data) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const td = Buffer.concat([Buffer.from(type), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(zlib.crc32(td) >>> 0);
-    return Buffer.concat([len, td, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(w, 0);
-  ihdr.writeUInt32BE(h, 4);
-  ihdr[8] = 8;
-  ihdr[9] = 2;
-  const row = Buffer.concat([Buffer.from([0]), Buffer.concat(Array.from({ length: w }, () => Buffer.from(rgb)))]);
-  const raw = Buffer.concat(Array.from({ length: h }, () => row));
-  return Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
-}
 
 describe('e2e: the packaged agent console (from the sandbox) shows pictures and files, sends a picture, transfers, shows groups', function () {
   this.timeout(120000);

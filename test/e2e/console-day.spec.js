@@ -9,32 +9,13 @@
 //    closed line.
 // With E2E_SCREENSHOTS=1 the console with a customer and its budget is shot in both languages.
 const assert = require('node:assert/strict');
-const zlib = require('node:zlib');
 const browser = require('./browser');
 const { useSandbox } = require('./sandbox');
+const { makePng } = require('../helpers/fixtures');
 const { until } = require('../helpers/runtime');
 
 const SHOTS = process.env.E2E_SCREENSHOTS === '1';
 
-/** A real w×h PNG (so the browser can decode it). */
-function makePng(w, h, rgb) {
-  const chunk = (type, data) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const td = Buffer.concat([Buffer.from(type), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(zlib.crc32(td) >>> 0);
-    return Buffer.concat([len, td, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(w, 0);
-  ihdr.writeUInt32BE(h, 4);
-  ihdr[8] = 8;
-  ihdr[9] = 2;
-  const row = Buffer.concat([Buffer.from([0]), Buffer.concat(Array.from({ length: w }, () => Buffer.from(rgb)))]);
-  const raw = Buffer.concat(Array.from({ length: h }, () => row));
-  return Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
-}
 
 describe('e2e: an agent day in the console (profile, budget, reload, second browser, transfer)', function () {
   this.timeout(180000);

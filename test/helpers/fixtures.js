@@ -3,6 +3,7 @@
 const { aesKeyFrom } = require('../../dist/nodes/lib/wecom/crypto');
 const { sealCallback } = require('../../dist/nodes/lib/wecom/callback');
 const { buildXml } = require('../../dist/nodes/lib/wecom/xml');
+const zlib = require('node:zlib');
 
 const ACCOUNT = {
   corpId: 'ww1436e0e65a779aee',
@@ -63,4 +64,27 @@ function sealed(innerXml, keys) {
   return { qs: '?' + new URLSearchParams(query).toString(), body };
 }
 
-module.exports = { ACCOUNT, KEYS, accountNode, textXml, sealed };
+/**
+ * A real w×h PNG of one colour (so a browser can decode it).
+ * @param {number} w @param {number} h @param {number[]} rgb
+ */
+function makePng(w, h, rgb) {
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const td = Buffer.concat([Buffer.from(type), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(zlib.crc32(td) >>> 0);
+    return Buffer.concat([len, td, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr[8] = 8;
+  ihdr[9] = 2;
+  const row = Buffer.concat([Buffer.from([0]), Buffer.concat(Array.from({ length: w }, () => Buffer.from(rgb)))]);
+  const raw = Buffer.concat(Array.from({ length: h }, () => row));
+  return Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+module.exports = { ACCOUNT, KEYS, accountNode, textXml, sealed, makePng };

@@ -254,11 +254,11 @@ describe('e2e cluster: two Node-REDs on one Redis serve one WeCom app', function
       await until(
         () => {
           if (bot(u).some((r) => r.text === text)) return true;
-          // until the new hub has the conversation back, it refuses the reply; try again then
-          if (tries === 0 || again.frames.some((f) => f.type === 'error' && f.seenBy !== tries)) {
-            for (const f of again.frames) if (f.type === 'error') f.seenBy = tries;
+          // until the new hub has the conversation back, it refuses the reply (an error naming the reply's id);
+          // only then is it sent again: another error frame (or none yet) is no reason to send a second reply
+          if (tries === 0 || again.frames.some((f) => f.type === 'error' && f.id === `r${tries}`)) {
             tries++;
-            again.ws.send(JSON.stringify({ type: 'reply', conversationId: handoff.conversationId, text }));
+            again.ws.send(JSON.stringify({ type: 'reply', id: `r${tries}`, conversationId: handoff.conversationId, text }));
           }
           return false;
         },

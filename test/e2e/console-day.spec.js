@@ -12,7 +12,7 @@ const assert = require('node:assert/strict');
 const browser = require('./browser');
 const { useSandbox } = require('./sandbox');
 const { makePng } = require('../helpers/fixtures');
-const { until } = require('../helpers/runtime');
+const { until, request } = require('../helpers/runtime');
 
 const SHOTS = process.env.E2E_SCREENSHOTS === '1';
 
@@ -112,6 +112,8 @@ describe('e2e: an agent day in the console (profile, budget, reload, second brow
     const before = await view(page);
     await page.reload();
     await page.waitForSelector('#conn-state[data-state="open"]', { timeout: 15000 });
+    // in a full run, conversations other specs left queued may be offered to this agent too: pick ours
+    await page.click(`#active .conv[data-id$=":${customer}"]`);
     await page.waitForFunction((n) => document.getElementById('conv-title')?.textContent === n, '晓雯', { timeout: 15000 });
     await page.waitForFunction(() => Array.from(document.querySelectorAll('#history .media img')).some((i) => /** @type {HTMLImageElement} */ (i).naturalWidth === 8), null, { timeout: 20000 });
     const after = await view(page);
@@ -153,8 +155,14 @@ describe('e2e: an agent day in the console (profile, budget, reload, second brow
     const user = `tr${run}`;
     const alice = await b.newPage();
     await signIn(alice, `alice-${run}`);
-    // only alice may take it: the day agent leaves first
+    // only alice may take it: the day agent leaves first, and the hub has seen it go (else round robin may still
+    // hand the new conversation to the day agent's closing socket)
     await page.close();
+    const auth = { authorization: 'Basic ' + Buffer.from(`ops:${sb.opsPassword}`).toString('base64') };
+    await until(async () => {
+      const r = await request('GET', `${sb.opsUrl}api/live`, null, auth);
+      return r.status === 200 && !JSON.parse(r.body).agents.some((a) => a.id === me && a.online);
+    }, 'the day agent offline at the hub', 20000);
     await sim.userSays({ channel: 'app', userId: user, text: '转人工' });
     const sel = `#active .conv[data-id$=":${user}"]`;
     await alice.waitForSelector(sel, { timeout: 20000 });

@@ -177,19 +177,26 @@ describe('e2e: the bundled pipeline (keywords → FAQ → human) for app and 微
     const user = `wmlimit${run}`;
     await say('kf', user, '转人工', 2); // welcome text and the transfer notice
     const handoff = await agent.waitFor((f) => f.type === 'handoff' && f.userId === user, 'the kf handoff frame');
-    let undelivered = null;
-    for (let i = 1; i <= 6 && !undelivered; i++) {
+    // The bridge keeps the last of the 5 replies for the closing notice, so it refuses the reply that would take it
+    // (error no_budget, nothing sent); a reply WeCom itself refuses comes back undelivered with 95001.
+    let refused = null;
+    let refusedText = '';
+    for (let i = 1; i <= 6 && !refused; i++) {
+      const errorsBefore = agent.frames.filter((f) => f.type === 'error').length;
       agent.send({ type: 'reply', conversationId: handoff.conversationId, text: `第${i}条人工回复` });
-      undelivered = await until(async () => {
+      refused = await until(async () => {
         const u = agent.frames.find((f) => f.type === 'undelivered' && f.conversationId === handoff.conversationId);
         if (u) return u;
+        const e = agent.frames.filter((f) => f.type === 'error').slice(errorsBefore).find((f) => f.code === 'no_budget');
+        if (e) return e;
         return sim.records().some((r) => r.userId === user && r.text === `第${i}条人工回复`) ? 'delivered' : null;
       }, `reply ${i} delivered or reported`);
-      if (undelivered === 'delivered') undelivered = null;
+      if (refused === 'delivered') refused = null;
+      else refusedText = `第${i}条人工回复`;
     }
-    assert.ok(undelivered, 'one of the replies was refused and reported to the agent');
-    assert.equal(undelivered.errcode, 95001);
-    assert.equal(sim.records().some((r) => r.userId === user && r.text === undelivered.text), false, 'the refused reply did not reach the user');
+    assert.ok(refused, 'one of the replies was refused and reported to the agent');
+    assert.ok(refused.type === 'error' ? refused.code === 'no_budget' : refused.errcode === 95001, JSON.stringify(refused));
+    assert.equal(sim.records().some((r) => r.userId === user && r.text === refusedText), false, 'the refused reply did not reach the user');
     // a new customer message resets the allowance
     await sim.userSays({ channel: 'kf', userId: user, text: '还在吗' });
     await agent.waitFor((f) => f.type === 'message' && f.conversationId === handoff.conversationId && f.text === '还在吗', 'the new user message');

@@ -20,6 +20,7 @@ import { OutboxStore } from '../lib/bridge/agent-outbox-store';
 import { SentMedia } from '../lib/bridge/media/sent';
 import { AgentTools } from '../lib/bridge/agent-tools';
 import { superviseHub } from '../shared/ops/supervisor';
+import { shareOps } from '../shared/ops/cluster-view';
 import { acquireStore, stateOptions } from '../shared/state';
 import { fullPath } from '../shared/ws-upgrade';
 import { configureOps, opsBridgeEvent, opsEvent, opsGauges } from '../shared/ops/events';
@@ -87,6 +88,7 @@ export = function register(RED: NodeAPI): void {
 
     let relay: BridgeRelay | null = null;
     configureOps(RED, cfg.events);
+    shareOps(RED, node);
     superviseHub(node, hub);
     opsGauges(node, () => ({ agentsOnline: hub.stats().agents, queued: hub.stats().queued, groups: hub.groupsOnline() }));
 

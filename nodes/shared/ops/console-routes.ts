@@ -14,6 +14,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { mountRoutes } from '../http-routes';
 import { liveGauges, opsLog } from './events';
+import { opsView, serviceGauges } from './cluster-view';
+import { clusterUnanswered } from '../../lib/ops/cluster';
 import { alternatesSnippet, KbEditError, unansweredCsv, type EntryList } from '../../lib/ops/kb-alternates';
 import { givenSecret, hasSecret } from '../../lib/ops/http-auth';
 import { guessGuard, type GuessGuard } from '../guess-guard';
@@ -182,14 +184,23 @@ export function mountConsole(RED: NodeAPI, node: Node, opt: ConsoleOptions): () 
     at('/ops/api/summary', {
       get: g((req, res) => {
         const { from, to } = range(req);
-        res.json(opsSummary(opsLog(RED), from, to, liveGauges(), summaryContext(RED)));
+        // with several instances on Redis: the whole service's numbers (cluster-view.ts)
+        Promise.all([opsView(RED, from, to), serviceGauges(RED)]).then(
+          ([view, gauges]) => res.json(opsSummary(opsLog(RED), from, to, gauges, summaryContext(RED), view)),
+          (err: Error) => res.status(503).json({ error: `the other instances' numbers are unavailable (${err.message})` }),
+        );
       }),
     });
     at('/ops/api/unanswered.csv', {
       get: g((req, res) => {
         const { from, to } = range(req);
-        res.setHeader('Content-Disposition', 'attachment; filename="unanswered.csv"');
-        res.type('text/csv; charset=utf-8').send(unansweredCsv(opsLog(RED).unanswered(from, to)));
+        opsView(RED, from, to).then(
+          (view) => {
+            res.setHeader('Content-Disposition', 'attachment; filename="unanswered.csv"');
+            res.type('text/csv; charset=utf-8').send(unansweredCsv(clusterUnanswered(view.unansweredIn(from, to))));
+          },
+          (err: Error) => res.status(503).type('text/plain').send(`the other instances' numbers are unavailable (${err.message})\n`),
+        );
       }),
     });
     at('/ops/api/faq', { get: g((_q, res) => res.json({ nodes: faqNodes(RED).map(({ full: _f, ...n }) => n) })) });

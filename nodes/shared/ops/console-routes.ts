@@ -22,7 +22,8 @@ import { guessGuard, type GuessGuard } from '../guess-guard';
 import { opsMetrics } from '../../lib/ops/metrics';
 import { alternatesRequest, cancelWords, faqSources, knownQuestions, opsSummary, queryRange, writeAlternates, type FaqNodeConf } from '../../lib/ops/ops-api';
 import { superviseRequest } from '../../lib/bridge/supervise';
-import { liveAll, superviseAny } from './supervisor';
+import { liveAll, remoteLeader, superviseAny } from './supervisor';
+import { relayToLeader, wasRelayed } from './leader-proxy';
 import { SECURITY_HEADERS, servedName } from '../../lib/ops/static-files';
 import { readBody } from '../../lib/wecom/raw-body';
 import { eachNodeConfig, settingsOf } from '../node-kit';
@@ -129,7 +130,7 @@ async function postAlternates(RED: NodeAPI, req: Request, res: Response, field: 
   }
 }
 
-/** POST ops/api/supervise: re-assign or close a live conversation. */
+/** POST ops/api/supervise: re-assign or close a live conversation (on the instance holding the agents). */
 async function postSupervise(req: Request, res: Response): Promise<void> {
   const body = await jsonRequest(req, res);
   if (body === undefined) return;
@@ -138,6 +139,8 @@ async function postSupervise(req: Request, res: Response): Promise<void> {
     res.status(400).json({ error: r.error });
     return;
   }
+  const leader = wasRelayed(req) ? null : remoteLeader();
+  if (leader) return relayToLeader(leader, req, res, body);
   const done = superviseAny(r.act);
   if (done.ok) res.json({ ok: true });
   else res.status(done.status).json({ error: done.error });
@@ -206,7 +209,13 @@ export function mountConsole(RED: NodeAPI, node: Node, opt: ConsoleOptions): () 
     at('/ops/api/faq', { get: g((_q, res) => res.json({ nodes: faqNodes(RED).map(({ full: _f, ...n }) => n) })) });
     at('/ops/api/alternates', { post: g((req, res) => void postAlternates(RED, req, res)) });
     at('/ops/api/never-answer', { post: g((req, res) => void postAlternates(RED, req, res, 'never')) });
-    at('/ops/api/live', { get: g((_q, res) => res.json({ now: Date.now(), ...liveAll() })) });
+    at('/ops/api/live', {
+      get: g((req, res) => {
+        const leader = wasRelayed(req) ? null : remoteLeader();
+        if (leader) relayToLeader(leader, req, res);
+        else res.json({ now: Date.now(), ...liveAll() });
+      }),
+    });
     at('/ops/api/supervise', { post: g((req, res) => void postSupervise(req, res)) });
     at('/ops/:file', { get: g((req, res) => sendFile(res, String(req.params.file))) });
   }

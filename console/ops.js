@@ -151,11 +151,7 @@
       tr.appendChild(el('td', 'num', ui.hhmm(gr.last)));
       var act = el('td');
       var wrap = el('div', 'copy');
-      var sel = el('select', 'entry');
-      sel.setAttribute('aria-label', t('entry'));
-      var first = el('option', '', t('entry'));
-      first.value = '';
-      sel.appendChild(first);
+      var sel = ui.picker('entry', t('entry'));
       entryOptions(sel);
       var btn = el('button', 'add', t('copy'));
       btn.type = 'button';

@@ -3,7 +3,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { helper, load, sleep } = require('./helpers/runtime');
+const { helper, load, sleep, firstOutput } = require('./helpers/runtime');
 const faqMod = require('../dist/nodes/faq-lookup/faq-lookup.js');
 const { FaqIndex } = require('../dist/nodes/lib/bot/faq/search-index');
 const { REFUND_KB } = require('./helpers/fixtures');
@@ -17,16 +17,7 @@ function flow(extra) {
 }
 
 function next() {
-  return new Promise((resolve) => {
-    const hs = {};
-    for (const id of ['a', 's', 'm']) {
-      hs[id] = (msg) => {
-        for (const k of Object.keys(hs)) helper.getNode(k).removeListener('input', hs[k]);
-        resolve({ out: id, msg });
-      };
-      helper.getNode(id).on('input', hs[id]);
-    }
-  });
+  return firstOutput(['a', 's', 'm']);
 }
 
 async function ask(payload, conv) {

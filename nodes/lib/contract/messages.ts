@@ -61,6 +61,9 @@ export interface BridgeInfo {
   from?: string;
   to?: string;
   note?: string;
+  /** note: an agent's internal note on the conversation (never sent to the customer) and when it was written. */
+  text?: string;
+  ts?: number;
   /** closed: who closed it. */
   by?: string;
   /** presence: conversations waiting; one agent's presence. */

@@ -70,5 +70,7 @@ export type BridgeEvent =
   | { event: 'queued'; conversationId: string; position: number; agentsOnline: number; groupOnline: number; group?: string; requeued?: boolean; transfer?: boolean }
   | { event: 'closed'; conversationId: string; agentId: string; by: 'agent' | 'supervisor'; agentsOnline: number }
   | { event: 'transferred'; conversationId: string; from: string; to: string; note?: string; agentsOnline: number }
+  /** An agent's internal note (never sent to the customer): handoff keeps it in the conversation's transcript. */
+  | { event: 'note'; conversationId: string; agentId?: string; text: string; ts: number }
   | { event: 'presence'; agentsOnline: number; queued: number; agentId?: string; online?: boolean; status?: 'online' | 'busy' | 'away' }
   | { event: 'overflow'; agentId: string; conversations: number; agentsOnline: number };

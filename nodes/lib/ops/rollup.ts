@@ -240,6 +240,7 @@ export class Rollup {
         break;
       case 'faq.miss':
         this.settle(conv, false);
+        if (e.band === 'declined') break; // "none of these" on a did-you-mean: counted as declined, not as a miss
         this.inc(b, 'miss');
         this.unanswered(b, String(e.text ?? ''), e.ts, 'miss');
         break;

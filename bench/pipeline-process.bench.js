@@ -74,11 +74,15 @@ async function measure(sim, kind, log) {
     const w0 = (await (await fetch(url('/__bench/stats'))).json()).writes;
     const r = await post(...callbacks('/wecom/callback', N, (/** @type {number} */ i) => `${kind}-u${i}`, url), 32, () => until(() => answered() >= before + N, `${N} answers`, 300000));
     const w1 = (await (await fetch(url('/__bench/stats'))).json()).writes;
-    const writes = { tx: (w1.tx - w0.tx) / N, puts: (w1.puts - w0.puts) / N, bytes: (w1.bytes - w0.bytes) / N };
+    const writes = { tx: (w1.tx - w0.tx) / N, commits: (w1.commits - w0.commits) / N, puts: (w1.puts - w0.puts) / N, bytes: (w1.bytes - w0.bytes) / N };
     const rate = N / r.secs;
     const bareRate = N / bare.secs;
     log(`${kind}: ${rate.toFixed(0)} msgs/s answered (ack p50 ${percentile(r.lat, 50).toFixed(1)} ms, p99 ${percentile(r.lat, 99).toFixed(1)} ms, failures ${r.failures}); bare http in → http response ${bareRate.toFixed(0)} req/s`);
-    if (kind === 'local') log(`local store per message: ${writes.tx.toFixed(1)} write transactions, ${writes.puts.toFixed(1)} records put, ${writes.bytes.toFixed(0)} bytes encoded`);
+    if (kind === 'local') {
+      log(`local store per message: ${writes.tx.toFixed(1)} write transactions asked for, ${writes.commits.toFixed(2)} committed, ${writes.puts.toFixed(1)} records put, ${writes.bytes.toFixed(0)} bytes encoded`);
+      const ops = Object.keys(w1.byOp).map((/** @type {string} */ k) => [k, ((w1.byOp[k] || 0) - (w0.byOp[k] || 0)) / N]).filter(([, v]) => Number(v) >= 0.05);
+      log(`  by operation: ${ops.sort((a, b) => Number(b[1]) - Number(a[1])).map(([k, v]) => `${k} ${Number(v).toFixed(2)}`).join(', ')}`);
+    }
     const b = kind === 'local' ? await burst(red, sim, url, answered, kind, log) : undefined;
     return { rate, bare: bareRate, p50: percentile(r.lat, 50), p99: percentile(r.lat, 99), writes, burst: b };
   } finally {
@@ -102,6 +106,7 @@ async function run(log) {
       { group: g, metric: `acks/s during the burst (durable)`, value: b.ackRate, unit: 'req/s', baseline: 'http in → http response', baselineValue: bare, ratio: b.ackRate / bare, target: '≥ 0.7×' },
       { group: g, metric: `msgs/s answered during the burst (durable)`, value: b.rate, unit: 'msg/s', baseline: 'http in → http response', baselineValue: bare, ratio: b.rate / bare },
       { group: g, metric: 'write transactions per message (local store)', value: local.writes.tx, unit: 'tx/msg' },
+      { group: g, metric: 'lmdb commits per message (local store)', value: local.writes.commits, unit: 'commits/msg' },
       { group: g, metric: 'records put per message (local store)', value: local.writes.puts, unit: 'puts/msg' },
       { group: g, metric: 'bytes encoded per message (local store)', value: local.writes.bytes, unit: 'bytes/msg' },
       { group: 'pipeline (own process)', metric: 'msgs/s answered, durable local store', value: local.rate, unit: 'msg/s', baseline: 'http in → http response', baselineValue: bare, ratio: local.rate / bare, target: '≥ 0.5×' },

@@ -59,11 +59,15 @@ interface LeaseRec {
 }
 
 /**
- * The durable writes of every LocalStore in this process, for the bench: write transactions asked for (lmdb
- * commits those of one event-loop turn together), records put, and their encoded bytes (counted only while
+ * The durable writes of every LocalStore in this process, for the bench: write transactions asked for (`tx`, by
+ * operation and key namespace in `byOp`), transactions lmdb committed (`commits`: it commits the transactions
+ * of one event-loop turn together), records put, and their encoded bytes (`byOp` and `bytes` counted only while
  * `measureBytes` is set: it encodes each value once more).
  */
-export const localWrites = { tx: 0, puts: 0, bytes: 0, measureBytes: false };
+export const localWrites = { tx: 0, commits: 0, puts: 0, bytes: 0, measureBytes: false, byOp: {} as Record<string, number> };
+
+/** `set:conv` for set('conv:…'): the operation and the key's namespace, for localWrites.byOp. */
+const opOf = (op: string, key: string): string => op + ':' + key.split(':')[0];
 
 /** Marks an error thrown by a caller's function inside a transaction (not a storage failure). */
 class CallerError {
@@ -100,6 +104,7 @@ export class LocalStore implements StateStore {
       privateDir(this.opts.dir);
       fs.accessSync(this.opts.dir, fs.constants.W_OK);
       const db = open({ path: this.opts.dir, overlappingSync: true, noMemInit: true });
+      db.on('aftercommit', () => localWrites.commits++);
       // LMDB creates its files with the umask's mode: conversation state is private
       for (const f of fs.readdirSync(this.opts.dir, { withFileTypes: true })) if (f.isFile()) makePrivate(`${this.opts.dir}/${f.name}`);
       if (!this.instanceId) {
@@ -139,9 +144,10 @@ export class LocalStore implements StateStore {
   }
 
   /** Run `fn` in one write transaction; resolves after the commit is on disk. */
-  private async tx<T>(fn: (db: RootDatabase) => T): Promise<T> {
+  private async tx<T>(op: string, fn: (db: RootDatabase) => T): Promise<T> {
     const db = this.ready();
     localWrites.tx++;
+    if (localWrites.measureBytes) localWrites.byOp[op] = (localWrites.byOp[op] ?? 0) + 1;
     let out: T | CallerError;
     try {
       out = await db.transaction(() => {
@@ -184,15 +190,15 @@ export class LocalStore implements StateStore {
   }
 
   set(key: string, value: unknown, opts: { ttlMs?: number } = {}): Promise<void> {
-    return this.tx((db) => this.writeRec(db, key, value, opts.ttlMs ? this.now() + opts.ttlMs : undefined));
+    return this.tx(opOf('set', key), (db) => this.writeRec(db, key, value, opts.ttlMs ? this.now() + opts.ttlMs : undefined));
   }
 
   delete(key: string): Promise<void> {
-    return this.tx((db) => this.writeRec(db, key, undefined, undefined));
+    return this.tx(opOf('delete', key), (db) => this.writeRec(db, key, undefined, undefined));
   }
 
   claim(key: string, value: unknown, ttlMs: number): Promise<boolean> {
-    return this.tx((db) => {
+    return this.tx(opOf('claim', key), (db) => {
       if (this.readRec(db, key)) return false;
       this.writeRec(db, key, value, ttlMs > 0 ? this.now() + ttlMs : undefined);
       return true;
@@ -200,7 +206,7 @@ export class LocalStore implements StateStore {
   }
 
   update<T, R>(key: string, fn: (current: T | undefined) => UpdateResult<T, R>): Promise<R> {
-    return this.tx((db) => {
+    return this.tx(opOf('update', key), (db) => {
       const cur = this.readRec(db, key);
       const out = fn(cur?.v as T | undefined);
       const x = out.ttlMs !== undefined ? this.now() + out.ttlMs : cur?.x;
@@ -219,7 +225,7 @@ export class LocalStore implements StateStore {
   }
 
   incr(key: string, by: number, ttlMs: number): Promise<number> {
-    return this.tx((db) => {
+    return this.tx(opOf('incr', key), (db) => {
       const cur = this.readRec(db, key);
       const n = (typeof cur?.v === 'number' ? cur.v : 0) + by;
       this.writeRec(db, key, n, cur ? cur.x : ttlMs > 0 ? this.now() + ttlMs : undefined);
@@ -229,7 +235,7 @@ export class LocalStore implements StateStore {
 
   async lease(name: string, ttlMs: number): Promise<Lease | null> {
     const token = randomUUID();
-    const got = await this.tx((db) => {
+    const got = await this.tx('lease', (db) => {
       const cur = db.get(['l', name]) as LeaseRec | undefined;
       const live = cur && cur.x > this.now();
       // A lease left by this same instance id in an earlier run (another boot) is taken over at once.
@@ -242,14 +248,14 @@ export class LocalStore implements StateStore {
       name,
       owner: this.instanceId,
       renew: (ms = ttlMs) =>
-        this.tx((db) => {
+        this.tx('lease', (db) => {
           const cur = db.get(['l', name]) as LeaseRec | undefined;
           if (!cur || cur.t !== token || cur.x <= this.now()) return false;
           this.put(db, ['l', name], { ...cur, x: this.now() + ms });
           return true;
         }),
       release: () =>
-        this.tx((db) => {
+        this.tx('lease', (db) => {
           const cur = db.get(['l', name]) as LeaseRec | undefined;
           if (cur && cur.t === token) db.removeSync(['l', name]);
         }),
@@ -257,7 +263,7 @@ export class LocalStore implements StateStore {
   }
 
   append(stream: string, value: unknown): Promise<string> {
-    return this.tx((db) => {
+    return this.tx(opOf('append', stream), (db) => {
       const seq = ((db.get(['sm', stream]) as number | undefined) ?? 0) + 1;
       this.put(db, ['sm', stream], seq);
       this.put(db, ['s', stream, seq], value ?? null);
@@ -267,7 +273,7 @@ export class LocalStore implements StateStore {
 
   readGroup<T = unknown>(stream: string, group: string, consumer: string, opts: ReadGroupOptions = {}): Promise<StreamEntry<T>[]> {
     const replayKey = stream + '\u0001' + group + '\u0001' + consumer;
-    return this.tx((db) => {
+    return this.tx(opOf('readGroup', stream), (db) => {
       // Own pending entries come back on the first read of this consumer in this run only.
       const replay = !this.replayed.has(replayKey);
       this.replayed.add(replayKey);
@@ -315,7 +321,7 @@ export class LocalStore implements StateStore {
   }
 
   ack(stream: string, group: string, ids: string[]): Promise<void> {
-    return this.tx((db) => {
+    return this.tx(opOf('ack', stream), (db) => {
       const g = db.get(['g', stream, group]) as { c: number; n: number } | undefined;
       if (!g) return;
       const groups = [...db.getRange({ start: ['g', stream], end: ['g', after(stream)] })].map(({ key, value }) => ({
@@ -358,7 +364,7 @@ export class LocalStore implements StateStore {
   }
 
   schedule(queue: string, member: string, at: number | null): Promise<void> {
-    return this.tx((db) => {
+    return this.tx(opOf('schedule', queue), (db) => {
       const old = db.get(['qm', queue, member]) as number | undefined;
       if (old !== undefined) db.removeSync(['q', queue, old, member]);
       if (at === null) db.removeSync(['qm', queue, member]);
@@ -370,7 +376,7 @@ export class LocalStore implements StateStore {
   }
 
   takeDue(queue: string, now: number, limit = 100): Promise<string[]> {
-    return this.tx((db) => {
+    return this.tx(opOf('takeDue', queue), (db) => {
       const out: string[] = [];
       const due: K[] = [];
       for (const { key } of db.getRange({ start: ['q', queue], end: ['q', queue, now, END], limit })) due.push(key as K);
@@ -402,7 +408,7 @@ export class LocalStore implements StateStore {
   /** Delete expired records (batches of 500). Resolves to how many were removed. */
   async sweep(): Promise<number> {
     if (!this.db || this.closed) return 0;
-    return this.tx((db) => {
+    return this.tx('sweep', (db) => {
       const now = this.now();
       let n = 0;
       for (const { key } of [...db.getRange({ start: ['x'], end: ['x', now + 1], limit: 500 })]) {
@@ -420,7 +426,7 @@ export class LocalStore implements StateStore {
 
   async check(): Promise<void> {
     // A tiny durable write: proves the disk takes writes now, not only that the env is open.
-    await this.tx((db) => this.put(db, ['meta', 'check'], this.now()));
+    await this.tx('check', (db) => this.put(db, ['meta', 'check'], this.now()));
   }
 
   onHealth(listener: (ok: boolean, reason?: string) => void): () => void {

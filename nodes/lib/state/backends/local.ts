@@ -22,7 +22,7 @@
 import * as fs from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { open, type RootDatabase } from 'lmdb';
-import type { Lease, ReadGroupOptions, StateStore, StreamBacklog, StreamEntry, UpdateResult } from '../store';
+import type { AppendOptions, Lease, ReadGroupOptions, StateStore, StreamBacklog, StreamEntry, UpdateResult } from '../store';
 import { StateUnavailable } from '../store';
 import { Notifier } from '../notifier';
 import { makePrivate, privateDir } from '../private-files';
@@ -262,11 +262,12 @@ export class LocalStore implements StateStore {
     };
   }
 
-  append(stream: string, value: unknown): Promise<string> {
+  append(stream: string, value: unknown, opts?: AppendOptions): Promise<string> {
     return this.tx(opOf('append', stream), (db) => {
       const seq = ((db.get(['sm', stream]) as number | undefined) ?? 0) + 1;
       this.put(db, ['sm', stream], seq);
       this.put(db, ['s', stream, seq], value ?? null);
+      if (opts?.ack) this.acknowledge(db, opts.ack.stream, opts.ack.group, opts.ack.ids);
       return String(seq);
     });
   }
@@ -321,26 +322,28 @@ export class LocalStore implements StateStore {
   }
 
   ack(stream: string, group: string, ids: string[]): Promise<void> {
-    return this.tx(opOf('ack', stream), (db) => {
-      const g = db.get(['g', stream, group]) as { c: number; n: number } | undefined;
-      if (!g) return;
-      const groups = [...db.getRange({ start: ['g', stream], end: ['g', after(stream)] })].map(({ key, value }) => ({
-        name: (key as K)[2] as string,
-        g: value as { c: number },
-      }));
-      for (const id of ids) {
-        const seq = Number(id);
-        if (db.get(['p', stream, group, seq]) === undefined) continue;
-        db.removeSync(['p', stream, group, seq]);
-        g.n = Math.max(0, g.n - 1);
-        // Trim: gone once every group has read and acknowledged it.
-        const done = groups.every(
-          (o) => o.name === group || (o.g.c >= seq && db.get(['p', stream, o.name, seq]) === undefined),
-        );
-        if (done && g.c >= seq) db.removeSync(['s', stream, seq]);
-      }
-      this.put(db, ['g', stream, group], g);
-    });
+    return this.tx(opOf('ack', stream), (db) => this.acknowledge(db, stream, group, ids));
+  }
+
+  private acknowledge(db: RootDatabase, stream: string, group: string, ids: string[]): void {
+    const g = db.get(['g', stream, group]) as { c: number; n: number } | undefined;
+    if (!g) return;
+    const groups = [...db.getRange({ start: ['g', stream], end: ['g', after(stream)] })].map(({ key, value }) => ({
+      name: (key as K)[2] as string,
+      g: value as { c: number },
+    }));
+    for (const id of ids) {
+      const seq = Number(id);
+      if (db.get(['p', stream, group, seq]) === undefined) continue;
+      db.removeSync(['p', stream, group, seq]);
+      g.n = Math.max(0, g.n - 1);
+      // Trim: gone once every group has read and acknowledged it.
+      const done = groups.every(
+        (o) => o.name === group || (o.g.c >= seq && db.get(['p', stream, o.name, seq]) === undefined),
+      );
+      if (done && g.c >= seq) db.removeSync(['s', stream, seq]);
+    }
+    this.put(db, ['g', stream, group], g);
   }
 
   async pendingCount(stream: string, group: string): Promise<number> {

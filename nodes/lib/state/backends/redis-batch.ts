@@ -8,7 +8,7 @@
  * is about to go out (the store calls flush() first), so commands reach Redis in the order they were asked for.
  */
 
-export type BatchOp = 'get' | 'set' | 'del' | 'claim' | 'cas' | 'incr' | 'xadd' | 'ack' | 'zadd' | 'zrem';
+export type BatchOp = 'get' | 'set' | 'del' | 'claim' | 'cas' | 'incr' | 'xadd' | 'ack' | 'read' | 'zadd' | 'zrem';
 
 /** An argument; `{ key }` is another key the operation touches (sent as its index in KEYS). */
 export type BatchArg = string | number | { key: string };

@@ -36,79 +36,80 @@ return due
 `;
 
 /**
- * Hand out stream entries to one consumer of a group (created on first use, from the start of the stream).
- * KEYS[1] stream; ARGV[1] group; ARGV[2] consumer; ARGV[3] count; ARGV[4] claim idle ms (0 = none);
- * ARGV[5] '' or the id after which to hand out again this consumer's own unacknowledged entries ('-' from
- * the start; once per process: after a restart with the same consumer name).
- * Order: own unacknowledged entries, then new entries, then entries another consumer left idle for ARGV[4] ms.
- * Returns a flat list: how many own pending entries were looked at, the last one's id (or ''), then
- * id, deliveries, value, id, deliveries, value, …
+ * BATCH's `read`: hand out stream entries to one consumer of a group (created on first use, from the start of
+ * the stream). Arguments: the stream; group; consumer; count; claim idle ms (0 = none); '' or the id after
+ * which to hand out again this consumer's own unacknowledged entries ('-' from the start; once per process:
+ * after a restart with the same consumer name). Order: own unacknowledged entries, then new entries, then
+ * entries another consumer left idle for the claim idle time. Returns a flat list: how many own pending
+ * entries were looked at, the last one's id (or ''), then id, deliveries, value, id, deliveries, value, …
  * Entries deleted from the stream while pending are acknowledged away.
  */
-export const READ_GROUP = `
-local key, group, consumer = KEYS[1], ARGV[1], ARGV[2]
-local want = tonumber(ARGV[3])
-local idle = tonumber(ARGV[4])
-redis.pcall('XGROUP', 'CREATE', key, group, '0', 'MKSTREAM')
-local out = {}
-local n = 0
-local function field(entry)
-  local f = entry[2]
-  if not f then return nil end
-  for i = 1, #f, 2 do if f[i] == 'v' then return f[i + 1] end end
-  return nil
-end
-local function push(id, deliveries, v)
-  n = n + 1
-  out[#out + 1] = id; out[#out + 1] = deliveries; out[#out + 1] = v
-end
--- 1) this consumer's own pending entries (after a restart with the same consumer name)
-local own = 0
-local lastOwn = ''
-if ARGV[5] ~= '' then
-  local from = ARGV[5]
-  if from ~= '-' then from = '(' .. from end
-  local mine = redis.call('XPENDING', key, group, from, '+', want, consumer)
-  for _, p in ipairs(mine) do
-    local id, count = p[1], p[4]
-    local r = redis.call('XCLAIM', key, group, consumer, 0, id)
-    local v = r[1] and field(r[1])
-    if v then push(id, count + 1, v) else redis.call('XACK', key, group, id) end
+const READ = `
+local function read(key, a)
+  local group, consumer = a[1], a[2]
+  local want = tonumber(a[3])
+  local idle = tonumber(a[4])
+  redis.pcall('XGROUP', 'CREATE', key, group, '0', 'MKSTREAM')
+  local out = {}
+  local n = 0
+  local function field(entry)
+    local f = entry[2]
+    if not f then return nil end
+    for i = 1, #f, 2 do if f[i] == 'v' then return f[i + 1] end end
+    return nil
   end
-  own = #mine
-  if own > 0 then lastOwn = mine[own][1] end
-end
--- 2) new entries
-if n < want then
-  local res = redis.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', want - n, 'STREAMS', key, '>')
-  if res and res[1] then
-    for _, e in ipairs(res[1][2]) do
-      local v = field(e)
-      if v then push(e[1], 1, v) else redis.call('XACK', key, group, e[1]) end
+  local function push(id, deliveries, v)
+    n = n + 1
+    out[#out + 1] = id; out[#out + 1] = deliveries; out[#out + 1] = v
+  end
+  -- 1) this consumer's own pending entries (after a restart with the same consumer name)
+  local own = 0
+  local lastOwn = ''
+  if a[5] ~= '' then
+    local from = a[5]
+    if from ~= '-' then from = '(' .. from end
+    local mine = redis.call('XPENDING', key, group, from, '+', want, consumer)
+    for _, p in ipairs(mine) do
+      local id, count = p[1], p[4]
+      local r = redis.call('XCLAIM', key, group, consumer, 0, id)
+      local v = r[1] and field(r[1])
+      if v then push(id, count + 1, v) else redis.call('XACK', key, group, id) end
     end
+    own = #mine
+    if own > 0 then lastOwn = mine[own][1] end
   end
-end
--- 3) entries another consumer left unacknowledged for too long (never this consumer's own: it may still be
---    working on them)
-if idle > 0 and n < want then
-  local start = '-'
-  for _ = 1, 50 do
-    local rows = redis.call('XPENDING', key, group, 'IDLE', idle, start, '+', 100)
-    for _, p in ipairs(rows) do
-      if n >= want then break end
-      if p[2] ~= consumer then
-        local r = redis.call('XCLAIM', key, group, consumer, idle, p[1])
-        local v = r[1] and field(r[1])
-        if v then push(p[1], p[4] + 1, v) elseif not r[1] then redis.call('XACK', key, group, p[1]) end
+  -- 2) new entries
+  if n < want then
+    local res = redis.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', want - n, 'STREAMS', key, '>')
+    if res and res[1] then
+      for _, e in ipairs(res[1][2]) do
+        local v = field(e)
+        if v then push(e[1], 1, v) else redis.call('XACK', key, group, e[1]) end
       end
     end
-    if n >= want or #rows < 100 then break end
-    start = '(' .. rows[#rows][1]
   end
+  -- 3) entries another consumer left unacknowledged for too long (never this consumer's own: it may still be
+  --    working on them)
+  if idle > 0 and n < want then
+    local start = '-'
+    for _ = 1, 50 do
+      local rows = redis.call('XPENDING', key, group, 'IDLE', idle, start, '+', 100)
+      for _, p in ipairs(rows) do
+        if n >= want then break end
+        if p[2] ~= consumer then
+          local r = redis.call('XCLAIM', key, group, consumer, idle, p[1])
+          local v = r[1] and field(r[1])
+          if v then push(p[1], p[4] + 1, v) elseif not r[1] then redis.call('XACK', key, group, p[1]) end
+        end
+      end
+      if n >= want or #rows < 100 then break end
+      start = '(' .. rows[#rows][1]
+    end
+  end
+  table.insert(out, 1, lastOwn)
+  table.insert(out, 1, own)
+  return out
 end
-table.insert(out, 1, lastOwn)
-table.insert(out, 1, own)
-return out
 `;
 
 /**
@@ -166,9 +167,10 @@ return {depth, e[1], v or 'null'}
  *   xadd k v [ackKey group ids…]   → the entry id; with ackKey (a KEYS index, 0 = none), acknowledges `ids` of
  *                                    `group` in that stream once the entry is added (an outcome recorded)
  *   ack k group ids…               → how many entries were deleted
+ *   read k group consumer count idle from → handed out entries (see READ)
  *   zadd k at member / zrem k member
  */
-export const BATCH = `
+export const BATCH = `${READ}
 local function parse(id)
   local a, b = string.match(id, '^(%d+)-(%d+)$')
   return tonumber(a), tonumber(b)
@@ -246,6 +248,7 @@ ops.ack = function(k, a)
   for i = 2, #a do ids[#ids + 1] = a[i] end
   return ack(k, a[1], ids)
 end
+ops.read = read
 ops.zadd = function(k, a) return redis.call('ZADD', k, a[1], a[2]) end
 ops.zrem = function(k, a) return redis.call('ZREM', k, a[1]) end
 local out = {}

@@ -55,7 +55,6 @@ const SCRIPTS = {
   renew: script(lua.LEASE_RENEW),
   release: script(lua.LEASE_RELEASE),
   takeDue: script(lua.TAKE_DUE),
-  readGroup: script(lua.READ_GROUP),
   backlog: script(lua.BACKLOG),
 };
 
@@ -355,7 +354,7 @@ export class RedisStore implements StateStore {
     if (from !== DONE) this.replay.set(mine, DONE); // concurrent reads do not replay the same entries twice
     let flat: unknown[];
     try {
-      flat = (await this.run(SCRIPTS.readGroup, [this.s(stream)], [group, consumer, count, idle, from === DONE ? '' : from])) as unknown[];
+      flat = await this.op<unknown[]>('read', this.s(stream), [group, consumer, count, idle, from === DONE ? '' : from]);
     } catch (err) {
       if (from !== DONE) this.replay.set(mine, from);
       throw err;

@@ -60,6 +60,9 @@ describe('config schemas: versions and migrations', function () {
     const inNode = loadConfig(SCHEMAS['wecom-in'], v0('wecom-in', { dedupeStore: 'file', kfSkipBacklog: false, path: '/cb' }));
     assert.ok(!('dedupeStore' in inNode));
     assert.deepEqual([inNode.kfSkipBacklog, inNode.path, inNode.settleSec], [false, '/cb', 60]);
+    assert.equal(inNode.profiles, true, 'saved before the field existed: profiles were looked up, and still are');
+    const h = loadConfig(SCHEMAS.handoff, { type: 'handoff', version: 1 });
+    assert.deepEqual([h.reserveClose, h.rating], [1, false], 'one reply kept for the closing notice; no rating unless ticked');
   });
 
   it('keyword-match without routing keeps one output per rule; a new node answers on one output', function () {

@@ -1,4 +1,4 @@
-// Types of the globals the console pages share (ui.js, charts.js); checked with tsconfig.console.json.
+// Types of the globals the console pages share (ui.js, charts.js, the agent console's modules); checked with tsconfig.console.json.
 /** An element of the page looked up by id: form controls, links and buttons among them. */
 type UiElement = HTMLElement & {
   value?: string;
@@ -15,6 +15,8 @@ interface WecomUiApi {
   t(key: string, vars?: Record<string, unknown>): string;
   /** Make an element; text always via textContent. */
   el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string | null, text?: unknown): HTMLElementTagNameMap[K];
+  /** A <select> whose first option (value '') says what to pick. */
+  picker(cls: string, placeholder: string): HTMLSelectElement;
   toast(text: string, isErr?: boolean): void;
   hhmm(ts: number | string | undefined): string;
   dur(ms: number | null | undefined): string;
@@ -68,11 +70,98 @@ interface WecomConsoleApi {
   select(id: string): void;
 }
 
+/** The agent console's state, shared by its modules (console.js makes it). */
+interface ConsoleState {
+  ws: WebSocket | null;
+  token: string;
+  agentId: string;
+  /** Comma-separated. */
+  groups: string;
+  wsPath: string;
+  nextId: number;
+  /** Frames sent and not yet answered (ack / error). */
+  pending: Array<{ frame: Record<string, any>; onAck?: (f: Record<string, any>) => void; onError?: (f: Record<string, any>) => void }>;
+  convs: Record<string, ConsoleConv>;
+  order: number;
+  selected: string | null;
+  queuedCount: number;
+  welcomed: boolean;
+  retry: number;
+  retryTimer: ReturnType<typeof setTimeout> | null;
+  /** Signed out on purpose: no reconnect. */
+  manual: boolean;
+  features: Record<string, boolean>;
+  lastSeq: number;
+  ackTimer: ReturnType<typeof setTimeout> | null;
+  attachment: { data: string; mime: string; name: string; size: number; preview: string } | null;
+  renderQueued: boolean;
+  system: boolean;
+  /** The connection state shown: [state, text key, vars]. */
+  conn?: [string, string, Record<string, unknown>?];
+  windowTimer?: ReturnType<typeof setTimeout>;
+}
+
+/** A media of the bridge fetched with the credential, as a blob: URL. */
+type MediaBlob = { ready: boolean; failed?: boolean; href?: string; type?: string; name?: string; p?: Promise<MediaBlob | null> };
+
+interface WecomMediaApi {
+  /** What the history shows for a media item. */
+  node(m: Record<string, any>): HTMLElement;
+  /** Drop every fetched media. */
+  forget(): void;
+}
+
+interface ConnectionHooks {
+  /** Show the connection state: [state, text key, vars]. */
+  status(s: string, key: string, vars?: Record<string, unknown>): void;
+  /** The credential was refused or ended: back to sign-in with this error. */
+  signin(err: string): void;
+  /** Every frame that was not a replay, after the connection took its part. */
+  frame(f: Record<string, any>): void;
+}
+
+interface WecomConnectionApi {
+  connect(): void;
+  /** Sign out: close without reconnecting, forget this tab's credential. */
+  close(): void;
+  send: WecomConsoleApi['send'];
+  receivedUpTo(seq: number): void;
+  /** The sign-in kept: this tab's token, the agent id last used. */
+  saved(): { token: string; agentId: string };
+}
+
+interface WecomConversationsApi {
+  conv: WecomConsoleApi['conv'];
+  /** Apply a frame; false for one that concerns no conversation. */
+  apply(f: Record<string, any>): boolean;
+  fail(e: Record<string, any>): void;
+  selected(): ConsoleConv | undefined;
+  accept(c: ConsoleConv): void;
+  reply(c: ConsoleConv, text: string, media: ConsoleState['attachment']): void;
+  close(c: ConsoleConv): void;
+  transfer(c: ConsoleConv, to: string, note: string): void;
+}
+
+interface WecomViewApi {
+  status: ConnectionHooks['status'];
+  showSignin(err?: string): void;
+  showConsole(): void;
+  render(): void;
+  /** One render at the next animation frame, however often it is asked for. */
+  schedule(): void;
+  /** The language changed. */
+  relabel(): void;
+}
+
 interface Window {
   WecomUi: WecomUiApi;
   WecomHistory: WecomHistoryApi;
   WecomCharts: WecomChartsApi;
   WecomConsole: WecomConsoleApi;
+  WecomMedia: { create(credential: () => string, loaded: () => void): WecomMediaApi };
+  WecomConnection: { create(state: ConsoleState, on: ConnectionHooks): WecomConnectionApi };
+  WecomConversations: { create(state: ConsoleState, deps: { send: WecomConsoleApi['send']; render: () => void; receivedUpTo: (seq: number) => void }): WecomConversationsApi };
+  WecomView: { create(state: ConsoleState, media: WecomMediaApi): WecomViewApi };
   /** Called with every api/summary answer of the ops view (supervisor.js). */
   WecomOpsHooks?: Array<(data: Record<string, any>) => void>;
   webkitAudioContext?: typeof AudioContext;

@@ -52,11 +52,7 @@
       tr.appendChild(el('td', 'num', since === null ? '—' : ui.dur(Math.max(0, live.now - since))));
       var td = el('td');
       var wrap = el('div', 'copy');
-      var sel = el('select', 'to');
-      sel.setAttribute('aria-label', t('pickAgent'));
-      var first = el('option', '', t('pickAgent'));
-      first.value = '';
-      sel.appendChild(first);
+      var sel = ui.picker('to', t('pickAgent'));
       live.agents.filter(function (a) { return a.online && a.id !== c.agentId; }).forEach(function (a) {
         var o = el('option', '', a.id + ' · ' + t('st_' + a.status) + ' · ' + a.conversations);
         o.value = a.id;

@@ -56,6 +56,16 @@
     return e;
   }
 
+  /** A <select> whose first option says what to pick (value ''); aria-label the same text. */
+  function picker(cls, placeholder) {
+    var sel = el('select', cls);
+    sel.setAttribute('aria-label', placeholder);
+    var first = el('option', '', placeholder);
+    first.value = '';
+    sel.appendChild(first);
+    return sel;
+  }
+
   function pad(n) { return String(n).padStart(2, '0'); }
   /** hh:mm of a time in ms, seconds or an ISO string. */
   function hhmm(ts) {
@@ -81,7 +91,7 @@
   }
 
   window.WecomUi = {
-    $: $, t: t, el: el, toast: toast, hhmm: hhmm, dur: dur, safeUrl: safeUrl, applyI18n: applyI18n,
+    $: $, t: t, el: el, picker: picker, toast: toast, hhmm: hhmm, dur: dur, safeUrl: safeUrl, applyI18n: applyI18n,
     setLang: setLang, lang: function () { return lang; },
     words: function (d) { for (var k in d) dict[k] = d[k]; }
   };

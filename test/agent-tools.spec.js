@@ -103,6 +103,73 @@ describe('agent tools: internal notes', function () {
     assert.equal(note.agentId, 'alice');
     assert.equal(replies.length, 0);
   });
+  it('notes live in the state store with the conversation: after a restart (new engine and hub on the same store) the agent and the next one see them', async function () {
+    const { HandoffEngine, DEFAULT_TEXTS } = require('../dist/nodes/lib/handoff/engine.js');
+    const { ConversationStore } = require('../dist/nodes/lib/handoff/conversation-store.js');
+    const { compileWordList, DEFAULT_TRANSFER_WORDS } = require('../dist/nodes/lib/handoff/transfer-words.js');
+    const store = new MemoryStore();
+    const opts = { transfer: compileWordList({}, { words: DEFAULT_TRANSFER_WORDS, mode: 'word', exclude: [] }), cancel: null, missThreshold: 1, idleMs: 600_000, queueMs: 0, transcriptMax: 20, hours: null, texts: DEFAULT_TEXTS };
+    /** One "runtime": handoff's engine and the agents' hub on `store`, wired as in the bundled flow (events → handoff, frames → hub). */
+    const runtime = () => {
+      const engine = new HandoffEngine(new ConversationStore(store), opts, () => undefined);
+      /** @type {Promise<any>} */
+      let pending = Promise.resolve();
+      const feed = (/** @type {any} */ out) => {
+        for (const m of out.agent) hub.fromHandoff(m.payload, m.wecom, m.handoff.agentId, m.handoff.restore === true);
+      };
+      const hub = new BridgeHub({ maxPerAgent: 5, bufferSize: 100, graceMs: 60_000 }, {
+        reply: () => assert.fail('a note is never a reply'),
+        event: (e) => {
+          pending = pending.then(() => engine.bridge(e)).then(feed);
+        },
+      });
+      return { engine, hub, feed, settled: () => pending };
+    };
+    /** @type {any} */
+    const w = { channel: 'app', corpId: 'ww1', agentId: '1', userId: 'u9', msgType: 'text', msgId: 'n1', createTime: 1, conversationId: 'app:ww1:1:u9', raw: {} };
+    const id = w.conversationId;
+    let r = runtime();
+    const alice = sink();
+    const ca = r.hub.open(alice, 'alice');
+    r.hub.open(sink(), 'bob');
+    r.feed(await r.engine.user({ payload: '转人工', wecom: w }));
+    await r.settled();
+    assert.equal(got(alice, 'handoff', id).length, 1, 'alice has it (round robin, first)');
+    send(r.hub, ca, { type: 'note', conversationId: id, text: '已核实身份，退款已申请' });
+    send(r.hub, ca, { type: 'transfer', conversationId: id, to: 'bob', note: '请帮忙处理退款' });
+    await r.settled();
+    r.hub.dispose();
+
+    // restart: a new engine and a new hub on the same store; the engine re-attaches the conversation to bob
+    r = runtime();
+    r.feed(await r.engine.restore());
+    const bob = sink();
+    const cb = r.hub.open(bob, 'bob');
+    const mine = bob.frames.find((f) => f.type === 'sync').conversations.find((c) => c.conversationId === id);
+    assert.ok(mine, 'bob still has it after the restart');
+    assert.deepEqual(mine.history.filter((h) => h.from === 'note').map((h) => [h.text, h.agentId]), [['已核实身份，退款已申请', 'alice']]);
+    const line = mine.history.find((h) => h.system?.kind === 'transfer');
+    assert.deepEqual([line.system.from, line.system.note], ['alice', '请帮忙处理退款'], 'the transfer note too');
+    // the next agent after the restart sees both agents' notes, in time order
+    send(r.hub, cb, { type: 'note', conversationId: id, text: '已转财务' });
+    const carol = sink();
+    r.hub.open(carol, 'carol');
+    send(r.hub, cb, { type: 'transfer', conversationId: id, to: 'carol' });
+    await r.settled();
+    const offered = got(carol, 'handoff', id)[0];
+    assert.deepEqual(offered.history.filter((h) => h.from === 'note').map((h) => h.text), ['已核实身份，退款已申请', '已转财务']);
+    r.hub.dispose();
+    // and after one more restart, carol's sync still has them (from the store, not the hub's memory)
+    r = runtime();
+    r.feed(await r.engine.restore());
+    const carol2 = sink();
+    r.hub.open(carol2, 'carol');
+    const conv = carol2.frames.find((f) => f.type === 'sync').conversations.find((c) => c.conversationId === id);
+    assert.deepEqual(conv.history.filter((h) => h.from === 'note').map((h) => h.text), ['已核实身份，退款已申请', '已转财务']);
+    assert.deepEqual(conv.history.filter((h) => h.system?.kind === 'transfer').map((h) => h.system.from), ['alice', 'bob']);
+    assert.ok(conv.history.findIndex((h) => h.text === '已转财务') > conv.history.findIndex((h) => h.system?.kind === 'transfer'), 'in time order');
+    r.hub.dispose();
+  });
   it('a note on a conversation that is not yours is refused', function () {
     const { hub } = setup();
     const alice = sink();

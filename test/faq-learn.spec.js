@@ -6,7 +6,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { helper, load, sleep } = require('./helpers/runtime');
+const { helper, load, sleep, firstOutput } = require('./helpers/runtime');
 const faqMod = require('../dist/nodes/faq-lookup/faq-lookup.js');
 const { writeAlternates } = require('../dist/nodes/lib/ops/ops-api.js');
 const { addAlternates } = require('../dist/nodes/lib/ops/kb-alternates');
@@ -21,17 +21,9 @@ function flow(kbFile) {
 }
 /** The output port and msg for one message. */
 function ask(payload) {
-  return new Promise((resolve) => {
-    const hs = {};
-    for (const id of ['a', 's', 'm']) {
-      hs[id] = (msg) => {
-        for (const k of Object.keys(hs)) helper.getNode(k).removeListener('input', hs[k]);
-        resolve({ out: id, msg });
-      };
-      helper.getNode(id).on('input', hs[id]);
-    }
-    helper.getNode('f1').receive({ payload, topic: 'c1', wecom: { conversationId: 'c1' } });
-  });
+  const p = firstOutput(['a', 's', 'm']);
+  helper.getNode('f1').receive({ payload, topic: 'c1', wecom: { conversationId: 'c1' } });
+  return p;
 }
 /** Ask until `ok` holds for the reply (the KB file is reloaded by a watcher), at most ~4 s. */
 async function askUntil(q, ok) {

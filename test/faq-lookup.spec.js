@@ -3,16 +3,12 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { helper, load, sleep } = require('./helpers/runtime');
+const { helper, load, sleep, firstOutput } = require('./helpers/runtime');
 const faqMod = require('../dist/nodes/faq-lookup/faq-lookup.js');
 const { FaqIndex } = require('../dist/nodes/lib/bot/faq/search-index');
+const { REFUND_KB } = require('./helpers/fixtures');
 
-const KB = [
-  { id: 'p', question: '软件怎么收费？', alternates: ['价格是多少'], answer: 'PRICE' },
-  { id: 'r', question: '如何申请退款？', alternates: ['我要退款'], answer: 'REFUND' },
-  { id: 't', question: '退款多久到账？', alternates: ['退款怎么还没收到'], answer: 'REFUND-TIME' },
-  { id: 'i', question: '怎么开发票？', alternates: ['如何申请发票'], answer: 'INVOICE' },
-];
+const KB = REFUND_KB;
 
 function flow(extra) {
   return [{ id: 'tab1', type: 'tab' },
@@ -21,16 +17,7 @@ function flow(extra) {
 }
 
 function next() {
-  return new Promise((resolve) => {
-    const hs = {};
-    for (const id of ['a', 's', 'm']) {
-      hs[id] = (msg) => {
-        for (const k of Object.keys(hs)) helper.getNode(k).removeListener('input', hs[k]);
-        resolve({ out: id, msg });
-      };
-      helper.getNode(id).on('input', hs[id]);
-    }
-  });
+  return firstOutput(['a', 's', 'm']);
 }
 
 async function ask(payload, conv) {

@@ -444,15 +444,8 @@ describe('handoff + ws-bridge', function () {
     // helper.load skips the runtime's context start-up; this module performs it before the flow starts.
     const contextLoader = () => helper._redNodes.loadContextsPlugin();
 
-    it('a restart keeps conversations with a human', async () => {
-      let t = await start({ store: 'file' }, {}, [contextLoader]);
-      let a1 = mkAgent('a1');
-      await a1.opened;
-      t.h.receive(userMsg('p1', '转人工'));
-      await a1.next('handoff');
-      await t.notice.next(kind('joined'));
-      await a1.close();
-      // "restart": stop everything, keeping the context files (unload would delete them as removed nodes)
+    /** Stop the runtime keeping the context files (unload would delete them as removed nodes), then start it again. */
+    const restart = async () => {
       clean = helper._context.clean;
       helper._context.clean = () => Promise.resolve();
       try {
@@ -461,12 +454,50 @@ describe('handoff + ws-bridge', function () {
         helper._context.clean = clean;
       }
       await helper._redNodes.closeContextsPlugin();
-      t = await start({ store: 'file' }, {}, [contextLoader]);
-      await sleep(100);
-      a1 = mkAgent('a1');
+      return start({ store: 'file' }, {}, [contextLoader]);
+    };
+    /** Connect `id` until its welcome lists `conversationId` (handoff re-offers it just after the start). */
+    const reconnect = (id, conversationId) =>
+      until(async () => {
+        const a = mkAgent(id);
+        const w = await a.next('welcome');
+        if (w.conversations.includes(conversationId)) return a;
+        await a.close();
+        return null;
+      }, `${id} with ${conversationId}`);
+
+    it('internal notes survive a restart and reach the next agent after a transfer', async () => {
+      const t = await start({ store: 'file' }, {}, [contextLoader]);
+      let a1 = mkAgent('a1');
       await a1.opened;
-      const w = await a1.next('welcome');
-      assert.deepStrictEqual(w.conversations, [cid('p1')]);
+      t.h.receive(userMsg('n1', '转人工'));
+      await a1.next('handoff');
+      a1.send({ type: 'note', conversationId: cid('n1'), text: '老客户，上周已退款一次', id: 7 });
+      assert.strictEqual((await a1.next('ack')).ref, 'note');
+      await a1.close();
+      await restart();
+      a1 = await reconnect('a1', cid('n1'));
+      const sync = await a1.next('sync');
+      const conv = sync.conversations.find((c) => c.conversationId === cid('n1'));
+      assert.deepStrictEqual(conv.history.filter((h) => h.from === 'note').map((h) => [h.text, h.agentId]), [['老客户，上周已退款一次', 'a1']]);
+      const a2 = mkAgent('a2');
+      await a2.next('welcome');
+      a1.send({ type: 'transfer', conversationId: cid('n1'), to: 'a2' });
+      const offered = await a2.next('handoff');
+      assert.deepStrictEqual(offered.history.filter((h) => h.from === 'note').map((h) => h.text), ['老客户，上周已退款一次']);
+    });
+
+    it('a restart keeps conversations with a human', async () => {
+      let t = await start({ store: 'file' }, {}, [contextLoader]);
+      let a1 = mkAgent('a1');
+      await a1.opened;
+      t.h.receive(userMsg('p1', '转人工'));
+      await a1.next('handoff');
+      await t.notice.next(kind('joined'));
+      await a1.close();
+      t = await restart();
+      a1 = await reconnect('a1', cid('p1'));
+      assert.deepStrictEqual(a1.frames[0].conversations, [cid('p1')]);
       t.h.receive(userMsg('p1', '重启后还在吗'));
       assert.strictEqual((await a1.next('message')).text, '重启后还在吗');
       assert.strictEqual(t.bot.all.length, 0);

@@ -156,4 +156,38 @@ describe('微信客服 pull (wecom-in)', function () {
     await sleep(100);
     assert.deepEqual(got2.filter((m) => m.wecom.msgType === 'text').map((m) => m.payload), ['old message', 'new message', 'again']);
   });
+
+  it('carries who wrote as msg.wecom.customer (batchget, cached), and looks nobody up when "Look up who wrote" is off', async function () {
+    sim = await startSim();
+    sim.setProfile('wmWHO', { name: '晓雯', gender: 2 });
+    const f = flow(sim);
+    await load(MODS, f.nodes, f.credentials);
+    const got = [];
+    helper.getNode('sink').on('input', (m) => got.push(m));
+    sim.setCallbackUrl(httpUrl('/wecom/kf'));
+    // the first message of a user waits a moment for the lookup, later ones find it kept: write until one has it
+    let n = 0;
+    const named = await waitFor(async () => {
+      const text = `who am I ${++n}`;
+      await sim.userSays({ channel: 'kf', userId: 'wmWHO', text });
+      const m = await waitFor(() => got.find((x) => x.payload === text), 5000, 'the message');
+      return m.wecom.customer?.name ? m : null;
+    }, 8000, 'a message carrying the profile');
+    assert.equal(named.wecom.customer.name, '晓雯');
+    assert.equal(named.wecom.customer.gender, 2);
+    const lookups = () => sim.stats()['kf/customer/batchget'] ?? 0;
+    const asked = lookups();
+
+    await helper.unload();
+    const f2 = flow(sim, { id: 'in3', profiles: false });
+    f2.nodes[2].id = 'in3';
+    await load(MODS, f2.nodes, f2.credentials);
+    const got2 = [];
+    helper.getNode('sink').on('input', (m) => got2.push(m));
+    sim.setProfile('wmOFF', { name: '不查', gender: 1 });
+    await sim.userSays({ channel: 'kf', userId: 'wmOFF', text: 'no lookup' });
+    const second = await waitFor(() => got2.find((m) => m.payload === 'no lookup'), 5000, 'the message');
+    assert.equal(second.wecom.customer, undefined, 'not looked up');
+    assert.equal(lookups(), asked, 'WeCom was not asked');
+  });
 });

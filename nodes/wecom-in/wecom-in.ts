@@ -49,7 +49,7 @@ interface WecomInDef extends NodeDef {
   /** Advanced (flow JSON only): seconds a callback's timestamp may be off our clock (default 300). */
   maxClockSkewSec?: number | string;
   /** Look up who wrote (msg.wecom.customer; default true). */
-  profiles?: boolean;
+  profiles?: boolean | string;
 }
 
 const DEFAULT_PATH = '/wecom/callback';
@@ -115,7 +115,7 @@ export = function register(RED: NodeAPI): void {
       emit: (m) => node.send(m),
       // who wrote (msg.wecom.customer): asked of WeCom once a day per user, kept in the state store
       // (not waited for when a passive reply is held: its seconds are the flow's)
-      profile: def.profiles === false ? undefined : (w) => profiles.of(w, w.replyKey ? 0 : undefined),
+      profile: !flagOf(F.profiles, def.profiles) ? undefined : (w) => profiles.of(w, w.replyKey ? 0 : undefined),
       onError: internalError,
       passive: account.passiveReplies,
       kf: {

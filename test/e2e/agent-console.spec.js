@@ -6,6 +6,7 @@
 const assert = require('node:assert/strict');
 const browser = require('./browser');
 const { useSandbox } = require('./sandbox');
+const { hubIdle } = require('./hub-idle');
 const { makePng } = require('../helpers/fixtures');
 const { until } = require('../helpers/runtime');
 const { agentClient } = require('../helpers/agent-client');
@@ -26,6 +27,7 @@ describe('e2e: the packaged agent console (from the sandbox) shows pictures and 
   before(async function () {
     browser.requireBrowser();
     sb = await sandbox();
+    await hubIdle(sb);
     sim = sb.simulator;
     b = await browser.launch({ locale: 'zh-CN' });
   });

@@ -5,6 +5,7 @@
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const { useSandbox } = require('./sandbox');
+const { hubIdle } = require('./hub-idle');
 const { until } = require('../helpers/runtime');
 const { agentClient } = require('../helpers/agent-client');
 
@@ -22,6 +23,7 @@ describe('e2e: pictures and files between WeChat users and agents (bundled flow)
 
   before(async function () {
     sb = await sandbox();
+    await hubIdle(sb);
     sim = sb.simulator;
   });
   afterEach(async () => {

@@ -6,6 +6,7 @@
 const assert = require('node:assert/strict');
 const browser = require('./browser');
 const { useSandbox } = require('./sandbox');
+const { hubIdle } = require('./hub-idle');
 const { until } = require('../helpers/runtime');
 const { agentClient } = require('../helpers/agent-client');
 
@@ -41,6 +42,7 @@ describe('e2e: agent tools in the console, supervisor in the ops view', function
   before(async function () {
     browser.requireBrowser();
     sb = await sandbox();
+    await hubIdle(sb);
     sim = sb.simulator;
     b = await browser.launch({ locale: 'zh-CN' });
     page = await b.newPage();

@@ -5,6 +5,7 @@
 const assert = require('node:assert/strict');
 const WebSocket = require('ws');
 const { useSandbox } = require('./sandbox');
+const { hubIdle } = require('./hub-idle');
 const { until: waitUntil } = require('../helpers/runtime');
 
 const until = (probe, what, ms = 15000) => waitUntil(probe, what, ms);
@@ -17,6 +18,7 @@ describe('e2e: AI answers in the bundled flow (AI simulator on loopback)', funct
 
   before(async () => {
     sb = await sandbox();
+    await hubIdle(sb);
   });
 
   async function replyTo(userId, text) {

@@ -11,6 +11,7 @@
 const assert = require('node:assert/strict');
 const browser = require('./browser');
 const { useSandbox } = require('./sandbox');
+const { hubIdle } = require('./hub-idle');
 const { makePng } = require('../helpers/fixtures');
 const { until, request } = require('../helpers/runtime');
 
@@ -68,6 +69,7 @@ describe('e2e: an agent day in the console (profile, budget, reload, second brow
   before(async function () {
     browser.requireBrowser();
     sb = await sandbox();
+    await hubIdle(sb);
     sim = sb.simulator;
     sim.setProfile(customer, { name: '晓雯', gender: 2, scene: 'channels', sceneParam: 'live-1212', channelsName: '禾点收银' });
     b = await browser.launch({ locale: 'zh-CN' });

@@ -9,6 +9,7 @@ const fs = require('node:fs');
 const http = require('node:http');
 const browser = require('./browser');
 const { useSandbox } = require('./sandbox');
+const { hubIdle } = require('./hub-idle');
 const { mintAgentToken } = require('../../dist/index.js');
 
 /** A loopback server that records every request: what a script that ran would call. */
@@ -45,6 +46,7 @@ describe('e2e: user media never runs as a page of the bridge (packaged console, 
   before(async function () {
     browser.requireBrowser();
     sb = await sandbox();
+    await hubIdle(sb);
     trap = canary();
     trapUrl = await trap.listen();
     alice = mintAgentToken(sb.agentToken, me, { ttlSec: 3600 });

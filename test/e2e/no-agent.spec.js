@@ -6,6 +6,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { useSandbox, exampleFlow } = require('./sandbox');
+const { hubIdle } = require('./hub-idle');
 const { until: waitUntil } = require('../helpers/runtime');
 
 const until = (probe, what, ms = 15000) => waitUntil(probe, what, ms);
@@ -28,6 +29,7 @@ describe('e2e: the bundled flow with no agent online never traps the user', func
 
   before(async function () {
     sb = await sandbox();
+    await hubIdle(sb);
     sim = sb.simulator;
     assert.ok(sim, 'the sandbox runs the WeCom simulator');
   });

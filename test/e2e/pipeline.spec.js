@@ -5,6 +5,7 @@
 const assert = require('node:assert/strict');
 const WebSocket = require('ws');
 const { useSandbox, exampleFlow } = require('./sandbox');
+const { hubIdle } = require('./hub-idle');
 const { until: waitUntil } = require('../helpers/runtime');
 
 const until = (probe, what, ms = 15000) => waitUntil(probe, what, ms);
@@ -69,6 +70,7 @@ describe('e2e: the bundled pipeline (keywords → FAQ → human) for app and 微
 
   before(async function () {
     sb = await sandbox();
+    await hubIdle(sb);
     sim = sb.simulator;
     assert.ok(sim, 'the sandbox runs the WeCom simulator');
     agent = await connectAgent(sb, `agent-${run}`);

@@ -111,4 +111,24 @@ async function until(probe, what, ms = 5000) {
   }
 }
 
-module.exports = { helper, load, startHttp, stopHttp, httpUrl, request, sleep, until, state };
+/**
+ * The first message any of these helper nodes receives, and which one got it (a node's outputs wired one
+ * helper each: which output fired). Listens on all of them and stops listening on all once one fired.
+ * @param {string[]} ids
+ * @returns {Promise<{ out: string, msg: any }>}
+ */
+function firstOutput(ids) {
+  return new Promise((resolve) => {
+    /** @type {Record<string, (msg: any) => void>} */
+    const hs = {};
+    for (const id of ids) {
+      hs[id] = (msg) => {
+        for (const k of Object.keys(hs)) helper.getNode(k).removeListener('input', hs[k]);
+        resolve({ out: id, msg });
+      };
+      helper.getNode(id).on('input', hs[id]);
+    }
+  });
+}
+
+module.exports = { helper, load, startHttp, stopHttp, httpUrl, request, sleep, until, state, firstOutput };

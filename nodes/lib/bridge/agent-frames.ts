@@ -104,6 +104,8 @@ export function handleAgentFrame<M>(h: FrameHost<M>, conn: Connection, text: str
       const who = actor ?? (a.id === SYSTEM_AGENT ? undefined : a.id);
       if (who) item.agentId = who;
       h.push(c, item);
+      // handoff keeps it in the conversation's transcript (the state store): it outlives a restart of the hub
+      h.cb.event({ event: 'note', conversationId: c.id, agentId: item.agentId, text: f.text, ts: item.ts }, c.meta);
       return [ack('note', f.id, c.id)];
     }
     case 'close':

@@ -18,6 +18,8 @@ export const wecomInSchema = defineSchema(
     kfStore: text(),
     kfSkipBacklog: flag(true),
     kfWelcome: text(),
+    /** Look up who wrote (msg.wecom.customer: kf/customer/batchget, user/get), cached a day in the state store. */
+    profiles: flag(true),
     /** Before version 1: the dedupe store's context store name (the state store replaced it). */
     dedupeStore: deprecated(),
   },

@@ -45,9 +45,16 @@ export function newConversation(id: string, now: number): Conversation {
 }
 
 export function record(c: Conversation, from: From, text: string, ts: number, max: number): void {
-  c.transcript.push({ from, text, ts });
-  if (c.transcript.length > max) c.transcript.splice(0, c.transcript.length - max);
+  keep(c, { from, text, ts }, max);
   c.lastActivity = Math.max(c.lastActivity, ts);
+}
+
+/** Keep an item in the transcript without counting it as activity (an agent's note, a transfer line), in time order. */
+export function keep(c: Conversation, item: HistoryItem, max: number): void {
+  let i = c.transcript.length;
+  while (i > 0 && c.transcript[i - 1].ts > item.ts) i--;
+  c.transcript.splice(i, 0, item);
+  if (c.transcript.length > max) c.transcript.splice(0, c.transcript.length - max);
 }
 
 /** A copy of msg.wecom that is safe to store: no raw payload, no passive-reply slot. */

@@ -19,7 +19,7 @@ import { isOpen, localTime, type BusinessHours } from './business-hours';
 import { matches } from './transfer-words';
 import { ratingNotice, ratingScore, RATING_WINDOW_MS } from './rating';
 import { ConversationStore } from './conversation-store';
-import { nextDeadline, record, storableWecom, toBot, toHuman, toQueued, type Conversation } from './conversation';
+import { keep, nextDeadline, record, storableWecom, toBot, toHuman, toQueued, type Conversation } from './conversation';
 import type { BridgeInfo, HandoffTag, WecomMsg } from '../contract/messages';
 import { isFaqMiss } from '../contract/kinds';
 import { DEFAULT_CANCEL_WORD, HANDOFF_TEXTS, type HandoffTexts } from '../user-texts';
@@ -377,6 +377,14 @@ export class HandoffEngine {
         }
         case 'transferred':
           if (c.state !== 'bot') this.notice(out, c, this.opt.texts.transferred, 'transferred', undefined, { agent: String(e.to ?? '') });
+          // the line the agents see (with the note for the next agent), kept for after a restart of the hub
+          keep(c, { from: 'system', text: '', ts: now, system: { kind: 'transfer', from: String(e.from ?? ''), ...(e.note ? { note: e.note } : {}) } }, this.opt.transcriptMax);
+          break;
+        case 'note':
+          // an agent's internal note: shown to the next agent (and after a restart), never sent to the customer
+          if (typeof e.text === 'string' && e.text) {
+            keep(c, { from: 'note', text: e.text, ts: typeof e.ts === 'number' ? e.ts : now, ...(e.agentId ? { agentId: e.agentId } : {}) }, this.opt.transcriptMax);
+          }
           break;
         case 'activity':
           if (c.state !== 'bot') c.lastActivity = Math.max(c.lastActivity, now);

@@ -193,6 +193,7 @@
     var b = document.createElement('div');
     b.className = 'bubble';
     b.textContent = opts.text;
+    if (opts.menu) b.appendChild(menuOf(opts.menu));
     wrap.appendChild(b);
     var t = document.createElement('div');
     t.className = 'time';
@@ -200,6 +201,34 @@
     m.appendChild(wrap);
     m.appendChild(t);
     return m;
+  }
+
+  /**
+   * A 微信客服 menu message (msgmenu): its items, as WeChat shows them. Tapping a `click` item sends its content as
+   * the user's message, as WeChat does; `view` and `miniprogram` items are shown as text (never opened here).
+   */
+  function menuOf(m) {
+    var box = document.createElement('div');
+    box.className = 'sim-menu';
+    (Array.isArray(m.list) ? m.list : []).forEach(function (it) {
+      var click = it && it.type === 'click' && it.click ? it.click : null;
+      var other = it && it[it.type] ? it[it.type] : {};
+      var label = String((click ? click.content : other.content || other.title || '') || '');
+      var el = document.createElement(click ? 'button' : 'div');
+      el.className = 'sim-menu-item';
+      el.textContent = label;
+      if (click) {
+        el.setAttribute('type', 'button');
+        el.addEventListener('click', function () { send(label); });
+      }
+      box.appendChild(el);
+    });
+    if (typeof m.tail_content === 'string' && m.tail_content) {
+      var tail = document.createElement('div');
+      tail.textContent = m.tail_content;
+      box.appendChild(tail);
+    }
+    return box;
   }
 
   function renderMessages() {
@@ -223,6 +252,7 @@
         text: text,
         time: fmtTime(r.ts),
         from: mine ? '' : (r.channel === 'kf' ? '微信客服' : '企业微信应用') + (r.msgtype && r.msgtype !== 'text' ? ' · ' + r.msgtype : ''),
+        menu: !mine && r.msgtype === 'msgmenu' && r.data ? r.data : null,
       }));
     });
     state.pending.filter(function (p) { return p.key === state.selected; }).forEach(function (p) {

@@ -27,7 +27,7 @@
     took: ['查询 {ms} ms', 'query {ms} ms'], updated: ['更新于 {t}', 'updated {t}'],
     misses: ['未命中 {n}', 'misses: {n}'], declinedN: ['未采纳 {n}', 'declined: {n}'],
     noRecord: ['（事件未写入文件：没有用户目录或 WECOM_EVENTS=off）', '(events are not written to files: no user dir or WECOM_EVENTS=off)'],
-    reason_keyword: ['用户要求', 'user asked'], reason_no_answer: ['机器人答不上', 'bot could not answer'], reason_repeat_miss: ['多次未答', 'repeated misses'],
+    reason_keyword: ['用户要求', 'user asked'], reason_no_answer: ['机器人答不上', 'bot could not answer'], reason_repeat_miss: ['多次未答', 'repeated misses'], reason_faq_declined: ['推荐的问题都不是', 'none of the suggested questions'],
     failed: ['失败：{msg}', 'Failed: {msg}'],
     ai: ['AI 回答', 'AI answers'], aiMiss: ['AI 未答（转人工）', 'AI no-answers (to humans)'], aiDisputed: ['AI 回答被质疑', 'AI answers disputed'],
     aiTokens: ['AI 用量（token）', 'AI tokens'], aiBudget: ['每日预算 {n}', 'budget {n} / day'], aiNoBudget: ['未设每日预算', 'no daily budget'],

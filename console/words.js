@@ -51,7 +51,7 @@
     groupTag: ['组：{g}', 'group: {g}'],
     systemLink: ['系统连接', 'system link'],
     reason_keyword: ['用户要求', 'user asked'], reason_no_answer: ['机器人答不上', 'bot could not answer'],
-    reason_repeat_miss: ['多次未答', 'repeated misses'], reason_transfer: ['转接', 'transfer'],
+    reason_repeat_miss: ['多次未答', 'repeated misses'], reason_transfer: ['转接', 'transfer'], reason_faq_declined: ['推荐的问题都不是', 'none of the suggested questions'],
     noteFrom: ['内部备注 · {who}', 'Internal note · {who}']
   });
 })();

@@ -174,6 +174,17 @@ describe('ai-answer (stub endpoints on loopback)', function () {
     assert.equal(stub.requests.length, 0);
   });
 
+  it('a request for a person (faq-lookup\'s "none of these") goes to output 2 unchanged, without calling the model', async function () {
+    const got = await flow();
+    stub.script({ content: '专业版每月 199 元 [f12]。' });
+    const ai = helper.getNode('ai');
+    ai.receive({ payload: '专业版多少钱？', wecom: wecom('u3'), topic: 'kf:ww1:wk1:u3', handoff: { action: 'transfer', reason: 'faq_declined' } });
+    await until(() => got.no.length > 0 || got.ok.length > 0, 'an output');
+    assert.deepEqual([got.ok.length, got.no.length], [0, 1]);
+    assert.deepEqual([got.no[0].payload, got.no[0].handoff, got.no[0].ai], ['专业版多少钱？', { action: 'transfer', reason: 'faq_declined' }, undefined]);
+    assert.equal(stub.requests.length, 0);
+  });
+
   it('redacts phone and ID-card numbers before they leave', async function () {
     const got = await flow({}, { redact: true });
     stub.script({ content: 'NO_ANSWER' });

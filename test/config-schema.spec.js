@@ -50,9 +50,10 @@ describe('config schemas: versions and migrations', function () {
     assert.deepEqual([off.console, off.ops], [false, false], 'what was switched off stays off');
   });
 
-  it('old field names: faq-lookup thresholds and wecom-in dedupeStore are dropped, the rest kept', function () {
-    const faq = loadConfig(SCHEMAS['faq-lookup'], v0('faq-lookup', { answerThreshold: 0.3, suggestThreshold: 0.2, entries: [{ question: 'q', answer: 'a' }] }));
+  it('old field names: faq-lookup thresholds and context store, wecom-in dedupeStore are dropped, the rest kept', function () {
+    const faq = loadConfig(SCHEMAS['faq-lookup'], v0('faq-lookup', { answerThreshold: 0.3, suggestThreshold: 0.2, store: 'file', entries: [{ question: 'q', answer: 'a' }] }));
     assert.ok(!('answerThreshold' in faq) && !('suggestThreshold' in faq));
+    assert.ok(!('store' in faq), 'the pending did-you-mean is in the state store');
     assert.deepEqual([faq.answerConfidence, faq.suggestConfidence], ['', ''], 'the calibrated defaults (the runtime ignored the thresholds)');
     assert.deepEqual([faq.builtinSynonyms, faq.smallTalk], [true, true]);
     assert.deepEqual(faq.entries, [{ question: 'q', answer: 'a' }]);

@@ -6,13 +6,9 @@ const path = require('node:path');
 const { helper, load, sleep, firstOutput } = require('./helpers/runtime');
 const faqMod = require('../dist/nodes/faq-lookup/faq-lookup.js');
 const { FaqIndex } = require('../dist/nodes/lib/bot/faq/search-index');
+const { REFUND_KB } = require('./helpers/fixtures');
 
-const KB = [
-  { id: 'p', question: '软件怎么收费？', alternates: ['价格是多少'], answer: 'PRICE' },
-  { id: 'r', question: '如何申请退款？', alternates: ['我要退款'], answer: 'REFUND' },
-  { id: 't', question: '退款多久到账？', alternates: ['退款怎么还没收到'], answer: 'REFUND-TIME' },
-  { id: 'i', question: '怎么开发票？', alternates: ['如何申请发票'], answer: 'INVOICE' },
-];
+const KB = REFUND_KB;
 
 function flow(extra) {
   return [{ id: 'tab1', type: 'tab' },

@@ -87,11 +87,11 @@ describe('FAQ did-you-mean state (pure)', function () {
     assert.equal(parseChoice('12'), null);
     const p = makePending(['a', 'b', 'c', 'd'], 1000);
     assert.deepEqual(p.ids, ['a', 'b', 'c']);
-    assert.deepEqual(stepPending(p, '3', 2000, 5000), { action: 'choose', id: 'c' });
-    assert.deepEqual(stepPending(p, '4', 2000, 5000), { action: 'clear' });
-    assert.deepEqual(stepPending(p, '1', 7000, 5000), { action: 'clear' });
-    assert.deepEqual(stepPending(p, '退款', 2000, 5000), { action: 'clear' });
-    assert.deepEqual(stepPending(undefined, '1', 2000, 5000), { action: 'none' });
+    assert.deepEqual(stepPending(p, { text: '3' }, 2000, 5000), { action: 'choose', id: 'c', via: 'number' });
+    assert.deepEqual(stepPending(p, { text: '4' }, 2000, 5000), { action: 'clear' });
+    assert.deepEqual(stepPending(p, { text: '1' }, 7000, 5000), { action: 'none' }, 'expired: nothing open');
+    assert.deepEqual(stepPending(p, { text: '退款' }, 2000, 5000), { action: 'clear' });
+    assert.deepEqual(stepPending(undefined, { text: '1' }, 2000, 5000), { action: 'none' });
   });
 });
 

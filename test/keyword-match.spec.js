@@ -3,7 +3,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { helper, load, sleep } = require('./helpers/runtime');
+const { helper, load, sleep, until } = require('./helpers/runtime');
 const kwMod = require('../dist/nodes/keyword-match/keyword-match.js');
 const { compileRules, RuleError } = require('../dist/nodes/lib/bot/keyword/rules');
 
@@ -94,6 +94,20 @@ describe('keyword-match node', function () {
     assert.equal(got.find((g) => g.out === 3).msg.payload, '人工智能是什么');
     assert.equal(got.find((g) => g.out === 0).msg.payload, '转人工');
     assert.equal(got.length, 3);
+  });
+
+  it("a tap on faq-lookup's did-you-mean menu matches no rule; another menu's tap is matched as text", async function () {
+    await load(kwMod, flow());
+    const got = [];
+    for (let i = 0; i < 4; i++) helper.getNode('o' + i).on('input', (m) => got.push({ out: i, msg: m }));
+    const k = helper.getNode('k1');
+    k.receive({ payload: '价格多少', wecom: { conversationId: 'c1', menuId: 'faq_0a1b2c3d4e_1' } });
+    k.receive({ payload: '价格多少', wecom: { conversationId: 'c1', menuId: 'price_menu_1' } });
+    await until(() => got.length === 2, 'both messages routed');
+    const tap = got.find((g) => g.msg.wecom.menuId.startsWith('faq_'));
+    const other = got.find((g) => g.msg.wecom.menuId.startsWith('price_'));
+    assert.deepEqual([tap?.out, tap?.msg.payload, tap?.msg.keyword], [3, '价格多少', undefined], 'passed on unchanged');
+    assert.deepEqual([other?.out, other?.msg.payload], [2, '基础版 99 元/月']);
   });
 
   it('all matches sends a copy per matching rule', async function () {

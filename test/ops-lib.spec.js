@@ -69,6 +69,22 @@ describe('ops: rollup', function () {
     assert.equal(r.summary(T0 - 12 * 3600000, T0 + 12 * 3600000).hours.length, 24);
   });
 
+  it('"none of these" on a did-you-mean counts as declined once (with the question asked), not as a miss', function () {
+    const r = new Rollup();
+    /** @param {string} type @param {Record<string, unknown>} f */
+    const ev = (type, f) => {
+      const e = makeEvent(type, { conversationId: 'k', ...f }, T0);
+      assert.ok(e, type);
+      r.add(e);
+    };
+    ev('faq.suggest', { text: '发票' });
+    ev('faq.miss', { band: 'declined', text: '发票' });
+    ev('handoff', { reason: 'faq_declined' });
+    const t = r.summary(T0, T0 + 3600000).totals;
+    assert.deepEqual([t.suggest, t.declined, t.miss, t['handoff:faq_declined']], [1, 1, undefined, 1]);
+    assert.deepEqual(r.unansweredIn(T0, T0 + 3600000).map((u) => [u.text, u.miss, u.declined]), [['发票', 0, 1]]);
+  });
+
   it('quantiles come from the histogram, at most 20 % above the true value', function () {
     const h = [];
     for (const ms of [500, 3000, 3000, 10000, 60000]) h[waitBin(ms)] = (h[waitBin(ms)] || 0) + 1;

@@ -7,11 +7,12 @@ const { StoreUserLimiter } = require('../dist/nodes/lib/wecom/send/user-limiter'
 const { StoreKfBudget } = require('../dist/nodes/lib/wecom/kf/budget');
 const { KfSessionKeeper } = require('../dist/nodes/lib/wecom/kf/session');
 const { WecomApiError } = require('../dist/nodes/lib/wecom/api/errors');
+const { PassiveReplies } = require('../dist/nodes/lib/wecom/passive-reply');
 const { waitFor } = require('./helpers/simulator');
 
 /**
- * A fake WeCom API: records app sends; `failures` are thrown, in order, by the next sends.
- * @param {{ failures?: Error[] }} [o]
+ * A fake WeCom API: records app sends; `failures` are thrown, in order, by the next sends (null: that send goes through).
+ * @param {{ failures?: Array<Error | null> }} [o]
  */
 function fakeApi(o = {}) {
   const failures = [...(o.failures ?? [])];
@@ -41,6 +42,7 @@ function account(store, api) {
     appLimiter: new StoreUserLimiter(() => store, 'wwcorp:1000002'),
     kfBudget: new StoreKfBudget(() => store, 'wwcorp'),
     kfSessions: new KfSessionKeeper(),
+    passiveReplies: new PassiveReplies(),
   };
 }
 
@@ -144,6 +146,43 @@ describe('wecom-out outbox core (no Node-RED)', function () {
     assert.equal(c2.got.failed[0].err, config);
     assert.deepEqual(c2.outbox.last, { ok: false, errcode: 40001 });
     assert.equal(api2.sent.length, 0);
+  });
+
+  it('a retry goes on with the first part not sent: each part reaches WeCom once and takes the budget once', async function () {
+    const store = new MemoryStore();
+    const transient = new WecomApiError({ api: 'message/send', errcode: -1, errmsg: 'system busy', kind: 'transient' });
+    const api = fakeApi({ failures: [null, transient] });
+    const acc = account(store, api);
+    const { outbox, got } = start(store, acc);
+    const [a, b, c] = ['甲'.repeat(682), '乙'.repeat(682), '丙']; // 2046 bytes each: three parts
+    outbox.accept(reply(a + b + c), 1);
+    await waitFor(() => got.sent.length === 1, 5000, 'the send');
+    assert.deepEqual(api.sent.map((s) => s.content.content), [a, b, c]);
+    assert.equal(got.sent[0].msg.wecomResult.parts, 3);
+    assert.deepEqual(got.sent[0].msg.wecomResult.msgids, ['m1', 'm2', 'm3']);
+    // 3 of the member's 30 a minute are spent: 27 more fit, 28 do not
+    assert.equal(await acc.appLimiter.waitMs('zhangsan', 27), 0);
+    assert.ok((await acc.appLimiter.waitMs('zhangsan', 28)) > 0);
+  });
+
+  it('a passive reply answers the first part; only the parts left go to the API and take the budget', async function () {
+    const store = new MemoryStore();
+    const api = fakeApi();
+    const acc = account(store, api);
+    /** @type {Array<string | null>} */
+    const answered = [];
+    const key = acc.passiveReplies.open(60_000, (xml) => answered.push(xml));
+    const { outbox, got } = start(store, acc);
+    const [a, b] = ['甲'.repeat(682), '乙'];
+    outbox.accept({ ...reply(a + b), wecom: { channel: 'app', userId: 'zhangsan', replyKey: key } }, 1);
+    await waitFor(() => got.sent.length === 1, 5000, 'the send');
+    assert.equal(answered.length, 1);
+    assert.match(String(answered[0]), /<Content><!\[CDATA\[甲+\]\]><\/Content>/);
+    assert.deepEqual(api.sent.map((s) => s.content.content), [b]);
+    assert.equal(got.sent[0].msg.wecomResult.passive, true);
+    assert.equal(got.sent[0].msg.wecomResult.parts, 2);
+    assert.equal(await acc.appLimiter.waitMs('zhangsan', 29), 0, 'one of 30 spent');
+    assert.ok((await acc.appLimiter.waitMs('zhangsan', 30)) > 0);
   });
 
   it('sends what another run recorded (no caller) and the same answer to one user message only once', async function () {

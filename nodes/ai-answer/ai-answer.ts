@@ -18,6 +18,7 @@ import { statusText } from '../shared/status-text';
 import { nodeType, onClose, wecomMsg } from '../shared/node-kit';
 import { aiAnswerSchema } from '../lib/config/ai-answer';
 import { aiEndpointOf } from '../shared/ai-endpoint-node';
+import { isTransferRequest } from '../lib/contract/kinds';
 
 interface AiAnswerDef extends NodeDef {
   endpoint?: string;
@@ -74,6 +75,8 @@ export = function register(RED: NodeAPI) {
 
     node.on('input', async (input: NodeMessage, send, done) => {
       const msg = wecomMsg(input);
+      // a request for a person (faq-lookup's "none of these", a function node) is not the model's to answer
+      if (isTransferRequest(msg)) return send([null, msg]), done();
       try {
         const w = msg.wecom;
         const text = payloadText(msg.payload).trim();

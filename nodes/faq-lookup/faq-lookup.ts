@@ -1,16 +1,17 @@
 /**
  * `faq-lookup`: answers a message from a FAQ knowledge base (lib/bot/faq/bot.ts). Three outputs:
- * answer (confident answer, or a small-talk reply with msg.faq.smallTalk), suggest (您是不是想问 1/2/3; a
- * numbered reply from the same conversation answers that entry) and miss. One message's decision, its
- * did-you-mean state and what is sent are in lib/bot/faq/turn.ts.
+ * answer (confident answer, or a small-talk reply with msg.faq.smallTalk), suggest (您是不是想问 1/2/3, a msgmenu
+ * on 微信客服; a numbered reply or a tap from the same conversation answers that entry) and miss ("none of these"
+ * leaves here with msg.handoff asking for a person). One message's decision, its did-you-mean state (in the state
+ * store) and what is sent are in lib/bot/faq/turn.ts.
  */
 import * as path from 'node:path';
 import type { NodeAPI, Node, NodeDef, NodeMessage } from 'node-red';
 import { createFaqBot, faqBotConfig, type FaqBot, type FaqNodeFields, type FaqSources } from '../lib/bot/faq/bot';
 import { EmbeddingReranker } from '../lib/bot/faq/rerank';
-import { faqDecide, faqTurn, pendingKey } from '../lib/bot/faq/turn';
+import { faqAsk, faqDecide, faqTurn } from '../lib/bot/faq/turn';
+import { PendingSuggestions } from '../lib/bot/faq/pending';
 import { noPayload, payloadText } from '../lib/bot/text/msg-text';
-import { contextKV } from '../lib/state/backends/context-store';
 import { parseKb } from '../lib/bot/faq/data';
 import { numOf } from '../lib/config/schema';
 import { watchTextFile, type FileSource } from '../shared/file-source';
@@ -18,7 +19,8 @@ import { opsEvent } from '../shared/ops/events';
 import { publishFaqIndex } from '../shared/faq-registry';
 import { aiEndpointOf, embeddingsSource } from '../shared/ai-endpoint-node';
 import { showFault, statusText } from '../shared/status-text';
-import { nodeContext, nodeType, onClose, wecomMsg } from '../shared/node-kit';
+import { nodeType, onClose, wecomMsg } from '../shared/node-kit';
+import { acquireStore, type StoreHandle } from '../shared/state';
 import { faqLookupSchema } from '../lib/config/faq-lookup';
 
 const F = faqLookupSchema.fields;
@@ -30,7 +32,6 @@ type FaqLookupDef = NodeDef &
     synonymsFile?: string;
     smallTalkFile?: string;
     suggestTtl?: number | string;
-    store?: string;
     /** The ai-endpoint config node whose embedding model re-ranks (rerankUrl/Model/Key: flows saved before it). */
     aiEndpoint?: string;
     rerankUrl?: string;
@@ -44,7 +45,10 @@ export = function register(RED: NodeAPI) {
     const node = this;
     const key = (this.credentials || {}).rerankKey;
     const ttlMs = numOf(F.suggestTtl, config.suggestTtl) * 1000;
-    const kv = contextKV(nodeContext(node), config.store);
+    // the pending did-you-mean lives in the runtime's state store (shared by every instance on Redis)
+    let handle: StoreHandle | null = null;
+    let pending: PendingSuggestions | null = null;
+    const pendingStore = () => (pending ??= new PendingSuggestions((handle ??= acquireStore(RED)).store, ttlMs));
     const userDir = RED.settings.userDir;
     const emb = embeddingsSource(aiEndpointOf(RED, config.aiEndpoint), { url: config.rerankUrl, model: config.rerankModel, apiKey: key });
     const reranker = emb ? new EmbeddingReranker({ ...emb, budgetMs: numOf(F.rerankBudget, config.rerankBudget), cacheDir: userDir ? path.join(userDir, 'wecom-faq-cache') : undefined }) : null;
@@ -85,9 +89,11 @@ export = function register(RED: NodeAPI) {
         const b = bot;
         if (!b) return done(new Error(RED._('faq-lookup.errors.noKb')));
         const text = payloadText(msg.payload);
-        const turn = faqTurn(b, await faqDecide(b, kv, pendingKey(msg), text, ttlMs), text);
+        const ask = faqAsk(msg, text);
+        const turn = faqTurn(b, await faqDecide(b, pendingStore(), ask), text, ask.channel);
         opsEvent(RED, turn.event.type, msg, turn.event.fields);
         msg.faq = turn.faq;
+        if (turn.handoff) msg.handoff = { ...msg.handoff, ...turn.handoff };
         if (turn.payload !== undefined) msg.payload = turn.payload;
         const out: Array<NodeMessage | null> = [null, null, null];
         out[turn.port] = msg;
@@ -100,6 +106,7 @@ export = function register(RED: NodeAPI) {
 
     onClose(node, () => {
       for (const f of files.splice(0)) f.close();
+      return handle?.release();
     });
   }
   RED.nodes.registerType('faq-lookup', nodeType(FaqLookupNode, faqLookupSchema), { credentials: { rerankKey: { type: 'password' } } });

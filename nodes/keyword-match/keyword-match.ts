@@ -13,6 +13,7 @@ import { showFault, statusText } from '../shared/status-text';
 import { nodeType, onClose, wecomMsg } from '../shared/node-kit';
 import { keywordMatchSchema } from '../lib/config/keyword-match';
 import type { WecomMsg } from '../lib/contract/messages';
+import { isFaqMenuTap } from '../lib/contract/kinds';
 
 type KeywordMatchDef = NodeDef & KeywordConfig & { wires?: string[][] };
 
@@ -61,7 +62,8 @@ export = function register(RED: NodeAPI) {
       const text = payloadText(msg.payload);
       let hits: KeywordHit[];
       try {
-        hits = matcher.match(text);
+        // a tap on faq-lookup's did-you-mean menu is that node's to answer: no rule takes it
+        hits = isFaqMenuTap(msg) ? [] : matcher.match(text);
       } catch (e) {
         return done(e as Error);
       }

@@ -37,11 +37,14 @@ export const HANDOFF_TEXTS: HandoffTexts = {
 /** The way back to the bot that notices name when no cancel word is configured. */
 export const DEFAULT_CANCEL_WORD = '取消人工';
 
-/** faq-lookup's did-you-mean message: prompt, the numbered questions, then the hint. */
+/** faq-lookup's did-you-mean message: prompt, the numbered questions, then the hint (微信客服: a menu, below). */
 export const FAQ_SUGGEST_TEXTS = {
   prompt: '您是不是想问：',
   /** The hint after 1, 2 or 3 questions. */
   hint: (choices: number): string => `请回复序号 ${choices <= 1 ? '1' : choices === 2 ? '1 或 2' : '1、2 或 3'}。`,
+  /** 微信客服 (a msgmenu): the last item, which hands the conversation to a person, and the line under the items. */
+  none: '以上都不是',
+  menuTail: '点击问题即可查看答案；都不是请点“以上都不是”，为您转接人工客服。',
 };
 
 /** faq-lookup's small-talk replies per kind (a flow can override each one). */

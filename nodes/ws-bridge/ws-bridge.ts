@@ -20,6 +20,7 @@ import { OutboxStore } from '../lib/bridge/agent-outbox-store';
 import { SentMedia } from '../lib/bridge/media/sent';
 import { AgentTools } from '../lib/bridge/agent-tools';
 import { superviseHub } from '../shared/ops/supervisor';
+import { shareOps } from '../shared/ops/cluster-view';
 import { acquireStore, stateOptions } from '../shared/state';
 import { fullPath } from '../shared/ws-upgrade';
 import { configureOps, opsBridgeEvent, opsEvent, opsGauges } from '../shared/ops/events';
@@ -45,10 +46,13 @@ export = function register(RED: NodeAPI): void {
     let closing = false;
     let broken = false;
     let cleanup: Array<() => void> = [];
-    // On the local (disk) store, frames agents have not acknowledged survive a restart (lib/bridge/agent-outbox-store.ts).
-    const local = stateOptions(settingsOf(RED)).kind === 'local' ? acquireStore(RED) : null;
+    // On the local (disk) store, frames agents have not acknowledged survive a restart; on Redis, the death of the
+    // instance leading the hub: the next leader reads them when it takes over (lib/bridge/agent-outbox-store.ts).
+    const kind = stateOptions(settingsOf(RED)).kind;
+    const local = kind === 'local' || kind === 'redis' ? acquireStore(RED) : null;
     const kept = local ? new OutboxStore(local.store, node.id, (err) => node.warn(RED._('ws-bridge.warn.outbox', { message: err.message }))) : null;
-    void kept?.load();
+    if (kind === 'redis') kept?.deferLoad();
+    else void kept?.load();
     /** Run `fn` once the kept frames are loaded (agents and inputs wait for them). */
     const gate = (fn: () => void) => (kept ? kept.whenLoaded(fn) : fn());
 
@@ -87,7 +91,9 @@ export = function register(RED: NodeAPI): void {
 
     let relay: BridgeRelay | null = null;
     configureOps(RED, cfg.events);
-    superviseHub(node, hub);
+    shareOps(RED, node);
+    // several instances: the supervisor's requests to this one go to the leader while another instance leads
+    superviseHub(node, hub, () => (relay && !relay.leader ? relay.leaderAt() : null));
     opsGauges(node, () => ({ agentsOnline: hub.stats().agents, queued: hub.stats().queued, groups: hub.groupsOnline() }));
 
     if (cfg.mode === 'server') {
@@ -96,7 +102,17 @@ export = function register(RED: NodeAPI): void {
         node.status({ fill: 'red', shape: 'ring', text });
       };
       const check = credentialCheck(secrets, cfg.maxTokenMs, (c) => !c.shared && revocations!.revoked(c.claims));
-      const s = startServer(RED, node, { cfg, linker, secrets, check, revocations: revocations!, sent, sockets, gate, handle: (m) => router.input(m), changed: showStatus, broken: broke, leading: () => node.send([null, { bridge: { event: 'leader' } }]) });
+      // the new leader first reads the frames the last one kept (agents get the grace period to come back for them)
+      const leading = () => node.send([null, { bridge: { event: 'leader' } }]);
+      const takeOver = () => {
+        if (!kept) return leading();
+        void kept.reload();
+        kept.whenLoaded(() => {
+          kept.unclaimed().forEach((id) => hub.expect(id));
+          leading();
+        });
+      };
+      const s = startServer(RED, node, { cfg, linker, secrets, check, revocations: revocations!, sent, sockets, gate, handle: (m) => gate(() => router.input(m)), changed: showStatus, broken: broke, leading: takeOver });
       relay = s.relay;
       cleanup.push(...s.stop);
     } else {

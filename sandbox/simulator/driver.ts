@@ -44,10 +44,13 @@ export class Driver {
     readonly cfg: DriverConfig,
   ) {}
 
-  async userSays(o: { channel: 'app' | 'kf'; userId: string; text: string; openKfId?: string }): Promise<{ msgId: string; status: number }> {
+  async userSays(o: { channel: 'app' | 'kf'; userId: string; text: string; openKfId?: string; menuId?: string }): Promise<{ msgId: string; status: number }> {
     if (!o.userId) throw new TypeError('userId is required');
     if (typeof o.text !== 'string' || o.text === '') throw new TypeError('text is required');
-    return o.channel === 'kf' ? this.kfSays(o.userId, o.text, o.openKfId || this.st.openKfIds[0]) : this.appSays(o.userId, o.text);
+    if (o.menuId !== undefined && o.channel !== 'kf') throw new TypeError('menuId (a msgmenu tap) is 微信客服 only');
+    // a tap on a msgmenu item arrives as a text with the item's content and its id in text.menu_id
+    const body = o.menuId ? { msgtype: 'text', text: { content: o.text, menu_id: o.menuId } } : undefined;
+    return o.channel === 'kf' ? this.kfSays(o.userId, o.text, o.openKfId || this.st.openKfIds[0], body) : this.appSays(o.userId, o.text);
   }
 
   async userSends(o: UserMedia): Promise<{ msgId: string; mediaId: string; status: number }> {

@@ -2,7 +2,7 @@
  * WeCom simulator: a loopback HTTP server (127.0.0.1 only) that answers the WeCom server APIs this
  * package uses, plus a driver that plays WeChat users by POSTing encrypted callbacks. Used by the
  * tests, the bench and the sandbox. Control it in-process (the `Simulator` object) or over HTTP:
- *   POST /_sim/say      {channel,userId,text,openKfId?} → {msgId,status}
+ *   POST /_sim/say      {channel,userId,text,openKfId?,menuId?} → {msgId,status} (menuId: a tap on a kf msgmenu item)
  *   GET  /_sim/records?since=N → SimRecord[]
  *   GET  /_sim/stream   Server-Sent Events, one `data: <SimRecord JSON>` per record
  *   POST /_sim/faults   {errorRate?, latencyMs?}
@@ -49,7 +49,8 @@ export interface Simulator {
   url: string /* base URL, use as the account's API base */;
   stop(): Promise<void>;
   setCallbackUrl(url: string): void;
-  userSays(o: { channel: 'app' | 'kf'; userId: string; text: string; openKfId?: string }): Promise<{ msgId: string; status: number }>;
+  /** A user's text; with menuId (微信客服) a tap on that msgmenu item, `text` being the item's content. */
+  userSays(o: { channel: 'app' | 'kf'; userId: string; text: string; openKfId?: string; menuId?: string }): Promise<{ msgId: string; status: number }>;
   /** A user sends a picture, voice, video or file; media/get serves the bytes under the returned mediaId. */
   userSends(o: UserMedia): Promise<{ msgId: string; mediaId: string; status: number }>;
   /** The bytes of a temporary media (uploaded by the app or sent by a user). */
@@ -168,7 +169,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     try {
       if (name === 'say' && req.method === 'POST') {
         const b = await body();
-        const r = await sim.userSays({ channel: b.channel === 'kf' ? 'kf' : 'app', userId: String(b.userId ?? ''), text: String(b.text ?? ''), openKfId: b.openKfId ? String(b.openKfId) : undefined });
+        const r = await sim.userSays({ channel: b.channel === 'kf' ? 'kf' : 'app', userId: String(b.userId ?? ''), text: String(b.text ?? ''), openKfId: b.openKfId ? String(b.openKfId) : undefined, menuId: b.menuId ? String(b.menuId) : undefined });
         return sendJson(res, 200, r, true);
       }
       if (name === 'records' && req.method === 'GET') return sendJson(res, 200, sim.records(Number(url.searchParams.get('since')) || 0), true);

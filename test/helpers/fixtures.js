@@ -87,4 +87,12 @@ function makePng(w, h, rgb) {
   return Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
 }
 
-module.exports = { ACCOUNT, KEYS, accountNode, textXml, sealed, makePng };
+/** A small FAQ knowledge base with two refund entries close to each other (退款的事 → a did-you-mean of both). */
+const REFUND_KB = [
+  { id: 'p', question: '软件怎么收费？', alternates: ['价格是多少'], answer: 'PRICE' },
+  { id: 'r', question: '如何申请退款？', alternates: ['我要退款'], answer: 'REFUND' },
+  { id: 't', question: '退款多久到账？', alternates: ['退款怎么还没收到'], answer: 'REFUND-TIME' },
+  { id: 'i', question: '怎么开发票？', alternates: ['如何申请发票'], answer: 'INVOICE' },
+];
+
+module.exports = { ACCOUNT, KEYS, accountNode, textXml, sealed, makePng, REFUND_KB };

@@ -1,6 +1,7 @@
 /**
  * Agents' outboxes kept in the StateStore as well as in memory, so frames an agent has not acknowledged
- * survive a restart of Node-RED: each kept frame is one record `bridge-outbox:<bridge>:<agent>:<seq>`, written
+ * survive a restart of Node-RED (local store) or the death of the instance leading the agents' hub (Redis: the
+ * next leader reads them when it takes over, reload()): each kept frame is one record `bridge-outbox:<bridge>:<agent>:<seq>`, written
  * when the frame is numbered and deleted when it is acknowledged or dropped. After a restart, load() reads them
  * back; the agent's new record starts with them, and a reconnect with ?ack=N (or hello/received) replays what
  * follows N, in seq order. Reads stay in memory; writes reach the store in the order they were made.
@@ -47,6 +48,24 @@ export class OutboxStore {
       this.waiting = null;
       for (const fn of run) fn();
     }
+  }
+
+  /**
+   * Several instances (Redis): the frames are read when this instance takes the agents' hub over, not at start
+   * (while another instance leads they are its frames). Until then nothing is kept here and nothing waits.
+   */
+  deferLoad(): void {
+    const run = this.waiting ?? [];
+    this.waiting = null;
+    for (const fn of run) fn();
+  }
+
+  /** Read the store again (this instance now leads): what the last leader kept and no agent acknowledged. */
+  reload(): Promise<void> {
+    if (this.waiting) return this.tail; // already loading
+    this.waiting = [];
+    this.saved.clear();
+    return this.tail.then(() => this.load());
   }
 
   /** Run `fn` now once loaded, else right after loading (in call order). */

@@ -9,7 +9,7 @@
  */
 import type { WecomMeta } from './wecom-meta';
 import type { BridgeInfo, SendError, WecomMsg } from './messages';
-import type { SendOutcome } from './outcomes';
+import { parseFaqMenuId, type SendOutcome } from './outcomes';
 
 export type MessageKind = 'sendResult' | 'sendError' | 'bridgeEvent' | 'user' | 'other';
 
@@ -44,4 +44,14 @@ export function isFaqMiss(faq: unknown): boolean {
   const f = faq as Record<string, unknown>;
   if (f.miss === true || f.outcome === 'miss') return true;
   return f.id === undefined || f.id === null;
+}
+
+/** A request to hand the conversation to a person (msg.handoff.action 'transfer'): bot nodes pass it on unanswered. */
+export function isTransferRequest(m: WecomMsg): boolean {
+  return !!m.handoff && typeof m.handoff === 'object' && m.handoff.action === 'transfer';
+}
+
+/** A tap on one of faq-lookup's did-you-mean menu items: only faq-lookup answers it (keyword rules let it pass). */
+export function isFaqMenuTap(m: WecomMsg): boolean {
+  return parseFaqMenuId(m.wecom?.menuId) !== null;
 }

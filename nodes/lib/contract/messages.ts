@@ -7,16 +7,19 @@
  * types say what is meant, the code still checks what arrives.
  */
 import type { WecomMeta } from './wecom-meta';
-import type { BridgeEvent, FaqCandidate, MatchMode, SendOutcome } from './outcomes';
+import type { BridgeEvent, FaqCandidate, FaqChoice, MatchMode, SendOutcome } from './outcomes';
 
 export type { WecomMeta, Channel } from './wecom-meta';
-export type { BridgeEvent, FaqCandidate, MatchMode, SendOutcome } from './outcomes';
+export type { BridgeEvent, FaqCandidate, FaqChoice, KfMenuItem, KfMenuPayload, MatchMode, SendOutcome } from './outcomes';
 
 /** `msg.handoff`: set by handoff on its outputs, or by a function node to steer handoff. */
 export interface HandoffTag {
   /** Into handoff (function node): 'transfer' = hand to a human now, 'release' = back to the bot. */
   action?: string;
-  /** Into handoff with action 'transfer': why (default 'no_answer'; other values transfer at once). */
+  /**
+   * Into handoff with action 'transfer': why (default 'no_answer'; other values transfer at once). faq-lookup sets
+   * `{action:'transfer', reason:'faq_declined'}` when a 微信客服 customer taps "none of these" on its did-you-mean.
+   */
   reason?: string;
   /** Into handoff: the agent group to queue in (overrides the group mapping). */
   group?: string;
@@ -95,6 +98,8 @@ export interface FaqInfo {
   reranked?: boolean;
   /** Salient words of the message the best entry does not explain: why it was not answered (issue #21). */
   uncovered?: string[];
+  /** The message answered a did-you-mean: typed its number, tapped a menu item, tapped "none of these", or a stale menu. */
+  choice?: FaqChoice;
   /** Set by a function node: treat as a miss. */
   miss?: boolean;
   outcome?: string;

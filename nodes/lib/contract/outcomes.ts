@@ -11,6 +11,41 @@ export interface FaqCandidate {
   score: number;
 }
 
+/**
+ * A 微信客服 `msgmenu` message (kf/send_msg): a head, click items, a tail. WeCom takes at most KF_MENU_MAX items
+ * (errcode 95008). A tap comes back as a text message whose `text.menu_id` is the item's id (msg.wecom.menuId).
+ */
+export interface KfMenuPayload {
+  msgtype: 'msgmenu';
+  msgmenu: { head_content?: string; list: KfMenuItem[]; tail_content?: string };
+}
+export interface KfMenuItem {
+  type: 'click';
+  click: { id: string; content: string };
+}
+export const KF_MENU_MAX = 10;
+
+/**
+ * The ids of faq-lookup's did-you-mean menu items: `faq_<offer>_<n>`, n = 1… for the suggested entries and 0 for
+ * "none of these"; `offer` names the one suggestion the menu was sent for (an older menu's offer is stale).
+ */
+const FAQ_MENU_ID = /^faq_([0-9a-z]{1,16})_(\d{1,2})$/;
+export function faqMenuId(offer: string, n: number): string {
+  return `faq_${offer}_${n}`;
+}
+/** The offer and item number of a faq-lookup menu id, null for any other id (another menu's, a forged one). */
+export function parseFaqMenuId(id: unknown): { offer: string; n: number } | null {
+  const m = typeof id === 'string' ? FAQ_MENU_ID.exec(id) : null;
+  return m ? { offer: m[1], n: Number(m[2]) } : null;
+}
+
+/**
+ * How a message answered a did-you-mean (msg.faq.choice): `number` typed 1/2/3, `menu` tapped an item, `none` tapped
+ * "none of these" (handed to a person), `stale` tapped an item of a menu that is no longer open (expired, used, or
+ * another instance's older offer): the message was treated as a new question.
+ */
+export type FaqChoice = 'number' | 'menu' | 'none' | 'stale';
+
 /** How a keyword rule compares (keyword-match's msg.keyword.mode). */
 export type MatchMode = 'contains' | 'exact' | 'startsWith' | 'word' | 'regex';
 

@@ -54,6 +54,8 @@ export interface WecomMeta {
    *   app: `app:<corpId>:<agentId>:<userId>`   kf: `kf:<corpId>:<openKfId>:<userId>`
    */
   conversationId: string;
+  /** 微信客服: the id of the `msgmenu` item the customer tapped (text.menu_id); msg.payload is the item's text. */
+  menuId?: string;
   /** The parsed inner message (app: XML fields; kf: the sync_msg entry). */
   raw: Record<string, unknown>;
   /** Id of the wecom-account config node the message came through, so wecom-out can find the account. */

@@ -9,7 +9,7 @@ export type OpsEventType =
   | 'keyword.hit' // a keyword rule matched                                  {rule, label, keyword, answered}
   | 'faq.answer' // faq-lookup answered                                       {faqId, score, band: 'answer'|'picked', text}
   | 'faq.suggest' // 您是不是想问 offered                                     {faqIds, score, band: 'suggest', text}
-  | 'faq.miss' // no FAQ entry close enough                                   {score, text}
+  | 'faq.miss' // no FAQ entry close enough; band 'declined': "none of these" tapped {score, band, text}
   | 'handoff' // the conversation was handed to the agents                   {reason, requeued}
   | 'queued' // it waits for an agent                                         {position, group}
   | 'assigned' // an agent has it                                             {agentId, group}

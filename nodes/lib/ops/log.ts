@@ -7,6 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { makeEvent, parseEvent, type OpsEvent } from './event';
 import { EventWriter, recordFiles } from './writer';
 import { Rollup, type Summary } from './rollup';
@@ -32,6 +33,7 @@ export interface OpsLogOptions {
 export const DEFAULT_MAX_BYTES = 50 * 1024 * 1024;
 export const DEFAULT_RETENTION_DAYS = 30;
 const INDEX = 'index.json';
+const SOURCE = 'source';
 const DAY_MS = 86_400_000;
 
 interface IndexFile {
@@ -80,6 +82,19 @@ export function readLines(file: string, start: number, onLine: (line: string) =>
   return pos - restBytes; // a torn last line is read again next time
 }
 
+/** The record's source id kept in `<dir>/source` (written on first use). */
+function sourceOf(dir: string, fresh: string): string {
+  const file = path.join(dir, SOURCE);
+  try {
+    const id = fs.readFileSync(file, 'utf8').trim();
+    if (/^[0-9a-f]{16}$/.test(id)) return id;
+  } catch {
+    /* first run on this directory */
+  }
+  replacePrivate(file, fresh);
+  return fresh;
+}
+
 export class OpsLog {
   rollup = new Rollup();
   private writer: EventWriter | null = null;
@@ -90,12 +105,16 @@ export class OpsLog {
   private dirty = false;
   readonly now: () => number;
   readonly retentionDays: number;
+  /** Who wrote this record, the same across restarts on one directory (shared-rollup.ts publishes under it). */
+  readonly source: string;
 
   constructor(readonly opt: OpsLogOptions) {
     this.now = opt.now ?? Date.now;
     this.retentionDays = opt.retentionDays ?? DEFAULT_RETENTION_DAYS;
+    this.source = randomBytes(8).toString('hex');
     if (!opt.dir) return;
     this.writer = new EventWriter(opt.dir, { maxBytes: opt.maxBytes ?? DEFAULT_MAX_BYTES, retentionDays: this.retentionDays }, this.now);
+    this.source = sourceOf(opt.dir, this.source);
     this.load();
   }
 

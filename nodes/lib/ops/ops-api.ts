@@ -7,10 +7,10 @@ import * as path from 'node:path';
 import { parseKb } from '../bot/faq/data';
 import { validateEntries } from '../bot/faq/search-index';
 import { addAlternates, questionProblem, type EntryList } from './kb-alternates';
-import { HOUR_MS } from './rollup';
+import { HOUR_MS, type Rollup } from './rollup';
 import type { OpsLog } from './log';
 import { replacePrivate } from '../state/private-files';
-import type { UnansweredGroup } from './cluster';
+import { clusterUnanswered, type UnansweredGroup } from './cluster';
 import { normalise } from '../bot/text/normalise';
 import { DEFAULT_CANCEL_WORDS } from '../handoff/transfer-words';
 
@@ -29,13 +29,16 @@ export interface SummaryContext {
   known?: Map<string, string>;
 }
 
-/** GET ops/api/summary's answer (gauges are the live ones of the running bridges). */
-export function opsSummary(log: OpsLog, from: number, to: number, gauges: unknown, ctx: SummaryContext = {}): Record<string, unknown> {
+/**
+ * GET ops/api/summary's answer (gauges are the live ones of the running bridges). `rollup`: the hours to read,
+ * the record's own by default, the whole service's with several instances (shared-rollup.ts).
+ */
+export function opsSummary(log: OpsLog, from: number, to: number, gauges: unknown, ctx: SummaryContext = {}, rollup: Rollup = log.rollup): Record<string, unknown> {
   const t0 = process.hrtime.bigint();
-  const summary = log.summary(from, to);
-  const unanswered = markAdded(log.unanswered(from, to), ctx);
-  const agents = log.rollup.agentsIn(from, to);
-  const disputed = log.rollup.disputedIn(from, to).slice(0, 50);
+  const summary = rollup.summary(from, to);
+  const unanswered = markAdded(clusterUnanswered(rollup.unansweredIn(from, to)), ctx);
+  const agents = rollup.agentsIn(from, to);
+  const disputed = rollup.disputedIn(from, to).slice(0, 50);
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   return { now: log.now(), summary, unanswered: unanswered.slice(0, 100), groups: unanswered.length, agents, disputed, gauges, tookMs: Math.round(ms * 10) / 10, recording: log.dir !== null };
 }

@@ -53,13 +53,26 @@ export interface Summary {
 /** The text handoff gives a WeCom event (enter_session …): never an unanswered question. */
 const EVENT_TEXT = /^\[event:[^\]]*\]$/;
 
-const emptyBucket = (): Bucket => ({ n: {}, wait: [], queuePeak: 0, agentsPeak: 0, groups: {}, un: {}, aiLat: [] });
+export const emptyBucket = (): Bucket => ({ n: {}, wait: [], queuePeak: 0, agentsPeak: 0, groups: {}, un: {}, aiLat: [] });
 /** A user message this soon after an AI answer that says it did not help counts the answer as disputed. */
 const DISPUTE_MS = 5 * 60_000;
 const DISPUTE = /不对|不是|没用|错了|答非所问|转人工|人工|wrong|human|agent/i;
 const inc = (r: Record<string, number>, k: string, by = 1) => {
   r[k] = (r[k] ?? 0) + by;
 };
+
+/** Add the counts of `u` (the same question) into `m`; the latest text and examples win. */
+export function mergeUnanswered(m: Unanswered, u: Unanswered): void {
+  m.count += u.count;
+  m.miss += u.miss;
+  m.declined += u.declined;
+  if (u.last >= m.last) {
+    m.last = u.last;
+    m.text = u.text;
+  }
+  for (const x of u.examples) if (!m.examples.includes(x)) m.examples.push(x);
+  if (m.examples.length > EXAMPLES) m.examples.splice(0, m.examples.length - EXAMPLES);
+}
 
 /** AI latency bin: the wait bins scaled to 10 ms (bin 0: ≤ 10 ms; ≤ 20 % above the true value). */
 export const latBin = (ms: number): number => waitBin(ms * 100);
@@ -86,6 +99,9 @@ export class Rollup {
   /** conversationId → when the AI last answered it (for disputes; in memory only). */
   private aiAnswered = new Map<string, number>();
 
+  /** Hours changed since the last takeTouched() (what another instance has not seen yet: shared-rollup.ts). */
+  private touched = new Set<number>();
+
   /** Counters since this object was made or resetTotals() (what Prometheus reads); never pruned. */
   totals: Record<string, number> = {};
 
@@ -102,7 +118,31 @@ export class Rollup {
     const h = Math.floor(ts / HOUR_MS);
     let b = this.hours.get(h);
     if (!b) this.hours.set(h, (b = emptyBucket()));
+    this.touched.add(h);
     return b;
+  }
+
+  /** The hours changed since the last call (and their buckets), oldest first; forgets them. */
+  takeTouched(): Array<[number, Bucket]> {
+    const out: Array<[number, Bucket]> = [];
+    for (const h of [...this.touched].sort((a, b) => a - b)) {
+      const b = this.hours.get(h);
+      if (b) out.push([h, b]);
+    }
+    this.touched.clear();
+    return out;
+  }
+
+  /** Mark hours changed again (their publish failed). */
+  touch(hours: Iterable<number>): void {
+    for (const h of hours) this.touched.add(h);
+  }
+
+  /** A rollup of these hour buckets only (a read-only view: summary, unanswered, agents, disputes). */
+  static ofHours(hours: Map<number, Bucket>): Rollup {
+    const r = new Rollup();
+    for (const [h, b] of hours) r.hours.set(h, b);
+    return r;
   }
 
   private unanswered(b: Bucket, text: string, ts: number, kind: 'miss' | 'declined'): void {
@@ -200,6 +240,7 @@ export class Rollup {
         break;
       case 'faq.miss':
         this.settle(conv, false);
+        if (e.band === 'declined') break; // "none of these" on a did-you-mean: counted as declined, not as a miss
         this.inc(b, 'miss');
         this.unanswered(b, String(e.text ?? ''), e.ts, 'miss');
         break;
@@ -316,17 +357,7 @@ export class Rollup {
       for (const [k, u] of Object.entries(b.un)) {
         const m = all.get(k);
         if (!m) all.set(k, { ...u, examples: [...u.examples] });
-        else {
-          m.count += u.count;
-          m.miss += u.miss;
-          m.declined += u.declined;
-          if (u.last >= m.last) {
-            m.last = u.last;
-            m.text = u.text;
-          }
-          for (const x of u.examples) if (!m.examples.includes(x)) m.examples.push(x);
-          if (m.examples.length > EXAMPLES) m.examples.splice(0, m.examples.length - EXAMPLES);
-        }
+        else mergeUnanswered(m, u);
       }
     }
     return [...all.values()];

@@ -51,9 +51,22 @@ export class PassiveReplies {
     return (xml: string) => slot.finish(xml);
   }
 
+  /** Answer an open slot with a text reply from the app (`corpId`) to `toUser`; false when the slot is gone. */
+  answerText(key: string | undefined, toUser: string, corpId: string, text: string): boolean {
+    const answer = this.claim(key);
+    if (answer) answer(passiveTextXml(toUser, corpId, text));
+    return answer !== null;
+  }
+
   /** Close a slot without a reply (e.g. the flow decided not to answer, or the node closes). */
   release(key: string | undefined): void {
     if (!key) return;
     this.slots.get(key)?.finish(null);
   }
+}
+
+/** The plaintext passive reply for a text message (protocol §1.8); wecom-in encrypts it. */
+export function passiveTextXml(toUser: string, corpId: string, content: string, now = Date.now()): string {
+  const cdata = (v: string) => `<![CDATA[${v.split(']]>').join(']]]]><![CDATA[>')}]]>`;
+  return `<xml><ToUserName>${cdata(toUser)}</ToUserName><FromUserName>${cdata(corpId)}</FromUserName><CreateTime>${Math.floor(now / 1000)}</CreateTime><MsgType>text</MsgType><Content>${cdata(content)}</Content></xml>`;
 }

@@ -12,6 +12,7 @@ import { ApiClient, type ApiAnswer, type ClientStats } from './api/client';
 import type { RetryOptions } from './api/retry';
 import { appBody, kfBody, newKfMsgId, type AppSendOptions, type AppTarget } from './api/message-bodies';
 import { splitUtf8, MAX_TEXT_BYTES } from './api/text-split';
+import { RecentBodies } from './api/recent-bodies';
 import { uploadMedia, type MediaSource, type MediaType, type Uploaded } from './api/media';
 import { DEFAULT_API_BASE } from './account-settings';
 import { KF_BATCH_MAX, kfCustomerProfile, memberProfile } from './api/profile-bodies';
@@ -57,8 +58,8 @@ export class WecomApi {
   readonly agentId: string;
   private readonly client: ApiClient;
   private readonly dupSec: number;
-  /** Bodies sent with enable_duplicate_check, by time: an intentional repeat is sent without the check. */
-  private readonly recentBodies = new Map<string, number>();
+  /** Bodies sent with enable_duplicate_check: an intended repeat is sent without the check. */
+  private readonly recent = new RecentBodies();
 
   constructor(o: WecomApiOptions) {
     this.corpId = o.corpId;
@@ -99,31 +100,11 @@ export class WecomApi {
     if (!this.agentId) throw new TypeError('agentId is required for app messages');
     const body = appBody(this.agentId, to, msgtype, content, { duplicateCheckSec: this.dupSec, ...o });
     // A caller that sets duplicateCheckSec has decided about repeats itself (wecom-out's durable record).
-    if (body.enable_duplicate_check === 1 && !o.repeatDecided) this.keepRepeat(body);
+    if (body.enable_duplicate_check === 1 && !o.repeatDecided) this.recent.keep(body);
     const ans = await this.client.call('message/send', { method: 'POST', json: body });
     const msgid = ans.msgid === undefined ? undefined : String(ans.msgid);
     const invaliduser = typeof ans.invaliduser === 'string' && ans.invaliduser ? ans.invaliduser : undefined;
     return { errcode: 0, msgid, msgids: msgid ? [msgid] : [], parts: 1, invaliduser };
-  }
-
-  /**
-   * enable_duplicate_check makes a retry safe, but WeCom would also swallow an intentional repeat of
-   * the same body (e.g. two identical parts of a split text). Such a repeat is sent without the check.
-   */
-  private keepRepeat(body: Record<string, unknown>): void {
-    const now = Date.now();
-    const ttl = Number(body.duplicate_check_interval) * 1000;
-    const key = JSON.stringify(body);
-    const at = this.recentBodies.get(key);
-    if (at !== undefined && now - at < ttl) {
-      delete body.enable_duplicate_check;
-      delete body.duplicate_check_interval;
-      return;
-    }
-    this.recentBodies.set(key, now);
-    if (this.recentBodies.size > 5000) {
-      for (const [k, t] of this.recentBodies) if (now - t >= 14_400_000 || this.recentBodies.size > 5000) this.recentBodies.delete(k);
-    }
   }
 
   /** The cached access token, for calls that stream (media/get); never log it. */

@@ -14,13 +14,16 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { mountRoutes } from '../http-routes';
 import { liveGauges, opsLog } from './events';
+import { opsView, serviceGauges } from './cluster-view';
+import { clusterUnanswered } from '../../lib/ops/cluster';
 import { alternatesSnippet, KbEditError, unansweredCsv, type EntryList } from '../../lib/ops/kb-alternates';
 import { givenSecret, hasSecret } from '../../lib/ops/http-auth';
 import { guessGuard, type GuessGuard } from '../guess-guard';
 import { opsMetrics } from '../../lib/ops/metrics';
 import { alternatesRequest, cancelWords, faqSources, knownQuestions, opsSummary, queryRange, writeAlternates, type FaqNodeConf } from '../../lib/ops/ops-api';
 import { superviseRequest } from '../../lib/bridge/supervise';
-import { liveAll, superviseAny } from './supervisor';
+import { liveAll, remoteLeader, superviseAny } from './supervisor';
+import { relayToLeader, wasRelayed } from './leader-proxy';
 import { SECURITY_HEADERS, servedName } from '../../lib/ops/static-files';
 import { readBody } from '../../lib/wecom/raw-body';
 import { eachNodeConfig, settingsOf } from '../node-kit';
@@ -127,7 +130,7 @@ async function postAlternates(RED: NodeAPI, req: Request, res: Response, field: 
   }
 }
 
-/** POST ops/api/supervise: re-assign or close a live conversation. */
+/** POST ops/api/supervise: re-assign or close a live conversation (on the instance holding the agents). */
 async function postSupervise(req: Request, res: Response): Promise<void> {
   const body = await jsonRequest(req, res);
   if (body === undefined) return;
@@ -136,6 +139,8 @@ async function postSupervise(req: Request, res: Response): Promise<void> {
     res.status(400).json({ error: r.error });
     return;
   }
+  const leader = wasRelayed(req) ? null : remoteLeader();
+  if (leader) return relayToLeader(leader, req, res, body);
   const done = superviseAny(r.act);
   if (done.ok) res.json({ ok: true });
   else res.status(done.status).json({ error: done.error });
@@ -182,20 +187,35 @@ export function mountConsole(RED: NodeAPI, node: Node, opt: ConsoleOptions): () 
     at('/ops/api/summary', {
       get: g((req, res) => {
         const { from, to } = range(req);
-        res.json(opsSummary(opsLog(RED), from, to, liveGauges(), summaryContext(RED)));
+        // with several instances on Redis: the whole service's numbers (cluster-view.ts)
+        Promise.all([opsView(RED, from, to), serviceGauges(RED)]).then(
+          ([view, gauges]) => res.json(opsSummary(opsLog(RED), from, to, gauges, summaryContext(RED), view)),
+          (err: Error) => res.status(503).json({ error: `the other instances' numbers are unavailable (${err.message})` }),
+        );
       }),
     });
     at('/ops/api/unanswered.csv', {
       get: g((req, res) => {
         const { from, to } = range(req);
-        res.setHeader('Content-Disposition', 'attachment; filename="unanswered.csv"');
-        res.type('text/csv; charset=utf-8').send(unansweredCsv(opsLog(RED).unanswered(from, to)));
+        opsView(RED, from, to).then(
+          (view) => {
+            res.setHeader('Content-Disposition', 'attachment; filename="unanswered.csv"');
+            res.type('text/csv; charset=utf-8').send(unansweredCsv(clusterUnanswered(view.unansweredIn(from, to))));
+          },
+          (err: Error) => res.status(503).type('text/plain').send(`the other instances' numbers are unavailable (${err.message})\n`),
+        );
       }),
     });
     at('/ops/api/faq', { get: g((_q, res) => res.json({ nodes: faqNodes(RED).map(({ full: _f, ...n }) => n) })) });
     at('/ops/api/alternates', { post: g((req, res) => void postAlternates(RED, req, res)) });
     at('/ops/api/never-answer', { post: g((req, res) => void postAlternates(RED, req, res, 'never')) });
-    at('/ops/api/live', { get: g((_q, res) => res.json({ now: Date.now(), ...liveAll() })) });
+    at('/ops/api/live', {
+      get: g((req, res) => {
+        const leader = wasRelayed(req) ? null : remoteLeader();
+        if (leader) relayToLeader(leader, req, res);
+        else res.json({ now: Date.now(), ...liveAll() });
+      }),
+    });
     at('/ops/api/supervise', { post: g((req, res) => void postSupervise(req, res)) });
     at('/ops/:file', { get: g((req, res) => sendFile(res, String(req.params.file))) });
   }

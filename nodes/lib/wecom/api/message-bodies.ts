@@ -1,4 +1,4 @@
-/** Request bodies for message/send (app) and kf/send_msg (微信客服), and our own kf msgids. */
+/** Request bodies for message/send (app) and kf/send_msg (微信客服), and our own kf msgids. The passive reply's XML is passive-reply.ts's. */
 import { randomUUID } from 'node:crypto';
 
 export const APP_MSGTYPES = ['text', 'markdown', 'image', 'voice', 'video', 'file', 'news', 'textcard'] as const;
@@ -55,10 +55,4 @@ export function kfBody(openKfId: string, externalUserId: string, msgid: string, 
   if (!openKfId) throw new TypeError('no 微信客服 account: set msg.wecom.openKfId');
   if (!externalUserId) throw new TypeError('no customer: set msg.wecom.userId (external_userid)');
   return { touser: externalUserId, open_kfid: openKfId, msgid, msgtype, [msgtype]: content };
-}
-
-/** The plaintext passive reply for a text message (protocol §1.8); wecom-in encrypts it. */
-export function passiveTextXml(toUser: string, corpId: string, content: string, now = Date.now()): string {
-  const cdata = (v: string) => `<![CDATA[${v.split(']]>').join(']]]]><![CDATA[>')}]]>`;
-  return `<xml><ToUserName>${cdata(toUser)}</ToUserName><FromUserName>${cdata(corpId)}</FromUserName><CreateTime>${Math.floor(now / 1000)}</CreateTime><MsgType>text</MsgType><Content>${cdata(content)}</Content></xml>`;
 }

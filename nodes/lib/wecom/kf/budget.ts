@@ -7,6 +7,7 @@
  * store share each customer's 5 replies.
  */
 import type { StateStore } from '../../state/store';
+import { WecomApiError } from '../api/errors';
 
 export const KF_WINDOW_MS = 48 * 3600 * 1000;
 export const KF_REPLIES_PER_MESSAGE = 5;
@@ -39,6 +40,17 @@ export function readKfAllowance(store: StateStore, corpId: string, openKfId: str
 
 function kfBudgetKey(scope: string, openKfId: string, userId: string): string {
   return `sendbudget:kf:${scope}:${openKfId}:${userId}`;
+}
+
+/** Why `n` replies were not sent, as WeCom would say it (95002: the 48 h window; 95001: the 5 replies), kind 'session'. */
+export function kfBudgetError(problem: BudgetProblem, n: number, keep: number): WecomApiError {
+  const kept = keep ? ` (${keep} kept for the closing notice)` : '';
+  return new WecomApiError({
+    api: 'kf/send_msg',
+    errcode: problem === 'window' ? 95002 : 95001,
+    errmsg: problem === 'window' ? 'not sent: more than 48 h since the customer last wrote' : `not sent: ${n} message(s) would exceed the 5 replies allowed per customer message${kept}`,
+    kind: 'session',
+  });
 }
 
 /** The allowance after a customer message sent at `sentAtMs` (an older one changes nothing). */

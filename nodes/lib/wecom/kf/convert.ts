@@ -51,7 +51,10 @@ export function kfToInbound(entry: Record<string, unknown>, c: KfContext): Inbou
     wecom.event = String(ev.event_type ?? 'unknown');
     payload = `[event:${wecom.event}]`;
   } else if (msgType === 'text') {
-    payload = String((entry.text as Record<string, unknown> | undefined)?.content ?? '');
+    const t = entry.text as Record<string, unknown> | undefined;
+    payload = String(t?.content ?? '');
+    // a tap on a msgmenu item: its id (the content is the item's text)
+    if (typeof t?.menu_id === 'string' && t.menu_id) wecom.menuId = t.menu_id;
   } else payload = PLACEHOLDER[msgType] ?? `[${msgType}]`;
   return { payload, topic: conversationId, wecom };
 }

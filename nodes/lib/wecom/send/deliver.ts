@@ -1,6 +1,9 @@
 /**
- * One outbox entry's send, and the decisions around it (no Node-RED): the idempotency of an answer, the
- * per-user budget wait, the send itself, and whether a failure is retried or reported.
+ * One outbox entry's send, and the decisions around it (no Node-RED). Each attempt goes straight through the
+ * steps, each called once: the idempotency of an answer (sent once per user message) → the passive reply
+ * (the first text part, when wecom-in still holds the callback) → the budget for the parts left (budget.ts:
+ * wait, take, or refuse) → execute them against the API (execute.ts) → give back what was taken and not sent.
+ * Then whether a failure is retried or reported.
  */
 import { createHash } from 'node:crypto';
 import type { OutboxEntry, OutboxMsg, WecomMsg } from '../../contract/messages';
@@ -9,10 +12,11 @@ import { isInboxRef } from '../../contract/lifecycle';
 import { WecomApiError } from '../api/errors';
 import type { WecomApi } from '../wecom-api';
 import type { KfSessionKeeper } from '../kf/session';
-import type { AppBudget } from './user-limiter';
+import { HoldTooLong, type AppBudget } from './user-limiter';
 import type { KfReplyBudget } from '../kf/budget';
 import { PlanError, type SendPlan } from './plan';
-import { executePlan, reserveBudget, HoldTooLong, type SendOutcome } from './execute';
+import { executeParts, newOutcome, partsOf, type SendOutcome } from './execute';
+import { reserveBudget } from './budget';
 import type { RepeatRecord } from './repeat-record';
 import type { PassiveReplies } from '../passive-reply';
 
@@ -78,46 +82,49 @@ export interface DeliverDeps {
 
 /**
  * The attempts of one entry: call the returned function until it gives something other than 'defer'
- * (or 'failed' with retry, after the backoff the caller chooses).
+ * (or 'failed' with retry, after the backoff the caller chooses). What went out is kept across attempts.
  */
 export function entryAttempts(d: DeliverDeps, e: StreamEntry<OutboxEntry>, plan: SendPlan, account: SendAccount): () => Promise<Attempt> {
   let heldSince = 0;
   let claimed = !e.value.idem;
+  const out = newOutcome(plan);
   return async () => {
     try {
+      const api = account.api(plan.channel === 'kf' ? 'kf' : 'agent');
       if (!claimed) {
         // The same answer to the same user message is sent once, even when a replayed flow produced it again.
         const owner = await d.store.update<string, string>('sent:' + e.value.idem, (cur) => ({ value: cur ?? e.id, result: cur ?? e.id, ttlMs: cur ? undefined : 24 * 3600 * 1000 }));
         if (owner !== e.id) return { kind: 'duplicate' };
         claimed = true;
       }
-      // Over WeCom's per-member budget: wait without holding a slot, or report when too long.
-      const api = account.api(plan.channel === 'kf' ? 'kf' : 'agent');
-      const { wait, units } = await reserveBudget(plan, { limiter: account.appLimiter, maxHoldMs: Math.max(0, d.maxHoldMs - (heldSince ? Date.now() - heldSince : 0)) });
-      if (wait === Infinity) throw new HoldTooLong('message/send', await account.appLimiter.waitMs(plan.users[0] ?? '', 1));
-      if (wait > 0) {
+      if (out.parts === 0 && passiveFirst(plan, account)) {
+        out.passive = true;
+        out.parts = 1;
+      }
+      // Over the budget: wait without holding a slot, or report when too long.
+      const held = heldSince ? Date.now() - heldSince : 0;
+      const r = await reserveBudget(plan, partsOf(plan) - out.parts, { limiter: account.appLimiter, kfBudget: account.kfBudget, maxHoldMs: Math.max(0, d.maxHoldMs - held) });
+      if (!('release' in r)) {
         heldSince ||= Date.now();
         d.onHold();
-        return { kind: 'defer', ms: wait };
+        return { kind: 'defer', ms: r.wait };
       }
-      const outcome = await executePlan(plan, {
-        api,
-        prepaid: units,
-        corpId: account.corpId,
-        limiter: account.appLimiter,
-        budget: account.kfBudget,
-        sessions: account.kfSessions,
-        passive: account.passiveReplies,
-        maxHoldMs: d.maxHoldMs,
-        duplicateCheckSec: d.dupCheckSec,
-        onHold: d.onHold,
-        sendId: `${d.sendPrefix}:${e.id}`,
-        repeats: d.repeats,
-      });
-      return { kind: 'sent', outcome };
+      try {
+        await executeParts(plan, out, { api, sessions: account.kfSessions, duplicateCheckSec: d.dupCheckSec, sendId: `${d.sendPrefix}:${e.id}`, repeats: d.repeats });
+      } finally {
+        // Taken for this attempt and not sent: back to the budget.
+        await r.release(partsOf(plan) - out.parts).catch(() => undefined);
+      }
+      return { kind: 'sent', outcome: out };
     } catch (err) {
       // Transient trouble: retried (in this user's order, without holding a slot) until retryMs is used up.
       return { kind: 'failed', err, retry: retryable(err) && Date.now() - e.value.at < d.retryMs };
     }
   };
+}
+
+/** The first text part of an app reply answers the callback wecom-in still holds, when its slot is open. */
+function passiveFirst(plan: SendPlan, account: SendAccount): boolean {
+  if (plan.channel !== 'app' || !plan.texts || !plan.replyKey || plan.users.length !== 1) return false;
+  return account.passiveReplies.answerText(plan.replyKey, plan.users[0], account.corpId, plan.texts[0]);
 }

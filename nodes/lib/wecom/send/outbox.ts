@@ -82,7 +82,7 @@ export class Outbox<C> {
   private readonly repeats: RepeatRecord;
   private readonly backoff = resolveRetry({ baseDelayMs: 1000, maxDelayMs: 15000 });
   /** The callers of entries recorded by this run, by entry id. */
-  private readonly live = new Map<string, { msg: WecomMsg; caller: C }>();
+  private readonly live = new Map<string, { msg: WecomMsg; caller: C; plan: SendPlan }>();
   /** Entries handed to the queue in this run, with their user's queue key. */
   private readonly queued = new Map<string, string>();
   /** Queued entries by queue key, and how many count as in flight (at most PER_USER_ACTIVE of each key). */
@@ -138,7 +138,7 @@ export class Outbox<C> {
       .append(this.stream, value)
       .then(async (id) => {
         // Beyond the cap the recorded copy stands for the message (see the class comment).
-        if (this.live.size < this.maxInFlight || !this.o.recorded) this.live.set(id, { msg, caller });
+        if (this.live.size < this.maxInFlight || !this.o.recorded) this.live.set(id, { msg, caller, plan });
         else this.o.recorded(caller);
         // The answer is recorded: the user message it answers has its outcome.
         await settleInbox(this.o.store, msg.wecom?.inbox).catch(() => undefined);
@@ -189,7 +189,8 @@ export class Outbox<C> {
     try {
       account = this.o.accountFor(msg);
       if (!account) throw new Error(this.o.texts.noAccount);
-      plan = planSend(msg, this.o.defaults);
+      // planned once: when recorded by this run, else now (an entry another run recorded)
+      plan = own?.plan ?? planSend(msg, this.o.defaults);
     } catch (err) {
       this.live.delete(e.id);
       this.pump.release();

@@ -6,6 +6,7 @@
  * wecom-out of one account) spends the same budget.
  */
 import type { StateStore } from '../../state/store';
+import { WecomApiError } from '../api/errors';
 
 export interface Window {
   ms: number;
@@ -29,6 +30,15 @@ export function windowWait(times: number[], windows: Window[], now: number, n = 
     }
   }
   return wait;
+}
+
+/** The app budget would make a send wait longer than allowed: reported (kind 'rate', not retried), never dropped by WeCom. */
+export class HoldTooLong extends WecomApiError {
+  constructor(api: string, ms: number) {
+    const why = Number.isFinite(ms) && ms > 0 ? `it would have to wait ${Math.round(ms / 1000)} s, longer than allowed` : 'it does not fit into the limit within the allowed hold time';
+    super({ api, errcode: 0, errmsg: `WeCom's per-member limit (30/min, 1000/h) would drop this message; ${why}`, kind: 'rate' });
+    this.name = 'HoldTooLong';
+  }
 }
 
 const longestOf = (windows: Window[]) => Math.max(...windows.map((w) => w.ms));

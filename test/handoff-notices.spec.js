@@ -47,7 +47,7 @@ describe('handoff notices and the 微信客服 budget', function () {
     const { HandoffService } = require('../dist/nodes/lib/handoff/service');
     const store = new MemoryStore();
     /** @type {any[]} */
-    let notices = [];
+    const notices = [];
     const mk = () =>
       new HandoffService(store, 'handoff-timers:h1', handoffOptions({}), {
         emit: (out) => notices.push(...out.notice),
@@ -61,12 +61,12 @@ describe('handoff notices and the 微信客服 budget', function () {
     // "Deploy modified nodes": only handoff restarts; the bridge sends no presence event
     s = mk();
     await s.start();
-    notices = [];
+    notices.length = 0;
     await s.input({ payload: '转人工', wecom: wecom('wmSolo', 'solo-1') });
-    assert.deepEqual(notices, [], 'no "transferring…": the bridge\'s queued/assigned answer is the one notice');
+    assert.equal(notices.length, 0, 'no "transferring…": the bridge\'s queued/assigned answer is the one notice');
     s.stop();
     // a handoff that never heard of a bridge tells the user at once (nothing else will)
-    const lone = new HandoffService(new MemoryStore(), 'handoff-timers:h2', handoffOptions({}), { emit: (out) => notices.push(...out.notice), error: (err) => assert.fail(err), changed: () => undefined });
+    const lone = new HandoffService(new MemoryStore(), 'handoff-timers:h2', handoffOptions({}), { emit: (out) => void notices.push(...out.notice), error: (err) => assert.fail(err), changed: () => undefined });
     await lone.start();
     await lone.input({ payload: '转人工', wecom: wecom('wmLone', 'lone-1') });
     assert.equal(notices.filter((n) => n.handoff.notice === 'transfer').length, 1);

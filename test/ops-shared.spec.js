@@ -82,6 +82,23 @@ describe('ops: shared rollups on one Redis', function () {
     assert.equal(b.log.summary(from, to).totals.in, 1);
   });
 
+  it('a wait whose handoff was recorded on one instance and its assignment on the other counts once', async () => {
+    const a = instance();
+    const b = instance();
+    const queuedAt = clock.t;
+    a.log.record('handoff', { conversationId: 'w1', reason: 'keyword' });
+    clock.t += 45_000;
+    b.log.record('assigned', { conversationId: 'w1', agentId: 'bob', queuedAt });
+    await a.shared.publish(a.log.rollup);
+    await b.shared.publish(b.log.rollup);
+    const from = clock.t - HOUR_MS;
+    const to = clock.t + HOUR_MS;
+    const s = (await a.shared.view(a.log.rollup, from, to)).summary(from, to);
+    assert.equal(s.wait.count, 1);
+    const p50 = Number(s.wait.p50);
+    assert.ok(p50 >= 45_000 && p50 <= 45_000 * 1.2, String(p50));
+  });
+
   it('an hour changed after a publish is written again; a failed publish is retried', async () => {
     const a = instance();
     const b = instance();

@@ -133,7 +133,11 @@ describe('e2e cluster: two Node-REDs on one Redis serve one WeCom app', function
       for (const round of [0, 1]) {
         const said = await Promise.all(users.map((u) => sim.userSays({ channel: 'kf', userId: u, text: '你好' })));
         assert.ok(said.every((r) => r.status === 200));
-        await until(() => users.every((u) => bot(u).filter((r) => GREETING.test(r.text)).length >= round + 1), `round ${round} answered`, 60000);
+        const answered = (u) => bot(u).filter((r) => GREETING.test(r.text)).length >= round + 1;
+        await until(() => users.every(answered), `round ${round} answered`, 60000).catch((e) => {
+          const st = sim.stats();
+          throw new Error(`${e.message}: unanswered ${users.filter((u) => !answered(u)).join(' ')}; sync_msg ${st['kf/sync_msg']}, send_msg ${st['kf/send_msg']}`);
+        });
       }
       await settled('kf');
       await sleep(1500); // a late duplicate pull would show up here

@@ -255,7 +255,8 @@ export class Rollup {
         break;
       case 'assigned': {
         this.inc(b, 'assigned');
-        const since = conv ? this.waiting.get(conv) : undefined;
+        // the handoff may have been recorded on another instance: the hub's own queue time then (shared-rollup.ts)
+        const since = conv ? this.waiting.get(conv) ?? (typeof e.queuedAt === 'number' ? e.queuedAt : undefined) : undefined;
         if (since !== undefined && conv) {
           this.waiting.delete(conv);
           const bin = waitBin(Math.max(0, e.ts - since));

@@ -44,6 +44,8 @@ const STARTED = 'wecomKfStartedAt';
 export class KfPuller {
   private readonly chains = new Map<string, Promise<unknown>>();
   private readonly leases = new Map<string, Lease>();
+  /** Per open_kfid, the pull queued behind the running one (not started yet), which later callbacks join. */
+  private readonly waiting = new Map<string, { token?: string; run: Promise<number> }>();
   private stopped = false;
   private startedAt: Promise<number>;
 
@@ -59,10 +61,28 @@ export class KfPuller {
     this.startedAt.catch(() => undefined);
   }
 
-  /** Pull everything new for `openKfId`; resolves with the number of messages emitted. */
+  /**
+   * Pull everything new for `openKfId`; resolves with the number of messages emitted. A callback that arrives
+   * while a pull for the same open_kfid waits to start joins it (that pull starts after the callback and so sees
+   * its message): a burst of callbacks costs one running and one waiting pull, not one pull each, and a waiting
+   * instance does not fall ever further behind the lease.
+   */
   pull(openKfId: string, token?: string): Promise<number> {
+    const waiting = this.waiting.get(openKfId);
+    if (waiting) {
+      if (token) waiting.token = token;
+      return waiting.run;
+    }
+    const slot: { token?: string; run: Promise<number> } = { token, run: Promise.resolve(0) };
     const prev = this.chains.get(openKfId) ?? Promise.resolve();
-    const run = prev.catch(() => undefined).then(() => this.exclusive(openKfId, () => this.drain(openKfId, token)));
+    const run = prev
+      .catch(() => undefined)
+      .then(() => {
+        if (this.waiting.get(openKfId) === slot) this.waiting.delete(openKfId);
+        return this.exclusive(openKfId, () => this.drain(openKfId, slot.token));
+      });
+    slot.run = run;
+    this.waiting.set(openKfId, slot);
     const tail = run.catch(() => undefined);
     this.chains.set(openKfId, tail);
     tail.then(() => {

@@ -86,7 +86,7 @@ describe('e2e: satisfaction rating — close, the 微信客服 menu, a tap, the 
     const menu = await until(() => sim.records().find((r) => r.direction === 'bot' && r.userId === customer && r.msgtype === 'msgmenu'), 'the rating menu at the user', 20000);
     assert.match(String(menu.data.head_content), /本次人工服务已结束/);
     assert.deepEqual(menu.data.list.map((x) => x.click.content), ['非常满意', '满意', '一般', '不满意']);
-    const item = (text) => user.locator('#messages .sim-menu button.sim-menu-item', { hasText: new RegExp(`^${text}$`) }).last();
+    const item = (text) => user.locator('#messages .msg[data-direction="bot"] .bubble button.menu-item', { hasText: new RegExp(`^${text}$`) }).last();
     await item('满意').waitFor({ timeout: 20000 });
     if (SHOTS) await browser.screenshot(user, 'sandbox-rating-menu');
     await item('满意').click();

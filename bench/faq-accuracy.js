@@ -81,6 +81,7 @@ async function accuracyRows(log, big = true) {
       rows.push({ group, metric: 'wrong-answer rate', value: pc(ours.wrong), unit: '%', baseline: base, baselineValue: both(m.wrong, f.wrong), target: '≤ 8 %' });
       if (ours.offAnswered !== null && ours.offAnswered !== undefined) rows.push({ group, metric: 'off-topic answered', value: pc(ours.offAnswered), unit: '%', baseline: base, baselineValue: both(m.offAnswered, f.offAnswered), target: set.data.every((d) => d.id === null) ? '≤ 2 %' : undefined });
       rows.push({ group, metric: 'did-you-mean rate', value: pc(ours.suggest), unit: '%' });
+      if (ours.suggestHit !== null) rows.push({ group, metric: 'did-you-mean hit (right entry offered)', value: pc(ours.suggestHit), unit: '%' });
     });
   }
   // leave-one-KB-out: the confidence model fitted on the other KBs' tune rows, all of this KB's messages

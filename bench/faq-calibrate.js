@@ -11,18 +11,25 @@ const { suites, measure } = require('./faq-kbs');
 
 /** L2 penalty of the fit. */
 const L2 = 0.001;
-/** The threshold is the most accurate one whose wrong-answer rate stays under this on every tune KB. */
-const WRONG_CEILING = 0.05;
+/** The threshold is the most accurate one whose wrong-answer rate stays under this on every tune KB … */
+const WRONG_CEILING = Number(process.env.FAQ_WRONG_CEILING || 0.05);
+/** … and whose off-topic answered rate (messages of the everyday off-topic lists) stays under this. */
+const OFF_TOPIC_CEILING = 0.02;
 
 /** One row per message: features, eligibility (coverage gate passed), whether the best is right. */
-function rowsOf(bot, data) {
+function rowsOf(bot, data, offTopic = false) {
   const open = createFaqBot({ entries: bot.index.entries, answerAt: 0, suggestAt: 0 });
+  if (process.env.FAQ_MAX_UNCOVERED) Object.assign(open, { maxUncovered: Number(process.env.FAQ_MAX_UNCOVERED) });
+  if (process.env.FAQ_PREFER) Object.assign(open, { preferRatio: Number(process.env.FAQ_PREFER) });
+  if (process.env.FAQ_MAX_FOREIGN) Object.assign(open, { maxForeign: Number(process.env.FAQ_MAX_FOREIGN) });
   return data.map((d) => {
     const dec = open.decideLexical(d.q);
     const r = open.index.search(d.q, 3, { longListFloor: 0.16 });
     const top = r.candidates.map((c) => c.id);
+    // the decision's best (it may prefer a runner-up that explains the message)
+    const best = dec.kind === 'answer' && dec.index !== undefined ? open.index.entries[dec.index].id : dec.candidates.length ? dec.candidates[0].id : null;
     const ok = (id) => id === d.id || (!!d.ids && d.ids.includes(id));
-    return { features: r.features, eligible: dec.kind === 'answer', right: !!(d.id && r.best && ok(r.best.id)), outOfScope: d.id === null, top, best: r.best ? r.best.id : null };
+    return { features: dec.features || r.features, eligible: dec.kind === 'answer', right: !!(d.id && dec.candidates.length && dec.kind !== 'smallTalk' && ok(best)), outOfScope: d.id === null, offTopic, top, best };
   });
 }
 
@@ -38,14 +45,20 @@ function fit(groups) {
     const mm = { ...m, answer: Math.round(t * 100) / 100 };
     let ok = 0;
     let worst = 0;
+    let worstOff = 0;
     for (const g of groups) {
       const p = predict(g, mm);
-      let wrong = 0;
-      g.forEach((r, i) => { if (p[i] !== null ? r.right : r.outOfScope) ok++; if (p[i] !== null && !r.right) wrong++; });
+      let wrong = 0, off = 0, offAns = 0;
+      g.forEach((r, i) => {
+        if (p[i] !== null ? r.right : r.outOfScope) ok++;
+        if (p[i] !== null && !r.right) wrong++;
+        if (r.offTopic) { off++; if (p[i] !== null) offAns++; }
+      });
       worst = Math.max(worst, wrong / (g.length || 1));
+      worstOff = Math.max(worstOff, off ? offAns / off : 0);
     }
     const acc = ok / all.length;
-    if (worst <= WRONG_CEILING && acc > best.acc) best = { t: mm.answer, acc };
+    if (worst <= WRONG_CEILING && worstOff <= OFF_TOPIC_CEILING && acc > best.acc) best = { t: mm.answer, acc };
   }
   return { weights: m.weights, answer: best.t, suggest: Math.max(0.05, Math.round((best.t - 0.25) * 100) / 100) };
 }
@@ -60,7 +73,7 @@ async function build(big) {
   if (!S) throw new Error('faq-eval not found (../shared/faq-eval beside the repository)');
   return S.map((s) => {
     const bot = createFaqBot({ entries: s.entries });
-    return { s, rowsBySet: s.sets.map((set) => rowsOf(bot, set.data)) };
+    return { s, rowsBySet: s.sets.map((set) => rowsOf(bot, set.data, set.name.startsWith('off-topic'))) };
   });
 }
 

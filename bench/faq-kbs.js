@@ -115,11 +115,12 @@ async function suites({ big = true } = {}) {
 /**
  * Metrics of predictions on one set: accuracy (prediction = label, abstaining right on null), wrong-answer
  * rate (answered with an entry that is not the label, in or out of scope, over all messages), off-topic
- * answered (over null-labelled messages), did-you-mean rate (over all), in-scope top-3 (ranking only).
- * `results[i]` = { answer: id|null, suggest: boolean, top: id[] }.
+ * answered (over null-labelled messages), did-you-mean rate (over all), did-you-mean hit (over in-scope messages
+ * given a did-you-mean: the right entry is among those offered), in-scope top-3 (ranking only).
+ * `results[i]` = { answer: id|null, suggest: boolean, top: id[] } (with suggest, top = the entries offered).
  */
 function measure(data, results) {
-  let ok = 0, wrong = 0, oos = 0, oosAns = 0, sug = 0, ins = 0, top3 = 0;
+  let ok = 0, wrong = 0, oos = 0, oosAns = 0, sug = 0, ins = 0, top3 = 0, insSug = 0, sugHit = 0;
   data.forEach((d, i) => {
     const r = results[i];
     const right = r.answer === d.id || (r.answer !== null && !!d.ids && d.ids.includes(r.answer));
@@ -127,10 +128,15 @@ function measure(data, results) {
     if (r.answer !== null && !right) wrong++;
     if (r.suggest) sug++;
     if (d.id === null) { oos++; if (r.answer !== null) oosAns++; }
-    else { ins++; if (r.top.some((id) => id === d.id || (d.ids && d.ids.includes(id)))) top3++; }
+    else {
+      ins++;
+      const has = r.top.some((id) => id === d.id || (!!d.ids && d.ids.includes(id)));
+      if (has) top3++;
+      if (r.suggest) { insSug++; if (has) sugHit++; }
+    }
   });
   const n = data.length || 1;
-  return { n: data.length, acc: ok / n, wrong: wrong / n, offAnswered: oos ? oosAns / oos : null, abstainOff: oos ? 1 - oosAns / oos : null, suggest: sug / n, top3: ins ? top3 / ins : null };
+  return { n: data.length, acc: ok / n, wrong: wrong / n, offAnswered: oos ? oosAns / oos : null, abstainOff: oos ? 1 - oosAns / oos : null, suggest: sug / n, suggestHit: insSug ? sugHit / insSug : null, top3: ins ? top3 / ins : null };
 }
 
 module.exports = { suites, measure, bundledKb, shuffled, relabel };

@@ -56,4 +56,47 @@ describe('FAQ out of domain (issue #21)', function () {
     // 价格 (多少钱) counts when covered, never blocks on its own
     assert.deepStrictEqual(explain(['冰箱', '价格'], entry).uncovered, ['冰箱']);
   });
+  // a small shop KB: the entries' answers mention 收银机 and 收银员, so the KB knows those words
+  const shopKb = [
+    { id: 'price', question: '收银机多少钱？', alternates: ['收银机价格'], answer: '收银一体机 1999 元。' },
+    { id: 'warranty', question: '保修多久？', alternates: [], answer: '收银机、打印机等硬件整机保修一年。' },
+    { id: 'password', question: '忘记登录密码怎么办？', alternates: ['密码忘了'], answer: '在登录页点忘记密码，用手机验证码重置。' },
+    { id: 'staff', question: '如何添加收银员账号？', alternates: ['怎么给员工开账号'], answer: '在后台员工管理里添加收银员并设置权限。' },
+    { id: 'printer', question: '小票打印机连不上怎么办？', alternates: [], answer: '检查打印机电源和数据线。' },
+  ];
+  const idOf = (bot, d) => (d.kind === 'answer' ? bot.index.entries[Number(d.index)].id : d.kind);
+
+  it('a context word the KB uses elsewhere does not block the answer; a word the KB never uses does', function () {
+    const bot = createFaqBot({ entries: shopKb });
+    // 收银员 is not in the password entry, but the KB uses it: context, the question is about the password
+    const d = bot.decideLexical('收银员忘记密码了怎么办');
+    assert.strictEqual(idOf(bot, d), 'password');
+    assert.deepStrictEqual(d.uncovered, ['收银员']);
+    // 微博, 钢琴 are used nowhere in the KB: another topic, no answer whatever the score
+    for (const q of ['微博密码忘了', '我的钢琴忘记密码了']) {
+      const x = bot.decideLexical(q);
+      assert.notStrictEqual(x.kind, 'answer', q);
+      assert.strictEqual(x.uncovered?.length, 1, q);
+    }
+  });
+
+  it('prefers a runner-up that explains the message over a higher-scoring entry that does not', function () {
+    const bot = createFaqBot({ entries: shopKb });
+    const q = '收银机保修几年';
+    assert.strictEqual(bot.index.search(q, 3).best?.id, 'price', 'the lexical best is the price entry (收银机)');
+    const d = bot.decideLexical(q);
+    assert.strictEqual(idOf(bot, d), 'warranty');
+    assert.deepStrictEqual(d.candidates.map((c) => c.id).slice(0, 2), ['warranty', 'price']);
+  });
+
+  it('pronouns, numbers and function words cut into a word neither block nor make it salient', function () {
+    assert.strictEqual(isSalient('一个月'), false);
+    assert.strictEqual(isSalient('另外'), false);
+    // a one-character generic verb still carries the topic of its compound
+    assert.strictEqual(isSalient('收款'), true);
+    assert.strictEqual(isSalient('退款'), true);
+    const entry = { own: '付款成功但订单显示未支付怎么办', answer: '' };
+    assert.deepStrictEqual(explain(['我付', '付款', '订单'], entry).uncovered, []);
+    assert.deepStrictEqual(explain(['收款'], { own: '退款多久到账', answer: '' }).uncovered, ['收款']);
+  });
 });

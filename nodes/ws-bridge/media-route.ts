@@ -13,7 +13,7 @@ import type { MediaLinker } from '../lib/bridge/media/link';
 import { capped, mediaAccess, mediaHeaders, type CredentialCheck } from '../lib/bridge/media/serve';
 import { peekHead, sniffPassive } from '../lib/bridge/media/sniff';
 import type { SentMedia } from '../lib/bridge/media/sent';
-import { agentCredential } from '../lib/ops/http-auth';
+import { agentCredential } from '../lib/security/http-auth';
 import { MediaGetError, openMedia } from '../lib/wecom/media-get';
 
 export interface MediaRouteOptions {

@@ -7,7 +7,7 @@
 import type { NodeAPI } from 'node-red';
 import type { Request, Response } from 'express';
 import { mountRoutes } from '../shared/http-routes';
-import { bearerOf } from '../lib/ops/http-auth';
+import { bearerOf } from '../lib/security/http-auth';
 import { validAgentId } from '../lib/bridge/protocol';
 import type { BridgeSecrets } from '../lib/bridge/secrets';
 import { ALL_AGENTS, type Revocations } from '../lib/bridge/revocations';

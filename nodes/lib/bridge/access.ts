@@ -11,7 +11,7 @@ import { parseGroups, validAgentId } from './protocol';
 import type { Credential } from './agent-token';
 import type { CredentialCheck } from './media/serve';
 import type { OpenOptions } from './types';
-import { bearerOf } from '../ops/http-auth';
+import { bearerOf } from '../security/http-auth';
 
 /** The subprotocol the bridge speaks (answered when offered), and the prefix of the credential one. */
 export const AGENT_SUBPROTOCOL = 'wecom-agent';

@@ -243,7 +243,9 @@ export class BridgeHub<M = unknown> {
     if (c.group !== undefined) f.group = c.group;
     delete f.seq;
     this.deliver(a, f);
-    this.cb.event({ event: 'assigned', conversationId: c.id, agentId: a.id, agentsOnline: this.online(), group: c.group, transfer: transfer || undefined }, c.meta);
+    // since when the user waited (not for a transfer or a re-offer): the ops record's wait, whichever instance handed it off
+    const queuedAt = transfer || c.offer.requeued ? undefined : c.queuedAt;
+    this.cb.event({ event: 'assigned', conversationId: c.id, agentId: a.id, agentsOnline: this.online(), group: c.group, transfer: transfer || undefined, ...(queuedAt ? { queuedAt } : {}) }, c.meta);
   }
 
   /** Offer queued conversations, oldest first, to agents of their group with room. */

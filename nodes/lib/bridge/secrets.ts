@@ -6,7 +6,7 @@
  * verify, they never sign).
  */
 import { hkdfSync } from 'node:crypto';
-import { sameSecret } from '../wecom/same-secret';
+import { sameSecret } from '../security/same-secret';
 
 /** Shortest shared token accepted, and the fewest distinct characters (a "tiny alphabet" below that). */
 export const MIN_SHARED_CHARS = 24;

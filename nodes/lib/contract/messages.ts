@@ -57,6 +57,8 @@ export interface BridgeInfo {
   /** assigned/queued as part of an agent-to-agent transfer. */
   transfer?: boolean;
   requeued?: boolean;
+  /** assigned: since when the user waited for an agent (ms; not for a transfer or a re-offer). */
+  queuedAt?: number;
   /** transferred: from / to agent ids and the agent's note. */
   from?: string;
   to?: string;

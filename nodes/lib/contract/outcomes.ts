@@ -66,7 +66,7 @@ export interface SendOutcome {
 
 /** The agents' hub's events (ws-bridge output 2 as msg.bridge). */
 export type BridgeEvent =
-  | { event: 'assigned'; conversationId: string; agentId: string; agentsOnline: number; group?: string; transfer?: boolean }
+  | { event: 'assigned'; conversationId: string; agentId: string; agentsOnline: number; group?: string; transfer?: boolean; queuedAt?: number }
   | { event: 'queued'; conversationId: string; position: number; agentsOnline: number; groupOnline: number; group?: string; requeued?: boolean; transfer?: boolean }
   | { event: 'closed'; conversationId: string; agentId: string; by: 'agent' | 'supervisor'; agentsOnline: number }
   | { event: 'transferred'; conversationId: string; from: string; to: string; note?: string; agentsOnline: number }

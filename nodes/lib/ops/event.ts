@@ -12,7 +12,7 @@ export type OpsEventType =
   | 'faq.miss' // no FAQ entry close enough; band 'declined': "none of these" tapped {score, band, text}
   | 'handoff' // the conversation was handed to the agents                   {reason, requeued}
   | 'queued' // it waits for an agent                                         {position, group}
-  | 'assigned' // an agent has it                                             {agentId, group}
+  | 'assigned' // an agent has it                                             {agentId, group, queuedAt}
   | 'transfer' // an agent passed it on                                       {agentId, to}
   | 'closed' // the human part ended                                          {by, agentId}
   | 'reply' // an agent replied                                               {agentId}

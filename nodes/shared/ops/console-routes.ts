@@ -5,8 +5,8 @@
  *  - `ops/`      the ops view and its JSON API (HTTP Basic or Bearer with the ops password; 401 without);
  *  - `metrics`   Prometheus text (off unless enabled; Bearer or Basic with the metrics token; 401 without).
  * Every response carries a strict Content-Security-Policy (scripts only from this origin, no inline code).
- * This file is the express glue; what the routes compute is in nodes/lib/ops/ (ops-api, metrics, http-auth,
- * static-files).
+ * This file is the express glue; what the routes compute is in nodes/lib/ops/ (ops-api, metrics, static-files)
+ * and nodes/lib/security/ (http-auth).
  */
 import type { NodeAPI, Node } from 'node-red';
 import type { Request, Response, RequestHandler } from 'express';
@@ -17,7 +17,7 @@ import { liveGauges, opsLog } from './events';
 import { opsView, serviceGauges } from './cluster-view';
 import { clusterUnanswered } from '../../lib/ops/cluster';
 import { alternatesSnippet, KbEditError, unansweredCsv, type EntryList } from '../../lib/ops/kb-alternates';
-import { givenSecret, hasSecret } from '../../lib/ops/http-auth';
+import { givenSecret, hasSecret } from '../../lib/security/http-auth';
 import { guessGuard, type GuessGuard } from '../guess-guard';
 import { opsMetrics } from '../../lib/ops/metrics';
 import { alternatesRequest, cancelWords, faqSources, knownQuestions, opsSummary, queryRange, writeAlternates, type FaqNodeConf } from '../../lib/ops/ops-api';

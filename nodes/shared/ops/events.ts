@@ -118,7 +118,7 @@ export function opsHandoffOutput(RED: NodeAPI, agentMsgs: WecomMsg[]): void {
 export function opsBridgeEvent(RED: NodeAPI, e: BridgeInfo, wecom: WecomMeta | undefined): void {
   const msg: WecomMsg = { wecom, topic: e.conversationId };
   const { event, ...rest } = e;
-  if (event === 'assigned') opsEvent(RED, 'assigned', msg, { agentId: rest.agentId, group: rest.group });
+  if (event === 'assigned') opsEvent(RED, 'assigned', msg, { agentId: rest.agentId, group: rest.group, queuedAt: rest.queuedAt });
   else if (event === 'queued') opsEvent(RED, 'queued', msg, { position: rest.position, group: rest.group, requeued: rest.requeued });
   else if (event === 'closed') opsEvent(RED, 'closed', msg, { by: rest.by, agentId: rest.agentId });
   else if (event === 'transfer' || event === 'transferred') opsEvent(RED, 'transfer', msg, { agentId: rest.agentId ?? rest.from, to: rest.to });

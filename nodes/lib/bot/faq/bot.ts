@@ -4,12 +4,12 @@
  * the lexical answer is not certain, semantic re-ranking of the top candidates (rerank.ts).
  * Outcome: answer / suggest (您是不是想问) / miss, or smallTalk.
  */
-import { FaqIndex, validateEntries, type FaqCandidate, type FaqEntry } from './search-index';
+import { FaqIndex, validateEntries, type FaqCandidate, type FaqEntry, type FaqFeatures } from './search-index';
 import { num, parseSynonyms } from './data';
 import { confidence, DEFAULT_CONFIDENCE, type ConfidenceModel } from './confidence';
 import { SmallTalk, DEFAULT_SMALL_TALK_REPLIES, SMALL_TALK_KINDS, parseSmallTalk, type SmallTalkKind } from './smalltalk';
 import type { EmbeddingReranker } from './rerank';
-import { explain, isSalient, type Explanation } from './coverage';
+import { explain, explainedShare, isSalient, knownBy, type Explanation } from './coverage';
 
 export interface FaqDecision {
   kind: 'answer' | 'suggest' | 'miss' | 'smallTalk';
@@ -44,16 +44,25 @@ export interface FaqBotOptions {
   rerankAnswerCosine?: number;
   /** Lexical candidates re-ranked (default 5). */
   rerankTopK?: number;
-  /** Answer only when the entry explains every salient word of the message (default true; faq-coverage.ts). */
+  /** Answer only when the entry explains the message (default true; coverage.ts). */
   coverage?: boolean;
+  /** Most salient message words, known to the KB, that an answered entry may leave unexplained (default 2; fewer than it explains). */
+  maxUncovered?: number;
+  /** Of those, most words the KB never uses (default 0: a word of another topic blocks the answer). */
+  maxForeign?: number;
+  /** A runner-up that explains more of the message is preferred when it scores at least this share of the best (default 0.5; 1 = never). */
+  preferRatio?: number;
 }
 
 /** The lexical decision plus what re-ranking needs: whether to call it, and all lexical candidates. */
-export type LexicalDecision = FaqDecision & { needsRerank: boolean; all: FaqCandidate[] };
+export type LexicalDecision = FaqDecision & { needsRerank: boolean; all: FaqCandidate[]; features?: FaqFeatures };
 
 export class FaqBot {
   readonly answerAt: number;
   readonly suggestAt: number;
+  readonly maxUncovered: number;
+  readonly maxForeign: number;
+  readonly preferRatio: number;
   private readonly model: ConfidenceModel;
   /** Some entry has a never list (otherwise no question key is computed). */
   private readonly hasNever: boolean;
@@ -62,6 +71,9 @@ export class FaqBot {
     this.model = o.model ?? DEFAULT_CONFIDENCE;
     this.hasNever = index.entries.some((e) => e.never !== undefined && e.never.length > 0);
     this.answerAt = Number.isFinite(o.answerAt) ? (o.answerAt as number) : this.model.answer;
+    this.maxUncovered = o.maxUncovered ?? 2;
+    this.maxForeign = o.maxForeign ?? 0;
+    this.preferRatio = o.preferRatio ?? 0.5;
     this.suggestAt = Math.min(this.answerAt, Number.isFinite(o.suggestAt) ? (o.suggestAt as number) : this.model.suggest);
   }
 
@@ -74,34 +86,60 @@ export class FaqBot {
     }
     const k = this.o.reranker ? Math.max(3, this.o.rerankTopK ?? 5) : 3;
     const res = this.index.search(text, k, { longListFloor: 0.16 });
-    const conf = confidence(res.features, this.model);
+    const lexConf = confidence(res.features, this.model);
     const score = res.best ? res.best.score : 0;
     const all = res.candidates;
     const top3 = all.slice(0, 3);
-    const needsRerank = !!this.o.reranker && this.o.reranker.ready && all.length > 0 && conf < (this.o.certainAt ?? 0.9);
-    if (!res.best) return { kind: 'miss', confidence: conf, score, candidates: top3, needsRerank, all };
+    // (re-ordered below when a runner-up explains the message better)
+    if (!res.best) return { kind: 'miss', confidence: lexConf, score, candidates: top3, needsRerank: false, all };
     if (this.o.coverage === false) {
-      const base = { confidence: conf, score, candidates: top3, needsRerank, all };
-      if (conf >= this.answerAt) return { kind: 'answer', index: res.best.index, ...base };
-      return { kind: conf >= this.suggestAt ? 'suggest' : 'miss', ...base };
+      const base = { confidence: lexConf, score, candidates: top3, needsRerank: this.rerankable(lexConf, all), all };
+      if (lexConf >= this.answerAt) return { kind: 'answer', index: res.best.index, ...base };
+      return { kind: lexConf >= this.suggestAt ? 'suggest' : 'miss', ...base };
     }
     const words = this.index.contentWords(text);
-    const ex = this.explainOf(words, res.best.index);
+    // the candidate that explains the message best (fewest unexplained words, then most explained) among those
+    // scoring at least half the best: 收银机保修几年 is about 保修 even if 收银机 lifts another entry
+    const idx = all.map((c) => this.indexOf(c.id));
+    const exs = idx.slice(0, 3).map((i) => this.explainOf(words, i));
+    let pick = 0;
+    for (let i = 1; i < exs.length; i++) {
+      const a = exs[i];
+      const b = exs[pick];
+      if (all[i].score < this.preferRatio * all[0].score || a.covered.length === 0) continue;
+      if (a.uncovered.length < b.uncovered.length || (a.uncovered.length === b.uncovered.length && a.covered.length > b.covered.length)) pick = i;
+    }
+    const best = idx[pick];
+    const ex = exs[pick];
     const uncovered = ex.uncovered;
+    // a salient word the KB never uses is another topic: it blocks the answer; words the KB uses elsewhere are
+    // context (收银员 忘记密码) that the confidence weighs
+    const foreign = uncovered.filter((w) => !knownBy(w, (p) => this.index.knows(p)));
+    const lexFeatures = pick === 0 ? res.features! : this.index.featuresFor(text, [best, ...idx.filter((_, i) => i !== pick)], [all[pick].score, ...all.filter((_, i) => i !== pick).map((c) => c.score)]);
+    const features = { ...lexFeatures, uncovered: uncovered.length - foreign.length, foreign: foreign.length, explained: explainedShare(this.index.variantWords(best), { own: words.join(''), answer: '' }) };
+    const conf = confidence(features, this.model);
+    if (pick > 0) top3.unshift(...top3.splice(pick, 1));
     const key = this.hasNever ? questionKey(words, text) : '';
     const never = (i: number) => this.hasNever && this.index.entries[i]?.never !== undefined && this.neverKeys(i).has(key);
-    if (never(res.best.index)) {
+    const base = { confidence: conf, score, uncovered, features, all };
+    if (never(best)) {
       // marked wrong for this question: that entry neither answers nor is offered
       const offered = top3.filter((c) => !never(this.indexOf(c.id)) && this.explainOf(words, this.indexOf(c.id)).covered.length > 0);
-      return { kind: offered.length ? 'suggest' : 'miss', confidence: conf, score, candidates: offered.length ? offered : top3, uncovered, needsRerank: false, all };
+      return { kind: offered.length ? 'suggest' : 'miss', candidates: offered.length ? offered : top3, ...base, needsRerank: false };
     }
     // nothing salient explained (only generic words matched): no answer, no did-you-mean
-    if (ex.covered.length === 0) return { kind: 'miss', confidence: conf, score, candidates: top3, uncovered, needsRerank: false, all };
-    if (uncovered.length === 0 && conf >= this.answerAt) return { kind: 'answer', index: res.best.index, confidence: conf, score, candidates: top3, needsRerank, all };
+    if (ex.covered.length === 0) return { kind: 'miss', candidates: top3, ...base, needsRerank: false };
+    if (foreign.length <= this.maxForeign && uncovered.length <= this.maxUncovered && uncovered.length < ex.covered.length && conf >= this.answerAt) {
+      return { kind: 'answer', index: best, candidates: top3, ...base, needsRerank: this.rerankable(conf, all) };
+    }
     // did-you-mean: only entries that explain at least one salient word of the message
     const offered = top3.filter((c) => !never(this.indexOf(c.id)) && this.explainOf(words, this.indexOf(c.id)).covered.length > 0);
     const kind = offered.length > 0 && (conf >= this.suggestAt || uncovered.length > 0) ? 'suggest' : 'miss';
-    return { kind, confidence: conf, score, candidates: kind === 'suggest' ? offered : top3, uncovered, needsRerank, all };
+    return { kind, candidates: kind === 'suggest' ? offered : top3, ...base, needsRerank: this.rerankable(conf, all) };
+  }
+
+  private rerankable(conf: number, all: FaqCandidate[]): boolean {
+    return !!this.o.reranker && this.o.reranker.ready && all.length > 0 && conf < (this.o.certainAt ?? 0.9);
   }
 
   private readonly nevers = new Map<number, Set<string>>();

@@ -1,16 +1,18 @@
 /**
  * FAQ confidence: the probability that the best candidate is the right answer, from features beyond the
  * raw score (margin to the runner-up, how much of the message the entry explains, the rarest message word
- * the entry lacks, whether the words that tell the top two apart match, message length), by a logistic
- * model. It only ranks the messages the best entry fully explains (coverage.ts decides the others, whatever
- * the KB size). The shipped weights and answer threshold were fitted on the tune halves of seven KBs — the
- * faq-eval retail KB (80), the bundled 15, sub-samples of 15/30/50, a 40-entry hotel KB, the synthetic 10k —
- * the threshold being the most accurate one with at most 5 % wrong answers on every KB; bench/faq-calibrate.js
- * prints them with leave-one-KB-out results. Pure.
+ * the entry lacks, whether the words that tell the top two apart match, message length, how many of the
+ * message's salient words the entry leaves unexplained, how much of the entry's question the message
+ * explains), by a logistic model. It only ranks the messages bot.ts lets through (coverage.ts: no word the KB
+ * never uses, at most two unexplained context words, fewer than the explained ones), whatever the KB size.
+ * The shipped weights and answer threshold were fitted on the tune halves of seven KBs — the faq-eval retail
+ * KB (80), the bundled 15, sub-samples of 15/30/50, a 40-entry hotel KB, the synthetic 10k — the threshold
+ * being the most accurate one with at most 5 % wrong answers and at most 2 % of the off-topic lists answered
+ * on every KB; bench/faq-calibrate.js prints them with leave-one-KB-out results. Pure.
  */
 import type { FaqFeatures } from './search-index';
 
-export const FEATURE_NAMES = ['score', 'margin', 'cover', 'coverAll', 'missing', 'unknown', 'distinct', 'oneWord', 'longMsg', 'bias'] as const;
+export const FEATURE_NAMES = ['score', 'margin', 'cover', 'coverAll', 'missing', 'unknown', 'distinct', 'oneWord', 'longMsg', 'uncovered', 'foreign', 'explained', 'bias'] as const;
 
 /** Feature vector of a candidate (order of FEATURE_NAMES). */
 export function featureVector(f: FaqFeatures): number[] {
@@ -24,6 +26,9 @@ export function featureVector(f: FaqFeatures): number[] {
     f.distinct,
     f.words <= 1 ? 1 : 0,
     Math.min(1, Math.max(0, (f.chars - 6) / 14)),
+    Math.min(3, f.uncovered ?? 0),
+    Math.min(3, f.foreign ?? 0),
+    f.explained ?? 1,
     1,
   ];
 }
@@ -38,8 +43,8 @@ export interface ConfidenceModel {
 
 /** Shipped model: bench/faq-calibrate.js on the tune rows of every KB (see the README FAQ section). */
 export const DEFAULT_CONFIDENCE: ConfidenceModel = {
-  weights: [4.27, 1.998, 1.097, 0.628, -0.212, 0.44, -0.338, -3.158, 1.661, -2.128],
-  answer: 0.65,
+  weights: [3.162, 1.437, 0.57, 0.959, -0.562, 0.426, -0.111, -2.584, 1.741, -0.897, 0, 1.08, -2.194],
+  answer: 0.54,
   // suggestions count as misses for accuracy, so the data cannot place this; did-you-mean only ever offers
   // entries that explain a salient word of the message (bot.ts)
   suggest: 0.15,

@@ -51,6 +51,12 @@ export interface FaqFeatures {
   words: number;
   /** Number of Han characters + latin words in the message's content. */
   chars: number;
+  /** Salient message words the best entry does not cover but the KB uses elsewhere (set by bot.ts; coverage.ts). */
+  uncovered?: number;
+  /** Salient message words the KB never uses (set by bot.ts). */
+  foreign?: number;
+  /** Share of the best entry's salient question words the message explains (set by bot.ts; coverage.ts). */
+  explained?: number;
 }
 
 export interface FaqResult {
@@ -341,6 +347,30 @@ export class FaqIndex {
     return t;
   }
 
+  /**
+   * The KB uses `piece` somewhere (questions, alternates or answers): as a word, or as a run of characters whose
+   * adjacent pairs all occur in the KB's content (for words jieba cuts differently in the message).
+   */
+  knows(piece: string): boolean {
+    if (this.termIds.has(piece)) return true;
+    const c = Array.from(piece);
+    if (c.length < 2) return false;
+    for (let i = 0; i + 1 < c.length; i++) if (!this.termIds.has('\u0001' + c[i] + c[i + 1])) return false;
+    return true;
+  }
+
+  private readonly variantWordsOf = new Map<number, string[][]>();
+  /** The content words of each of an entry's question and alternates, computed on first use. */
+  variantWords(i: number): string[][] {
+    let v = this.variantWordsOf.get(i);
+    if (!v) {
+      const e = this.entries[i];
+      v = [e.question, ...(e.alternates ?? [])].filter((x) => typeof x === 'string' && x.trim() !== '').map((x) => this.contentWords(x));
+      this.variantWordsOf.set(i, v);
+    }
+    return v;
+  }
+
   /** IDF of an unseen term: as rare as a term found once. */
   private idfOf(t: string): number {
     const id = this.termIds.get(t);
@@ -391,6 +421,14 @@ export class FaqIndex {
     const entry = this.entries[topE[0]];
     const features = this.features(terms, topE, topS);
     return { best: { id: entry.id, question: entry.question, answer: entry.answer, score: round(topS[0]), index: topE[0] }, candidates, features };
+  }
+
+  /**
+   * The features of a message for a given order of candidates (entry indices, best first, with their scores):
+   * for a decision that prefers a runner-up (bot.ts prefers the candidate that explains the message).
+   */
+  featuresFor(text: string, order: number[], scores: number[]): FaqFeatures {
+    return this.features(this.analyzer.terms(text), order, scores);
   }
 
   /** Confidence features of the best candidate (words only; bigrams are left to the score). */

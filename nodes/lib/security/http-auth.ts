@@ -2,7 +2,7 @@
  * Credentials in HTTP headers, shared by the bridge's WebSocket, its media route and the ops/metrics pages:
  * `Authorization: Bearer x`, `Basic base64(any:x)`, or (agents only) `?token=x`.
  */
-import { sameSecret } from '../wecom/same-secret';
+import { sameSecret } from './same-secret';
 
 /** The token of an `Authorization: Bearer x` header, else null. */
 export function bearerOf(authorization: unknown): string | null {

@@ -15,6 +15,8 @@ describe('e2e: a full deploy while two users wait re-sends them nothing', functi
   let sb;
   let sim;
   let auth;
+  /** Users handed over (they leave the queue in `after`). */
+  const queued = [];
   const lastSeq = () => sim.records().reduce((m, r) => Math.max(m, r.seq), 0);
   // what the bot sent the user (not the simulator's own welcome on entering the session)
   const received = (userId, since) => sim.records(since).filter((r) => r.direction === 'bot' && r.userId === userId && !r.data?.onEvent);
@@ -28,7 +30,7 @@ describe('e2e: a full deploy while two users wait re-sends them nothing', functi
   after(async function () {
     // leave no conversation queued for the specs that follow
     if (!sim) return;
-    for (const u of users) {
+    for (const u of queued) {
       const since = lastSeq();
       await sim.userSays({ channel: 'kf', userId: u, text: '取消人工' });
       await until(() => received(u, since).some((r) => /取消人工服务/.test(r.text)), `${u} back with the bot`, 20000);
@@ -58,6 +60,7 @@ describe('e2e: a full deploy while two users wait re-sends them nothing', functi
     for (const [i, u] of users.entries()) {
       const since = lastSeq();
       await sim.userSays({ channel: 'kf', userId: u, text: '转人工' });
+      queued.push(u);
       const told = await until(() => received(u, since).find((r) => /暂无客服在线/.test(r.text)), `${u} told the place`, 20000);
       assert.equal(received(u, since).length, 1, `one notice for user ${i + 1}`);
       assert.ok(told);

@@ -185,8 +185,9 @@ export class Rollup {
   }
 
   /**
-   * A user message that may dispute an answer this rollup never saw (another instance answered it): handed to
-   * the other instances, whose rollup that did answer adopts it (shared-rollup.ts). Unset: kept to itself.
+   * An event whose other half this rollup never saw (another instance has it): a user message that may dispute
+   * an answer given there, a pick from a list offered there. Handed to the other instances, whose rollup with
+   * that half adopts it (shared-rollup.ts). Unset: kept to itself.
    */
   onUnpaired?: (e: OpsEvent) => void;
 
@@ -204,11 +205,15 @@ export class Rollup {
     if (e.ts - ai <= DISPUTE_MS && DISPUTE.test(String(e.text ?? ''))) this.inc(b, 'aiDisputed');
   }
 
-  /** Another instance's user message for a conversation this one answered (onUnpaired there): pair it here. */
+  /**
+   * Another instance's event this one may have the other half of (onUnpaired there): a user message for a
+   * conversation this one answered (a dispute?), or a pick from a did-you-mean list this one offered.
+   */
   adopt(e: OpsEvent): void {
     const conv = e.conversationId;
-    if (e.type !== 'message.in' || !conv || !this.answered(conv)) return;
-    this.replied(this.bucket(e.ts), conv, e);
+    if (!conv) return;
+    if (e.type === 'message.in' && this.answered(conv)) this.replied(this.bucket(e.ts), conv, e);
+    else if (e.type === 'faq.answer' && e.band === 'picked') this.settle(conv, true);
   }
 
   add(e: OpsEvent): void {
@@ -251,6 +256,8 @@ export class Rollup {
         break;
       case 'faq.answer':
         if (e.band === 'picked') {
+          // the list may have been offered on another instance: it must not count it declined later
+          if (conv && !this.suggested.has(conv)) this.onUnpaired?.(e);
           this.settle(conv, true);
           this.inc(b, 'picked');
         } else {

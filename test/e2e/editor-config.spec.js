@@ -2,7 +2,8 @@
 // Config schemas in the editor (Chromium, the in-process sandbox with the example flow): opening every node of
 // the bundled flow and pressing Done changes nothing (the flow export is byte-identical, nothing to deploy) and
 // the agent console and ops view still answer after Deploy; a ws-bridge saved before versions (no version,
-// no console/ops) opens with both ticked, and Done saves them on, at the current version.
+// no console/ops) is migrated as the editor loads or imports it (not only when its dialog opens), opens with
+// both ticked, and Done saves them on, at the current version.
 const assert = require('node:assert/strict');
 const browser = require('./browser');
 const { useSandbox } = require('./sandbox');
@@ -74,6 +75,32 @@ describe('e2e: config schemas in the editor (Done changes nothing; old nodes kee
     assert.deepEqual(b.errors, [], `console/page errors: ${JSON.stringify(b.errors, null, 1)}`);
   });
 
+  it('a ws-bridge saved before versions is migrated as the editor loads the flows: the export and Deploy carry version 1 with the console and ops view on', async function () {
+    const page = await b.newPage();
+    try {
+      await browser.openEditor(page, sb.url, { lang: 'en-US' });
+      const got = await page.evaluate(() => {
+        const nid = `load${Math.random().toString(16).slice(2, 10)}`;
+        const z = RED.workspaces.active();
+        const old = { id: nid, type: 'ws-bridge', name: 'loaded bridge', mode: 'server', path: '/wecom/loaded-ws', maxPerAgent: 2, x: 300, y: 560, z, wires: [[], []] };
+        // what the editor does with the flows it fetches: import them, call them clean, then say they are loaded
+        RED.nodes.import([old]);
+        RED.nodes.dirty(false);
+        RED.events.emit('flows:loaded');
+        const n = RED.nodes.node(nid);
+        const exported = RED.nodes.convertNode(n, false);
+        const out = { version: exported.version, console: exported.console, ops: exported.ops, metrics: exported.metrics, maxPerAgent: exported.maxPerAgent, changed: !!n.changed, dirty: RED.nodes.dirty() };
+        RED.nodes.remove(nid);
+        RED.nodes.dirty(false);
+        return out;
+      });
+      assert.deepEqual(got, { version: 1, console: true, ops: true, metrics: false, maxPerAgent: 2, changed: true, dirty: true });
+    } finally {
+      await page.close();
+    }
+    assert.deepEqual(b.errors, [], `console/page errors: ${JSON.stringify(b.errors, null, 1)}`);
+  });
+
   it('a ws-bridge saved before versions opens with the console and ops view ticked; Done saves them on at the current version', async function () {
     const page = await b.newPage();
     try {
@@ -89,7 +116,7 @@ describe('e2e: config schemas in the editor (Done changes nothing; old nodes kee
         const n = RED.nodes.node(nid);
         return { version: n.version, console: n.console, ops: n.ops };
       }, id);
-      assert.deepEqual(loaded, { version: undefined, console: undefined, ops: undefined }, 'imported as saved');
+      assert.deepEqual(loaded, { version: 1, console: true, ops: true }, 'migrated as it was imported, before any dialog opens');
       await browser.openEditDialog(page, id);
       const ticked = await page.evaluate(() => {
         const input = (/** @type {string} */ id) => /** @type {HTMLInputElement} */ (document.getElementById(id));

@@ -85,6 +85,8 @@ export function redisInstanceId(dir?: string, env: NodeJS.ProcessEnv = process.e
 }
 
 const UPDATE_ATTEMPTS = 200;
+/** Keys SCAN looks at per call: a sweep of a store of a few thousand keys is one round trip, not ten. */
+const SCAN_COUNT = 5000;
 const DONE = '';
 /** Records whose last value this store knows (it wrote or read it), kept to guess the value an update starts from. */
 const KNOWN_MAX = 1000;
@@ -288,7 +290,7 @@ export class RedisStore implements StateStore {
     const match = globEscape(base + prefix) + '*';
     let cursor = '0';
     do {
-      const [next, batch] = await this.cmd(() => this.client.scan(cursor, 'MATCH', match, 'COUNT', 500));
+      const [next, batch] = await this.cmd(() => this.client.scan(cursor, 'MATCH', match, 'COUNT', SCAN_COUNT));
       cursor = next;
       for (const full of batch) yield full.slice(base.length);
     } while (cursor !== '0');

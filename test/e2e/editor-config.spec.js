@@ -8,6 +8,8 @@ const assert = require('node:assert/strict');
 const browser = require('./browser');
 const { useSandbox } = require('./sandbox');
 
+const SHOTS = process.env.E2E_SCREENSHOTS === '1';
+
 /** The editor's export of every flow (what Export → all flows copies), as text. */
 const exportAll = (page) => page.evaluate(() => JSON.stringify(RED.nodes.createCompleteNodeSet({ credentials: false }), null, 2));
 
@@ -135,5 +137,35 @@ describe('e2e: config schemas in the editor (Done changes nothing; old nodes kee
       }, id);
       assert.deepEqual(saved, { version: 1, console: true, ops: true, metrics: false, maxPerAgent: 3, changed: true, dirty: true });
     });
+  });
+
+  it("handoff's Keep for closing and wecom-in's Look up who wrote are in their dialogs, labelled in both languages, with the flow's values", async function () {
+    const want = {
+      'en-US': { reserveClose: 'Keep for closing', profiles: 'Look up who wrote' },
+      'zh-CN': { reserveClose: '留给结束语', profiles: '查询客户资料' },
+    };
+    for (const lang of /** @type {Array<'en-US' | 'zh-CN'>} */ (['zh-CN', 'en-US'])) {
+      const page = await b.newPage();
+      try {
+        await page.setViewportSize({ width: 1280, height: 900 });
+        await browser.openEditor(page, sb.url, { lang });
+        for (const [type, field, shot] of /** @type {const} */ ([['handoff', 'reserveClose', 'dialog-handoff-reserve-close'], ['wecom-in', 'profiles', 'dialog-wecom-in-profiles']])) {
+          const [id] = await browser.nodeIdsOfType(page, type);
+          await browser.openEditDialog(page, id);
+          const seen = await page.evaluate((f) => {
+            const input = /** @type {HTMLInputElement} */ (document.getElementById(`node-input-${f}`));
+            input.scrollIntoView({ block: 'center' });
+            const row = /** @type {HTMLElement} */ (input.closest('.form-row'));
+            return { label: row.textContent?.replace(/\s+/g, ' ').trim() ?? '', value: input.type === 'checkbox' ? input.checked : input.value };
+          }, field);
+          assert.ok(seen.label.startsWith(want[lang][field]), `${type} ${field} (${lang}): "${seen.label}"`);
+          assert.deepEqual(seen.value, field === 'profiles' ? true : '1', `${type} ${field}: the flow's value`);
+          if (SHOTS) await browser.screenshot(page, `${shot}-${lang}`);
+          await browser.cancelDialogs(page);
+        }
+      } finally {
+        await page.close();
+      }
+    }
   });
 });

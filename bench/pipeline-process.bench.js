@@ -11,10 +11,32 @@ const { until } = require('../test/helpers/runtime');
 const { startRed } = require('../test/helpers/red-process');
 const { callbacks, flow } = require('./pipeline.bench');
 const { post, percentile } = require('./http-load');
+const { summarize } = require('./heap-summary');
 
 const N = Number(process.env.BENCH_N) || 6000;
 /** The burst whose peak RSS over idle is measured (issue 19: 15,000). */
 const BURST = Number(process.env.BENCH_BURST) || 15000;
+
+// The memory budget needs the child's heap after a full collection.
+if (!/--expose-gc/.test(process.env.DUR_NODE_ARGS || '')) process.env.DUR_NODE_ARGS = `${process.env.DUR_NODE_ARGS || ''} --expose-gc`;
+const MB = 1048576;
+
+/** The child's heap used and RSS after a full collection, bytes. */
+async function settledMemory(url) {
+  await new Promise((r) => setTimeout(r, 500));
+  const { mem } = await (await fetch(url('/__bench/stats?gc=1'))).json();
+  return { heap: mem.heapUsed, rss: mem.rss };
+}
+
+/** What holds the child's heap (a snapshot summed by constructor), as one log line per row. */
+async function heapHolders(url, dir, log) {
+  const file = path.join(dir, 'after-burst.heapsnapshot');
+  await (await fetch(url(`/__bench/heap?file=${encodeURIComponent(file)}`))).json();
+  const { total, rows } = summarize(file, 12);
+  fs.rmSync(file, { force: true });
+  log(`heap after the burst (snapshot, self sizes, total ${(total / MB).toFixed(1)} MB): ${rows.map((r) => `${r.what} ${(r.bytes / MB).toFixed(1)} MB ×${r.count}`).join(', ')}`);
+  return rows;
+}
 
 /** VmRSS and VmHWM (peak) of a process, bytes. */
 function rssOf(pid) {
@@ -50,9 +72,9 @@ async function burst(red, sim, url, answered, kind, log) {
   const secs = (Date.now() - t0) / 1000;
   clearInterval(sampler);
   if (hwmReset) peak = Math.max(peak, rssOf(red.child.pid).hwm);
-  const stats = await (await fetch(url('/__bench/stats'))).json();
+  const stats = await (await fetch(url('/__bench/stats?gc=1'))).json();
   const r = { peakMb: (peak - idle) / 1048576, idleMb: idle / 1048576, ackRate: BURST / acks.secs, rate: BURST / secs, heapAfterMb: stats.mem.heapUsed / 1048576 };
-  log(`${kind} burst of ${BURST}: RSS idle ${r.idleMb.toFixed(0)} MB, peak +${r.peakMb.toFixed(0)} MB${hwmReset ? '' : ' (sampled)'}; acks ${r.ackRate.toFixed(0)}/s (failures ${acks.failures}), answered ${r.rate.toFixed(0)}/s; heap used after ${r.heapAfterMb.toFixed(0)} MB`);
+  log(`${kind} burst of ${BURST}: RSS idle ${r.idleMb.toFixed(0)} MB, peak +${r.peakMb.toFixed(0)} MB${hwmReset ? '' : ' (sampled)'}; acks ${r.ackRate.toFixed(0)}/s (failures ${acks.failures}), answered ${r.rate.toFixed(0)}/s; heap used after (GC) ${r.heapAfterMb.toFixed(0)} MB`);
   return r;
 }
 
@@ -67,20 +89,32 @@ async function measure(sim, kind, log) {
   const url = (p) => `http://127.0.0.1:${red.port}${p || ''}`;
   const answered = () => sim.records().filter((/** @type {{direction: string}} */ r) => r.direction === 'bot').length;
   try {
+    const idle = await settledMemory(url);
     let before = answered();
     await post(...callbacks('/wecom/callback', 300, (/** @type {number} */ i) => `${kind}-warm${i % 50}`, url), 16, () => until(() => answered() >= before + 300, 'warm-up answers', 60000));
     const bare = await post(...callbacks('/baseline', N, (/** @type {number} */ i) => `b${i}`, url), 32);
     before = answered();
+    const pre = await settledMemory(url);
     const w0 = (await (await fetch(url('/__bench/stats'))).json()).writes;
     const r = await post(...callbacks('/wecom/callback', N, (/** @type {number} */ i) => `${kind}-u${i}`, url), 32, () => until(() => answered() >= before + N, `${N} answers`, 300000));
     const w1 = (await (await fetch(url('/__bench/stats'))).json()).writes;
-    const writes = { tx: (w1.tx - w0.tx) / N, puts: (w1.puts - w0.puts) / N, bytes: (w1.bytes - w0.bytes) / N };
+    // N new users each left a conversation (with the bot): what one more costs in this process's memory
+    const after = await settledMemory(url);
+    const budget = { idleHeap: idle.heap, idleRss: idle.rss, perConvHeap: (after.heap - pre.heap) / N, perConvRss: (after.rss - pre.rss) / N };
+    log(`${kind} memory: idle heap ${(idle.heap / MB).toFixed(1)} MB, RSS ${(idle.rss / MB).toFixed(0)} MB; per conversation (${N} new users) heap ${(budget.perConvHeap / 1024).toFixed(2)} KB, RSS ${(budget.perConvRss / 1024).toFixed(2)} KB`);
+    const writes = { ops: (w1.ops - w0.ops) / N, tx: (w1.tx - w0.tx) / N, commits: (w1.commits - w0.commits) / N, puts: (w1.puts - w0.puts) / N, bytes: (w1.bytes - w0.bytes) / N };
     const rate = N / r.secs;
     const bareRate = N / bare.secs;
     log(`${kind}: ${rate.toFixed(0)} msgs/s answered (ack p50 ${percentile(r.lat, 50).toFixed(1)} ms, p99 ${percentile(r.lat, 99).toFixed(1)} ms, failures ${r.failures}); bare http in → http response ${bareRate.toFixed(0)} req/s`);
-    if (kind === 'local') log(`local store per message: ${writes.tx.toFixed(1)} write transactions, ${writes.puts.toFixed(1)} records put, ${writes.bytes.toFixed(0)} bytes encoded`);
+    if (kind === 'local') {
+      log(`local store per message: ${writes.ops.toFixed(1)} writes asked for, ${writes.tx.toFixed(2)} write transactions, ${writes.commits.toFixed(2)} lmdb commits, ${writes.puts.toFixed(1)} records put, ${writes.bytes.toFixed(0)} bytes encoded`);
+      const ops = Object.keys(w1.byOp).map((/** @type {string} */ k) => [k, ((w1.byOp[k] || 0) - (w0.byOp[k] || 0)) / N]).filter(([, v]) => Number(v) >= 0.05);
+      const bytes = (/** @type {string} */ k) => (((w1.bytesByOp || {})[k] || 0) - ((w0.bytesByOp || {})[k] || 0)) / N;
+      log(`  by operation (writes, bytes): ${ops.sort((a, b) => Number(b[1]) - Number(a[1])).map(([k, v]) => `${k} ${Number(v).toFixed(2)} ${bytes(String(k)).toFixed(0)} B`).join(', ')}`);
+    }
     const b = kind === 'local' ? await burst(red, sim, url, answered, kind, log) : undefined;
-    return { rate, bare: bareRate, p50: percentile(r.lat, 50), p99: percentile(r.lat, 99), writes, burst: b };
+    const holders = kind === 'local' ? await heapHolders(url, dir, log) : [];
+    return { rate, bare: bareRate, p50: percentile(r.lat, 50), p99: percentile(r.lat, 99), writes, burst: b, budget, holders };
   } finally {
     red.child.kill('SIGTERM');
     await red.exited;
@@ -101,7 +135,12 @@ async function run(log) {
       { group: g, metric: `peak RSS over idle, ${BURST}-message burst (durable)`, value: b.peakMb, unit: 'MB', baseline: 'idle RSS', baselineValue: b.idleMb, target: '≤ +100 MB' },
       { group: g, metric: `acks/s during the burst (durable)`, value: b.ackRate, unit: 'req/s', baseline: 'http in → http response', baselineValue: bare, ratio: b.ackRate / bare, target: '≥ 0.7×' },
       { group: g, metric: `msgs/s answered during the burst (durable)`, value: b.rate, unit: 'msg/s', baseline: 'http in → http response', baselineValue: bare, ratio: b.rate / bare },
+      { group: g, metric: 'heap used, idle install (after GC)', value: local.budget.idleHeap / MB, unit: 'MB', baseline: 'RSS', baselineValue: local.budget.idleRss / MB },
+      { group: g, metric: 'heap per conversation (after GC)', value: local.budget.perConvHeap / 1024, unit: 'KB', baseline: 'RSS per conversation', baselineValue: local.budget.perConvRss / 1024 },
+      { group: g, metric: 'heap after the burst (after GC)', value: b.heapAfterMb, unit: 'MB', target: local.holders.slice(0, 3).map((r) => r.what).join(', ') },
+      { group: g, metric: 'writes asked for per message (local store)', value: local.writes.ops, unit: 'writes/msg' },
       { group: g, metric: 'write transactions per message (local store)', value: local.writes.tx, unit: 'tx/msg' },
+      { group: g, metric: 'lmdb commits per message (local store)', value: local.writes.commits, unit: 'commits/msg' },
       { group: g, metric: 'records put per message (local store)', value: local.writes.puts, unit: 'puts/msg' },
       { group: g, metric: 'bytes encoded per message (local store)', value: local.writes.bytes, unit: 'bytes/msg' },
       { group: 'pipeline (own process)', metric: 'msgs/s answered, durable local store', value: local.rate, unit: 'msg/s', baseline: 'http in → http response', baselineValue: bare, ratio: local.rate / bare, target: '≥ 0.5×' },

@@ -162,7 +162,7 @@ interface Window {
   WecomConnection: { create(state: ConsoleState, on: ConnectionHooks): WecomConnectionApi };
   WecomConversations: { create(state: ConsoleState, deps: { send: WecomConsoleApi['send']; render: () => void; receivedUpTo: (seq: number) => void }): WecomConversationsApi };
   WecomView: { create(state: ConsoleState, media: WecomMediaApi): WecomViewApi };
-  /** Called with every api/summary answer of the ops view (supervisor.js). */
-  WecomOpsHooks?: Array<(data: Record<string, any>) => void>;
+  /** Called with every api/summary answer of the ops view and the faq-lookup nodes of api/faq (supervisor.js). */
+  WecomOpsHooks?: Array<(data: Record<string, any>, faqNodes: Array<Record<string, any>>) => void>;
   webkitAudioContext?: typeof AudioContext;
 }

@@ -195,7 +195,7 @@
       data = res[0];
       faqNodes = res[1].nodes || [];
       render();
-      (window.WecomOpsHooks || []).forEach(function (fn) { fn(data); });
+      (window.WecomOpsHooks || []).forEach(function (fn) { fn(data, faqNodes); });
       document.body.setAttribute('data-loaded', String(Date.now()));
     }).catch(function (e) { ui.toast(t('failed', { msg: e.message }), true); });
   }
@@ -204,7 +204,7 @@
     $('lang-zh').setAttribute('aria-pressed', String(ui.lang() === 'zh'));
     $('lang-en').setAttribute('aria-pressed', String(ui.lang() === 'en'));
   }
-  function relang() { langButtons(); render(); (window.WecomOpsHooks || []).forEach(function (fn) { if (data) fn(data); }); }
+  function relang() { langButtons(); render(); (window.WecomOpsHooks || []).forEach(function (fn) { if (data) fn(data, faqNodes); }); }
   $('lang-zh').addEventListener('click', function () { ui.setLang('zh', relang); });
   $('lang-en').addEventListener('click', function () { ui.setLang('en', relang); });
   $('range').addEventListener('change', load);

@@ -1,7 +1,8 @@
 // The supervisor's part of the ops view (behind the ops password like the rest): live conversations — queued
 // or with which agent, how long the user has waited — with re-assign and close (POST api/supervise), agents
-// today (handled, median first response, satisfaction) and the bot answers users disputed. Reads api/live
-// every few seconds; the per-agent and disputed rows come with ops.js's api/summary (window.WecomOpsHooks).
+// today (handled, median first response, satisfaction) and the bot answers users disputed, each with "mark as
+// wrong" (POST api/never-answer: that FAQ entry never answers the question again). Reads api/live every few
+// seconds; the per-agent and disputed rows come with ops.js's api/summary and api/faq (window.WecomOpsHooks).
 (function () {
   'use strict';
   var ui = window.WecomUi;
@@ -17,10 +18,17 @@
     st_online: ['在线', 'online'], st_busy: ['忙碌', 'busy'], st_away: ['离开', 'away'], offline: ['离线', 'offline'],
     disputed: ['被质疑的回答', 'Disputed answers'], disputedQ: ['问题', 'Question'], answerGiven: ['给出的回答', 'Answer given'], userReply: ['用户回复', 'User replied'],
     reassigned: ['已转派给 {a}', 'Re-assigned to {a}'], closedDone: ['已结束会话', 'Conversation closed'],
+    markWrong: ['标记为答错', 'Mark as wrong'], markedTag: ['已标记答错', 'Marked wrong'], markedWrong: ['已标记答错：{entry} 不再回答此问题', 'Marked wrong: {entry} no longer answers this'],
+    neverWritten: ['已写入 {file}：{entry} 不再回答此问题', 'Written to {file}: {entry} no longer answers this'],
+    neverSnippet: ['知识库在节点内：把下面的问题粘贴到条目 {entry} 的 never 列表（CSV 的 never 列），再部署。', 'The KB is in the node: paste the question below into entry {entry}\'s "never" list (the never column in CSV), then deploy.'],
     rating1: ['非常满意', 'very satisfied'], rating2: ['满意', 'satisfied'], rating3: ['一般', 'neutral'], rating4: ['不满意', 'dissatisfied']
   });
   var live = { agents: [], conversations: [], now: Date.now() };
   var summary = null;
+  /** @type {Array<Record<string, any>>} faq-lookup nodes with their entries (api/faq) */
+  var faqNodes = [];
+  /** Disputed rows marked wrong in this page (entry + question), kept across summary reloads. */
+  var marked = {};
 
   function act(body, done) {
     fetch('api/supervise', { method: 'POST', headers: { 'content-type': 'application/json' }, credentials: 'same-origin', body: JSON.stringify(body) })
@@ -96,19 +104,69 @@
     });
   }
 
+  /** The faq-lookup node and entry that gave this answer (the first node holding the entry), or null. */
+  function entryOf(d) {
+    for (var i = 0; i < faqNodes.length; i++) {
+      var es = faqNodes[i].entries || [];
+      for (var j = 0; j < es.length; j++) if (es[j].id === d.faqId) return { node: faqNodes[i], entry: es[j] };
+    }
+    return null;
+  }
+
+  /** Marked wrong already: in this page, or the entry's never list holds the question. */
+  function isMarked(d, found) {
+    if (marked[d.faqId + '\u0000' + d.question]) return true;
+    return !!found && (found.entry.never || []).some(function (q) { return String(q).trim() === String(d.question).trim(); });
+  }
+
+  function markWrong(d, found) {
+    fetch('api/never-answer', {
+      method: 'POST', headers: { 'content-type': 'application/json' }, credentials: 'same-origin',
+      body: JSON.stringify({ node: found.node.id, entry: d.faqId, questions: [d.question] })
+    }).then(function (r) { return r.json().then(function (b) { if (!r.ok) throw new Error(b.error || r.status); return b; }); })
+      .then(function (b) {
+        marked[d.faqId + '\u0000' + d.question] = true;
+        renderDisputed();
+        var sn = $('snippet');
+        if (b.written) { sn.classList.add('hidden'); ui.toast(t('neverWritten', { file: b.file, entry: d.faqId })); }
+        else {
+          sn.textContent = t('neverSnippet', { entry: b.entry }) + '\n\nJSON "never": ' + b.snippet.json + '\n\nCSV: ' + b.snippet.csv;
+          sn.classList.remove('hidden');
+          ui.toast(t('markedWrong', { entry: d.faqId }));
+        }
+      })
+      .catch(function (e) { ui.toast(t('failed', { msg: e.message }), true); });
+  }
+
   function renderDisputed() {
     var list = (summary && summary.disputed) || [];
     var tbody = $('disputed').querySelector('tbody');
     tbody.textContent = '';
     $('disputed-count').textContent = String(list.length);
     list.forEach(function (d) {
-      var tr = el('tr');
+      var found = d.faqId ? entryOf(d) : null;
+      var done = !!d.faqId && isMarked(d, found);
+      var tr = el('tr', done ? 'added' : '');
+      tr.setAttribute('data-entry', d.faqId || '');
       tr.appendChild(el('td', 'label', d.question));
       var ans = el('td');
       if (d.faqId) ans.appendChild(el('span', 'tag', d.faqId));
       ans.appendChild(el('div', 'qs', d.answer || ''));
       tr.appendChild(ans);
       tr.appendChild(el('td', '', d.reply + ' · ' + ui.hhmm(d.ts)));
+      var act = el('td');
+      if (done) {
+        var tag = el('span', 'tag added', t('markedTag'));
+        tag.title = t('markedWrong', { entry: d.faqId });
+        act.appendChild(tag);
+      }
+      else if (found) {
+        var btn = el('button', 'danger wrong', t('markWrong'));
+        btn.type = 'button';
+        btn.addEventListener('click', function () { btn.disabled = true; markWrong(d, found); });
+        act.appendChild(btn);
+      } else act.appendChild(el('span', 'qs', '—'));
+      tr.appendChild(act);
       tbody.appendChild(tr);
     });
   }
@@ -120,8 +178,9 @@
       .catch(function () { /* the summary's loader reports problems */ });
   }
 
-  (window.WecomOpsHooks = window.WecomOpsHooks || []).push(function (data) {
+  (window.WecomOpsHooks = window.WecomOpsHooks || []).push(function (data, nodes) {
     summary = data;
+    faqNodes = nodes || [];
     renderLive();
     renderDisputed();
   });

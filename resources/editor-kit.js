@@ -255,10 +255,50 @@
   }
 
   /**
-   * First thing in oneditprepare: a node saved by an older version (or missing fields) is brought to the
-   * current version by its schema's migrations, the same code the runtime runs, and the inputs Node-RED has
-   * already filled show the migrated values, so Done keeps the node's meaning. A node at the current version
-   * with every field is left exactly as it is. A migrated node is marked changed (Deploy saves it).
+   * Bring a node saved by an older version (or missing fields) to the current version by its schema's
+   * migrations, the same code the runtime runs; a node at the current version with every field is left exactly
+   * as it is. A migrated node is marked changed (Deploy saves it). Returns the fields that changed.
+   * @param {EditorNode} node
+   * @returns {string[]}
+   */
+  function migrateNode(node) {
+    const schema = schemaOf(node.type);
+    if (!schema || !win.WecomConfig) return [];
+    const props = /** @type {Record<string, unknown>} */ (/** @type {unknown} */ (node));
+    const names = ['version'].concat(Object.keys(schema.fields));
+    /** @type {Record<string, unknown>} */
+    const saved = {};
+    for (const f of names) if (props[f] !== undefined) saved[f] = props[f];
+    const now = win.WecomConfig.loadConfig(schema, saved);
+    const changed = names.filter((f) => JSON.stringify(now[f]) !== JSON.stringify(props[f]));
+    if (!changed.length) return changed;
+    for (const f of changed) {
+      if (now[f] === undefined) delete props[f];
+      else props[f] = now[f];
+    }
+    props.changed = true;
+    node.dirty = true;
+    return changed;
+  }
+
+  // Nodes are migrated as the editor loads them (the flows, an import), not only when a dialog opens, so an
+  // export or a Deploy carries the current version. A migrated node leaves the flow to deploy.
+  let migratedOnLoad = false;
+  RED.events.on('nodes:add', (/** @type {EditorNode} */ node) => {
+    if (migrateNode(node).length) {
+      migratedOnLoad = true;
+      RED.nodes.dirty(true);
+    }
+  });
+  // the editor marks freshly loaded flows clean after adding their nodes: what was migrated still waits
+  RED.events.on('flows:loaded', () => {
+    if (migratedOnLoad) RED.nodes.dirty(true);
+    migratedOnLoad = false;
+  });
+
+  /**
+   * First thing in oneditprepare: the node is migrated (see migrateNode) and the inputs Node-RED has already
+   * filled show the migrated values, so Done keeps the node's meaning.
    * @param {EditorNode} node
    */
   function upgrade(node) {
@@ -270,26 +310,15 @@
         node.credentials[`has_${k}`] = false;
       }
     }
-    const schema = schemaOf(node.type);
-    if (!schema || !win.WecomConfig) return;
-    const props = /** @type {Record<string, unknown>} */ (/** @type {unknown} */ (node));
-    const names = ['version'].concat(Object.keys(schema.fields));
-    /** @type {Record<string, unknown>} */
-    const saved = {};
-    for (const f of names) if (props[f] !== undefined) saved[f] = props[f];
-    const now = win.WecomConfig.loadConfig(schema, saved);
-    const changed = names.filter((f) => JSON.stringify(now[f]) !== JSON.stringify(props[f]));
+    const changed = migrateNode(node);
     if (!changed.length) return;
+    const props = /** @type {Record<string, unknown>} */ (/** @type {unknown} */ (node));
     for (const f of changed) {
-      if (now[f] === undefined) delete props[f];
-      else props[f] = now[f];
       const el = $(inputId(node, f));
       if (!el.length) continue;
-      if (el.is(':checkbox')) el.prop('checked', now[f] === true);
-      else el.val(now[f] === undefined || now[f] === null ? '' : String(now[f]));
+      if (el.is(':checkbox')) el.prop('checked', props[f] === true);
+      else el.val(props[f] === undefined || props[f] === null ? '' : String(props[f]));
     }
-    props.changed = true;
-    node.dirty = true;
     RED.nodes.dirty(true);
   }
 

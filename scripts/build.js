@@ -102,10 +102,24 @@ function defaultsLiteral(schema) {
   }
   return `defaults: {\n      ${rows.join(',\n      ')}\n    }`;
 }
+const CREDENTIALS_MARK = /credentials: \{\/\* written by scripts\/build\.js from nodes\/lib\/config\/([\w-]+)\.ts \*\/\}/;
+/** The registerType `credentials` literal of a schema's secrets: passwords, checked when the schema says how. */
+function credentialsLiteral(schema) {
+  const rows = Object.entries(schema.secrets).map(([name, s]) =>
+    `${name}: { type: 'password'${s.pattern ? `, validate: WecomEditorKit.blankOr(new RegExp(${JSON.stringify(s.pattern)}))` : ''} }`);
+  return `credentials: {\n      ${rows.join(',\n      ')}\n    }`;
+}
 for (const type of Object.keys(SCHEMAS)) {
   const file = path.join(dist, 'nodes', type, `${type}.html`);
-  const html = fs.readFileSync(file, 'utf8');
+  let html = fs.readFileSync(file, 'utf8');
   const m = DEFAULTS_MARK.exec(html);
   if (!m || m[1] !== type) throw new Error(`${path.relative(dist, file)}: registerType must say defaults: {/* written by scripts/build.js from nodes/lib/config/${type}.ts */}`);
-  fs.writeFileSync(file, html.replace(DEFAULTS_MARK, () => defaultsLiteral(SCHEMAS[type])));
+  html = html.replace(DEFAULTS_MARK, () => defaultsLiteral(SCHEMAS[type]));
+  // the secrets are declared once, in the schema: the dialog says where they go, or has none
+  const c = CREDENTIALS_MARK.exec(html);
+  const secrets = Object.keys(SCHEMAS[type].secrets).length > 0;
+  if (secrets && (!c || c[1] !== type)) throw new Error(`${path.relative(dist, file)}: registerType must say credentials: {/* written by scripts/build.js from nodes/lib/config/${type}.ts */}`);
+  if (!secrets && /\bcredentials:/.test(html)) throw new Error(`${path.relative(dist, file)}: declares credentials its schema (nodes/lib/config/${type}.ts) does not have`);
+  if (c) html = html.replace(CREDENTIALS_MARK, () => credentialsLiteral(SCHEMAS[type]));
+  fs.writeFileSync(file, html);
 }

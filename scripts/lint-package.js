@@ -537,7 +537,15 @@ function passwordProp(toks, info) {
  * Secrets: no secret-looking name in `defaults`; secret-looking credentials are type 'password' in the
  * editor; and every editor password credential is also declared password in the runtime registerType.
  */
-function checkSecrets({ sets }) {
+/** The secrets the package's built config schema of `type` declares (dist/nodes/lib/config/), or [] without one. */
+function schemaSecrets(root, type) {
+  const file = path.join(root, 'dist', 'nodes', 'lib', 'config', 'index.js');
+  if (!fs.existsSync(file)) return [];
+  const schema = require(file).SCHEMAS[type];
+  return schema && schema.secrets ? Object.keys(schema.secrets) : [];
+}
+
+function checkSecrets({ root, sets }) {
   const r = [];
   for (const s of sets) {
     for (const reg of s.registrations) {
@@ -564,8 +572,11 @@ function checkSecrets({ sets }) {
       if (!run) { r.push(`${reg.type}: no registerType('${reg.type}', …) found in ${path.basename(s.js)}`); continue; }
       const runCreds = run.third && run.third.get('credentials');
       const runMap = runCreds && runCreds.kind === 'object' ? readObject(run._toks, runCreds.open) : new Map();
+      // credentialTypes(schema): every secret of the node's config schema, each a password (nodes/lib/config/schema.ts)
+      const fromSchema = runCreds && runCreds.kind === 'other' && /\bcredentialTypes\)?\s*\(/.test(runCreds.text || '') ? schemaSecrets(root, reg.type) : null;
       for (const name of passwords) {
-        if (!passwordProp(run._toks, runMap.get(name))) r.push(`${reg.type}: credential "${name}" is not declared {type:'password'} in the runtime registerType`);
+        const declared = fromSchema ? fromSchema.includes(name) : passwordProp(run._toks, runMap.get(name));
+        if (!declared) r.push(`${reg.type}: credential "${name}" is not declared {type:'password'} in the runtime registerType`);
       }
     }
   }

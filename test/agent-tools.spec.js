@@ -51,6 +51,35 @@ const handoff = (/** @type {string} */ id, /** @type {string} */ userId, text = 
 const send = (hub, conn, f) => hub.receive(conn, JSON.stringify(f));
 const got = (s, type, id) => s.frames.filter((f) => f.type === type && (id === undefined || f.conversationId === id));
 
+/**
+ * One "runtime" over `store`: handoff's engine and the agents' hub wired as in the bundled flow (hub events →
+ * engine.bridge, the engine's frames → hub.fromHandoff). `settled()` waits for the events handed on so far.
+ * @param {any} store @param {{ reply: (...a: any[]) => void }} cb @param {object} [extra] more handoff options
+ */
+function wired(store, cb, extra = {}) {
+  const { HandoffEngine, DEFAULT_TEXTS } = require('../dist/nodes/lib/handoff/engine.js');
+  const { ConversationStore } = require('../dist/nodes/lib/handoff/conversation-store.js');
+  const { compileWordList, DEFAULT_TRANSFER_WORDS } = require('../dist/nodes/lib/handoff/transfer-words.js');
+  const opts = { transfer: compileWordList({}, { words: DEFAULT_TRANSFER_WORDS, mode: 'word', exclude: [] }), cancel: null, missThreshold: 1, idleMs: 600_000, queueMs: 0, transcriptMax: 20, hours: null, texts: DEFAULT_TEXTS, ...extra };
+  const engine = new HandoffEngine(new ConversationStore(store), opts, () => undefined);
+  /** @type {Promise<any>} */
+  let pending = Promise.resolve();
+  /** @type {any[]} the engine's notices to the user */
+  const notices = [];
+  const feed = (/** @type {any} */ out) => {
+    notices.push(...out.notice);
+    for (const m of out.agent) hub.fromHandoff(m.payload, m.wecom, m.handoff.agentId, m.handoff.restore === true);
+    return out;
+  };
+  const hub = new BridgeHub({ maxPerAgent: 5, bufferSize: 100, graceMs: 60_000 }, {
+    reply: cb.reply,
+    event: (e) => {
+      pending = pending.then(() => engine.bridge(e)).then(feed);
+    },
+  });
+  return { engine, hub, feed, notices, settled: () => pending };
+}
+
 describe('agent tools: status', function () {
   it('a busy or away agent is offered no new conversation; back online it gets what waits', function () {
     const { hub, events } = setup();
@@ -104,27 +133,8 @@ describe('agent tools: internal notes', function () {
     assert.equal(replies.length, 0);
   });
   it('notes live in the state store with the conversation: after a restart (new engine and hub on the same store) the agent and the next one see them', async function () {
-    const { HandoffEngine, DEFAULT_TEXTS } = require('../dist/nodes/lib/handoff/engine.js');
-    const { ConversationStore } = require('../dist/nodes/lib/handoff/conversation-store.js');
-    const { compileWordList, DEFAULT_TRANSFER_WORDS } = require('../dist/nodes/lib/handoff/transfer-words.js');
     const store = new MemoryStore();
-    const opts = { transfer: compileWordList({}, { words: DEFAULT_TRANSFER_WORDS, mode: 'word', exclude: [] }), cancel: null, missThreshold: 1, idleMs: 600_000, queueMs: 0, transcriptMax: 20, hours: null, texts: DEFAULT_TEXTS };
-    /** One "runtime": handoff's engine and the agents' hub on `store`, wired as in the bundled flow (events → handoff, frames → hub). */
-    const runtime = () => {
-      const engine = new HandoffEngine(new ConversationStore(store), opts, () => undefined);
-      /** @type {Promise<any>} */
-      let pending = Promise.resolve();
-      const feed = (/** @type {any} */ out) => {
-        for (const m of out.agent) hub.fromHandoff(m.payload, m.wecom, m.handoff.agentId, m.handoff.restore === true);
-      };
-      const hub = new BridgeHub({ maxPerAgent: 5, bufferSize: 100, graceMs: 60_000 }, {
-        reply: () => assert.fail('a note is never a reply'),
-        event: (e) => {
-          pending = pending.then(() => engine.bridge(e)).then(feed);
-        },
-      });
-      return { engine, hub, feed, settled: () => pending };
-    };
+    const runtime = () => wired(store, { reply: () => assert.fail('a note is never a reply') });
     /** @type {any} */
     const w = { channel: 'app', corpId: 'ww1', agentId: '1', userId: 'u9', msgType: 'text', msgId: 'n1', createTime: 1, conversationId: 'app:ww1:1:u9', raw: {} };
     const id = w.conversationId;
@@ -345,6 +355,27 @@ describe('agent tools: satisfaction rating (handoff engine)', function () {
     assert.deepEqual((await store.get(id))?.rating?.score, 2, 'recorded on the conversation');
     const next = await e.user(m('满意'));
     assert.equal(next.bot.length, 1, 'asked once: later messages go to the bot');
+  });
+
+  it('through the protocol: an agent\'s close frame → the menu to the 微信客服 user; the tap is recorded for that agent', async function () {
+    const r = wired(new MemoryStore(), { reply: () => undefined }, { rating: true });
+    /** @type {any} */
+    const w = { channel: 'kf', corpId: 'ww1', agentId: '1', userId: 'wmR', openKfId: 'wk1', msgType: 'text', msgId: 'p1', createTime: 1, conversationId: 'kf:ww1:wk1:wmR', raw: {} };
+    const alice = sink();
+    const ca = r.hub.open(alice, 'alice');
+    r.feed(await r.engine.user({ payload: '转人工', wecom: w }));
+    await r.settled();
+    assert.equal(got(alice, 'handoff', w.conversationId).length, 1);
+    send(r.hub, ca, { type: 'close', conversationId: w.conversationId, id: 3 });
+    assert.deepEqual(alice.frames.at(-1), { type: 'ack', ref: 'close', id: 3, conversationId: w.conversationId });
+    await r.settled();
+    const menu = r.notices.at(-1).payload;
+    assert.equal(menu.msgtype, 'msgmenu');
+    assert.deepEqual(menu.msgmenu.list.map((x) => x.click.content), ['非常满意', '满意', '一般', '不满意']);
+    const tap = await r.engine.user({ payload: '不满意', wecom: { ...w, msgId: 'p2' } });
+    assert.deepEqual(tap.bot, []);
+    assert.deepEqual((tap.rated ?? []).map((x) => [x.agentId, x.score]), [['alice', 4]]);
+    r.hub.dispose();
   });
 
   it('app: text with 1–4; another message ends the question and goes to the bot', async function () {

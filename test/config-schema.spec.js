@@ -123,6 +123,28 @@ describe('config schemas: versions and migrations', function () {
       assert.ok(block[1].includes(`version: { value: ${s.version} }`), `${type}: new nodes get the current version`);
     }
   });
+
+  it("credentials are declared once, in the schema: the built dialog's and the runtime's are its secrets, all passwords", function () {
+    const withSecrets = Object.values(SCHEMAS).filter((s) => Object.keys(s.secrets).length > 0).map((s) => s.type);
+    assert.deepEqual(withSecrets.sort(), ['ai-endpoint', 'faq-lookup', 'wecom-account', 'ws-bridge']);
+    for (const [type, s] of Object.entries(SCHEMAS)) {
+      const names = Object.keys(s.secrets);
+      const src = fs.readFileSync(path.join(ROOT, 'nodes', type, `${type}.html`), 'utf8');
+      if (names.length) assert.match(src, new RegExp(`credentials: \\{/\\* written by scripts/build\\.js from nodes/lib/config/${type}\\.ts \\*/\\}`), type);
+      else assert.doesNotMatch(src, /credentials:/, type);
+      const built = fs.readFileSync(path.join(ROOT, 'dist', 'nodes', type, `${type}.html`), 'utf8');
+      const block = /credentials: \{\n([\s\S]*?)\n {4}\}/.exec(built);
+      assert.deepEqual(block ? block[1].split('\n').map((l) => l.trim().split(':')[0]) : [], names, `${type}: the dialog's credentials`);
+      if (block) for (const l of block[1].split('\n')) assert.match(l, /\{ type: 'password'/, `${type}: ${l.trim()}`);
+      // what the runtime registers
+      /** @type {any} */
+      let registered;
+      const RED = { nodes: { registerType: (/** @type {string} */ t, /** @type {any} */ _c, /** @type {any} */ o) => { if (t === type) registered = o; }, createNode() {} } };
+      require(path.join(ROOT, 'dist', 'nodes', type, `${type}.js`))(RED);
+      assert.deepEqual(Object.keys((registered && registered.credentials) || {}), names, `${type}: the runtime's credentials`);
+      for (const n of names) assert.equal(registered.credentials[n].type, 'password');
+    }
+  });
 });
 
 describe('config schemas through Node-RED: an old saved flow keeps its meaning', function () {

@@ -43,6 +43,36 @@ describe('handoff notices and the 微信客服 budget', function () {
     }
   });
 
+  it('a handoff deployed on its own (the bridge kept running, no presence event) still sends one notice per handoff', async function () {
+    const { HandoffService } = require('../dist/nodes/lib/handoff/service');
+    const store = new MemoryStore();
+    /** @type {any[]} */
+    const notices = [];
+    const mk = () =>
+      new HandoffService(store, 'handoff-timers:h1', handoffOptions({}), {
+        emit: (out) => notices.push(...out.notice),
+        error: (err) => assert.fail(err),
+        changed: () => undefined,
+      });
+    let s = mk();
+    await s.start();
+    await s.input({ payload: { event: 'presence', agentsOnline: 0, queued: 0 }, bridge: { event: 'presence', agentsOnline: 0, queued: 0 } });
+    s.stop();
+    // "Deploy modified nodes": only handoff restarts; the bridge sends no presence event
+    s = mk();
+    await s.start();
+    notices.length = 0;
+    await s.input({ payload: '转人工', wecom: wecom('wmSolo', 'solo-1') });
+    assert.equal(notices.length, 0, 'no "transferring…": the bridge\'s queued/assigned answer is the one notice');
+    s.stop();
+    // a handoff that never heard of a bridge tells the user at once (nothing else will)
+    const lone = new HandoffService(new MemoryStore(), 'handoff-timers:h2', handoffOptions({}), { emit: (out) => void notices.push(...out.notice), error: (err) => assert.fail(err), changed: () => undefined });
+    await lone.start();
+    await lone.input({ payload: '转人工', wecom: wecom('wmLone', 'lone-1') });
+    assert.equal(notices.filter((n) => n.handoff.notice === 'transfer').length, 1);
+    lone.stop();
+  });
+
   it('agents get 5 − used − 1 replies; the kept one is the closing notice\'s', function () {
     const b = { lastCustomerAt: Date.now(), used: 1 };
     assert.deepEqual(kfRemaining(b, 1), { replies: 3, reserved: 1, until: b.lastCustomerAt + 48 * 3600 * 1000 });

@@ -88,7 +88,8 @@ describe('ops-api: query, summary, FAQ sources, alternates', function () {
     assert.ok(list[2].error);
     const added = writeAlternates(path.join(dir, 'kb.json'), 'inv', ['发票怎么开']);
     assert.deepEqual(added, ['发票怎么开']);
-    assert.deepEqual(faqSources([{ id: 'f2', type: 'faq-lookup', kbFile: 'kb.json' }], dir)[0].entries, [{ id: 'inv', question: '如何开发票', alternates: ['发票怎么开'] }], 'the alternate is read back');
+    writeAlternates(path.join(dir, 'kb.json'), 'inv', ['发票丢了怎么办'], 'never');
+    assert.deepEqual(faqSources([{ id: 'f2', type: 'faq-lookup', kbFile: 'kb.json' }], dir)[0].entries, [{ id: 'inv', question: '如何开发票', alternates: ['发票怎么开'], never: ['发票丢了怎么办'] }], 'the alternate and the question marked wrong are read back');
     assert.match(fs.readFileSync(path.join(dir, 'kb.json'), 'utf8'), /发票怎么开/);
     assert.deepEqual(fs.readdirSync(dir).sort(), ['bad.json', 'kb.json'], 'no temporary file left');
     fs.rmSync(dir, { recursive: true, force: true });

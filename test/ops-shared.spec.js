@@ -6,6 +6,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const rs = require('./helpers/redis-server');
+const { until, sleep } = require('./helpers/runtime');
 const { OpsLog } = require('../dist/nodes/lib/ops/log');
 const { SharedRollup } = require('../dist/nodes/lib/ops/shared-rollup');
 const { HOUR_MS } = require('../dist/nodes/lib/ops/rollup');
@@ -40,6 +41,16 @@ describe('ops: shared rollups on one Redis', function () {
   const instance = () => {
     const log = new OpsLog({ dir: null, now });
     return { log, shared: new SharedRollup(store, { source: log.source, retentionDays: 30, now }) };
+  };
+  /** The unpaired channel is subscribed once a probe on it comes back (publishes on one channel arrive in order). */
+  const subscribed = async (offs) => {
+    const probes = [];
+    offs.push(store.subscribe('ops-unpaired', (m) => probes.push(m)));
+    await until(async () => {
+      await store.publish('ops-unpaired', { source: 'probe' });
+      await sleep(20);
+      return probes.length > 0;
+    }, 'the channel subscribed', 5000);
   };
   const miss = (log, conv, text) => {
     log.record('message.in', { conversationId: conv, text });
@@ -97,6 +108,70 @@ describe('ops: shared rollups on one Redis', function () {
     assert.equal(s.wait.count, 1);
     const p50 = Number(s.wait.p50);
     assert.ok(p50 >= 45_000 && p50 <= 45_000 * 1.2, String(p50));
+  });
+
+  it('a reply on one instance disputing an answer given on the other is paired there (FAQ and AI answers)', async () => {
+    const a = instance();
+    const b = instance();
+    const offs = [a, b].map((x) => {
+      x.shared.shareUnpaired(x.log.rollup);
+      return SharedRollup.adoptUnpaired(store, () => ({ source: x.log.source, rollup: x.log.rollup }));
+    });
+    try {
+      await subscribed(offs);
+      a.log.record('faq.answer', { conversationId: 'p1', faqId: 'f7', band: 'answer', text: '怎么退款', answer: '在订单页申请' });
+      a.log.record('ai.answer', { conversationId: 'p2', text: '能开发票吗' });
+      b.log.record('message.in', { conversationId: 'p1', text: '答非所问' });
+      b.log.record('message.in', { conversationId: 'p2', text: '不对，我要人工' });
+      b.log.record('message.in', { conversationId: 'p3', text: '谢谢' });
+      const from = clock.t - HOUR_MS;
+      const to = clock.t + HOUR_MS;
+      await until(() => a.log.rollup.disputedIn(from, to).length === 1 && a.log.summary(from, to).totals.aiDisputed === 1, 'the disputes paired on A', 5000);
+      assert.deepEqual(
+        a.log.rollup.disputedIn(from, to).map((d) => [d.question, d.faqId, d.answer, d.reply]),
+        [['怎么退款', 'f7', '在订单页申请', '答非所问']],
+      );
+      assert.equal(a.log.summary(from, to).totals.in ?? 0, 0, 'the message is counted where it was handled');
+      await a.shared.publish(a.log.rollup);
+      await b.shared.publish(b.log.rollup);
+      const view = await b.shared.view(b.log.rollup, from, to);
+      assert.equal(view.disputedIn(from, to).length, 1, 'B\'s ops view shows it');
+      assert.equal(view.summary(from, to).totals.in, 3);
+      // the answer was disputed once: a second 不对 pairs with nothing (the next dispute, published after it, does)
+      b.log.record('message.in', { conversationId: 'p1', text: '不对' });
+      a.log.record('faq.answer', { conversationId: 'p4', faqId: 'f8', band: 'answer', text: '几点发货', answer: '下午四点' });
+      b.log.record('message.in', { conversationId: 'p4', text: '没用' });
+      await until(() => a.log.rollup.disputedIn(from, to).length >= 2, 'the second dispute', 5000);
+      assert.deepEqual(a.log.rollup.disputedIn(from, to).map((d) => d.reply).sort(), ['没用', '答非所问']);
+    } finally {
+      for (const off of offs) off();
+    }
+  });
+
+  it('a did-you-mean list offered on one instance and picked from on the other is never counted declined', async () => {
+    const a = instance();
+    const b = instance();
+    const offs = [a, b].map((x) => {
+      x.shared.shareUnpaired(x.log.rollup);
+      return SharedRollup.adoptUnpaired(store, () => ({ source: x.log.source, rollup: x.log.rollup }));
+    });
+    try {
+      await subscribed(offs);
+      const from = clock.t - HOUR_MS;
+      const to = clock.t + HOUR_MS;
+      a.log.record('faq.suggest', { conversationId: 's1', faqIds: ['f1', 'f2'], band: 'suggest', text: '怎么开票' });
+      a.log.record('faq.suggest', { conversationId: 's2', faqIds: ['f3', 'f4'], band: 'suggest', text: '几时到货' });
+      a.log.record('faq.suggest', { conversationId: 's3', faqIds: ['f5', 'f6'], band: 'suggest', text: '怎么退货' });
+      b.log.record('faq.answer', { conversationId: 's1', faqId: 'f2', band: 'picked', text: '2' });
+      b.log.record('faq.answer', { conversationId: 's2', faqId: 'f3', band: 'picked', text: '1' });
+      await until(() => Object.keys(a.log.rollup.toJSON().suggested).join() === 's3', 'the picks adopted on A', 5000);
+      // the user's next questions on A: s1's list was picked from (on B), s3's was declined
+      a.log.record('faq.miss', { conversationId: 's1', text: '还有别的问题' });
+      a.log.record('faq.miss', { conversationId: 's3', text: '都不是' });
+      assert.equal(a.log.summary(from, to).totals.declined, 1, 'only the list no one picked from');
+    } finally {
+      for (const off of offs) off();
+    }
   });
 
   it('an hour changed after a publish is written again; a failed publish is retried', async () => {

@@ -88,5 +88,12 @@ describe('wecom-out building blocks', function () {
     assert.throws(() => planSend({ payload: 'hi', wecom: {} }), PlanError);
     assert.throws(() => planSend({ payload: { msgtype: 'textcard', textcard: {} }, wecom: { channel: 'kf', userId: 'u', openKfId: 'wk' } }), /cannot send msgtype textcard/);
     assert.throws(() => planSend({ payload: '  ', wecom: { userId: 'u' } }), /empty/);
+    const kf = { channel: 'kf', userId: 'u', openKfId: 'wk' };
+    const item = (i) => ({ type: 'click', click: { id: `m${i}`, content: `q${i}` } });
+    const menu = (n) => ({ msgtype: 'msgmenu', msgmenu: { head_content: 'h', list: Array.from({ length: n }, (_v, i) => item(i)) } });
+    const ten = planSend({ payload: menu(10), wecom: kf });
+    assert.deepEqual([ten.msgtype, Array.isArray(ten.content?.list) && ten.content.list.length], ['msgmenu', 10]);
+    assert.throws(() => planSend({ payload: menu(11), wecom: kf }), /at most 10 items \(got 11\)/);
+    assert.throws(() => planSend({ payload: menu(0), wecom: kf }), /at least one item/);
   });
 });

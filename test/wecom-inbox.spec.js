@@ -198,6 +198,22 @@ describe('wecom-in core: inbox and callback endpoint (no Node-RED)', function ()
     assert.equal(later.got.length, 0);
   });
 
+  it('the dedupe claim it just won is not read back before the message is emitted; a re-send reads it and is dropped', async function () {
+    const c = clock();
+    const store = new MemoryStore({ now: c.now });
+    /** @type {string[]} */
+    const reads = [];
+    const get = store.get.bind(store);
+    store.get = (key) => (reads.push(key), get(key));
+    const x = track(core(store, c));
+    const { query, body } = callback(textXml('一次', { msgId: '9101' }));
+    assert.equal((await x.endpoint.post(query, body)).status, 200);
+    assert.equal((await x.endpoint.post(query, body)).status, 200, 'WeCom re-sends it');
+    await x.drain();
+    assert.deepEqual(x.got.map((m) => m.payload), ['一次'], 'emitted once');
+    assert.equal(reads.filter((k) => k.startsWith('dedupe:')).length, 1, 'only the re-send (whose claim was lost) reads the claim');
+  });
+
   it('a store that cannot record: 503, nothing emitted, and WeCom’s re-send is then emitted once', async function () {
     const c = clock();
     const store = new MemoryStore({ now: c.now });

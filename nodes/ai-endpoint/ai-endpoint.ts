@@ -10,6 +10,7 @@ import type { AiEndpointNode } from '../shared/ai-endpoint-node';
 import { opsGauges } from '../shared/ops/events';
 import { nodeType } from '../shared/node-kit';
 import { aiEndpointSchema } from '../lib/config/ai-endpoint';
+import { credentialTypes } from '../lib/config/schema';
 
 export = function register(RED: NodeAPI): void {
   function AiEndpoint(this: AiEndpointNode, def: NodeDef & AiEndpointFields) {
@@ -22,5 +23,5 @@ export = function register(RED: NodeAPI): void {
     const budget = this.settings.dailyBudget;
     if (budget > 0) opsGauges(this, () => ({ agentsOnline: 0, queued: 0, groups: {}, aiBudget: budget }));
   }
-  RED.nodes.registerType('ai-endpoint', nodeType(AiEndpoint, aiEndpointSchema), { credentials: { apiKey: { type: 'password' } } });
+  RED.nodes.registerType('ai-endpoint', nodeType(AiEndpoint, aiEndpointSchema), { credentials: credentialTypes(aiEndpointSchema) });
 };

@@ -13,7 +13,7 @@ import { faqAsk, faqDecide, faqTurn } from '../lib/bot/faq/turn';
 import { PendingSuggestions } from '../lib/bot/faq/pending';
 import { noPayload, payloadText } from '../lib/bot/text/msg-text';
 import { parseKb } from '../lib/bot/faq/data';
-import { numOf } from '../lib/config/schema';
+import { credentialTypes, numOf } from '../lib/config/schema';
 import { watchTextFile, type FileSource } from '../shared/file-source';
 import { opsEvent } from '../shared/ops/events';
 import { publishFaqIndex } from '../shared/faq-registry';
@@ -109,5 +109,5 @@ export = function register(RED: NodeAPI) {
       return handle?.release();
     });
   }
-  RED.nodes.registerType('faq-lookup', nodeType(FaqLookupNode, faqLookupSchema), { credentials: { rerankKey: { type: 'password' } } });
+  RED.nodes.registerType('faq-lookup', nodeType(FaqLookupNode, faqLookupSchema), { credentials: credentialTypes(faqLookupSchema) });
 };

@@ -16,6 +16,7 @@ import { PassiveReplies } from '../lib/wecom/passive-reply';
 import { acquireStore, stateOptions, type StoreHandle } from '../shared/state';
 import { nodeType, settingsOf } from '../shared/node-kit';
 import { wecomAccountSchema } from '../lib/config/wecom-account';
+import { credentialTypes } from '../lib/config/schema';
 
 interface AccountDef extends NodeDef {
   corpId?: string;
@@ -96,14 +97,5 @@ export = function register(RED: NodeAPI): void {
     if (this.problems.length > 0) this.warn(this.problemText() as string);
   }
 
-  RED.nodes.registerType('wecom-account', nodeType(WecomAccount, wecomAccountSchema), {
-    credentials: {
-      agentSecret: { type: 'password' },
-      kfSecret: { type: 'password' },
-      token: { type: 'password' },
-      encodingAESKey: { type: 'password' },
-      previousToken: { type: 'password' },
-      previousEncodingAESKey: { type: 'password' },
-    },
-  });
+  RED.nodes.registerType('wecom-account', nodeType(WecomAccount, wecomAccountSchema), { credentials: credentialTypes(wecomAccountSchema) });
 };

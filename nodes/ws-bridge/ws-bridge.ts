@@ -28,6 +28,7 @@ import { numField } from '../lib/fields';
 import { statusText } from '../shared/status-text';
 import { nodeType, onClose, settingsOf, wecomMsg } from '../shared/node-kit';
 import { wsBridgeSchema } from '../lib/config/ws-bridge';
+import { credentialTypes } from '../lib/config/schema';
 import { bridgeInfo } from '../lib/contract/messages';
 import { AgentSockets } from './agent-sockets';
 import { startServer } from './agent-server';
@@ -157,7 +158,5 @@ export = function register(RED: NodeAPI): void {
     });
   }
 
-  RED.nodes.registerType('ws-bridge', nodeType(WsBridge, wsBridgeSchema), {
-    credentials: { token: { type: 'password' }, opsPassword: { type: 'password' }, metricsToken: { type: 'password' } },
-  });
+  RED.nodes.registerType('ws-bridge', nodeType(WsBridge, wsBridgeSchema), { credentials: credentialTypes(wsBridgeSchema) });
 };

@@ -193,6 +193,7 @@
     var b = document.createElement('div');
     b.className = 'bubble';
     b.textContent = opts.text;
+    if (opts.menu) menuItems(b, opts.menu);
     wrap.appendChild(b);
     var t = document.createElement('div');
     t.className = 'time';
@@ -200,6 +201,26 @@
     m.appendChild(wrap);
     m.appendChild(t);
     return m;
+  }
+
+  /** A 微信客服 msgmenu: its click items as buttons (a tap sends the item's text with its id), then its tail. */
+  function menuItems(b, menu) {
+    (Array.isArray(menu.list) ? menu.list : []).forEach(function (item) {
+      var c = item && item.type === 'click' && item.click;
+      if (!c || typeof c.content !== 'string') return;
+      var btn = document.createElement('button');
+      btn.type = 'button';
+      btn.className = 'menu-item';
+      btn.textContent = c.content;
+      btn.addEventListener('click', function () { send(c.content, String(c.id || '')); });
+      b.appendChild(btn);
+    });
+    if (typeof menu.tail_content === 'string' && menu.tail_content) {
+      var tail = document.createElement('div');
+      tail.className = 'menu-tail';
+      tail.textContent = menu.tail_content;
+      b.appendChild(tail);
+    }
   }
 
   function renderMessages() {
@@ -221,6 +242,7 @@
         mine: mine,
         dir: r.direction,
         text: text,
+        menu: !mine && r.msgtype === 'msgmenu' && r.data && typeof r.data === 'object' ? r.data : null,
         time: fmtTime(r.ts),
         from: mine ? '' : (r.channel === 'kf' ? '微信客服' : '企业微信应用') + (r.msgtype && r.msgtype !== 'text' ? ' · ' + r.msgtype : ''),
       }));
@@ -248,7 +270,8 @@
   }
 
   // ---- sending ----
-  function send(text) {
+  /** Send `text` as the selected user; `menuId`: a tap on that 微信客服 menu item. */
+  function send(text, menuId) {
     var u = userByKey(state.selected);
     text = (text || '').trim();
     if (!u || !text) return;
@@ -257,6 +280,7 @@
     renderMessages();
     var body = { channel: u.channel, userId: u.id, text: text };
     if (u.channel === 'kf') body.openKfId = $('kf-account').value || state.openKfIds[0];
+    if (u.channel === 'kf' && menuId) body.menuId = menuId;
     fetch(SIM + 'say', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
       .then(function (r) {
         return r.json().catch(function () { return {}; }).then(function (j) {

@@ -5,7 +5,7 @@
 // them nothing (on 微信客服 every notice burns one of the user's 5 replies). Shared in-process sandbox and its
 // WeCom simulator; no agent connects, and both users leave the queue (取消人工) at the end.
 const assert = require('node:assert/strict');
-const { useSandbox } = require('./sandbox');
+const { useSandbox, flowsApi } = require('./sandbox');
 const { until, request } = require('../helpers/runtime');
 
 describe('e2e: a full deploy while two users wait re-sends them nothing', function () {
@@ -15,6 +15,8 @@ describe('e2e: a full deploy while two users wait re-sends them nothing', functi
   let sb;
   let sim;
   let auth;
+  /** Users handed over (they leave the queue in `after`). */
+  const queued = [];
   const lastSeq = () => sim.records().reduce((m, r) => Math.max(m, r.seq), 0);
   // what the bot sent the user (not the simulator's own welcome on entering the session)
   const received = (userId, since) => sim.records(since).filter((r) => r.direction === 'bot' && r.userId === userId && !r.data?.onEvent);
@@ -28,7 +30,7 @@ describe('e2e: a full deploy while two users wait re-sends them nothing', functi
   after(async function () {
     // leave no conversation queued for the specs that follow
     if (!sim) return;
-    for (const u of users) {
+    for (const u of queued) {
       const since = lastSeq();
       await sim.userSays({ channel: 'kf', userId: u, text: '取消人工' });
       await until(() => received(u, since).some((r) => /取消人工服务/.test(r.text)), `${u} back with the bot`, 20000);
@@ -36,12 +38,6 @@ describe('e2e: a full deploy while two users wait re-sends them nothing', functi
   });
 
   const sandbox = useSandbox();
-  const flowsApi = (method, body) =>
-    fetch(new URL('flows', sb.url), {
-      method,
-      headers: { 'content-type': 'application/json', 'Node-RED-API-Version': 'v2', ...(method === 'POST' ? { 'Node-RED-Deployment-Type': 'full' } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
 
   before(async function () {
     sb = await sandbox();
@@ -58,14 +54,15 @@ describe('e2e: a full deploy while two users wait re-sends them nothing', functi
     for (const [i, u] of users.entries()) {
       const since = lastSeq();
       await sim.userSays({ channel: 'kf', userId: u, text: '转人工' });
+      queued.push(u);
       const told = await until(() => received(u, since).find((r) => /暂无客服在线/.test(r.text)), `${u} told the place`, 20000);
       assert.equal(received(u, since).length, 1, `one notice for user ${i + 1}`);
       assert.ok(told);
     }
     const beforeDeploy = lastSeq();
     const deployAt = Date.now();
-    const current = await (await flowsApi('GET')).json();
-    const res = await flowsApi('POST', { flows: current.flows });
+    const current = await (await flowsApi(sb.url, 'GET')).json();
+    const res = await flowsApi(sb.url, 'POST', { flows: current.flows }, 'full');
     assert.equal(res.status, 200, 'the full deploy is accepted');
 
     // the restarted hub knows both again (offered by handoff at its start): queued, since the deploy

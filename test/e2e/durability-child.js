@@ -9,14 +9,25 @@ const { prepareUserDir } = require('../../dist/sandbox/start.js');
 
 const userDir = /** @type {string} */ (process.env.DUR_USERDIR);
 prepareUserDir(userDir, path.resolve(__dirname, '..', '..'));
-// DUR_STATS=1 (the pipeline bench): GET /__bench/stats answers the local store's write counts and the heap.
+// DUR_STATS=1 (the pipeline bench): GET /__bench/stats answers the local store's write counts and the heap,
+// /__bench/heap writes a heap snapshot.
 const { localWrites } = require('../../dist/nodes/lib/state/backends/local.js');
 localWrites.measureBytes = !!process.env.DUR_STATS;
-/** @param {http.IncomingMessage} req @param {http.ServerResponse} res */
+/**
+ * GET /__bench/stats (?gc=1: after a full garbage collection, when Node runs with --expose-gc);
+ * GET /__bench/heap?file=…: write a heap snapshot there (after a collection).
+ * @param {http.IncomingMessage} req @param {http.ServerResponse} res
+ */
 function benchStats(req, res) {
-  if (!process.env.DUR_STATS || req.url !== '/__bench/stats') return false;
+  if (!process.env.DUR_STATS || !req.url || !req.url.startsWith('/__bench/')) return false;
+  const u = new URL(req.url, 'http://x');
+  const gc = /** @type {{ gc?: () => void }} */ (globalThis).gc;
+  if (u.searchParams.get('gc') && gc) gc();
   res.setHeader('content-type', 'application/json');
-  res.end(JSON.stringify({ writes: localWrites, mem: process.memoryUsage() }));
+  if (u.pathname === '/__bench/heap') {
+    if (gc) gc();
+    res.end(JSON.stringify({ file: require('node:v8').writeHeapSnapshot(String(u.searchParams.get('file'))) }));
+  } else res.end(JSON.stringify({ writes: localWrites, mem: process.memoryUsage() }));
   return true;
 }
 const server = http.createServer((req, res) =>

@@ -9,6 +9,10 @@ const { until: waitUntil, request } = require('../helpers/runtime');
 const { createFaqBot, faqBotConfig } = require('../../dist/nodes/lib/bot/faq/bot');
 const { parseFaqMenuId, KF_MENU_MAX } = require('../../dist/nodes/lib/contract/outcomes');
 const { FAQ_SUGGEST_TEXTS } = require('../../dist/nodes/lib/user-texts');
+const browser = require('./browser');
+
+// With E2E_SCREENSHOTS=1 the user simulator with a did-you-mean menu is shot (docs/screenshots/sandbox-user-menu.png).
+const SHOTS = process.env.E2E_SCREENSHOTS === '1';
 
 const until = (probe, what, ms = 20000) => waitUntil(probe, what, ms);
 // words of the bundled KB that are vague on their own; the test asks the first one the bundled bot suggests for
@@ -101,6 +105,40 @@ describe('e2e: 微信客服 did-you-mean as a menu (bundled flow, simulator)', f
     handedOff = false;
   });
 
+
+  it('on the user simulator page the menu items are buttons: a tap answers that entry', async function () {
+    browser.requireBrowser();
+    const b = await browser.launch({ locale: 'zh-CN' });
+    try {
+      const page = await b.newPage();
+      await page.setViewportSize({ width: 1100, height: 720 });
+      await page.goto(sb.userPageUrl);
+      await page.waitForSelector('#sim-state[data-state="open"]', { timeout: 15000 });
+      const user = `${customer}-page`;
+      await page.fill('#new-user', user);
+      await page.selectOption('#new-channel', 'kf');
+      await page.click('#add-user-btn');
+      await page.waitForSelector(`.item.selected[data-user="${user}"]`);
+      await page.fill('#text', question);
+      await page.press('#text', 'Enter');
+      await page.waitForSelector('#messages .msg[data-direction="bot"] .menu-item', { timeout: 20000 });
+      const labels = await page.$$eval('#messages .msg[data-direction="bot"] .menu-item', (els) => els.map((e) => e.textContent));
+      assert.equal(labels.at(-1), FAQ_SUGGEST_TEXTS.none);
+      const entry = entries.find((e) => e.question === labels[0]);
+      assert.ok(entry, `the first item is a KB question: ${labels[0]}`);
+      if (SHOTS) await browser.screenshot(page, 'sandbox-user-menu');
+      await page.click('#messages .msg[data-direction="bot"] .menu-item >> nth=0');
+      await page.waitForFunction(
+        (t) => Array.from(document.querySelectorAll('#messages .msg[data-direction="bot"] .bubble')).some((e) => e.textContent === t),
+        entry.answer,
+        { timeout: 20000 },
+      );
+      const tap = sim.records().find((r) => r.direction === 'user' && r.userId === user && r.text === labels[0]);
+      assert.ok(tap, 'the tap reached WeCom as the item text');
+    } finally {
+      await b.close();
+    }
+  });
 
   it('app messages keep the numbered text, and "2" answers the second entry', async function () {
     const user = `${customer}-app`;

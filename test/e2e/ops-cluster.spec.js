@@ -139,6 +139,8 @@ describe('e2e cluster: the ops view and the agents\' frames are the whole servic
       assert.equal(mine?.agentId, 'ag5', `${node.name}: ${JSON.stringify(live.body.conversations)}`);
       assert.ok(live.body.agents.some((a) => a.id === 'ag5' && a.online), node.name);
     }
+    // the summary's live gauges on the follower count the leader's agents (published every few hundred ms here)
+    await poll(async () => (await ops(follower, 'summary')).body.gauges?.agentsOnline === 1, 'the leader\'s agent in the follower\'s gauges', 30000);
     assert.deepEqual(await ops(follower, 'supervise', { op: 'close', conversationId: otherConv }), { status: 200, body: { ok: true } });
     await poll(() => first.frames.some((f) => f.type === 'closed' && f.conversationId === otherConv && f.by === 'supervisor'), 'the supervisor\'s close at the agent', 30000);
     const bogus = await ops(follower, 'supervise', { op: 'close', conversationId: 'app:nope:nobody' });

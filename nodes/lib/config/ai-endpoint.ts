@@ -1,4 +1,4 @@
-/** ai-endpoint's fields (the API key is a credential: nodes/ai-endpoint/ai-endpoint.html). */
+/** ai-endpoint's fields, and its API key (a Node-RED credential). */
 import { choice, defineSchema, num, text } from './schema';
 
 export const aiEndpointSchema = defineSchema(
@@ -15,4 +15,5 @@ export const aiEndpointSchema = defineSchema(
     dailyBudget: num(0, { min: 0, max: 1e12 }),
   },
   [{ to: 1, note: 'versioned (no field changed)', up: (c) => c }],
+  { apiKey: {} },
 );

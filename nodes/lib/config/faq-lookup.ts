@@ -40,4 +40,6 @@ export const faqLookupSchema = defineSchema(
       up: (c) => dropFields(c, ['store']),
     },
   ],
+  /** The re-ranker's API key. */
+  { rerankKey: {} },
 );

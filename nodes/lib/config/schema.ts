@@ -59,12 +59,20 @@ export interface Migration {
   up(config: Config): Config;
 }
 
+/** A secret of the node: a Node-RED `password` credential, kept out of the flow file. */
+export interface Secret {
+  /** The editor refuses a value that does not match (regular expression source); empty always passes. */
+  pattern?: string;
+}
+
 export interface NodeSchema<F extends Record<string, Field> = Record<string, Field>> {
   type: string;
   /** The current version: the number of migrations. */
   version: number;
   fields: F;
   migrations: readonly Migration[];
+  /** The node's credentials, declared once: the runtime registers them, the build writes the dialog's. */
+  secrets: Readonly<Record<string, Secret>>;
 }
 
 // Field constructors: the default first, then what the editor checks.
@@ -78,11 +86,16 @@ export const nodeRef = (nodeType: string, required = false): NodeRefField => ({ 
 export const deprecated = (): TextField => ({ kind: 'text', value: '', deprecated: true });
 
 /** A schema whose migrations are numbered 1..n in order (n = its version); throws otherwise. */
-export function defineSchema<F extends Record<string, Field>>(type: string, fields: F, migrations: readonly Migration[]): NodeSchema<F> {
+export function defineSchema<F extends Record<string, Field>>(type: string, fields: F, migrations: readonly Migration[], secrets: Readonly<Record<string, Secret>> = {}): NodeSchema<F> {
   migrations.forEach((m, i) => {
     if (m.to !== i + 1) throw new Error(`${type}: migration ${i + 1} says it produces version ${m.to}`);
   });
-  return { type, version: migrations.length, fields, migrations };
+  return { type, version: migrations.length, fields, migrations, secrets };
+}
+
+/** The `credentials` of registerType (runtime): every secret a password. */
+export function credentialTypes(schema: NodeSchema): Record<string, { type: 'password' }> {
+  return Object.fromEntries(Object.keys(schema.secrets).map((k) => [k, { type: 'password' as const }]));
 }
 
 /** The version a saved config says it is (missing or unreadable: 0, saved before versions). */

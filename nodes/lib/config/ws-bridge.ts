@@ -33,4 +33,6 @@ export const wsBridgeSchema = defineSchema(
       up: (c) => fillMissing(c, { console: true, ops: true, metrics: false }),
     },
   ],
+  /** The shared agent token, the ops view's password, the metrics token. */
+  { token: {}, opsPassword: {}, metricsToken: {} },
 );

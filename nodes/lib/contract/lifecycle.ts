@@ -45,5 +45,18 @@ export function onInboxSettled(store: Settler, stream: string, listener: (id: st
 export async function settleInbox(store: Settler, ref: unknown): Promise<void> {
   if (!isInboxRef(ref)) return;
   await store.ack(ref.s, INBOX_GROUP, [ref.id]);
-  settledHooks.get(store)?.get(ref.s)?.(ref.id);
+  inboxSettled(store, ref);
+}
+
+/**
+ * The acknowledgement that settles the message, for a write that records its outcome and settles it in the same
+ * transaction (a StateStore append's `ack`); then call inboxSettled. Undefined when it came through no inbox.
+ */
+export function settleAck(ref: unknown): { stream: string; group: string; ids: string[] } | undefined {
+  return isInboxRef(ref) ? { stream: ref.s, group: INBOX_GROUP, ids: [ref.id] } : undefined;
+}
+
+/** Tell the inbox that emitted it (in this process) that the message was settled by a write carrying settleAck. */
+export function inboxSettled(store: Settler, ref: unknown): void {
+  if (isInboxRef(ref)) settledHooks.get(store)?.get(ref.s)?.(ref.id);
 }

@@ -22,6 +22,9 @@ export interface HandoffHooks {
 }
 
 const SWEEP_MS = 60 * 60 * 1000;
+/** The agents online as ws-bridge last reported them is kept this long, and written again at most this often. */
+const PRESENCE_TTL_MS = 24 * 60 * 60 * 1000;
+const PRESENCE_REFRESH_MS = 60 * 60 * 1000;
 
 export class HandoffService {
   readonly conversations: ConversationStore;
@@ -30,6 +33,9 @@ export class HandoffService {
   private closed = false;
   private startup: NodeJS.Timeout | undefined;
   private sweeper: NodeJS.Timeout | undefined;
+  /** Where the last reported agents-online count is kept, so a handoff deployed on its own still knows a bridge answers. */
+  private readonly presenceKey: string;
+  private presenceSaved: { n: number; at: number } | null = null;
 
   /** `timersKey`: the store's timer queue of this node (one per node id). */
   constructor(
@@ -39,6 +45,7 @@ export class HandoffService {
     private readonly hooks: HandoffHooks,
     now: () => number = Date.now,
   ) {
+    this.presenceKey = `${timersKey}:agents-online`;
     this.conversations = new ConversationStore(state, now, DEFAULT_RETENTION_MS);
     this.engine = new HandoffEngine(this.conversations, options, (id, at) => void this.timers.schedule(id, at), now);
     this.timers = new DueTimers(state, timersKey, (id) => this.engine.expire(id).then((out) => this.emit(out)), (err) => hooks.error(err));
@@ -46,9 +53,18 @@ export class HandoffService {
 
   /**
    * Start once every node of the flow exists (next tick): re-arm timers and re-offer active conversations;
-   * conversations with the bot idle for the retention time are forgotten hourly.
+   * conversations with the bot idle for the retention time are forgotten hourly. The agents online as ws-bridge
+   * last reported them are read back at once (resolves when read): a handoff deployed on its own (the bridge kept
+   * running, so no presence event comes) then still knows a bridge answers each handoff with one notice, and does
+   * not send the "transferring" notice as well.
    */
-  start(): void {
+  start(): Promise<void> {
+    const presence = this.state
+      .get<number>(this.presenceKey)
+      .then((n) => {
+        if (typeof n === 'number' && this.engine.agentsOnline === undefined) this.engine.agentsOnline = n;
+      })
+      .catch((err: Error) => this.hooks.error(err));
     this.startup = setTimeout(() => {
       this.timers.start();
       this.engine
@@ -59,6 +75,16 @@ export class HandoffService {
     }, 0);
     this.sweeper = setInterval(() => void this.conversations.sweepIdle(DEFAULT_RETENTION_MS).catch((err: Error) => this.hooks.error(err)), SWEEP_MS);
     this.sweeper.unref();
+    return presence;
+  }
+
+  /** Keep the agents-online count ws-bridge reported (written when it changes, else at most hourly). */
+  private rememberPresence(n: number): void {
+    const at = Date.now();
+    const last = this.presenceSaved;
+    if (last && last.n === n && at - last.at < PRESENCE_REFRESH_MS) return;
+    this.presenceSaved = { n, at };
+    this.state.set(this.presenceKey, n, { ttlMs: PRESENCE_TTL_MS }).catch((err: Error) => this.hooks.error(err));
   }
 
   /**
@@ -70,7 +96,10 @@ export class HandoffService {
     const user = !isSendResult(m) && !isBridgeEvent(m) && isUserMessage(m);
     let work: Promise<Emit | void>;
     if (isSendResult(m)) work = this.engine.result(m);
-    else if (isBridgeEvent(m)) work = this.engine.bridge(m.bridge);
+    else if (isBridgeEvent(m)) {
+      if (typeof m.bridge.agentsOnline === 'number') this.rememberPresence(m.bridge.agentsOnline);
+      work = this.engine.bridge(m.bridge);
+    }
     else if (user) work = this.engine.user(m);
     else return null;
     return work.then(async (out) => {

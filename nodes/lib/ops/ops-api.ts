@@ -92,7 +92,8 @@ export interface FaqSource {
   kbFile: string | null;
   /** Its absolute path. */
   full: string | null;
-  entries: Array<{ id: string; question: string; alternates?: string[] }>;
+  /** `never`: the questions the entry must never answer (the ops view marks disputed rows already marked wrong). */
+  entries: Array<{ id: string; question: string; alternates?: string[]; never?: string[] }>;
   error?: string;
 }
 
@@ -107,7 +108,7 @@ export function faqSources(configs: FaqNodeConf[], userDir: string): FaqSource[]
     let error: string | undefined;
     try {
       const raw = full ? parseKb(fs.readFileSync(full, 'utf8').replace(/^\uFEFF/, ''), full) : n.entries ?? [];
-      entries = validateEntries(raw).map((e) => ({ id: e.id, question: e.question, alternates: e.alternates ?? [] }));
+      entries = validateEntries(raw).map((e) => ({ id: e.id, question: e.question, alternates: e.alternates ?? [], never: e.never ?? [] }));
     } catch (e) {
       error = (e as Error).message;
     }

@@ -10,7 +10,7 @@ import { normalise } from '../bot/text/normalise';
 import { tokenSet, type Unanswered } from './cluster';
 import { quantile, waitBin } from './histogram';
 import { agentDays, agentEvent, type AgentDay, type AgentHour, type FirstPending } from './agent-stats';
-import { disputeEvent, type Disputed, type LastAnswer } from './disputes';
+import { disputeEvent, isDispute, type Disputed, type LastAnswer } from './disputes';
 
 export { binUpper, quantile, waitBin } from './histogram';
 
@@ -184,19 +184,49 @@ export class Rollup {
     this.unanswered(b, s.text, s.ts, 'declined');
   }
 
+  /**
+   * An event whose other half this rollup never saw (another instance has it): a user message that may dispute
+   * an answer given there, a pick from a list offered there. Handed to the other instances, whose rollup with
+   * that half adopts it (shared-rollup.ts). Unset: kept to itself.
+   */
+  onUnpaired?: (e: OpsEvent) => void;
+
+  /** This conversation has an answer here that the user's next message may dispute. */
+  private answered(conv: string): boolean {
+    return this.lastAnswer.has(conv) || this.aiAnswered.has(conv);
+  }
+
+  /** The user's message after an answer: a dispute of the FAQ's or the AI's answer, or neither. */
+  private replied(b: Bucket, conv: string, e: OpsEvent): void {
+    disputeEvent((b.disputed ??= []), this.lastAnswer, e);
+    const ai = this.aiAnswered.get(conv);
+    if (ai === undefined) return;
+    this.aiAnswered.delete(conv);
+    if (e.ts - ai <= DISPUTE_MS && DISPUTE.test(String(e.text ?? ''))) this.inc(b, 'aiDisputed');
+  }
+
+  /**
+   * Another instance's event this one may have the other half of (onUnpaired there): a user message for a
+   * conversation this one answered (a dispute?), or a pick from a did-you-mean list this one offered.
+   */
+  adopt(e: OpsEvent): void {
+    const conv = e.conversationId;
+    if (!conv) return;
+    if (e.type === 'message.in' && this.answered(conv)) this.replied(this.bucket(e.ts), conv, e);
+    else if (e.type === 'faq.answer' && e.band === 'picked') this.settle(conv, true);
+  }
+
   add(e: OpsEvent): void {
     const b = this.bucket(e.ts);
     const conv = e.conversationId;
     if (e.type === 'assigned' || e.type === 'reply' || e.type === 'closed' || e.type === 'rating') agentEvent((b.agents ??= {}), this.firstPending, e);
-    if ((e.type === 'faq.answer' || e.type === 'message.in') && conv) disputeEvent((b.disputed ??= []), this.lastAnswer, e);
+    if (e.type === 'faq.answer' && conv) disputeEvent((b.disputed ??= []), this.lastAnswer, e);
     switch (e.type) {
       case 'message.in': {
         this.inc(b, 'in');
-        const ai = conv ? this.aiAnswered.get(conv) : undefined;
-        if (ai !== undefined && conv) {
-          this.aiAnswered.delete(conv);
-          if (e.ts - ai <= DISPUTE_MS && DISPUTE.test(String(e.text ?? ''))) this.inc(b, 'aiDisputed');
-        }
+        if (!conv) break;
+        if (this.answered(conv)) this.replied(b, conv, e);
+        else if (this.onUnpaired && (isDispute(String(e.text ?? '')) || DISPUTE.test(String(e.text ?? '')))) this.onUnpaired(e);
         break;
       }
       case 'ai.answer':
@@ -226,6 +256,8 @@ export class Rollup {
         break;
       case 'faq.answer':
         if (e.band === 'picked') {
+          // the list may have been offered on another instance: it must not count it declined later
+          if (conv && !this.suggested.has(conv)) this.onUnpaired?.(e);
           this.settle(conv, true);
           this.inc(b, 'picked');
         } else {

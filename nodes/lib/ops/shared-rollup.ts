@@ -9,11 +9,14 @@
 import type { StateStore } from '../state/store';
 import { emptyBucket, HOUR_MS, mergeUnanswered, Rollup, type Bucket } from './rollup';
 import { addHist } from './histogram';
+import type { OpsEvent } from './event';
 
 const DAY_MS = 86_400_000;
 const SOURCES = 'ops-sources';
 const hourKey = (source: string, hour: number) => `ops-hour:${source}:${hour}`;
 const liveKey = (source: string) => `ops-live:${source}`;
+/** Channel of user messages that may dispute an answer given on another instance (rollup.ts onUnpaired). */
+const UNPAIRED = 'ops-unpaired';
 /** Reads of other instances' hours in flight at once. */
 const READ_BATCH = 100;
 
@@ -103,6 +106,23 @@ export class SharedRollup {
     }
     this.first = false;
     return changed.size;
+  }
+
+  /**
+   * Hand `rollup`'s user messages that may dispute an answer it never saw to the other instances: one publish
+   * for such a message only (a reply like 不对 / 转人工 with no answer of this instance before it), none otherwise.
+   */
+  shareUnpaired(rollup: Rollup): void {
+    rollup.onUnpaired = (e) => void this.store.publish(UNPAIRED, { source: this.opt.source, e }).catch(() => undefined);
+  }
+
+  /** Pair the other instances' unpaired messages with the answers of `self()`'s rollup; returns the unsubscribe. */
+  static adoptUnpaired(store: StateStore, self: () => { source: string; rollup: Rollup }): () => void {
+    return store.subscribe(UNPAIRED, (m) => {
+      const x = m as { source?: unknown; e?: OpsEvent } | null;
+      const me = self();
+      if (x && x.source !== me.source && x.e && typeof x.e === 'object') me.rollup.adopt(x.e);
+    });
   }
 
   /** This instance's live numbers (gauges), kept `ttlMs`: read by the others until it stops renewing them. */

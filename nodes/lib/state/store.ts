@@ -49,6 +49,21 @@ export interface ReadGroupOptions {
   claimIdleMs?: number;
 }
 
+/** Entries of a stream's group to acknowledge. */
+export interface StreamAck {
+  stream: string;
+  group: string;
+  ids: string[];
+}
+
+export interface AppendOptions {
+  /**
+   * Acknowledge these entries (of another stream) in the same transaction as the append: the new entry records
+   * their outcome, so they are acknowledged exactly when it is recorded (the outbox settling the inbox).
+   */
+  ack?: StreamAck;
+}
+
 /** A lease held by one owner until released or expired; renew before it runs out. */
 export interface Lease {
   readonly name: string;
@@ -96,7 +111,7 @@ export interface StateStore {
 
   // ---- ordered streams with acknowledgement (inbox, outbox, agent frames) ---------------------------
   /** Append; resolves once recorded, to the entry id. */
-  append(stream: string, value: unknown): Promise<string>;
+  append(stream: string, value: unknown, opts?: AppendOptions): Promise<string>;
   /**
    * Entries for `consumer` of `group`: first its own unacknowledged ones (after a restart with the same
    * instanceId), then new ones, then (with claimIdleMs) ones another consumer left unacknowledged.

@@ -50,6 +50,8 @@ export function dedupeTtlFor(maxSkewS: number): number {
 }
 /** How long a pulled 微信客服 msgid is recognised when a page is pulled again (a crash before the cursor moved). */
 const KF_DEDUPE_TTL_MS = 24 * 3600 * 1000;
+/** Won claims remembered at most (see Inbox.won). */
+const WON_MAX = 10_000;
 
 export interface InboxKfOptions extends Pick<PullerOptions, 'api' | 'skipBacklog' | 'welcome' | 'budget' | 'onError'> {
   /** Namespace of the cursor and start time in the store (node, API base and corp: a new account starts afresh). */
@@ -92,6 +94,8 @@ export class Inbox {
   private readonly now: () => number;
   /** Passive-reply slots of recorded messages not yet emitted, by nonce. */
   private readonly slotByNonce = new Map<string, string>();
+  /** Nonces whose dedupe claim this run won (the entry is the message's first): no need to read the claim back. */
+  private readonly won = new Set<string>();
   /** Entries emitted in this run and not yet settled, by id → settle deadline. */
   private readonly unsettled = new Map<string, number>();
   private poller?: NodeJS.Timeout;
@@ -153,7 +157,10 @@ export class Inbox {
     const k = dedupeKey(rec);
     const claimed = this.o.store.claim(this.dedupeRecord(k), nonce, this.o.dedupeTtlMs ?? DEDUPE_TTL_MS);
     try {
-      await Promise.all([claimed, this.o.store.append(this.stream, { rec, k, n: nonce, t: this.now() } satisfies InboxValue)]);
+      const [first] = await Promise.all([claimed, this.o.store.append(this.stream, { rec, k, n: nonce, t: this.now() } satisfies InboxValue)]);
+      if (first) this.won.add(nonce);
+      // entries another instance emits are never delivered here: keep the newest only
+      if (this.won.size > WON_MAX) this.won.delete(this.won.values().next().value as string);
     } catch (err) {
       this.slotByNonce.delete(nonce);
       // Claimed but not appended: let go of the claim (if the store lets us), or WeCom's re-send would count as seen.
@@ -242,7 +249,10 @@ export class Inbox {
     const v = e.value;
     if (v.kf) return this.deliverPulled(e, v.kf);
     if (!v.rec) return this.drop(e);
-    const owner = await this.o.store.get<string>(this.dedupeRecord(v.k));
+    // Won in this run and read well within the claim's lifetime: it still holds (a re-send after it expired
+    // could have claimed the message again, so an old entry reads the claim back).
+    const fresh = this.won.delete(v.n) && this.now() - (v.t ?? 0) < (this.o.dedupeTtlMs ?? DEDUPE_TTL_MS) / 2;
+    const owner = fresh ? v.n : await this.o.store.get<string>(this.dedupeRecord(v.k));
     const slot = this.slotByNonce.get(v.n);
     this.slotByNonce.delete(v.n);
     if (owner !== undefined && owner !== v.n) {

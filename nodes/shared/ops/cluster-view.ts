@@ -18,6 +18,8 @@ interface Sharing {
   source: string;
   timer: NodeJS.Timeout;
   users: Set<string>;
+  /** Stops pairing the other instances' replies. */
+  off: () => void;
 }
 let sharing: Sharing | null = null;
 let warned = false;
@@ -34,6 +36,7 @@ function current(RED: NodeAPI, s: Sharing): SharedRollup {
     s.source = log.source;
     s.shared = new SharedRollup(s.handle.store, { source: log.source, retentionDays: log.retentionDays });
   }
+  if (!log.rollup.onUnpaired) s.shared.shareUnpaired(log.rollup);
   return s.shared;
 }
 
@@ -56,8 +59,11 @@ export function shareOps(RED: NodeAPI, node: Node): void {
   if (!sharing) {
     const handle = acquireStore(RED);
     const log = opsLog(RED);
-    const s: Sharing = { handle, source: log.source, shared: new SharedRollup(handle.store, { source: log.source, retentionDays: log.retentionDays }), users: new Set(), timer: setInterval(() => void publish(RED, s), periodMs()) };
+    const s: Sharing = { handle, source: log.source, shared: new SharedRollup(handle.store, { source: log.source, retentionDays: log.retentionDays }), users: new Set(), timer: setInterval(() => void publish(RED, s), periodMs()), off: () => undefined };
     s.timer.unref();
+    // a reply on this instance to an answer given on another is paired there, and the other way round
+    s.shared.shareUnpaired(log.rollup);
+    s.off = SharedRollup.adoptUnpaired(handle.store, () => ({ source: s.source, rollup: opsLog(RED).rollup }));
     sharing = s;
   }
   const s = sharing;
@@ -67,7 +73,9 @@ export function shareOps(RED: NodeAPI, node: Node): void {
     if (s.users.size > 0 || sharing !== s) return;
     sharing = null;
     clearInterval(s.timer);
+    s.off();
     await publish(RED, s);
+    opsLog(RED).rollup.onUnpaired = undefined;
     await s.handle.release();
   });
 }

@@ -22,7 +22,7 @@
 import * as fs from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { open, type RootDatabase } from 'lmdb';
-import type { Lease, ReadGroupOptions, StateStore, StreamBacklog, StreamEntry, UpdateResult } from '../store';
+import type { AppendOptions, Lease, ReadGroupOptions, StateStore, StreamBacklog, StreamEntry, UpdateResult } from '../store';
 import { StateUnavailable } from '../store';
 import { Notifier } from '../notifier';
 import { makePrivate, privateDir } from '../private-files';
@@ -59,15 +59,27 @@ interface LeaseRec {
 }
 
 /**
- * The durable writes of every LocalStore in this process, for the bench: write transactions asked for (lmdb
- * commits those of one event-loop turn together), records put, and their encoded bytes (counted only while
- * `measureBytes` is set: it encodes each value once more).
+ * The durable writes of every LocalStore in this process, for the bench: writes asked for (`ops`, by operation and
+ * key namespace in `byOp`), write transactions run (`tx`: one per event-loop turn that asked for writes),
+ * transactions lmdb committed (`commits`), records put, and their encoded bytes (`bytes`, by operation in
+ * `bytesByOp`; `byOp` and the bytes are counted only while `measureBytes` is set: it encodes each value once more).
  */
-export const localWrites = { tx: 0, puts: 0, bytes: 0, measureBytes: false };
+export const localWrites = { ops: 0, tx: 0, commits: 0, puts: 0, bytes: 0, measureBytes: false, byOp: {} as Record<string, number>, bytesByOp: {} as Record<string, number> };
+
+/** `set:conv` for set('conv:…'): the operation and the key's namespace, for localWrites.byOp. */
+const opOf = (op: string, key: string): string => op + ':' + key.split(':')[0];
 
 /** Marks an error thrown by a caller's function inside a transaction (not a storage failure). */
 class CallerError {
   constructor(readonly error: unknown) {}
+}
+
+/** A write asked for in this event-loop turn, waiting for the turn's transaction. */
+interface Queued {
+  op: string;
+  fn: (db: RootDatabase) => unknown;
+  resolve(v: unknown): void;
+  reject(err: unknown): void;
 }
 
 export class LocalStore implements StateStore {
@@ -84,6 +96,10 @@ export class LocalStore implements StateStore {
   private readonly sweeper: NodeJS.Timeout;
   private healthy: boolean | undefined;
   private closed = false;
+  /** The writes of this turn (see tx()). */
+  private queue: Queued[] = [];
+  /** The operation whose records are being put (for localWrites.bytesByOp). */
+  private putting = '';
 
   constructor(private readonly opts: LocalStoreOptions) {
     this.now = opts.now ?? Date.now;
@@ -100,6 +116,7 @@ export class LocalStore implements StateStore {
       privateDir(this.opts.dir);
       fs.accessSync(this.opts.dir, fs.constants.W_OK);
       const db = open({ path: this.opts.dir, overlappingSync: true, noMemInit: true });
+      db.on('aftercommit', () => localWrites.commits++);
       // LMDB creates its files with the umask's mode: conversation state is private
       for (const f of fs.readdirSync(this.opts.dir, { withFileTypes: true })) if (f.isFile()) makePrivate(`${this.opts.dir}/${f.name}`);
       if (!this.instanceId) {
@@ -134,32 +151,65 @@ export class LocalStore implements StateStore {
   /** Put one record (counted in localWrites). */
   private put(db: RootDatabase, key: K, value: unknown): void {
     localWrites.puts++;
-    if (localWrites.measureBytes) localWrites.bytes += (db as RootDatabase & { encoder: { encode(v: unknown): Uint8Array } }).encoder.encode(value).length;
+    if (localWrites.measureBytes) {
+      const n = (db as RootDatabase & { encoder: { encode(v: unknown): Uint8Array } }).encoder.encode(value).length;
+      localWrites.bytes += n;
+      localWrites.bytesByOp[this.putting] = (localWrites.bytesByOp[this.putting] ?? 0) + n;
+    }
     db.putSync(key, value);
   }
 
-  /** Run `fn` in one write transaction; resolves after the commit is on disk. */
-  private async tx<T>(fn: (db: RootDatabase) => T): Promise<T> {
-    const db = this.ready();
-    localWrites.tx++;
-    let out: T | CallerError;
+  /**
+   * Run `fn` in a write transaction; resolves after the commit is on disk. The writes one event-loop turn asks for
+   * share one transaction (and one wait for the disk), run in the order asked; a function that throws rejects its
+   * own promise only (what it put before throwing is kept, as in lmdb's own batches).
+   */
+  private tx<T>(op: string, fn: (db: RootDatabase) => T): Promise<T> {
+    let db: RootDatabase;
     try {
-      out = await db.transaction(() => {
-        try {
-          return fn(db);
-        } catch (err) {
-          return new CallerError(err);
-        }
-      });
+      db = this.ready();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    localWrites.ops++;
+    if (localWrites.measureBytes) localWrites.byOp[op] = (localWrites.byOp[op] ?? 0) + 1;
+    return new Promise<T>((resolve, reject) => {
+      if (this.queue.push({ op, fn, resolve: resolve as (v: unknown) => void, reject }) === 1) setImmediate(() => void this.commit(db));
+    });
+  }
+
+  /** Run the writes asked for so far in one transaction and settle their promises. */
+  private async commit(db: RootDatabase): Promise<void> {
+    const batch = this.queue;
+    this.queue = [];
+    if (batch.length === 0) return;
+    localWrites.tx++;
+    let outs: unknown[];
+    try {
+      outs = await db.transaction(() =>
+        batch.map((q) => {
+          this.putting = q.op;
+          try {
+            return q.fn(db);
+          } catch (err) {
+            return new CallerError(err);
+          }
+        }),
+      );
       // Committed is not yet durable: wait until this commit (and any before it) is on disk.
       await db.flushed;
     } catch (err) {
       this.setHealth(false, (err as Error).message);
-      throw new StateUnavailable('state write failed: ' + (err as Error).message, err);
+      const e = new StateUnavailable('state write failed: ' + (err as Error).message, err);
+      for (const q of batch) q.reject(e);
+      return;
     }
-    if (out instanceof CallerError) throw out.error;
     this.setHealth(true);
-    return out;
+    batch.forEach((q, i) => {
+      const out = outs[i];
+      if (out instanceof CallerError) q.reject(out.error);
+      else q.resolve(out);
+    });
   }
 
   private readRec(db: RootDatabase, key: string): Rec | undefined {
@@ -176,7 +226,8 @@ export class LocalStore implements StateStore {
       return;
     }
     this.put(db, ['r', key], x === undefined ? { v } : { v, x });
-    if (x !== undefined) this.put(db, ['x', x, key], 1);
+    // the TTL index entry is there already when the expiry stays the same (an update that keeps the TTL)
+    if (x !== undefined && old?.x !== x) this.put(db, ['x', x, key], 1);
   }
 
   async get<T = unknown>(key: string): Promise<T | undefined> {
@@ -184,15 +235,15 @@ export class LocalStore implements StateStore {
   }
 
   set(key: string, value: unknown, opts: { ttlMs?: number } = {}): Promise<void> {
-    return this.tx((db) => this.writeRec(db, key, value, opts.ttlMs ? this.now() + opts.ttlMs : undefined));
+    return this.tx(opOf('set', key), (db) => this.writeRec(db, key, value, opts.ttlMs ? this.now() + opts.ttlMs : undefined));
   }
 
   delete(key: string): Promise<void> {
-    return this.tx((db) => this.writeRec(db, key, undefined, undefined));
+    return this.tx(opOf('delete', key), (db) => this.writeRec(db, key, undefined, undefined));
   }
 
   claim(key: string, value: unknown, ttlMs: number): Promise<boolean> {
-    return this.tx((db) => {
+    return this.tx(opOf('claim', key), (db) => {
       if (this.readRec(db, key)) return false;
       this.writeRec(db, key, value, ttlMs > 0 ? this.now() + ttlMs : undefined);
       return true;
@@ -200,7 +251,7 @@ export class LocalStore implements StateStore {
   }
 
   update<T, R>(key: string, fn: (current: T | undefined) => UpdateResult<T, R>): Promise<R> {
-    return this.tx((db) => {
+    return this.tx(opOf('update', key), (db) => {
       const cur = this.readRec(db, key);
       const out = fn(cur?.v as T | undefined);
       const x = out.ttlMs !== undefined ? this.now() + out.ttlMs : cur?.x;
@@ -219,7 +270,7 @@ export class LocalStore implements StateStore {
   }
 
   incr(key: string, by: number, ttlMs: number): Promise<number> {
-    return this.tx((db) => {
+    return this.tx(opOf('incr', key), (db) => {
       const cur = this.readRec(db, key);
       const n = (typeof cur?.v === 'number' ? cur.v : 0) + by;
       this.writeRec(db, key, n, cur ? cur.x : ttlMs > 0 ? this.now() + ttlMs : undefined);
@@ -229,7 +280,7 @@ export class LocalStore implements StateStore {
 
   async lease(name: string, ttlMs: number): Promise<Lease | null> {
     const token = randomUUID();
-    const got = await this.tx((db) => {
+    const got = await this.tx('lease', (db) => {
       const cur = db.get(['l', name]) as LeaseRec | undefined;
       const live = cur && cur.x > this.now();
       // A lease left by this same instance id in an earlier run (another boot) is taken over at once.
@@ -242,32 +293,33 @@ export class LocalStore implements StateStore {
       name,
       owner: this.instanceId,
       renew: (ms = ttlMs) =>
-        this.tx((db) => {
+        this.tx('lease', (db) => {
           const cur = db.get(['l', name]) as LeaseRec | undefined;
           if (!cur || cur.t !== token || cur.x <= this.now()) return false;
           this.put(db, ['l', name], { ...cur, x: this.now() + ms });
           return true;
         }),
       release: () =>
-        this.tx((db) => {
+        this.tx('lease', (db) => {
           const cur = db.get(['l', name]) as LeaseRec | undefined;
           if (cur && cur.t === token) db.removeSync(['l', name]);
         }),
     };
   }
 
-  append(stream: string, value: unknown): Promise<string> {
-    return this.tx((db) => {
+  append(stream: string, value: unknown, opts?: AppendOptions): Promise<string> {
+    return this.tx(opOf('append', stream), (db) => {
       const seq = ((db.get(['sm', stream]) as number | undefined) ?? 0) + 1;
       this.put(db, ['sm', stream], seq);
       this.put(db, ['s', stream, seq], value ?? null);
+      if (opts?.ack) this.acknowledge(db, opts.ack.stream, opts.ack.group, opts.ack.ids);
       return String(seq);
     });
   }
 
   readGroup<T = unknown>(stream: string, group: string, consumer: string, opts: ReadGroupOptions = {}): Promise<StreamEntry<T>[]> {
     const replayKey = stream + '\u0001' + group + '\u0001' + consumer;
-    return this.tx((db) => {
+    return this.tx(opOf('readGroup', stream), (db) => {
       // Own pending entries come back on the first read of this consumer in this run only.
       const replay = !this.replayed.has(replayKey);
       this.replayed.add(replayKey);
@@ -315,26 +367,28 @@ export class LocalStore implements StateStore {
   }
 
   ack(stream: string, group: string, ids: string[]): Promise<void> {
-    return this.tx((db) => {
-      const g = db.get(['g', stream, group]) as { c: number; n: number } | undefined;
-      if (!g) return;
-      const groups = [...db.getRange({ start: ['g', stream], end: ['g', after(stream)] })].map(({ key, value }) => ({
-        name: (key as K)[2] as string,
-        g: value as { c: number },
-      }));
-      for (const id of ids) {
-        const seq = Number(id);
-        if (db.get(['p', stream, group, seq]) === undefined) continue;
-        db.removeSync(['p', stream, group, seq]);
-        g.n = Math.max(0, g.n - 1);
-        // Trim: gone once every group has read and acknowledged it.
-        const done = groups.every(
-          (o) => o.name === group || (o.g.c >= seq && db.get(['p', stream, o.name, seq]) === undefined),
-        );
-        if (done && g.c >= seq) db.removeSync(['s', stream, seq]);
-      }
-      this.put(db, ['g', stream, group], g);
-    });
+    return this.tx(opOf('ack', stream), (db) => this.acknowledge(db, stream, group, ids));
+  }
+
+  private acknowledge(db: RootDatabase, stream: string, group: string, ids: string[]): void {
+    const g = db.get(['g', stream, group]) as { c: number; n: number } | undefined;
+    if (!g) return;
+    const groups = [...db.getRange({ start: ['g', stream], end: ['g', after(stream)] })].map(({ key, value }) => ({
+      name: (key as K)[2] as string,
+      g: value as { c: number },
+    }));
+    for (const id of ids) {
+      const seq = Number(id);
+      if (db.get(['p', stream, group, seq]) === undefined) continue;
+      db.removeSync(['p', stream, group, seq]);
+      g.n = Math.max(0, g.n - 1);
+      // Trim: gone once every group has read and acknowledged it.
+      const done = groups.every(
+        (o) => o.name === group || (o.g.c >= seq && db.get(['p', stream, o.name, seq]) === undefined),
+      );
+      if (done && g.c >= seq) db.removeSync(['s', stream, seq]);
+    }
+    this.put(db, ['g', stream, group], g);
   }
 
   async pendingCount(stream: string, group: string): Promise<number> {
@@ -358,7 +412,7 @@ export class LocalStore implements StateStore {
   }
 
   schedule(queue: string, member: string, at: number | null): Promise<void> {
-    return this.tx((db) => {
+    return this.tx(opOf('schedule', queue), (db) => {
       const old = db.get(['qm', queue, member]) as number | undefined;
       if (old !== undefined) db.removeSync(['q', queue, old, member]);
       if (at === null) db.removeSync(['qm', queue, member]);
@@ -370,7 +424,7 @@ export class LocalStore implements StateStore {
   }
 
   takeDue(queue: string, now: number, limit = 100): Promise<string[]> {
-    return this.tx((db) => {
+    return this.tx(opOf('takeDue', queue), (db) => {
       const out: string[] = [];
       const due: K[] = [];
       for (const { key } of db.getRange({ start: ['q', queue], end: ['q', queue, now, END], limit })) due.push(key as K);
@@ -402,7 +456,7 @@ export class LocalStore implements StateStore {
   /** Delete expired records (batches of 500). Resolves to how many were removed. */
   async sweep(): Promise<number> {
     if (!this.db || this.closed) return 0;
-    return this.tx((db) => {
+    return this.tx('sweep', (db) => {
       const now = this.now();
       let n = 0;
       for (const { key } of [...db.getRange({ start: ['x'], end: ['x', now + 1], limit: 500 })]) {
@@ -420,7 +474,7 @@ export class LocalStore implements StateStore {
 
   async check(): Promise<void> {
     // A tiny durable write: proves the disk takes writes now, not only that the env is open.
-    await this.tx((db) => this.put(db, ['meta', 'check'], this.now()));
+    await this.tx('check', (db) => this.put(db, ['meta', 'check'], this.now()));
   }
 
   onHealth(listener: (ok: boolean, reason?: string) => void): () => void {
@@ -435,6 +489,8 @@ export class LocalStore implements StateStore {
     this.notifier.clear();
     const db = this.db;
     this.db = null;
+    // what was asked for before close is still written
+    if (db) await this.commit(db);
     if (db) await db.close();
   }
 }

@@ -4,7 +4,7 @@
  * Values are copied in and out (structuredClone), as a real backend serialises them.
  */
 import { randomUUID } from 'node:crypto';
-import type { Lease, ReadGroupOptions, StateStore, StreamBacklog, StreamEntry, UpdateResult } from '../store';
+import type { AppendOptions, Lease, ReadGroupOptions, StateStore, StreamBacklog, StreamEntry, UpdateResult } from '../store';
 import { StateUnavailable } from '../store';
 import { Notifier } from '../notifier';
 
@@ -138,10 +138,11 @@ export class MemoryStore implements StateStore {
     return s;
   }
 
-  async append(stream: string, value: unknown): Promise<string> {
+  async append(stream: string, value: unknown, opts?: AppendOptions): Promise<string> {
     this.open();
     const s = this.stream(stream);
     s.entries.set(++s.seq, copy(value));
+    if (opts?.ack) this.acknowledge(opts.ack.stream, opts.ack.group, opts.ack.ids);
     return String(s.seq);
   }
 
@@ -184,6 +185,10 @@ export class MemoryStore implements StateStore {
 
   async ack(stream: string, group: string, ids: string[]): Promise<void> {
     this.open();
+    this.acknowledge(stream, group, ids);
+  }
+
+  private acknowledge(stream: string, group: string, ids: string[]): void {
     const s = this.streams.get(stream);
     const g = s?.groups.get(group);
     if (!s || !g) return;

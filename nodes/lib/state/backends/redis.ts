@@ -18,6 +18,7 @@ import * as os from 'node:os';
 import Redis, { type RedisOptions } from 'ioredis';
 import {
   StateUnavailable,
+  type AppendOptions,
   type Lease,
   type ReadGroupOptions,
   type StateStore,
@@ -26,6 +27,7 @@ import {
   type UpdateResult,
 } from '../store';
 import * as lua from './redis-scripts';
+import { RedisBatch, type BatchArg, type BatchOp } from './redis-batch';
 
 export interface RedisStoreOptions {
   /** redis://[user:password@]host:port[/db] (rediss:// for TLS). */
@@ -49,13 +51,10 @@ function script(body: string): Script {
 }
 
 const SCRIPTS = {
-  cas: script(lua.CAS),
-  incr: script(lua.INCR),
+  batch: script(lua.BATCH),
   renew: script(lua.LEASE_RENEW),
   release: script(lua.LEASE_RELEASE),
   takeDue: script(lua.TAKE_DUE),
-  readGroup: script(lua.READ_GROUP),
-  ack: script(lua.ACK),
   backlog: script(lua.BACKLOG),
 };
 
@@ -86,7 +85,13 @@ export function redisInstanceId(dir?: string, env: NodeJS.ProcessEnv = process.e
 }
 
 const UPDATE_ATTEMPTS = 200;
+/** Keys SCAN looks at per call: a sweep of a store of a few thousand keys is one round trip, not ten. */
+const SCAN_COUNT = 5000;
 const DONE = '';
+/** Records whose last value this store knows (it wrote or read it), kept to guess the value an update starts from. */
+const KNOWN_MAX = 1000;
+/** Longer values are not kept (a conversation with a long transcript). */
+const KNOWN_MAX_CHARS = 2048;
 
 export class RedisStore implements StateStore {
   readonly kind = 'redis' as const;
@@ -105,6 +110,10 @@ export class RedisStore implements StateStore {
   private readonly startDeadline: number;
   /** stream\0group\0consumer → where handing out its own unacknowledged entries again has got to. */
   private readonly replay = new Map<string, string>();
+  /** The single-key operations of this event-loop turn, sent as one call. */
+  private readonly batch: RedisBatch;
+  /** Full key → the raw value this store last wrote or saw (null: absent), most recent last; see update(). */
+  private readonly known = new Map<string, string | null>();
 
   constructor(opts: RedisStoreOptions) {
     this.prefix = opts.prefix ?? 'wecom:';
@@ -131,6 +140,15 @@ export class RedisStore implements StateStore {
     this.client.on('close', () => this.setHealth(false, 'redis: connection closed'));
     this.client.on('end', () => this.setHealth(false, 'redis: connection ended'));
     this.url = opts.url;
+    this.batch = new RedisBatch(
+      (keys, argv) => this.run(SCRIPTS.batch, keys, argv),
+      (message) => this.wrap(new Error(message)),
+    );
+  }
+
+  /** BATCH calls sent and the operations they carried (for the bench). */
+  get batches(): { calls: number; ops: number } {
+    return this.batch.sent;
   }
 
   private readonly url: string;
@@ -176,6 +194,8 @@ export class RedisStore implements StateStore {
 
   private async cmd<T>(run: () => Promise<T>): Promise<T> {
     if (this.closed) throw new StateUnavailable('redis store closed');
+    // What this turn queued goes out first: commands reach Redis in the order they were asked for.
+    this.batch.flush();
     // Right after start-up, wait for the first connection (briefly) instead of failing the nodes' first reads.
     if (!this.everReady) {
       const left = this.startDeadline - Date.now();
@@ -204,48 +224,65 @@ export class RedisStore implements StateStore {
 
   // ---- records ---------------------------------------------------------------------------------
 
+  /** One single-key operation, sent with the others of this turn (redis-batch.ts). */
+  private op<T>(op: BatchOp, key: string, args: BatchArg[] = []): Promise<T> {
+    if (this.closed) return Promise.reject(new StateUnavailable('redis store closed'));
+    return this.batch.op<T>(op, key, args);
+  }
+
   async get<T = unknown>(key: string): Promise<T | undefined> {
-    const raw = await this.cmd(() => this.client.get(this.k(key)));
-    return raw === null ? undefined : (JSON.parse(raw) as T);
+    const raw = await this.op<string | null>('get', this.k(key));
+    return raw === null || raw === undefined ? undefined : (JSON.parse(raw) as T);
   }
 
   async set(key: string, value: unknown, opts?: { ttlMs?: number }): Promise<void> {
     if (value === undefined) return this.delete(key);
+    const k = this.k(key);
     const json = JSON.stringify(value);
-    await this.cmd(() =>
-      opts?.ttlMs !== undefined
-        ? this.client.set(this.k(key), json, 'PX', Math.max(1, Math.ceil(opts.ttlMs)))
-        : this.client.set(this.k(key), json),
-    );
+    await this.op('set', k, [json, opts?.ttlMs !== undefined ? Math.max(1, Math.ceil(opts.ttlMs)) : '']);
+    this.remember(k, json);
   }
 
   async delete(key: string): Promise<void> {
-    await this.cmd(() => this.client.del(this.k(key)));
+    const k = this.k(key);
+    await this.op('del', k);
+    this.remember(k, null);
   }
 
   async claim(key: string, value: unknown, ttlMs: number): Promise<boolean> {
-    const r = await this.cmd(() =>
-      this.client.set(this.k(key), JSON.stringify(value ?? null), 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX'),
-    );
-    return r === 'OK';
+    return (await this.op('claim', this.k(key), [JSON.stringify(value ?? null), Math.max(1, Math.ceil(ttlMs))])) === 1;
   }
 
+  /**
+   * A compare-and-set that starts from the value this store last knew of the record (or absent): no read first
+   * when that is still the value; when it is not, the refused write hands back the current value to start again.
+   */
   async update<T, R>(key: string, fn: (current: T | undefined) => UpdateResult<T, R>): Promise<R> {
     const k = this.k(key);
+    let raw = this.known.get(k) ?? null;
     for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
-      const raw = await this.cmd(() => this.client.get(k));
-      const current = raw === null ? undefined : (JSON.parse(raw) as T);
-      const out = fn(current);
+      const out = fn(raw === null ? undefined : (JSON.parse(raw) as T));
       const del = out.value === undefined;
-      if (del && raw === null) return out.result;
+      const json = del ? '' : JSON.stringify(out.value);
       const ttl = out.ttlMs !== undefined ? String(Math.max(1, Math.ceil(out.ttlMs))) : '';
-      const args = [raw === null ? '0' : '1', raw ?? '', del ? '1' : '0', del ? '' : JSON.stringify(out.value), ttl];
-      const written = await this.run(SCRIPTS.cas, [k], args);
-      if (written === 1) return out.result;
-      // Someone else wrote in between: read again. Back off a little after a few collisions.
-      if (attempt > 3) await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, attempt * 2)));
+      const r = await this.op<1 | [string | null | undefined]>('cas', k, [raw === null ? '0' : '1', raw ?? '', del ? '1' : '0', json, ttl]);
+      if (r === 1) {
+        this.remember(k, del ? null : json);
+        return out.result;
+      }
+      // Someone else wrote in between (or the guess was stale): start from what is there now.
+      raw = r[0] ?? null;
+      if (attempt > 3) await new Promise((res) => setTimeout(res, Math.random() * Math.min(50, attempt * 2)));
     }
     throw new StateUnavailable(`redis: update of ${key} kept colliding with other writers`);
+  }
+
+  /** Keep (or forget, when too long) the value this store just wrote. */
+  private remember(k: string, raw: string | null): void {
+    this.known.delete(k);
+    if (raw !== null && raw.length > KNOWN_MAX_CHARS) return;
+    this.known.set(k, raw);
+    if (this.known.size > KNOWN_MAX) this.known.delete(this.known.keys().next().value as string);
   }
 
   async *keys(prefix: string): AsyncIterable<string> {
@@ -253,7 +290,7 @@ export class RedisStore implements StateStore {
     const match = globEscape(base + prefix) + '*';
     let cursor = '0';
     do {
-      const [next, batch] = await this.cmd(() => this.client.scan(cursor, 'MATCH', match, 'COUNT', 500));
+      const [next, batch] = await this.cmd(() => this.client.scan(cursor, 'MATCH', match, 'COUNT', SCAN_COUNT));
       cursor = next;
       for (const full of batch) yield full.slice(base.length);
     } while (cursor !== '0');
@@ -262,8 +299,9 @@ export class RedisStore implements StateStore {
   // ---- counters --------------------------------------------------------------------------------
 
   async incr(key: string, by: number, ttlMs: number): Promise<number> {
-    const r = await this.run(SCRIPTS.incr, [this.k(key)], [String(by), Math.max(1, Math.ceil(ttlMs))]);
-    return Number(r);
+    const k = this.k(key);
+    this.known.delete(k);
+    return Number(await this.op('incr', k, [String(by), Math.max(1, Math.ceil(ttlMs))]));
   }
 
   // ---- leases ----------------------------------------------------------------------------------
@@ -271,8 +309,7 @@ export class RedisStore implements StateStore {
   async lease(name: string, ttlMs: number): Promise<Lease | null> {
     const key = `${this.prefix}l:${name}`;
     const token = `${this.instanceId}#${crypto.randomBytes(6).toString('hex')}`;
-    const got = await this.cmd(() => this.client.set(key, token, 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX'));
-    if (got !== 'OK') return null;
+    if ((await this.op('claim', key, [token, Math.max(1, Math.ceil(ttlMs))])) !== 1) return null;
     const store = this;
     let released = false;
     return {
@@ -297,9 +334,11 @@ export class RedisStore implements StateStore {
     return `${this.prefix}s:${stream}`;
   }
 
-  async append(stream: string, value: unknown): Promise<string> {
-    const id = await this.cmd(() => this.client.xadd(this.s(stream), '*', 'v', JSON.stringify(value ?? null)));
-    return String(id);
+  async append(stream: string, value: unknown, opts?: AppendOptions): Promise<string> {
+    const args: BatchArg[] = [JSON.stringify(value ?? null)];
+    const ack = opts?.ack;
+    if (ack && ack.ids.length > 0) args.push({ key: this.s(ack.stream) }, ack.group, ...ack.ids);
+    return String(await this.op('xadd', this.s(stream), args));
   }
 
   async readGroup<T = unknown>(
@@ -317,7 +356,7 @@ export class RedisStore implements StateStore {
     if (from !== DONE) this.replay.set(mine, DONE); // concurrent reads do not replay the same entries twice
     let flat: unknown[];
     try {
-      flat = (await this.run(SCRIPTS.readGroup, [this.s(stream)], [group, consumer, count, idle, from === DONE ? '' : from])) as unknown[];
+      flat = await this.op<unknown[]>('read', this.s(stream), [group, consumer, count, idle, from === DONE ? '' : from]);
     } catch (err) {
       if (from !== DONE) this.replay.set(mine, from);
       throw err;
@@ -334,7 +373,7 @@ export class RedisStore implements StateStore {
   async ack(stream: string, group: string, ids: string[]): Promise<void> {
     if (ids.length === 0) return;
     try {
-      await this.run(SCRIPTS.ack, [this.s(stream)], [group, ...ids]);
+      await this.op('ack', this.s(stream), [group, ...ids]);
     } catch (err) {
       // Acknowledging in a group or stream that does not exist (any more) has nothing to do.
       if (err instanceof StateUnavailable && /NOGROUP|no such key/i.test(err.message)) return;
@@ -366,7 +405,7 @@ export class RedisStore implements StateStore {
   }
 
   async schedule(queue: string, member: string, at: number | null): Promise<void> {
-    await this.cmd(() => (at === null ? this.client.zrem(this.z(queue), member) : this.client.zadd(this.z(queue), at, member)));
+    await (at === null ? this.op('zrem', this.z(queue), [member]) : this.op('zadd', this.z(queue), [at, member]));
   }
 
   async takeDue(queue: string, now: number, limit = 100): Promise<string[]> {
@@ -480,6 +519,7 @@ export class RedisStore implements StateStore {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    this.batch.flush(); // what was asked for before close still goes out
     this.closed = true;
     this.listeners.clear();
     const quit = async (c: Redis | null) => {

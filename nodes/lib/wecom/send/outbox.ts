@@ -1,7 +1,7 @@
 /**
- * wecom-out's durable outbox (no Node-RED): every message is first recorded in the state store (which settles
- * the user message it answers), then sent from there; an entry is acknowledged once WeCom accepted it or it
- * finally failed. What a crash or redeploy left unsent is sent after a restart (another run's entries are taken
+ * wecom-out's durable outbox (no Node-RED): every message is first recorded in the state store (in the same
+ * transaction that settles the user message it answers), then sent from there; an entry is acknowledged once
+ * WeCom accepted it or it finally failed. What a crash or redeploy left unsent is sent after a restart (another run's entries are taken
  * over after `replayAfterMs`); transient failures are retried for `retryMs`, keeping each user's order; a user
  * over WeCom's budget or a hung send never holds up other users (per-user FIFO, see keyed-queue.ts).
  *
@@ -17,7 +17,7 @@
 import { randomUUID } from 'node:crypto';
 import type { OutboxEntry, WecomMsg } from '../../contract/messages';
 import type { StateStore, StreamEntry } from '../../state/store';
-import { settleInbox } from '../../contract/lifecycle';
+import { inboxSettled, settleAck } from '../../contract/lifecycle';
 import { StreamPump, type PumpBacklog } from '../../state/stream-pump';
 import { backoffDelay, resolveRetry } from '../api/retry';
 import { WecomApiError } from '../api/errors';
@@ -134,14 +134,15 @@ export class Outbox<C> {
     }
     if (this.closing) return this.fail(msg, caller, new Error(this.o.texts.closing));
     const value: OutboxEntry = { m: keptOf(msg), idem: idemOf(msg, plan), at: Date.now() };
+    const inbox = msg.wecom?.inbox;
+    // The answer and the settling of the user message it answers: one transaction.
     this.o.store
-      .append(this.stream, value)
-      .then(async (id) => {
+      .append(this.stream, value, { ack: settleAck(inbox) })
+      .then((id) => {
         // Beyond the cap the recorded copy stands for the message (see the class comment).
         if (this.live.size < this.maxInFlight || !this.o.recorded) this.live.set(id, { msg, caller, plan });
         else this.o.recorded(caller);
-        // The answer is recorded: the user message it answers has its outcome.
-        await settleInbox(this.o.store, msg.wecom?.inbox).catch(() => undefined);
+        inboxSettled(this.o.store, inbox);
         this.pump.run();
       })
       .catch((err: unknown) => this.fail(msg, caller, err));

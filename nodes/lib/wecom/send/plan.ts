@@ -11,6 +11,7 @@
 import { APP_MSGTYPES, KF_MSGTYPES, MEDIA_MSGTYPES, TEXT_MSGTYPES, type AppTarget } from '../api/message-bodies';
 import { splitUtf8, MAX_TEXT_BYTES } from '../api/text-split';
 import type { MediaSource, MediaType } from '../api/media';
+import { KF_MENU_MAX } from '../../contract/outcomes';
 
 export interface PlanDefaults {
   /** 'auto' = msg.wecom.channel, else app. */
@@ -79,6 +80,13 @@ function mediaFrom(obj: Record<string, unknown>, type: MediaType, filename?: str
   throw new PlanError(`a ${type} message needs media_id, a Buffer (data) or a file path`);
 }
 
+/** A 微信客服 msgmenu: a list of 1…KF_MENU_MAX items (WeCom refuses more with 95008). */
+function checkMenu(content: Record<string, unknown> | undefined): void {
+  const list = content?.list;
+  if (!Array.isArray(list) || list.length === 0) throw new PlanError('a msgmenu needs msgmenu.list with at least one item');
+  if (list.length > KF_MENU_MAX) throw new PlanError(`a msgmenu has at most ${KF_MENU_MAX} items (got ${list.length})`);
+}
+
 export function planSend(msg: { payload?: unknown; msgtype?: unknown; filename?: unknown; wecom?: unknown; bridge?: { reserve?: unknown } }, d: PlanDefaults = {}): SendPlan {
   const w = (msg.wecom && typeof msg.wecom === 'object' ? msg.wecom : {}) as Wecom;
   const wantChannel = d.channel && d.channel !== 'auto' ? d.channel : undefined;
@@ -121,6 +129,7 @@ export function planSend(msg: { payload?: unknown; msgtype?: unknown; filename?:
   }
   if (!allowed.includes(msgtype)) throw new PlanError(`${channel === 'app' ? 'app messages' : '微信客服'} cannot send msgtype ${msgtype} (allowed: ${allowed.join(', ')})`);
   if (text !== undefined && text.trim() === '') throw new PlanError('the text is empty');
+  if (msgtype === 'msgmenu') checkMenu(content);
 
   const plan: SendPlan = { channel, msgtype, to: {}, users: [], queueKey: '', content, media };
   if (text !== undefined) plan.texts = splitUtf8(text, MAX_TEXT_BYTES);

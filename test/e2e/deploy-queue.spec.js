@@ -5,7 +5,7 @@
 // them nothing (on 微信客服 every notice burns one of the user's 5 replies). Shared in-process sandbox and its
 // WeCom simulator; no agent connects, and both users leave the queue (取消人工) at the end.
 const assert = require('node:assert/strict');
-const { useSandbox } = require('./sandbox');
+const { useSandbox, flowsApi } = require('./sandbox');
 const { until, request } = require('../helpers/runtime');
 
 describe('e2e: a full deploy while two users wait re-sends them nothing', function () {
@@ -38,12 +38,6 @@ describe('e2e: a full deploy while two users wait re-sends them nothing', functi
   });
 
   const sandbox = useSandbox();
-  const flowsApi = (method, body) =>
-    fetch(new URL('flows', sb.url), {
-      method,
-      headers: { 'content-type': 'application/json', 'Node-RED-API-Version': 'v2', ...(method === 'POST' ? { 'Node-RED-Deployment-Type': 'full' } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
 
   before(async function () {
     sb = await sandbox();
@@ -67,8 +61,8 @@ describe('e2e: a full deploy while two users wait re-sends them nothing', functi
     }
     const beforeDeploy = lastSeq();
     const deployAt = Date.now();
-    const current = await (await flowsApi('GET')).json();
-    const res = await flowsApi('POST', { flows: current.flows });
+    const current = await (await flowsApi(sb.url, 'GET')).json();
+    const res = await flowsApi(sb.url, 'POST', { flows: current.flows }, 'full');
     assert.equal(res.status, 200, 'the full deploy is accepted');
 
     // the restarted hub knows both again (offered by handoff at its start): queued, since the deploy

@@ -8,6 +8,8 @@ const assert = require('node:assert/strict');
 const browser = require('./browser');
 const { useSandbox } = require('./sandbox');
 
+const SHOTS = process.env.E2E_SCREENSHOTS === '1';
+
 /** The editor's export of every flow (what Export → all flows copies), as text. */
 const exportAll = (page) => page.evaluate(() => JSON.stringify(RED.nodes.createCompleteNodeSet({ credentials: false }), null, 2));
 
@@ -32,6 +34,18 @@ describe('e2e: config schemas in the editor (Done changes nothing; old nodes kee
   after(async () => {
     if (b) await b.close();
   });
+
+  /** Run `fn` with the editor open in a new page (closed after); no page logged an error. */
+  async function inEditor(/** @type {(page: any) => Promise<void>} */ fn) {
+    const page = await b.newPage();
+    try {
+      await browser.openEditor(page, sb.url, { lang: 'en-US' });
+      await fn(page);
+    } finally {
+      await page.close();
+    }
+    assert.deepEqual(b.errors, [], `console/page errors: ${JSON.stringify(b.errors, null, 1)}`);
+  }
 
   const get = (p, headers) => fetch(new URL(p, sb.url), { headers: headers || {}, redirect: 'manual' });
   const opsAuth = () => ({ authorization: 'Basic ' + Buffer.from(`ops:${sb.opsPassword}`).toString('base64') });
@@ -74,9 +88,7 @@ describe('e2e: config schemas in the editor (Done changes nothing; old nodes kee
   });
 
   it('a ws-bridge saved before versions is migrated as the editor loads the flows: the export and Deploy carry version 1 with the console and ops view on', async function () {
-    const page = await b.newPage();
-    try {
-      await browser.openEditor(page, sb.url, { lang: 'en-US' });
+    await inEditor(async (page) => {
       const got = await page.evaluate(() => {
         const nid = `load${Math.random().toString(16).slice(2, 10)}`;
         const z = RED.workspaces.active();
@@ -93,16 +105,11 @@ describe('e2e: config schemas in the editor (Done changes nothing; old nodes kee
         return out;
       });
       assert.deepEqual(got, { version: 1, console: true, ops: true, metrics: false, maxPerAgent: 2, changed: true, dirty: true });
-    } finally {
-      await page.close();
-    }
-    assert.deepEqual(b.errors, [], `console/page errors: ${JSON.stringify(b.errors, null, 1)}`);
+    });
   });
 
   it('a ws-bridge saved before versions opens with the console and ops view ticked; Done saves them on at the current version', async function () {
-    const page = await b.newPage();
-    try {
-      await browser.openEditor(page, sb.url, { lang: 'en-US' });
+    await inEditor(async (page) => {
       const id = await page.evaluate(() => {
         const nid = `old${Math.random().toString(16).slice(2, 10)}`;
         // as a flow saved by an earlier release holds it: no version, no console/ops, no event-record fields
@@ -129,9 +136,36 @@ describe('e2e: config schemas in the editor (Done changes nothing; old nodes kee
         return { version: exported.version, console: exported.console, ops: exported.ops, metrics: exported.metrics, maxPerAgent: exported.maxPerAgent, changed: !!n.changed, dirty: RED.nodes.dirty() };
       }, id);
       assert.deepEqual(saved, { version: 1, console: true, ops: true, metrics: false, maxPerAgent: 3, changed: true, dirty: true });
-    } finally {
-      await page.close();
+    });
+  });
+
+  it("handoff's Keep for closing and wecom-in's Look up who wrote are in their dialogs, labelled in both languages, with the flow's values", async function () {
+    const want = {
+      'en-US': { reserveClose: 'Keep for closing', profiles: 'Look up who wrote' },
+      'zh-CN': { reserveClose: '留给结束语', profiles: '查询客户资料' },
+    };
+    for (const lang of /** @type {Array<'en-US' | 'zh-CN'>} */ (['zh-CN', 'en-US'])) {
+      const page = await b.newPage();
+      try {
+        await page.setViewportSize({ width: 1280, height: 900 });
+        await browser.openEditor(page, sb.url, { lang });
+        for (const [type, field, shot] of /** @type {const} */ ([['handoff', 'reserveClose', 'dialog-handoff-reserve-close'], ['wecom-in', 'profiles', 'dialog-wecom-in-profiles']])) {
+          const [id] = await browser.nodeIdsOfType(page, type);
+          await browser.openEditDialog(page, id);
+          const seen = await page.evaluate((f) => {
+            const input = /** @type {HTMLInputElement} */ (document.getElementById(`node-input-${f}`));
+            input.scrollIntoView({ block: 'center' });
+            const row = /** @type {HTMLElement} */ (input.closest('.form-row'));
+            return { label: row.textContent?.replace(/\s+/g, ' ').trim() ?? '', value: input.type === 'checkbox' ? input.checked : input.value };
+          }, field);
+          assert.ok(seen.label.startsWith(want[lang][field]), `${type} ${field} (${lang}): "${seen.label}"`);
+          assert.deepEqual(seen.value, field === 'profiles' ? true : '1', `${type} ${field}: the flow's value`);
+          if (SHOTS) await browser.screenshot(page, `${shot}-${lang}`);
+          await browser.cancelDialogs(page);
+        }
+      } finally {
+        await page.close();
+      }
     }
-    assert.deepEqual(b.errors, [], `console/page errors: ${JSON.stringify(b.errors, null, 1)}`);
   });
 });

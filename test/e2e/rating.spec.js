@@ -7,7 +7,7 @@
 // view's agents panel are shot (the ops view in both languages).
 const assert = require('node:assert/strict');
 const browser = require('./browser');
-const { useSandbox } = require('./sandbox');
+const { useSandbox, flowsApi } = require('./sandbox');
 const { hubIdle } = require('./hub-idle');
 const { until } = require('../helpers/runtime');
 
@@ -24,19 +24,11 @@ describe('e2e: satisfaction rating — close, the 微信客服 menu, a tap, the 
   /** The flows as they were (put back after this spec). */
   let original = null;
 
-  /** Node-RED's admin API: GET the flows, or POST them with a deployment type. */
-  const flowsApi = (method, body, type = 'nodes') =>
-    fetch(new URL('flows', sb.url), {
-      method,
-      headers: { 'content-type': 'application/json', 'Node-RED-API-Version': 'v2', ...(method === 'POST' ? { 'Node-RED-Deployment-Type': type } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-
   // registered before useSandbox(): these run while the shared sandbox is still up
   after(async function () {
     if (b) await b.close(); // no agent stays signed in
     if (original) {
-      const res = await flowsApi('POST', { flows: original });
+      const res = await flowsApi(sb.url, 'POST', { flows: original }, 'nodes');
       assert.equal(res.status, 200, 'the bundled flow is put back');
     }
   });
@@ -47,12 +39,12 @@ describe('e2e: satisfaction rating — close, the 微信客服 menu, a tap, the 
     sb = await sandbox();
     sim = sb.simulator;
     await hubIdle(sb);
-    original = (await (await flowsApi('GET')).json()).flows;
+    original = (await (await flowsApi(sb.url, 'GET')).json()).flows;
     const flows = JSON.parse(JSON.stringify(original));
     const handoff = flows.find((n) => n.type === 'handoff');
     assert.equal(handoff.rating, false, 'the bundled flow asks for no rating');
     handoff.rating = true;
-    const res = await flowsApi('POST', { flows });
+    const res = await flowsApi(sb.url, 'POST', { flows }, 'nodes');
     assert.equal(res.status, 200, 'rating turned on (handoff redeployed)');
     b = await browser.launch({ locale: 'zh-CN' });
   });

@@ -68,4 +68,17 @@ function exampleFlow() {
   return fs.existsSync(EXAMPLE) ? JSON.parse(fs.readFileSync(EXAMPLE, 'utf8')) : null;
 }
 
-module.exports = { ROOT, EXAMPLE, LOG_FILE, useSandbox, packageTypes, builtTypes, exampleFlow };
+/**
+ * Node-RED's admin API of the sandbox at `url`: GET the flows (v2: {flows, rev}), or POST `body` ({flows}) as a
+ * deploy of `type` ('full' restarts every node, 'nodes' only the changed ones).
+ * @param {string} url @param {'GET' | 'POST'} method @param {object} [body] @param {'full' | 'nodes' | 'flows'} [type]
+ */
+function flowsApi(url, method, body, type = 'full') {
+  return fetch(new URL('flows', url), {
+    method,
+    headers: { 'content-type': 'application/json', 'Node-RED-API-Version': 'v2', ...(method === 'POST' ? { 'Node-RED-Deployment-Type': type } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+}
+
+module.exports = { ROOT, EXAMPLE, LOG_FILE, useSandbox, packageTypes, builtTypes, exampleFlow, flowsApi };

@@ -226,7 +226,8 @@ export class LocalStore implements StateStore {
       return;
     }
     this.put(db, ['r', key], x === undefined ? { v } : { v, x });
-    if (x !== undefined) this.put(db, ['x', x, key], 1);
+    // the TTL index entry is there already when the expiry stays the same (an update that keeps the TTL)
+    if (x !== undefined && old?.x !== x) this.put(db, ['x', x, key], 1);
   }
 
   async get<T = unknown>(key: string): Promise<T | undefined> {

@@ -180,6 +180,34 @@ describe('agent tools: internal notes', function () {
     assert.ok(conv.history.findIndex((h) => h.text === '已转财务') > conv.history.findIndex((h) => h.system?.kind === 'transfer'), 'in time order');
     r.hub.dispose();
   });
+  it('an agent back before handoff re-offered its conversation (after a restart) gets it at once, with its notes', async function () {
+    const store = new MemoryStore();
+    let r = wired(store, { reply: () => undefined });
+    /** @type {any} */
+    const w = { channel: 'app', corpId: 'ww1', agentId: '1', userId: 'u7', msgType: 'text', msgId: 'e1', createTime: 1, conversationId: 'app:ww1:1:u7', raw: {} };
+    const ca = r.hub.open(sink(), 'alice');
+    r.feed(await r.engine.user({ payload: '转人工', wecom: w }));
+    await r.settled();
+    send(r.hub, ca, { type: 'note', conversationId: w.conversationId, text: '回访时间：明天上午' });
+    await r.settled();
+    r.hub.dispose();
+    r = wired(store, { reply: () => undefined });
+    const early = sink();
+    r.hub.open(early, 'alice'); // connects first: its sync has nothing yet
+    assert.deepEqual(early.frames.find((f) => f.type === 'sync').conversations, []);
+    r.feed(await r.engine.restore());
+    const f = got(early, 'handoff', w.conversationId)[0];
+    assert.ok(f, 'the re-attached conversation is sent to the connected agent');
+    assert.deepEqual(f.history.filter((h) => h.from === 'note').map((h) => h.text), ['回访时间：明天上午']);
+    const away = sink();
+    r.hub.dispose();
+    r = wired(store, { reply: () => undefined });
+    r.feed(await r.engine.restore());
+    r.hub.open(away, 'alice'); // connects after: the sync has it, no second frame
+    assert.equal(away.frames.find((x) => x.type === 'sync').conversations.length, 1);
+    assert.equal(got(away, 'handoff').length, 0);
+    r.hub.dispose();
+  });
   it('a note on a conversation that is not yours is refused', function () {
     const { hub } = setup();
     const alice = sink();

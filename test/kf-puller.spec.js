@@ -3,6 +3,7 @@
 // costs one running and one waiting pull, and every message the callbacks announced is still emitted once.
 const assert = require('node:assert/strict');
 const { KfPuller } = require('../dist/nodes/lib/wecom/kf/puller.js');
+const { until, sleep } = require('./helpers/runtime');
 
 /** A fake kf/sync_msg over a growing message list; each call waits for `gate` so a pull can be held running. */
 function fakeKf() {
@@ -37,7 +38,7 @@ function memKv() {
   return { get: async (k) => m.get(k), set: async (k, v) => void m.set(k, v), keys: async () => [...m.keys()] };
 }
 
-describe('微信客服 puller: a burst of callbacks joins the waiting pull', function () {
+describe('微信客服 puller: bursts join the waiting pull, failures are pulled again', function () {
   it('10 callbacks during a running pull → 2 sync_msg calls, every message emitted once', async function () {
     const kf = fakeKf();
     const emitted = [];
@@ -61,5 +62,38 @@ describe('微信客服 puller: a burst of callbacks joins the waiting pull', fun
     await p.pull('wkA');
     assert.equal(kf.calls(), 3);
     assert.equal(emitted.at(-1).payload, 'after');
+  });
+
+  it('a failed pull is tried again without another callback, backing off, until the message is emitted', async function () {
+    const kf = fakeKf();
+    const emitted = [];
+    const errors = [];
+    let failures = 3;
+    const api = {
+      kfSyncMsg: async (/** @type {any} */ q) => {
+        if (failures-- > 0) throw Object.assign(new Error('-1 system busy'), { errcode: -1 });
+        return kf.api.kfSyncMsg(q);
+      },
+    };
+    const p = new KfPuller({ api: () => /** @type {any} */ (api), kv: memKv(), corpId: 'ww1', agentId: 'kf', retryMs: 5, emit: (b) => void emitted.push(...b), onError: (e) => errors.push(e.message) });
+    kf.add('while WeCom was busy');
+    await assert.rejects(p.pull('wkA', 't0'), /system busy/);
+    await until(() => emitted.length === 1, 'the message pulled by a retry', 5000);
+    assert.equal(emitted[0].payload, 'while WeCom was busy');
+    assert.equal(kf.calls(), 1, 'one successful sync_msg after three failed');
+    assert.equal(errors.length, 2, 'the two failed retries are reported (the first failure went to the callback)');
+    await p.stop();
+  });
+
+  it('stop() cancels a pending retry', async function () {
+    const kf = fakeKf();
+    let calls = 0;
+    const api = { kfSyncMsg: async () => (calls++, Promise.reject(new Error('down'))) };
+    const p = new KfPuller({ api: () => /** @type {any} */ (api), kv: memKv(), corpId: 'ww1', agentId: 'kf', retryMs: 20, emit: () => undefined });
+    kf.add('x');
+    await assert.rejects(p.pull('wkA'));
+    await p.stop();
+    await sleep(60);
+    assert.equal(calls, 1, 'no retry after stop');
   });
 });

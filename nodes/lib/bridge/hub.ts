@@ -287,9 +287,10 @@ export class BridgeHub<M = unknown> {
   /**
    * A frame from `handoff` for the agents: handoff, message or closed. `agentId` is the agent handoff
    * believes has the conversation (re-attaches it after a restart of the bridge); `restore` re-attaches
-   * without sending the handoff frame again.
+   * without sending the handoff frame again — unless the agent is connected already (it came back before
+   * handoff re-offered its conversations, so its sync lacked this one). `resumed`: re-created here for a message.
    */
-  fromHandoff(frame: HandoffFrame | MessageFrame | ClosedFrame | BudgetFrame, meta: M | undefined, agentId?: string, restore = false, o: FromHandoffOptions = {}): void {
+  fromHandoff(frame: HandoffFrame | MessageFrame | ClosedFrame | BudgetFrame, meta: M | undefined, agentId?: string, restore = false, o: FromHandoffOptions = {}, resumed = false): void {
     const id = frame.conversationId;
     let c = this.convs.get(id);
     if (frame.type === 'handoff') {
@@ -305,7 +306,7 @@ export class BridgeHub<M = unknown> {
       if (agentId && (validAgentId(agentId) || agentId === SYSTEM_AGENT)) {
         const a = this.attachSticky(c, agentId);
         c.assignedAt = Date.now();
-        if (!restore) this.deliver(a, { ...frame, history: [...c.history] });
+        if (!restore || (!resumed && a.sinks.length > 0)) this.deliver(a, { ...frame, history: [...c.history] });
         return;
       }
       this.convs.enqueue(id);
@@ -317,7 +318,7 @@ export class BridgeHub<M = unknown> {
       const item: HistoryItem = { from: 'user', text: frame.text, ts: frame.ts, ...attachments(frame) };
       if (!c) {
         const offer: HandoffFrame = { type: 'handoff', conversationId: id, channel: '', userId: frame.userId, reason: 'resume', text: frame.text, history: [], ts: frame.ts, requeued: true };
-        this.fromHandoff(offer, meta, agentId, true, o);
+        this.fromHandoff(offer, meta, agentId, true, o, true);
         c = this.convs.get(id)!;
         if (c.agentId === null) {
           this.push(c, item);

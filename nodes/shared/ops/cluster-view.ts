@@ -80,18 +80,28 @@ export function shareOps(RED: NodeAPI, node: Node): void {
   });
 }
 
-/** The hours of [from, to) the ops view shows: the whole service's when shared, else this instance's. */
-export async function opsView(RED: NodeAPI, from: number, to: number): Promise<Rollup> {
+/**
+ * The hours of [from, to) the ops view shows: the whole service's when shared, else this instance's — also when
+ * the store cannot be read (Redis down): then `partial`.
+ */
+export async function opsView(RED: NodeAPI, from: number, to: number): Promise<{ view: Rollup; partial: boolean }> {
   const own = opsLog(RED).rollup;
-  if (!sharing) return own;
-  return current(RED, sharing).view(own, from, to);
+  if (!sharing) return { view: own, partial: false };
+  try {
+    return { view: await current(RED, sharing).view(own, from, to), partial: false };
+  } catch {
+    return { view: own, partial: true };
+  }
 }
 
 /** Live gauges of the whole service: this instance's and those the others published, added up. */
 export async function serviceGauges(RED: NodeAPI): Promise<Gauges> {
   const g = liveGauges();
   if (!sharing) return g;
-  for (const o of await current(RED, sharing).othersLive<Gauges>()) {
+  const others = await current(RED, sharing)
+    .othersLive<Gauges>()
+    .catch(() => []); // Redis down: this instance's own
+  for (const o of others) {
     g.agentsOnline += o.agentsOnline ?? 0;
     g.queued += o.queued ?? 0;
     for (const [k, v] of Object.entries(o.groups ?? {})) g.groups[k] = (g.groups[k] ?? 0) + v;

@@ -187,23 +187,20 @@ export function mountConsole(RED: NodeAPI, node: Node, opt: ConsoleOptions): () 
     at('/ops/api/summary', {
       get: g((req, res) => {
         const { from, to } = range(req);
-        // with several instances on Redis: the whole service's numbers (cluster-view.ts)
-        Promise.all([opsView(RED, from, to), serviceGauges(RED)]).then(
-          ([view, gauges]) => res.json(opsSummary(opsLog(RED), from, to, gauges, summaryContext(RED), view)),
-          (err: Error) => res.status(503).json({ error: `the other instances' numbers are unavailable (${err.message})` }),
-        );
+        // with several instances on Redis: the whole service's numbers (cluster-view.ts); `partial` while Redis is down
+        Promise.all([opsView(RED, from, to), serviceGauges(RED)]).then(([{ view, partial }, gauges]) => {
+          const body = opsSummary(opsLog(RED), from, to, gauges, summaryContext(RED), view);
+          res.json(partial ? { ...body, partial: true } : body);
+        }).catch((err: Error) => res.status(500).json({ error: err.message }));
       }),
     });
     at('/ops/api/unanswered.csv', {
       get: g((req, res) => {
         const { from, to } = range(req);
-        opsView(RED, from, to).then(
-          (view) => {
-            res.setHeader('Content-Disposition', 'attachment; filename="unanswered.csv"');
-            res.type('text/csv; charset=utf-8').send(unansweredCsv(clusterUnanswered(view.unansweredIn(from, to))));
-          },
-          (err: Error) => res.status(503).type('text/plain').send(`the other instances' numbers are unavailable (${err.message})\n`),
-        );
+        opsView(RED, from, to).then(({ view }) => {
+          res.setHeader('Content-Disposition', 'attachment; filename="unanswered.csv"');
+          res.type('text/csv; charset=utf-8').send(unansweredCsv(clusterUnanswered(view.unansweredIn(from, to))));
+        }).catch((err: Error) => res.status(500).type('text/plain').send(`${err.message}\n`));
       }),
     });
     at('/ops/api/faq', { get: g((_q, res) => res.json({ nodes: faqNodes(RED).map(({ full: _f, ...n }) => n) })) });

@@ -34,9 +34,12 @@ export interface PullerOptions {
   now?: () => number;
   /** Several instances: one pull per open_kfid at a time across all of them (a StateStore lease). */
   lease?: (name: string, ttlMs: number) => Promise<Lease | null>;
+  /** A failed pull is tried again after this long, doubling up to a minute (default 2 s). */
+  retryMs?: number;
 }
 
 const LEASE_MS = 30_000;
+const RETRY_MAX_MS = 60_000;
 
 const CURSOR = (openKfId: string) => `wecomKfCursor:${openKfId}`;
 const STARTED = 'wecomKfStartedAt';
@@ -46,6 +49,8 @@ export class KfPuller {
   private readonly leases = new Map<string, Lease>();
   /** Per open_kfid, the pull queued behind the running one (not started yet), which later callbacks join. */
   private readonly waiting = new Map<string, { token?: string; run: Promise<number> }>();
+  /** Per open_kfid whose last pull failed: the next try (WeCom calls back only when a customer writes again). */
+  private readonly retries = new Map<string, { timer: NodeJS.Timeout | null; delay: number }>();
   private stopped = false;
   private startedAt: Promise<number>;
 
@@ -83,6 +88,10 @@ export class KfPuller {
       });
     slot.run = run;
     this.waiting.set(openKfId, slot);
+    run.then(
+      () => this.succeeded(openKfId),
+      () => this.failed(openKfId),
+    );
     const tail = run.catch(() => undefined);
     this.chains.set(openKfId, tail);
     tail.then(() => {
@@ -94,7 +103,33 @@ export class KfPuller {
   /** Stop after the page in progress; resolves when every pull has settled. */
   async stop(): Promise<void> {
     this.stopped = true;
+    for (const r of this.retries.values()) if (r.timer) clearTimeout(r.timer);
+    this.retries.clear();
     await Promise.all([...this.chains.values()]);
+  }
+
+  private succeeded(openKfId: string): void {
+    const r = this.retries.get(openKfId);
+    if (r?.timer) clearTimeout(r.timer);
+    this.retries.delete(openKfId);
+  }
+
+  /**
+   * A pull failed (WeCom, the store, or the other instance kept the lease): what the callback announced is still
+   * at WeCom, and no callback comes for it until the customer writes again. So pull again later, backing off.
+   */
+  private failed(openKfId: string): void {
+    if (this.stopped) return;
+    const prev = this.retries.get(openKfId);
+    if (prev?.timer) return;
+    const delay = prev ? Math.min(prev.delay * 2, RETRY_MAX_MS) : (this.o.retryMs ?? 2000);
+    const r = { delay, timer: null as NodeJS.Timeout | null };
+    r.timer = setTimeout(() => {
+      r.timer = null;
+      this.pull(openKfId).catch((err: Error) => this.o.onError?.(err, 'pull retry'));
+    }, delay);
+    r.timer.unref?.();
+    this.retries.set(openKfId, r);
   }
 
   /** With a lease: wait (up to ~30 s) while another instance pulls this open_kfid, then pull. */

@@ -34,7 +34,7 @@ const GROUPS: Array<[string, string]> = [
   ...group('收款', '收钱 收银款'),
   // goods return / exchange / damage / price protection
   ...group('退货', '退掉 退回去 return th'),
-  ...group('换货', '换一个 换个 调换 exchange'),
+  ...group('换货', '调换 exchange'), // not 换个 / 换一个: 换个地址, 换一个手机号 are no exchange of goods
   ...group('破损', '摔坏 压坏 碎了 裂了 摔裂 磕坏 变形 压扁 摔烂 坏件'),
   ...group('少件', '缺件 少发 漏发 少了配件 没发全'),
   ...group('价保', '保价 价格保护 降价补差'),

@@ -52,6 +52,17 @@ describe('ops: shared rollups on one Redis', function () {
       return probes.length > 0;
     }, 'the channel subscribed', 5000);
   };
+  /** Two instances that share and adopt each other's unpaired replies, once the channel is subscribed. */
+  const pairedInstances = async () => {
+    const a = instance();
+    const b = instance();
+    const offs = [a, b].map((x) => {
+      x.shared.shareUnpaired(x.log.rollup);
+      return SharedRollup.adoptUnpaired(store, () => ({ source: x.log.source, rollup: x.log.rollup }));
+    });
+    await subscribed(offs);
+    return { a, b, offs };
+  };
   const miss = (log, conv, text) => {
     log.record('message.in', { conversationId: conv, text });
     log.record('faq.miss', { conversationId: conv, text, score: 0.1 });
@@ -111,14 +122,8 @@ describe('ops: shared rollups on one Redis', function () {
   });
 
   it('a reply on one instance disputing an answer given on the other is paired there (FAQ and AI answers)', async () => {
-    const a = instance();
-    const b = instance();
-    const offs = [a, b].map((x) => {
-      x.shared.shareUnpaired(x.log.rollup);
-      return SharedRollup.adoptUnpaired(store, () => ({ source: x.log.source, rollup: x.log.rollup }));
-    });
+    const { a, b, offs } = await pairedInstances();
     try {
-      await subscribed(offs);
       a.log.record('faq.answer', { conversationId: 'p1', faqId: 'f7', band: 'answer', text: '怎么退款', answer: '在订单页申请' });
       a.log.record('ai.answer', { conversationId: 'p2', text: '能开发票吗' });
       b.log.record('message.in', { conversationId: 'p1', text: '答非所问' });
@@ -149,14 +154,8 @@ describe('ops: shared rollups on one Redis', function () {
   });
 
   it('a did-you-mean list offered on one instance and picked from on the other is never counted declined', async () => {
-    const a = instance();
-    const b = instance();
-    const offs = [a, b].map((x) => {
-      x.shared.shareUnpaired(x.log.rollup);
-      return SharedRollup.adoptUnpaired(store, () => ({ source: x.log.source, rollup: x.log.rollup }));
-    });
+    const { a, b, offs } = await pairedInstances();
     try {
-      await subscribed(offs);
       const from = clock.t - HOUR_MS;
       const to = clock.t + HOUR_MS;
       a.log.record('faq.suggest', { conversationId: 's1', faqIds: ['f1', 'f2'], band: 'suggest', text: '怎么开票' });

@@ -7,6 +7,7 @@ const path = require('node:path');
 const rs = require('../helpers/redis-server');
 const { until, sleep } = require('../helpers/runtime');
 const cl = require('../../scripts/cluster-lib');
+const { admittedAgent } = require('../helpers/agent-client');
 const WebSocket = require('ws');
 
 const EXAMPLE = path.join(__dirname, '..', '..', 'examples', 'wecom-customer-service.json');
@@ -229,23 +230,8 @@ describe('e2e cluster: two Node-REDs on one Redis serve one WeCom app', function
     try {
       const lead = /** @type {{ port: number }} */ (await until(() => admin2.get('bridge-leader:bridge'), 'a bridge leader', 30000));
       const [leader, follower] = lead.port === pair[0].port ? pair : [pair[1], pair[0]];
-      /** Connect agent ag3 through the follower (until it is admitted); resolves its frames. */
-      const connect = async () => {
-        for (;;) {
-          const ws = new WebSocket(`${follower.url.replace(/^http/, 'ws')}/wecom/ws?agent=ag3`, { headers: { Authorization: `Bearer ${creds.agentWsToken}` } });
-          /** @type {any[]} */
-          const frames = [];
-          ws.on('message', (d) => frames.push(JSON.parse(String(d))));
-          const ok = await new Promise((resolve) => {
-            ws.once('error', () => resolve(false));
-            ws.once('close', () => resolve(false));
-            until(() => frames.some((f) => f.type === 'welcome'), 'welcome', 5000).then(() => resolve(true), () => resolve(false));
-          });
-          if (ok) return (sockets.push(ws), { ws, frames });
-          ws.terminate();
-          await sleep(300);
-        }
-      };
+      /** Agent ag3 through the follower; resolves its frames. */
+      const connect = () => admittedAgent(follower.url, { agent: 'ag3', token: creds.agentWsToken, sockets });
       const first = await connect();
       const u = user('hub', 0);
       assert.equal((await cl.postCallback(creds, follower.url, cl.appTextCallback(creds, u, '转人工'))).status, 200);

@@ -9,7 +9,7 @@ const path = require('node:path');
 const rs = require('../helpers/redis-server');
 const { until, sleep } = require('../helpers/runtime');
 const cl = require('../../scripts/cluster-lib');
-const WebSocket = require('ws');
+const { admittedAgent } = require('../helpers/agent-client');
 
 const EXAMPLE = path.join(__dirname, '..', '..', 'examples', 'wecom-customer-service.json');
 const OPS_PASSWORD = 'ops-cluster-pw-7f3a';
@@ -103,23 +103,8 @@ describe('e2e cluster: the ops view and the agents\' frames are the whole servic
   it('an agent\'s unacknowledged frames survive kill -9 of the hub\'s instance: the survivor replays them by seq; the supervisor sees and acts through either instance', async () => {
     const lead = await poll(() => admin.get('bridge-leader:bridge'), 'a bridge leader', 30000);
     const [leader, follower] = lead.port === pair[0].port ? pair : [pair[1], pair[0]];
-    /** Connect agent ag5 through `via` acknowledging up to `ack` (until it is admitted); resolves its frames. */
-    const connect = async (via, ack) => {
-      for (;;) {
-        const ws = new WebSocket(`${via.url.replace(/^http/, 'ws')}/wecom/ws?agent=ag5&ack=${ack}`, { headers: { Authorization: `Bearer ${creds.agentWsToken}` } });
-        /** @type {any[]} */
-        const frames = [];
-        ws.on('message', (d) => frames.push(JSON.parse(String(d))));
-        const ok = await new Promise((resolve) => {
-          ws.once('error', () => resolve(false));
-          ws.once('close', () => resolve(false));
-          until(() => frames.some((f) => f.type === 'welcome'), 'welcome', 5000).then(() => resolve(true), () => resolve(false));
-        });
-        if (ok) return (sockets.push(ws), { ws, frames });
-        ws.terminate();
-        await sleep(300);
-      }
-    };
+    /** Agent ag5 through `via` acknowledging up to `ack`; resolves its frames. */
+    const connect = (via, ack) => admittedAgent(via.url, { agent: 'ag5', token: creds.agentWsToken, ack, sockets });
     const first = await connect(follower, 0); // acknowledges: frames are kept until it says `received`
     const u = 'hubuser';
     const other = 'hubother';

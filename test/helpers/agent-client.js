@@ -82,4 +82,32 @@ function agentClient(base, opts = {}) {
   return c;
 }
 
-module.exports = { agentClient };
+/**
+ * Connect an agent to `base` (an instance's http URL) until the hub admits it (its welcome arrives): while a
+ * fail-over is under way an instance refuses or drops agent sockets. Each admitted socket is pushed onto
+ * `sockets` so the test can close it. Resolves { ws, frames }.
+ * @param {string} base
+ * @param {{ agent: string, token: string, ack?: number, sockets: import('ws')[] }} o
+ * @returns {Promise<{ ws: import('ws'), frames: any[] }>}
+ */
+async function admittedAgent(base, o) {
+  const { until, sleep } = require('./runtime');
+  const q = new URLSearchParams({ agent: o.agent });
+  if (o.ack !== undefined) q.set('ack', String(o.ack));
+  for (;;) {
+    const ws = new WebSocket(`${base.replace(/^http/, 'ws')}/wecom/ws?${q}`, { headers: { Authorization: `Bearer ${o.token}` } });
+    /** @type {any[]} */
+    const frames = [];
+    ws.on('message', (d) => frames.push(JSON.parse(String(d))));
+    const ok = await new Promise((resolve) => {
+      ws.once('error', () => resolve(false));
+      ws.once('close', () => resolve(false));
+      until(() => frames.some((f) => f.type === 'welcome'), 'welcome', 5000).then(() => resolve(true), () => resolve(false));
+    });
+    if (ok) return (o.sockets.push(ws), { ws, frames });
+    ws.terminate();
+    await sleep(300);
+  }
+}
+
+module.exports = { agentClient, admittedAgent };

@@ -5,7 +5,7 @@
 // conversation to another agent with a note.
 const assert = require('node:assert/strict');
 const browser = require('./browser');
-const { useSandbox } = require('./sandbox');
+const { useSandbox, lastSeq } = require('./sandbox');
 const { hubIdle } = require('./hub-idle');
 const { makePng } = require('../helpers/fixtures');
 const { until } = require('../helpers/runtime');
@@ -65,7 +65,7 @@ describe('e2e: the packaged agent console (from the sandbox) shows pictures and 
   });
 
   it('sends a picture the user receives as an image', async function () {
-    const since = sim.records().reduce((m, r) => Math.max(m, r.seq), 0);
+    const since = lastSeq(sim);
     const picture = makePng(4, 4, [0, 128, 255]);
     await page.setInputFiles('#attach', { name: 'blue.png', mimeType: 'image/png', buffer: picture });
     await page.waitForSelector('#attached:not(.hidden)', { timeout: 10000 });

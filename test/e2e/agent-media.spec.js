@@ -4,7 +4,7 @@
 // agent's PNG and PDF reach the user as an image and a file, and an oversize picture comes back `undelivered`.
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
-const { useSandbox } = require('./sandbox');
+const { useSandbox, lastSeq } = require('./sandbox');
 const { hubIdle } = require('./hub-idle');
 const { until } = require('../helpers/runtime');
 const { agentClient } = require('../helpers/agent-client');
@@ -36,7 +36,6 @@ describe('e2e: pictures and files between WeChat users and agents (bundled flow)
     return c;
   }
   const fetchMedia = (url, token = sb.agentToken) => fetch(new URL(url, sb.url), { headers: token ? { authorization: `Bearer ${token}` } : {} });
-  const lastSeq = () => sim.records().reduce((m, r) => Math.max(m, r.seq), 0);
 
   for (const channel of ['app', 'kf']) {
     it(`a ${channel} user's image reaches the agent as a fetchable URL whose bytes equal what WeCom served; the agent's PNG and PDF reach the user`, async function () {
@@ -63,7 +62,7 @@ describe('e2e: pictures and files between WeChat users and agents (bundled flow)
       assert.equal((await fetchMedia(m.media.url.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')))).status, 404, 'a changed link is refused');
 
       // the agent sends a picture and a PDF
-      const since = lastSeq();
+      const since = lastSeq(sim);
       const image = png(5000);
       agent.send({ type: 'reply', conversationId: ho.conversationId, text: '这是示意图', media: { data: image.toString('base64'), name: 'diagram.png', mime: 'image/png' } });
       await agent.next('ack');
@@ -107,7 +106,7 @@ describe('e2e: pictures and files between WeChat users and agents (bundled flow)
     const user = `big-${run}`;
     await sim.userSays({ channel: 'app', userId: user, text: '转人工' });
     const ho = await agent.next('handoff', 15000);
-    const since = lastSeq();
+    const since = lastSeq(sim);
     agent.send({ type: 'reply', conversationId: ho.conversationId, media: { data: png(11 * 1024 * 1024).toString('base64'), name: 'huge.png', mime: 'image/png' } });
     await agent.next('ack');
     const u = await agent.next('undelivered', 15000);

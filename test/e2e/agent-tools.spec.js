@@ -5,7 +5,7 @@
 // re-assigns a conversation from the ops view. With E2E_SCREENSHOTS=1 each new panel is shot in both languages.
 const assert = require('node:assert/strict');
 const browser = require('./browser');
-const { useSandbox } = require('./sandbox');
+const { useSandbox, lastSeq, opsAuth } = require('./sandbox');
 const { hubIdle } = require('./hub-idle');
 const { until } = require('../helpers/runtime');
 const { agentClient } = require('../helpers/agent-client');
@@ -27,7 +27,6 @@ describe('e2e: agent tools in the console, supervisor in the ops view', function
   let peer;
 
   const said = (userId, pred, since = 0) => sim.records(since).find((r) => r.direction === 'bot' && r.userId === userId && pred(String(r.text ?? '')));
-  const lastSeq = () => sim.records().reduce((m, r) => Math.max(m, r.seq), 0);
   /** Both languages of the page, as docs/screenshots/<name>-<lang>.png. */
   async function shoot(p, name) {
     if (!SHOTS) return;
@@ -78,7 +77,7 @@ describe('e2e: agent tools in the console, supervisor in the ops view', function
     await page.press('#reply-text', 'Enter');
     const text = await page.inputValue('#reply-text');
     assert.equal(text, `您好 ${name}，我是 ${me}，很高兴为您服务`, 'variables filled, the "/word" replaced');
-    const since = lastSeq();
+    const since = lastSeq(sim);
     await page.press('#reply-text', 'Enter');
     await until(() => said(u1, (t) => t === text, since), 'the canned reply at the user', 20000);
   });
@@ -91,7 +90,7 @@ describe('e2e: agent tools in the console, supervisor in the ops view', function
     await page.waitForSelector('#history .msg.note:not(.pending)', { timeout: 10000 });
     await shoot(page, 'console-note');
     await page.click('#note-mode');
-    const since = lastSeq();
+    const since = lastSeq(sim);
     await page.fill('#reply-text', `after-note ${run}`);
     await page.press('#reply-text', 'Enter');
     // the reply sent after the note arrives; the note was never sent before it (delivery is in order)
@@ -117,7 +116,7 @@ describe('e2e: agent tools in the console, supervisor in the ops view', function
     await peer.next('welcome');
     ops = await b.newPage();
     await ops.setViewportSize({ width: 1280, height: 1000 });
-    await ops.setExtraHTTPHeaders({ authorization: 'Basic ' + Buffer.from(`ops:${sb.opsPassword}`).toString('base64') });
+    await ops.setExtraHTTPHeaders(opsAuth(sb.opsPassword));
     await ops.goto(sb.opsUrl);
     const row = (u) => `#live tr[data-id$=":${u}"]`;
     await ops.waitForSelector(row(u2), { timeout: 15000 });

@@ -4,7 +4,7 @@
 // (examples/kb-docs) answer gets a cited answer from the material; one nothing answers still reaches an agent.
 const assert = require('node:assert/strict');
 const WebSocket = require('ws');
-const { useSandbox } = require('./sandbox');
+const { useSandbox, lastSeq } = require('./sandbox');
 const { hubIdle } = require('./hub-idle');
 const { until: waitUntil } = require('../helpers/runtime');
 
@@ -22,7 +22,7 @@ describe('e2e: AI answers in the bundled flow (AI simulator on loopback)', funct
   });
 
   async function replyTo(userId, text) {
-    const since = sb.simulator.records().reduce((m, r) => Math.max(m, r.seq), 0);
+    const since = lastSeq(sb.simulator);
     const res = await sb.simulator.userSays({ channel: 'app', userId, text });
     assert.equal(res.status, 200);
     return until(() => sb.simulator.records(since).find((r) => r.direction === 'bot' && r.userId === userId), `a reply to "${text}"`);

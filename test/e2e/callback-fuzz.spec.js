@@ -5,7 +5,7 @@
 // callback gets 403 and no answer, and no id WeCom could send (any length, any characters) gets a 5xx.
 const assert = require('node:assert/strict');
 const net = require('node:net');
-const { useSandbox } = require('./sandbox');
+const { useSandbox, lastSeq } = require('./sandbox');
 const { sealCallback } = require('../../dist/nodes/lib/wecom/callback');
 const { aesKeyFrom } = require('../../dist/nodes/lib/wecom/crypto');
 const { buildXml } = require('../../dist/nodes/lib/wecom/xml');
@@ -97,7 +97,7 @@ describe('e2e: the callback port under fuzz', function () {
 
   for (const user of ['@all', 'zhangsan|lisi', 'a,b', '@ALL', 'zhang san']) {
     it(`a signed callback from "${user}" is refused 400 and answered to nobody`, async function () {
-      const since = sb.simulator.records().reduce((m, r) => Math.max(m, r.seq), 0);
+      const since = lastSeq(sb.simulator);
       const inner = buildXml({ ToUserName: process.env.WECOM_CORP_ID, FromUserName: user, CreateTime: Math.floor(Date.now() / 1000), MsgType: 'text', Content: '价格', MsgId: String(8700000000000000000n + BigInt(Math.floor(Math.random() * 1e9))), AgentID: Number(process.env.WECOM_AGENT_ID) });
       const s = sealCallback(keys(), inner, process.env.WECOM_AGENT_ID);
       assert.equal(await post(s.body, { 'content-type': 'text/xml' }, s.query), 400);
@@ -119,12 +119,11 @@ describe('e2e: the callback port under fuzz', function () {
     while (!sb.simulator.records(since).some((r) => r.direction === 'bot' && r.userId === probeUser) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     return sb.simulator.records(since).filter((r) => r.direction === 'bot').map((r) => r.userId);
   }
-  const lastSeq = () => sb.simulator.records().reduce((m, r) => Math.max(m, r.seq), 0);
   const msgId = () => String(8500000000000000000n + BigInt(Math.floor(Math.random() * 1e12)));
   const text = (user, extra = {}) => buildXml({ ToUserName: process.env.WECOM_CORP_ID, FromUserName: user, CreateTime: Math.floor(Date.now() / 1000), MsgType: 'text', Content: '价格', MsgId: msgId(), AgentID: Number(process.env.WECOM_AGENT_ID), ...extra });
 
   it('a correctly signed callback stamped in 2001 gets 403 and no answer', async function () {
-    const since = lastSeq();
+    const since = lastSeq(sb.simulator);
     const old = sealCallback(keys(), text('replayer'), process.env.WECOM_AGENT_ID, '1000000000');
     assert.equal(await post(old.body, { 'content-type': 'text/xml' }, old.query), 403);
     const probe = sealCallback(keys(), text('freshprobe'), process.env.WECOM_AGENT_ID);

@@ -10,7 +10,7 @@
 // With E2E_SCREENSHOTS=1 the console with a customer and its budget is shot in both languages.
 const assert = require('node:assert/strict');
 const browser = require('./browser');
-const { useSandbox } = require('./sandbox');
+const { useSandbox, lastSeq, opsAuth } = require('./sandbox');
 const { hubIdle } = require('./hub-idle');
 const { makePng } = require('../helpers/fixtures');
 const { until, request } = require('../helpers/runtime');
@@ -49,7 +49,6 @@ describe('e2e: an agent day in the console (profile, budget, reload, second brow
     });
   const budgetIs = (p, re) => p.waitForFunction((src) => new RegExp(src).test(document.getElementById('conv-budget')?.textContent || ''), re.source, { timeout: 20000 });
   const received = (userId, since) => sim.records(since).filter((r) => r.direction === 'bot' && r.userId === userId);
-  const lastSeq = () => sim.records().reduce((m, r) => Math.max(m, r.seq), 0);
 
   async function signIn(p, agent) {
     await p.setViewportSize({ width: 1280, height: 800 });
@@ -83,7 +82,7 @@ describe('e2e: an agent day in the console (profile, budget, reload, second brow
 
   let since = 0;
   it('shows the 微信客服 customer by name and avatar, and the reply budget at every step', async function () {
-    since = lastSeq();
+    since = lastSeq(sim);
     await sim.userSays({ channel: 'kf', userId: customer, text: '转人工' });
     await page.waitForSelector(`#active .conv[data-id$=":${customer}"]`, { timeout: 20000 });
     await page.click(`#active .conv[data-id$=":${customer}"]`);
@@ -160,7 +159,7 @@ describe('e2e: an agent day in the console (profile, budget, reload, second brow
     // only alice may take it: the day agent leaves first, and the hub has seen it go (else round robin may still
     // hand the new conversation to the day agent's closing socket)
     await page.close();
-    const auth = { authorization: 'Basic ' + Buffer.from(`ops:${sb.opsPassword}`).toString('base64') };
+    const auth = opsAuth(sb.opsPassword);
     await until(async () => {
       const r = await request('GET', `${sb.opsUrl}api/live`, null, auth);
       return r.status === 200 && !JSON.parse(r.body).agents.some((a) => a.id === me && a.online);

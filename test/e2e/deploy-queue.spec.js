@@ -5,7 +5,7 @@
 // them nothing (on 微信客服 every notice burns one of the user's 5 replies). Shared in-process sandbox and its
 // WeCom simulator; no agent connects, and both users leave the queue (取消人工) at the end.
 const assert = require('node:assert/strict');
-const { useSandbox, flowsApi } = require('./sandbox');
+const { useSandbox, flowsApi, lastSeq, opsAuth } = require('./sandbox');
 const { until, request } = require('../helpers/runtime');
 
 describe('e2e: a full deploy while two users wait re-sends them nothing', function () {
@@ -17,7 +17,6 @@ describe('e2e: a full deploy while two users wait re-sends them nothing', functi
   let auth;
   /** Users handed over (they leave the queue in `after`). */
   const queued = [];
-  const lastSeq = () => sim.records().reduce((m, r) => Math.max(m, r.seq), 0);
   // what the bot sent the user (not the simulator's own welcome on entering the session)
   const received = (userId, since) => sim.records(since).filter((r) => r.direction === 'bot' && r.userId === userId && !r.data?.onEvent);
   /** The ops view's live view; null while the ops routes are being set up again (during a deploy). */
@@ -31,7 +30,7 @@ describe('e2e: a full deploy while two users wait re-sends them nothing', functi
     // leave no conversation queued for the specs that follow
     if (!sim) return;
     for (const u of queued) {
-      const since = lastSeq();
+      const since = lastSeq(sim);
       await sim.userSays({ channel: 'kf', userId: u, text: '取消人工' });
       await until(() => received(u, since).some((r) => /取消人工服务/.test(r.text)), `${u} back with the bot`, 20000);
     }
@@ -42,7 +41,7 @@ describe('e2e: a full deploy while two users wait re-sends them nothing', functi
   before(async function () {
     sb = await sandbox();
     sim = sb.simulator;
-    auth = { authorization: 'Basic ' + Buffer.from(`ops:${sb.opsPassword}`).toString('base64') };
+    auth = opsAuth(sb.opsPassword);
     // nobody may take them: wait until agents other specs signed in have left the hub
     await until(async () => {
       const view = await live();
@@ -52,14 +51,14 @@ describe('e2e: a full deploy while two users wait re-sends them nothing', functi
 
   it('each waiting user was told once; after POST /flows (full) the new hub has them queued and they receive nothing', async function () {
     for (const [i, u] of users.entries()) {
-      const since = lastSeq();
+      const since = lastSeq(sim);
       await sim.userSays({ channel: 'kf', userId: u, text: '转人工' });
       queued.push(u);
       const told = await until(() => received(u, since).find((r) => /暂无客服在线/.test(r.text)), `${u} told the place`, 20000);
       assert.equal(received(u, since).length, 1, `one notice for user ${i + 1}`);
       assert.ok(told);
     }
-    const beforeDeploy = lastSeq();
+    const beforeDeploy = lastSeq(sim);
     const deployAt = Date.now();
     const current = await (await flowsApi(sb.url, 'GET')).json();
     const res = await flowsApi(sb.url, 'POST', { flows: current.flows }, 'full');
@@ -74,7 +73,7 @@ describe('e2e: a full deploy while two users wait re-sends them nothing', functi
     // (under the conversation's lock, after the hub's queued event) and is answered by the bot, through the
     // user's ordered outbox — anything handoff sent them for the deploy would reach the simulator first
     for (const u of users) {
-      const since = lastSeq();
+      const since = lastSeq(sim);
       await sim.userSays({ channel: 'kf', userId: u, text: '价格多少' });
       await until(() => received(u, since).some((r) => /^关于价格问题/.test(r.text)), `${u} answered by the bot`, 20000);
     }

@@ -6,7 +6,7 @@
 // both ticked, and Done saves them on, at the current version.
 const assert = require('node:assert/strict');
 const browser = require('./browser');
-const { useSandbox } = require('./sandbox');
+const { useSandbox, opsAuth } = require('./sandbox');
 
 const SHOTS = process.env.E2E_SCREENSHOTS === '1';
 
@@ -48,7 +48,6 @@ describe('e2e: config schemas in the editor (Done changes nothing; old nodes kee
   }
 
   const get = (p, headers) => fetch(new URL(p, sb.url), { headers: headers || {}, redirect: 'manual' });
-  const opsAuth = () => ({ authorization: 'Basic ' + Buffer.from(`ops:${sb.opsPassword}`).toString('base64') });
 
   it('every node of the bundled flow: open, Done, Deploy → the export is byte-identical; console and ops view answer', async function () {
     const page = await b.newPage();
@@ -83,7 +82,7 @@ describe('e2e: config schemas in the editor (Done changes nothing; old nodes kee
       await page.close();
     }
     assert.equal((await get('wecom/console/')).status, 200, 'the agent console answers');
-    assert.equal((await get('wecom/ops/', opsAuth())).status, 200, 'the ops view answers');
+    assert.equal((await get('wecom/ops/', opsAuth(sb.opsPassword))).status, 200, 'the ops view answers');
     assert.deepEqual(b.errors, [], `console/page errors: ${JSON.stringify(b.errors, null, 1)}`);
   });
 

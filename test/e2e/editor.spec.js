@@ -7,7 +7,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const browser = require('./browser');
-const { ROOT, useSandbox, packageTypes, exampleFlow } = require('./sandbox');
+const { ROOT, useSandbox, packageTypes, exampleFlow, lastSeq } = require('./sandbox');
 
 const SHOTS = process.env.E2E_SCREENSHOTS === '1';
 const RAW_KEY = /^[a-z][\w-]*\.[\w.-]+$/; // an untranslated catalog key, e.g. "wecom-in.label.path"
@@ -160,7 +160,7 @@ describe('e2e: Node-RED editor in Chromium', function () {
 
   it('node statuses follow the editor language: Chinese in a zh-CN editor, English in an en-US one', async function () {
     // let wecom-out send once, so its status is the composite "sent (1) · queue 0" one
-    const since = sb.simulator.records().reduce((m, r) => Math.max(m, r.seq), 0);
+    const since = lastSeq(sb.simulator);
     const userId = `status${Date.now().toString(36)}`;
     await sb.simulator.userSays({ channel: 'app', userId, text: '价格多少' });
     assert.ok(await botAnswer(userId, since), 'the bot answered');
@@ -230,7 +230,7 @@ describe('e2e: Node-RED editor in Chromium', function () {
       }, kw.id);
       assert.deepEqual(state, { outputs: 2, valid: true, rules: before + 1 }, 'the new rule shares the answered output');
       await browser.deploy(page);
-      const since = sb.simulator.records().reduce((m, r) => Math.max(m, r.seq), 0);
+      const since = lastSeq(sb.simulator);
       const userId = `kw${Date.now().toString(36)}`;
       await sb.simulator.userSays({ channel: 'app', userId, text: `请问${word}怎么开` });
       const got = await botAnswer(userId, since);

@@ -4,7 +4,7 @@
 // the customer to a person (queued, no agent online), who then goes back to the bot (取消人工) so nothing is left
 // queued. App messages keep the numbered text. Shared in-process sandbox, no agent connected.
 const assert = require('node:assert/strict');
-const { useSandbox, exampleFlow } = require('./sandbox');
+const { useSandbox, exampleFlow, lastSeq, opsAuth } = require('./sandbox');
 const { until: waitUntil, request } = require('../helpers/runtime');
 const { createFaqBot, faqBotConfig } = require('../../dist/nodes/lib/bot/faq/bot');
 const { parseFaqMenuId, KF_MENU_MAX } = require('../../dist/nodes/lib/contract/outcomes');
@@ -31,10 +31,9 @@ describe('e2e: 微信客服 did-you-mean as a menu (bundled flow, simulator)', f
   let handedOff = false;
   const entries = exampleFlow().find((n) => n.type === 'faq-lookup').entries;
   let question = '';
-  const lastSeq = () => sim.records().reduce((m, r) => Math.max(m, r.seq), 0);
   /** The ops view's counters of today (what the event record says the pipeline decided). */
   async function totals() {
-    const auth = { authorization: 'Basic ' + Buffer.from(`ops:${sb.opsPassword}`).toString('base64') };
+    const auth = opsAuth(sb.opsPassword);
     const r = await request('GET', `${sb.opsUrl}api/summary`, null, auth);
     assert.equal(r.status, 200);
     return JSON.parse(r.body).summary.totals;
@@ -46,7 +45,7 @@ describe('e2e: 微信客服 did-you-mean as a menu (bundled flow, simulator)', f
 
   /** The customer asks `question`; resolves the menu items they receive. */
   async function menuFor(user) {
-    const since = lastSeq();
+    const since = lastSeq(sim);
     assert.equal((await sim.userSays({ channel: 'kf', userId: user, text: question })).status, 200);
     const rec = await botTo(user, since, (r) => r.msgtype === 'msgmenu', `a msgmenu for "${question}"`);
     return rec.data;
@@ -79,7 +78,7 @@ describe('e2e: 微信客服 did-you-mean as a menu (bundled flow, simulator)', f
     const entry = entries.find((e) => e.question === item.content);
     assert.ok(entry, `the second item is a KB question: ${item.content}`);
 
-    const since = lastSeq();
+    const since = lastSeq(sim);
     const before = await totals();
     await sim.userSays({ channel: 'kf', userId: customer, text: item.content, menuId: item.id });
     const answer = await botTo(customer, since, (r) => r.msgtype === 'text', 'the answer to the tap');
@@ -90,7 +89,7 @@ describe('e2e: 微信客服 did-you-mean as a menu (bundled flow, simulator)', f
   it('以上都不是 hands the customer to a person (queued), and 取消人工 brings the bot back', async function () {
     const menu = await menuFor(customer);
     const none = menu.list.at(-1).click;
-    let since = lastSeq();
+    let since = lastSeq(sim);
     const before = await totals();
     await sim.userSays({ channel: 'kf', userId: customer, text: none.content, menuId: none.id });
     handedOff = true;
@@ -99,7 +98,7 @@ describe('e2e: 微信客服 did-you-mean as a menu (bundled flow, simulator)', f
     await grown('handoff:faq_declined', before); // handed off because the customer asked, not as a miss
     assert.equal(sim.records(since).filter((r) => r.direction === 'bot' && r.userId === customer && r.msgtype === 'msgmenu').length, 0, 'no new suggestion');
 
-    since = lastSeq();
+    since = lastSeq(sim);
     await sim.userSays({ channel: 'kf', userId: customer, text: '取消人工' });
     await botTo(customer, since, (r) => /取消人工服务/.test(r.text), 'back to the bot');
     handedOff = false;
@@ -142,7 +141,7 @@ describe('e2e: 微信客服 did-you-mean as a menu (bundled flow, simulator)', f
 
   it('app messages keep the numbered text, and "2" answers the second entry', async function () {
     const user = `${customer}-app`;
-    let since = lastSeq();
+    let since = lastSeq(sim);
     await sim.userSays({ channel: 'app', userId: user, text: question });
     const shown = await botTo(user, since, (r) => r.text.startsWith(FAQ_SUGGEST_TEXTS.prompt), 'the numbered suggestion');
     assert.equal(shown.msgtype, 'text');
@@ -150,7 +149,7 @@ describe('e2e: 微信客服 did-you-mean as a menu (bundled flow, simulator)', f
     assert.ok(second, shown.text);
     const entry = entries.find((e) => e.question === second[1]);
     assert.ok(entry);
-    since = lastSeq();
+    since = lastSeq(sim);
     await sim.userSays({ channel: 'app', userId: user, text: '2' });
     const answer = await botTo(user, since, () => true, 'the answer to "2"');
     assert.equal(answer.text, entry.answer);

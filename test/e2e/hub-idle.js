@@ -3,6 +3,7 @@
 // socket is still closing, or with a conversation an earlier spec left queued: the hub would then give the new
 // conversation to that agent. hubIdle() closes what is live (as a supervisor would) and waits until the hub
 // has no agent online, naming the agents still connected if they never go.
+const { opsAuth } = require('./sandbox');
 const { request, until } = require('../helpers/runtime');
 
 /**
@@ -10,7 +11,7 @@ const { request, until } = require('../helpers/runtime');
  * @param {number} [ms]
  */
 async function hubIdle(sb, ms = 20000) {
-  const headers = { authorization: 'Basic ' + Buffer.from(`ops:${sb.opsPassword}`).toString('base64'), 'content-type': 'application/json' };
+  const headers = { ...opsAuth(sb.opsPassword), 'content-type': 'application/json' };
   /** @returns {Promise<{ agents: Array<{ id: string, online: boolean }>, conversations: Array<{ conversationId: string }> }>} */
   const live = async () => {
     const r = await request('GET', `${sb.opsUrl}api/live`, null, headers);

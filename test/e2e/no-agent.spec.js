@@ -5,7 +5,7 @@
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { useSandbox, exampleFlow } = require('./sandbox');
+const { useSandbox, exampleFlow, lastSeq } = require('./sandbox');
 const { hubIdle } = require('./hub-idle');
 const { until: waitUntil } = require('../helpers/runtime');
 
@@ -17,11 +17,10 @@ describe('e2e: the bundled flow with no agent online never traps the user', func
   let sim;
   let sb;
   const user = `noagent-${Date.now().toString(36)}`;
-  const lastSeq = () => sim.records().reduce((m, r) => Math.max(m, r.seq), 0);
 
   /** The user says `text`; resolves with the first bot message to them after it that matches `re`. */
   async function sayUntil(text, re) {
-    const since = lastSeq();
+    const since = lastSeq(sim);
     const res = await sim.userSays({ channel: 'app', userId: user, text });
     assert.equal(res.status, 200);
     return until(() => sim.records(since).find((r) => r.direction === 'bot' && r.userId === user && re.test(r.text)), `a reply to "${text}" matching ${re}`);
@@ -40,7 +39,7 @@ describe('e2e: the bundled flow with no agent online never traps the user', func
   });
 
   it('an FAQ miss queues the user, who is told the place in words and how to go back', async function () {
-    const since = lastSeq();
+    const since = lastSeq(sim);
     // one notice (the place comes with ws-bridge's queued event): no "transferring…" before it
     const place = await sayUntil('帮我订一张明天去上海的机票', /第 1 位/);
     assert.match(place.text, /暂无客服在线/);

@@ -3,6 +3,7 @@
 // redis-server. The ops view on either shows the whole service; the supervisor's live view and actions work
 // through either; frames an agent has not acknowledged survive the death of the instance leading the hub and are
 // replayed by seq from the survivor.
+const { opsAuth } = require('./sandbox');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -13,7 +14,7 @@ const { admittedAgent } = require('../helpers/agent-client');
 
 const EXAMPLE = path.join(__dirname, '..', '..', 'examples', 'wecom-customer-service.json');
 const OPS_PASSWORD = 'ops-cluster-pw-7f3a';
-const auth = { authorization: 'Basic ' + Buffer.from(`ops:${OPS_PASSWORD}`).toString('base64') };
+const auth = opsAuth(OPS_PASSWORD);
 
 /** GET or POST (JSON) an ops API path of an instance; resolves { status, body }. */
 async function ops(node, p, body) {

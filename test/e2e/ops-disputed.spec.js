@@ -6,7 +6,7 @@
 // is shot in both languages.
 const assert = require('node:assert/strict');
 const browser = require('./browser');
-const { useSandbox } = require('./sandbox');
+const { useSandbox, opsAuth, lastSeq } = require('./sandbox');
 const { hubIdle } = require('./hub-idle');
 const { until } = require('../helpers/runtime');
 
@@ -37,15 +37,15 @@ describe('e2e: ops view — mark a disputed answer as wrong', function () {
   });
 
   it('the disputed row gets a "mark as wrong" button; pressing it marks the row and shows the never snippet', async function () {
-    let since = sim.records().reduce((m, r) => Math.max(m, r.seq), 0);
+    let since = lastSeq(sim);
     await sim.userSays({ channel: 'app', userId: user, text: question });
     await until(() => sim.records(since).find((r) => r.direction === 'bot' && r.userId === user && /原路退回/.test(r.text)), 'the FAQ answer', 20000);
-    since = sim.records().reduce((m, r) => Math.max(m, r.seq), 0);
+    since = lastSeq(sim);
     await sim.userSays({ channel: 'app', userId: user, text: '不对' });
 
     const ops = await b.newPage();
     await ops.setViewportSize({ width: 1280, height: 1000 });
-    await ops.setExtraHTTPHeaders({ authorization: 'Basic ' + Buffer.from(`ops:${sb.opsPassword}`).toString('base64') });
+    await ops.setExtraHTTPHeaders(opsAuth(sb.opsPassword));
     await ops.goto(sb.opsUrl);
     const row = ops.locator('#disputed tbody tr', { has: ops.locator('td.label', { hasText: new RegExp(`^${question}$`) }) }).last();
     // the summary is read every 15 s: reload until the dispute is listed

@@ -15,6 +15,7 @@ const browser = require('./browser');
 const { startSim } = require('../helpers/simulator');
 const { ACCOUNT } = require('../helpers/fixtures');
 const { until } = require('../helpers/runtime');
+const { opsAuth, lastSeq } = require('./sandbox');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const SHOTS = process.env.E2E_SCREENSHOTS === '1';
@@ -47,7 +48,7 @@ describe('e2e: the packed package in a fresh Node-RED user dir (console, ops vie
   let consolePage;
   let opsPage;
   let redLog = '';
-  const since = () => sim.records().reduce((m, r) => Math.max(m, r.seq), 0);
+  const since = () => lastSeq(sim);
   const botSaid = (user, pred, from = 0) => sim.records(from).find((r) => r.direction === 'bot' && r.userId === user && pred(r.text));
 
   before(async function () {
@@ -169,7 +170,7 @@ describe('e2e: the packed package in a fresh Node-RED user dir (console, ops vie
     await sim.userSays({ channel: 'app', userId: 'faquser', text: '退款多久到账' });
     await until(() => botSaid('kwuser', () => true, from) && botSaid('faquser', () => true, from), 'the bot answers a keyword and an FAQ question', 20000);
     opsPage = await b.newPage();
-    await opsPage.setExtraHTTPHeaders({ authorization: 'Basic ' + Buffer.from(`ops:${OPS_PASSWORD}`).toString('base64') });
+    await opsPage.setExtraHTTPHeaders(opsAuth(OPS_PASSWORD));
     const card = (k) => opsPage.$eval(`.card[data-key="${k}"] .v`, (e) => Number(e.textContent)).catch(() => -1);
     await until(async () => {
       await opsPage.goto(`${base}/wecom/ops/`);

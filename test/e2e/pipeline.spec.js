@@ -4,7 +4,7 @@
 // WeChat users are played by the simulator (encrypted callbacks, 微信客服 pull), agents by real WebSocket clients.
 const assert = require('node:assert/strict');
 const WebSocket = require('ws');
-const { useSandbox, exampleFlow } = require('./sandbox');
+const { useSandbox, exampleFlow, lastSeq } = require('./sandbox');
 const { hubIdle } = require('./hub-idle');
 const { until: waitUntil } = require('../helpers/runtime');
 
@@ -45,7 +45,7 @@ describe('e2e: the bundled pipeline (keywords → FAQ → human) for app and 微
 
   /** The user says something; resolves with the bot's replies to that message (waits for `count` of them). */
   async function say(channel, userId, text, count = 1) {
-    const since = sim.records().reduce((m, r) => Math.max(m, r.seq), 0);
+    const since = lastSeq(sim);
     const res = await sim.userSays({ channel, userId, text });
     assert.equal(res.status, 200);
     return until(() => {
@@ -56,7 +56,7 @@ describe('e2e: the bundled pipeline (keywords → FAQ → human) for app and 微
 
   /** The user says something; resolves with the first reply after it that matches `re`. */
   async function sayUntil(channel, userId, text, re) {
-    const since = lastSeq();
+    const since = lastSeq(sim);
     const res = await sim.userSays({ channel, userId, text });
     assert.equal(res.status, 200);
     return until(() => sim.records(since).find((r) => r.direction === 'bot' && r.userId === userId && re.test(r.text)), `a reply to "${text}" matching ${re}`);
@@ -66,7 +66,6 @@ describe('e2e: the bundled pipeline (keywords → FAQ → human) for app and 微
   function receivedSince(userId, since) {
     return sim.records(since).filter((r) => r.direction === 'bot' && r.userId === userId).map((r) => r.text);
   }
-  const lastSeq = () => sim.records().reduce((m, r) => Math.max(m, r.seq), 0);
 
   before(async function () {
     sb = await sandbox();
@@ -124,7 +123,7 @@ describe('e2e: the bundled pipeline (keywords → FAQ → human) for app and 微
     await until(() => receivedSince(user, 0).includes('您好，我是客服小王'), 'the agent reply at the user');
 
     // While the human has it, a question the bot could answer goes to the agent only.
-    const before = lastSeq();
+    const before = lastSeq(sim);
     await sim.userSays({ channel: 'app', userId: user, text: '退款多久到账' });
     const forwarded = await agent.waitFor((f) => f.type === 'message' && f.conversationId === handoff.conversationId && f.text === '退款多久到账', 'the user message at the agent');
     assert.equal(forwarded.userId, user);
@@ -221,7 +220,7 @@ describe('e2e: the bundled pipeline (keywords → FAQ → human) for app and 微
   it('answers once when WeCom re-sends the same callback', async function () {
     const user = `resend-${run}`;
     const inner = textMessage(user, '价格', String(8800000000000000000n + BigInt(Date.now() % 1000000)));
-    const since = lastSeq();
+    const since = lastSeq(sim);
     const sends = [sealCallback(keys(), inner, process.env.WECOM_AGENT_ID), sealCallback(keys(), inner, process.env.WECOM_AGENT_ID), sealCallback(keys(), inner, process.env.WECOM_AGENT_ID)];
     const statuses = await Promise.all(sends.map((s) => postCallback(s.query, s.body).then((r) => r.status)));
     assert.deepEqual(statuses, [200, 200, 200]);
@@ -234,7 +233,7 @@ describe('e2e: the bundled pipeline (keywords → FAQ → human) for app and 微
   it('refuses a callback with a bad signature (4xx) and answers nothing', async function () {
     const user = `forged-${run}`;
     const s = sealCallback(keys(), textMessage(user, '价格', '8811111111111111111'), process.env.WECOM_AGENT_ID);
-    const since = lastSeq();
+    const since = lastSeq(sim);
     const forged = await postCallback({ ...s.query, msg_signature: '0'.repeat(40) }, s.body);
     assert.equal(forged.status, 403);
     const unsigned = await postCallback({ timestamp: s.query.timestamp, nonce: s.query.nonce }, s.body);

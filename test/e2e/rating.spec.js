@@ -7,7 +7,7 @@
 // view's agents panel are shot (the ops view in both languages).
 const assert = require('node:assert/strict');
 const browser = require('./browser');
-const { useSandbox, flowsApi } = require('./sandbox');
+const { useSandbox, flowsApi, opsAuth } = require('./sandbox');
 const { hubIdle } = require('./hub-idle');
 const { until } = require('../helpers/runtime');
 
@@ -86,7 +86,7 @@ describe('e2e: satisfaction rating — close, the 微信客服 menu, a tap, the 
 
     const ops = await b.newPage();
     await ops.setViewportSize({ width: 1280, height: 1000 });
-    await ops.setExtraHTTPHeaders({ authorization: 'Basic ' + Buffer.from(`ops:${sb.opsPassword}`).toString('base64') });
+    await ops.setExtraHTTPHeaders(opsAuth(sb.opsPassword));
     await ops.goto(sb.opsUrl);
     const row = `#agents-today tr[data-agent="${agent}"]`;
     // the ops view reads its summary every 15 s: reload until the rating is counted

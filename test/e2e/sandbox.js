@@ -81,4 +81,17 @@ function flowsApi(url, method, body, type = 'full') {
   });
 }
 
-module.exports = { ROOT, EXAMPLE, LOG_FILE, useSandbox, packageTypes, builtTypes, exampleFlow, flowsApi };
+/** The ops view's Basic credential header (any user name; the ops password). */
+function opsAuth(password) {
+  return { authorization: 'Basic ' + Buffer.from(`ops:${password}`).toString('base64') };
+}
+
+/**
+ * The simulator's newest record number, to read only what comes after it.
+ * @param {{ records(since?: number): Array<{ seq: number }> }} sim
+ */
+function lastSeq(sim) {
+  return sim.records().reduce((m, r) => Math.max(m, r.seq), 0);
+}
+
+module.exports = { ROOT, EXAMPLE, LOG_FILE, useSandbox, packageTypes, builtTypes, exampleFlow, opsAuth, lastSeq, flowsApi };
